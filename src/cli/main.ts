@@ -1,0 +1,54 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError, loadConfig } from '../config/load.js';
+import { closeOnSignals, migrate, startServer } from '../main.js';
+import { createLogger } from '../observability/logger.js';
+
+/** Command-line flags of `serve` and `migrate`, with the option key each sets. */
+const configFlags = [
+  ['--issuer <url>', 'issuer', 'public base URL (issuer identifier)'],
+  ['--host <host>', 'host', 'address to listen on'],
+  ['--port <port>', 'port', 'TCP port to listen on'],
+  ['--database <url>', 'database.url', 'sqlite:<file> or postgres://…'],
+  ['--profile <name>', 'registration.profile', 'registration profile: default, confidential, public-only'],
+  ['--log-level <level>', 'logLevel', 'log level'],
+] as const;
+
+function withConfigFlags(command: Command): Command {
+  command.option('-c, --config <file>', 'JSON configuration file (also LATCHKEY_CONFIG)');
+  for (const [flag, , description] of configFlags) command.option(flag, description);
+  return command;
+}
+
+function configFrom(flags: Record<string, unknown>) {
+  const values: Record<string, unknown> = {};
+  for (const [flag, key] of configFlags) {
+    const name = flag.slice(2, flag.indexOf(' ')).replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+    values[key] = flags[name];
+  }
+  return loadConfig({ file: flags['config'] as string | undefined, env: process.env, flags: values });
+}
+
+const program = new Command('latchkey')
+  .description('Latchkey: an OAuth 2.1 authorization server for MCP servers and AI agents')
+  .showHelpAfterError();
+
+withConfigFlags(program.command('serve').description('start the authorization server')).action(async (flags) => {
+  const config = configFrom(flags);
+  const logger = createLogger(config.logLevel);
+  const server = await startServer(config, logger);
+  closeOnSignals(server, logger);
+});
+
+withConfigFlags(program.command('migrate').description('apply pending database migrations and exit')).action(async (flags) => {
+  const dialect = await migrate(configFrom(flags));
+  process.stdout.write(`The ${dialect} database is up to date.\n`);
+});
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof InvalidArgumentError) {
+    process.stderr.write(`latchkey: ${error.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`latchkey: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

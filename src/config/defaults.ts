@@ -1,0 +1,205 @@
+/**
+ * Every configuration option: its type, default, environment variable, command-line flag and documentation.
+ * `docs/configuration.md` is generated from this table (`npm run docs`), and a test fails when it is stale.
+ */
+
+export type RegistrationProfile = 'default' | 'confidential' | 'public-only';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  issuer: string;
+  host: string;
+  port: number;
+  logLevel: LogLevel;
+  trustProxy: boolean;
+  database: {
+    url: string;
+    sqliteSynchronous: 'full' | 'normal';
+    poolSize: number;
+  };
+  registration: {
+    profile: RegistrationProfile;
+    path: string;
+    aliases: string[];
+    defaultScope: string | null;
+    maxRedirectUris: number;
+    maxUriLength: number;
+    maxStringLength: number;
+    maxClientNameLength: number;
+    maxContacts: number;
+    rateLimit: { enabled: boolean; points: number; durationSeconds: number };
+  };
+}
+
+type Kind =
+  | { type: 'string' }
+  | { type: 'url' }
+  | { type: 'path' }
+  | { type: 'int'; min: number; max: number }
+  | { type: 'bool' }
+  | { type: 'enum'; values: readonly string[] }
+  | { type: 'list'; item: 'path' | 'string' }
+  | { type: 'nullable-string' };
+
+export interface OptionSpec {
+  /** Dotted path in the configuration object and file. */
+  key: string;
+  kind: Kind;
+  default: unknown;
+  env?: string[];
+  flag?: string;
+  doc: string;
+}
+
+export const options: readonly OptionSpec[] = [
+  {
+    key: 'issuer',
+    kind: { type: 'url' },
+    default: 'http://localhost:8080',
+    env: ['LATCHKEY_ISSUER', 'ISSUER'],
+    flag: '--issuer',
+    doc: 'The issuer identifier (RFC 8414): the public base URL of this server. Use `https` in production; an `http` issuer is a development default and is announced at start. A path (`https://example.com/auth`) mounts every endpoint under it.',
+  },
+  {
+    key: 'host',
+    kind: { type: 'string' },
+    default: 'localhost',
+    env: ['LATCHKEY_HOST', 'HOST'],
+    flag: '--host',
+    doc: 'The address to listen on. The default only accepts local connections; use `0.0.0.0` in a container.',
+  },
+  {
+    key: 'port',
+    kind: { type: 'int', min: 0, max: 65535 },
+    default: 8080,
+    env: ['LATCHKEY_PORT', 'PORT'],
+    flag: '--port',
+    doc: 'The TCP port to listen on (0 picks a free one).',
+  },
+  {
+    key: 'logLevel',
+    kind: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+    default: 'info',
+    env: ['LATCHKEY_LOG_LEVEL', 'LOG_LEVEL'],
+    flag: '--log-level',
+    doc: 'The level of the JSON logs written to standard output.',
+  },
+  {
+    key: 'trustProxy',
+    kind: { type: 'bool' },
+    default: false,
+    env: ['LATCHKEY_TRUST_PROXY'],
+    flag: '--trust-proxy',
+    doc: 'Take the client address from `X-Forwarded-For`. Only enable behind a proxy you control: otherwise clients choose their own address and escape per-IP rate limits.',
+  },
+  {
+    key: 'database.url',
+    kind: { type: 'string' },
+    default: 'sqlite:./data/latchkey.db',
+    env: ['DATABASE_URL', 'LATCHKEY_DATABASE_URL'],
+    flag: '--database',
+    doc: 'Where state is kept: `sqlite:<file>` (created on first start, WAL mode), `sqlite::memory:` (tests only), or `postgres://user@host:port/db`.',
+  },
+  {
+    key: 'database.sqliteSynchronous',
+    kind: { type: 'enum', values: ['full', 'normal'] },
+    default: 'full',
+    env: ['LATCHKEY_SQLITE_SYNCHRONOUS'],
+    doc: "SQLite's `synchronous` pragma. `full` makes each commit durable against power loss; `normal` only against a crash of the process (a 201 then survives `kill -9` but not a power cut).",
+  },
+  {
+    key: 'database.poolSize',
+    kind: { type: 'int', min: 1, max: 100 },
+    default: 10,
+    env: ['LATCHKEY_DATABASE_POOL_SIZE'],
+    doc: 'The number of PostgreSQL connections per instance.',
+  },
+  {
+    key: 'registration.profile',
+    kind: { type: 'enum', values: ['default', 'confidential', 'public-only'] },
+    default: 'default',
+    env: ['LATCHKEY_REGISTRATION_PROFILE'],
+    flag: '--profile',
+    doc: '`default` accepts public (`none`) and confidential clients; `confidential` issues a secret to every client (the Provider MCP seed); `public-only` accepts only `token_endpoint_auth_method: "none"` and issues UUID client ids (the Datadog seed).',
+  },
+  {
+    key: 'registration.path',
+    kind: { type: 'path' },
+    default: '/register',
+    env: ['LATCHKEY_REGISTRATION_PATH'],
+    doc: 'The path of the registration endpoint (RFC 7591), below the issuer path. Client configuration (RFC 7592) is at `<path>/<client_id>`.',
+  },
+  {
+    key: 'registration.aliases',
+    kind: { type: 'list', item: 'path' },
+    default: [],
+    env: ['LATCHKEY_REGISTRATION_ALIASES'],
+    doc: 'More paths that serve the registration endpoint, e.g. `/v1/provider-mcp/oauth/register,/api/v2/oauth2/register`. A client registered at an alias gets its `registration_client_uri` under that alias.',
+  },
+  {
+    key: 'registration.defaultScope',
+    kind: { type: 'nullable-string' },
+    default: null,
+    env: ['LATCHKEY_REGISTRATION_DEFAULT_SCOPE'],
+    doc: 'The scope registered for a client whose request names none. Unset, it is `openid profile email`.',
+  },
+  {
+    key: 'registration.maxRedirectUris',
+    kind: { type: 'int', min: 1, max: 100 },
+    default: 10,
+    env: ['LATCHKEY_REGISTRATION_MAX_REDIRECT_URIS'],
+    doc: 'The most `redirect_uris` one client may register.',
+  },
+  {
+    key: 'registration.maxUriLength',
+    kind: { type: 'int', min: 64, max: 8192 },
+    default: 2000,
+    env: ['LATCHKEY_REGISTRATION_MAX_URI_LENGTH'],
+    doc: 'The longest redirect URI or `*_uri` value accepted, in characters.',
+  },
+  {
+    key: 'registration.maxStringLength',
+    kind: { type: 'int', min: 16, max: 8192 },
+    default: 1000,
+    env: ['LATCHKEY_REGISTRATION_MAX_STRING_LENGTH'],
+    doc: 'The longest free-text metadata value accepted (`software_id`, `scope`, …), in characters.',
+  },
+  {
+    key: 'registration.maxClientNameLength',
+    kind: { type: 'int', min: 8, max: 1000 },
+    default: 200,
+    env: ['LATCHKEY_REGISTRATION_MAX_CLIENT_NAME_LENGTH'],
+    doc: 'The longest `client_name` accepted, in characters.',
+  },
+  {
+    key: 'registration.maxContacts',
+    kind: { type: 'int', min: 0, max: 100 },
+    default: 10,
+    env: ['LATCHKEY_REGISTRATION_MAX_CONTACTS'],
+    doc: 'The most `contacts` one client may register.',
+  },
+  {
+    key: 'registration.rateLimit.enabled',
+    kind: { type: 'bool' },
+    default: true,
+    env: ['LATCHKEY_REGISTRATION_RATE_LIMIT'],
+    doc: 'Limit registrations per client IP address. Answered with `429`, `Retry-After` and `{"errors": [...]}`.',
+  },
+  {
+    key: 'registration.rateLimit.points',
+    kind: { type: 'int', min: 1, max: 1_000_000 },
+    default: 60,
+    env: ['LATCHKEY_REGISTRATION_RATE_LIMIT_POINTS'],
+    doc: 'How many registrations one IP address may make per window. Agents register on every connection, so keep it generous.',
+  },
+  {
+    key: 'registration.rateLimit.durationSeconds',
+    kind: { type: 'int', min: 1, max: 86_400 },
+    default: 60,
+    env: ['LATCHKEY_REGISTRATION_RATE_LIMIT_DURATION'],
+    doc: 'The length of the rate-limit window, in seconds.',
+  },
+];
+
+/** The scope registered when neither the request nor `registration.defaultScope` names one. */
+export const fallbackDefaultScope = 'openid profile email';

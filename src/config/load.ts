@@ -1,0 +1,169 @@
+import { readFileSync } from 'node:fs';
+import { options, type Config, type OptionSpec } from './defaults.js';
+
+/** A configuration that cannot be used; the message names the key and where its value came from. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface ConfigSources {
+  /** Path of a JSON configuration file (also `LATCHKEY_CONFIG`). */
+  file?: string | undefined;
+  env?: Record<string, string | undefined>;
+  /** Values from command-line flags, keyed by option key (`port`, `registration.profile`). */
+  flags?: Record<string, unknown>;
+  /** Values set by code (library mode, tests), keyed by option key; they win over everything else. */
+  overrides?: Record<string, unknown>;
+}
+
+/**
+ * Builds the validated, frozen configuration: defaults, then the file, then the environment, then flags,
+ * then overrides. Unknown keys in the file and invalid values are errors that name the key.
+ */
+export function loadConfig(sources: ConfigSources = {}): Config {
+  const env = sources.env ?? {};
+  const values = new Map<string, { value: unknown; from: string }>();
+  for (const option of options) values.set(option.key, { value: option.default, from: 'default' });
+
+  const file = sources.file ?? env['LATCHKEY_CONFIG'];
+  if (file) {
+    for (const [key, value] of Object.entries(readConfigFile(file))) {
+      if (!values.has(key)) throw new ConfigError(`Unknown configuration key "${key}" in ${file}`);
+      values.set(key, { value, from: file });
+    }
+  }
+  for (const option of options) {
+    for (const name of option.env ?? []) {
+      const raw = env[name];
+      if (raw !== undefined && raw !== '') {
+        values.set(option.key, { value: raw, from: `environment variable ${name}` });
+        break;
+      }
+    }
+  }
+  for (const [source, entries] of [
+    ['flag', sources.flags],
+    ['override', sources.overrides],
+  ] as const) {
+    for (const [key, value] of Object.entries(entries ?? {})) {
+      if (value === undefined) continue;
+      const option = options.find((o) => o.key === key);
+      if (!option) throw new ConfigError(`Unknown configuration key "${key}"`);
+      values.set(key, { value, from: source === 'flag' ? (option.flag ?? key) : 'override' });
+    }
+  }
+
+  const config: Record<string, unknown> = {};
+  for (const option of options) {
+    const { value, from } = values.get(option.key)!;
+    setPath(config, option.key, coerce(option, value, from));
+  }
+  const result = config as unknown as Config;
+  checkCrossOptionRules(result);
+  return deepFreeze(result);
+}
+
+/** Reads a JSON file whose keys may be nested objects or dotted paths; returns dotted keys. */
+function readConfigFile(file: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`Cannot read configuration file ${file}: ${(error as Error).message}`);
+  }
+  if (!isPlainObject(parsed)) throw new ConfigError(`Configuration file ${file} must hold a JSON object`);
+  const flat: Record<string, unknown> = {};
+  const walk = (node: Record<string, unknown>, prefix: string): void => {
+    for (const [name, value] of Object.entries(node)) {
+      const key = prefix ? `${prefix}.${name}` : name;
+      if (isPlainObject(value) && !options.some((o) => o.key === key)) walk(value, key);
+      else flat[key] = value;
+    }
+  };
+  walk(parsed, '');
+  return flat;
+}
+
+function coerce(option: OptionSpec, value: unknown, from: string): unknown {
+  const fail = (expected: string): never => {
+    throw new ConfigError(
+      `Invalid configuration: ${option.key} (from ${from}) must be ${expected}; got ${JSON.stringify(value)}`,
+    );
+  };
+  const kind = option.kind;
+  switch (kind.type) {
+    case 'string':
+      if (typeof value !== 'string' || value === '') fail('a non-empty string');
+      return value;
+    case 'nullable-string':
+      if (value === null) return null;
+      if (typeof value !== 'string' || value.trim() === '') fail('a non-empty string or null');
+      return value;
+    case 'url': {
+      if (typeof value !== 'string' || !URL.canParse(value)) fail('an absolute URL');
+      const url = new URL(value as string);
+      if (url.protocol !== 'https:' && url.protocol !== 'http:') fail('an http or https URL');
+      if (url.search || url.hash) fail('a URL without query or fragment');
+      return url.href.endsWith('/') && url.pathname === '/' ? url.origin : (value as string).replace(/\/+$/, '');
+    }
+    case 'path':
+      if (typeof value !== 'string' || !/^\/[A-Za-z0-9._~\-/]*[A-Za-z0-9._~-]$/.test(value)) fail('a path such as /register');
+      return value;
+    case 'int': {
+      const number = typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+      if (typeof number !== 'number' || !Number.isInteger(number) || number < kind.min || number > kind.max) {
+        fail(`an integer from ${kind.min} to ${kind.max}`);
+      }
+      return number;
+    }
+    case 'bool':
+      if (typeof value === 'boolean') return value;
+      if (value === 'true' || value === '1') return true;
+      if (value === 'false' || value === '0') return false;
+      return fail('true or false');
+    case 'enum':
+      if (typeof value !== 'string' || !kind.values.includes(value)) fail(`one of ${kind.values.join(', ')}`);
+      return value;
+    case 'list': {
+      const list = typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
+      if (!Array.isArray(list)) return fail('a list (a JSON array, or comma-separated in the environment)');
+      for (const item of list) {
+        if (typeof item !== 'string') fail('a list of strings');
+        if (kind.item === 'path' && !/^\/[A-Za-z0-9._~\-/]*[A-Za-z0-9._~-]$/.test(item)) fail('a list of paths such as /register');
+      }
+      return [...list] as string[];
+    }
+  }
+}
+
+function checkCrossOptionRules(config: Config): void {
+  const paths = [config.registration.path, ...config.registration.aliases];
+  if (new Set(paths).size !== paths.length) {
+    throw new ConfigError('Invalid configuration: registration.aliases repeats registration.path or another alias');
+  }
+}
+
+function setPath(target: Record<string, unknown>, key: string, value: unknown): void {
+  const parts = key.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    node[part] ??= {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1]!] = value;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

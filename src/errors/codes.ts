@@ -1,0 +1,50 @@
+/**
+ * Every error Latchkey can answer with, in one table: the HTTP status, the `error` code on the wire and a
+ * default `error_description`. Call sites name a code; they never pick a status.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7591#section-3.2.2 (registration errors)
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2 (token endpoint errors)
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1 (bearer token errors)
+ */
+export const errorCodes = {
+  invalid_request: { status: 400, wire: 'invalid_request', description: 'The request is malformed.' },
+  invalid_redirect_uri: {
+    status: 400,
+    wire: 'invalid_redirect_uri',
+    description: 'The value of one or more redirection URIs is invalid.',
+  },
+  invalid_client_metadata: {
+    status: 400,
+    wire: 'invalid_client_metadata',
+    description: 'The value of one of the client metadata fields is invalid.',
+  },
+  invalid_software_statement: {
+    status: 400,
+    wire: 'invalid_software_statement',
+    description: 'The software statement presented is invalid.',
+  },
+  unapproved_software_statement: {
+    status: 400,
+    wire: 'unapproved_software_statement',
+    description: 'The software statement presented is not approved for use by this authorization server.',
+  },
+  invalid_token: { status: 401, wire: 'invalid_token', description: 'The access token is missing, invalid or expired.' },
+  not_found: { status: 404, wire: 'not_found', description: 'There is nothing at this address.' },
+  method_not_allowed: { status: 405, wire: 'invalid_request', description: 'The method is not allowed here.' },
+  payload_too_large: { status: 413, wire: 'invalid_request', description: 'The request body is too large.' },
+  unsupported_media_type: {
+    status: 415,
+    wire: 'invalid_request',
+    description: 'The request body must be sent as application/json.',
+  },
+  rate_limited: { status: 429, wire: 'rate_limited', description: 'Too many requests.' },
+  server_error: { status: 500, wire: 'server_error', description: 'The server encountered an unexpected error.' },
+  temporarily_unavailable: {
+    status: 503,
+    wire: 'temporarily_unavailable',
+    description: 'The server is temporarily unable to handle the request.',
+  },
+} as const satisfies Record<string, { status: number; wire: string; description: string }>;
+
+/** The stable code of an {@link OAuthError}: `switch (err.code)` narrows on it. */
+export type ErrorCode = keyof typeof errorCodes;

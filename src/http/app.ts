@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from '../config/defaults.js';
+import { createLogger } from '../observability/logger.js';
+import type { Clock, RandomSource } from '../protocol/context.js';
+import { unlimited, type RateLimiter } from '../rate-limit/limiter.js';
+import { createMemoryRateLimiter } from '../rate-limit/memory.js';
+import type { Storage } from '../storage/ports.js';
+import { systemClock, systemRandom } from '../system.js';
+import { latchkeyPlugin } from './plugin.js';
+import { renderError } from './render-error.js';
+import { OAuthError } from '../errors/oauth-error.js';
+
+export interface AppOptions {
+  config: Config;
+  storage: Storage;
+  clock?: Clock;
+  random?: RandomSource;
+  logger?: Logger;
+  registrationLimiter?: RateLimiter;
+}
+
+/** Request bodies larger than this are refused with `413` before they are read. */
+export const bodyLimit = 64 * 1024;
+
+/**
+ * The standalone server: a Fastify instance with Latchkey's plugin, JSON 404s, health checks and security
+ * headers. It does not listen; `main.ts` does, and tests use `inject()`.
+ */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config, storage } = options;
+  const logger: FastifyBaseLogger = options.logger ?? createLogger(config.logLevel);
+  const app = Fastify({
+    loggerInstance: logger,
+    trustProxy: config.trustProxy,
+    bodyLimit,
+    genReqId: () => randomUUID(),
+    return503OnClosing: true,
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+  });
+  app.setErrorHandler((error, request, reply) => renderError(request, reply, error));
+  app.setNotFoundHandler((request, reply) => renderError(request, reply, new OAuthError('not_found')));
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const database = (await storage.ping()) ? 'ok' : 'unavailable';
+    return reply.code(database === 'ok' ? 200 : 503).send({ status: database === 'ok' ? 'ready' : 'not ready', database });
+  });
+
+  const { rateLimit } = config.registration;
+  await app.register(latchkeyPlugin, {
+    config,
+    storage,
+    clock: options.clock ?? systemClock,
+    random: options.random ?? systemRandom,
+    registrationLimiter:
+      options.registrationLimiter ?? (rateLimit.enabled ? createMemoryRateLimiter(rateLimit) : unlimited),
+  });
+  return app;
+}

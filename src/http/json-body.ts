@@ -1,0 +1,70 @@
+import { OAuthError } from '../errors/oauth-error.js';
+
+/** Deeper than any registration request needs (`jwks.keys[i].x5c[j]` is 4). */
+const maxDepth = 16;
+
+/**
+ * Parses a request body that must be one JSON object. Besides JSON syntax it refuses what `JSON.parse`
+ * lets through: duplicate member names (parsers disagree on which one wins, RFC 8259 §4), and nesting
+ * deeper than {@link maxDepth}.
+ *
+ * @throws {OAuthError} `invalid_request`
+ */
+export function parseJsonObject(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new OAuthError('invalid_request', 'the request body is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new OAuthError('invalid_request', 'the request body must be a JSON object');
+  }
+  checkStructure(text);
+  return value as Record<string, unknown>;
+}
+
+/** One pass over text already known to be valid JSON: nesting depth and duplicate member names. */
+function checkStructure(text: string): void {
+  // For each open container: the member names seen so far (objects) or null (arrays).
+  const stack: (Set<string> | null)[] = [];
+  let expectingKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      const start = i;
+      let escaped = false;
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c /* \ */) {
+          escaped = true;
+          i++;
+        } else if (d === 0x22) break;
+      }
+      const names = stack[stack.length - 1];
+      if (expectingKey && names) {
+        const raw = text.slice(start + 1, i);
+        const name = escaped ? (JSON.parse(text.slice(start, i + 1)) as string) : raw;
+        if (names.has(name)) {
+          throw new OAuthError('invalid_request', `the request body repeats the member ${printable(name)}`);
+        }
+        names.add(name);
+        expectingKey = false;
+      }
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (stack.length >= maxDepth) throw new OAuthError('invalid_request', 'the request body is nested too deeply');
+      stack.push(c === 0x7b ? new Set() : null);
+      expectingKey = c === 0x7b;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      stack.pop();
+    } else if (c === 0x2c /* , */) {
+      expectingKey = stack[stack.length - 1] instanceof Set;
+    }
+  }
+}
+
+/** A member name fit for `error_description` (RFC 6749 §5.2: printable ASCII without `"` or `\`). */
+function printable(name: string): string {
+  const safe = name.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '?');
+  return safe.length > 64 ? `${safe.slice(0, 64)}...` : safe;
+}

@@ -1,0 +1,113 @@
+import { OAuthError } from '../../errors/oauth-error.js';
+import type { ClientRecord, ClientStore } from '../../storage/ports.js';
+import type { Clock, RandomSource } from '../context.js';
+import { digestSecret, secretMatches } from '../secrets.js';
+import { clientInformation } from './client-information.js';
+import { isConfidential } from './client-metadata.js';
+import { secretBytes } from './registration.js';
+import type { RegistrationContext } from './registration.js';
+import { validateClientMetadata } from './validate-metadata.js';
+
+/** What the client configuration endpoint needs. */
+export interface ClientConfigurationContext extends Omit<RegistrationContext, 'clients'> {
+  clients: Pick<ClientStore, 'findClient' | 'updateClient' | 'deleteClient'>;
+  clock: Clock;
+  random: RandomSource;
+}
+
+/** Fields a client must not send in an update: the server sets them (RFC 7592 §2.2). */
+const serverManagedFields = ['registration_access_token', 'registration_client_uri', 'client_secret_expires_at', 'client_id_issued_at'];
+
+/**
+ * Finds the client a registration access token belongs to. An unknown client and a wrong token get the same
+ * answer, so the endpoint does not reveal which client ids exist.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7592#section-2
+ * @throws {OAuthError} `invalid_token` (401)
+ */
+export async function authenticateConfigurationRequest(
+  clientId: string,
+  token: string | undefined,
+  context: Pick<ClientConfigurationContext, 'clients'>,
+): Promise<ClientRecord> {
+  if (token === undefined) {
+    throw new OAuthError('invalid_token', 'a registration access token is required', { tokenPresented: false });
+  }
+  const record = await context.clients.findClient(clientId);
+  if (!record || !secretMatches(token, record.registrationAccessTokenDigest)) {
+    throw new OAuthError('invalid_token', 'the registration access token is not valid for this client');
+  }
+  return record;
+}
+
+/**
+ * RFC 7592 §2.1: the client's current registration. The registration access token is not rotated on a read,
+ * so the one presented is returned (RFC 7592 §3 requires the field; only its digest is stored).
+ */
+export async function readClient(
+  clientId: string,
+  token: string | undefined,
+  context: ClientConfigurationContext,
+  clientUri: string,
+): Promise<Record<string, unknown>> {
+  const record = await authenticateConfigurationRequest(clientId, token, context);
+  return clientInformation(record, { registrationAccessToken: token!, registrationClientUri: clientUri });
+}
+
+/**
+ * RFC 7592 §2.2: replaces the client's metadata with the request's (omitted fields return to their defaults)
+ * and rotates the registration access token. A client that becomes confidential gets a new secret; one that
+ * becomes public loses its secret.
+ */
+export async function updateClient(
+  clientId: string,
+  token: string | undefined,
+  request: Record<string, unknown>,
+  context: ClientConfigurationContext,
+  clientUri: string,
+): Promise<Record<string, unknown>> {
+  const record = await authenticateConfigurationRequest(clientId, token, context);
+  const forbidden = serverManagedFields.find((name) => name in request);
+  if (forbidden) throw new OAuthError('invalid_request', `${forbidden} must not be included in an update request`);
+  if (request['client_id'] !== clientId) {
+    throw new OAuthError('invalid_request', 'client_id must be present and equal to the client being updated');
+  }
+  const presentedSecret = request['client_secret'];
+  if (presentedSecret !== undefined && (typeof presentedSecret !== 'string' || !secretMatches(presentedSecret, record.clientSecretDigest))) {
+    throw new OAuthError('invalid_client_metadata', 'client_secret does not match the current client secret');
+  }
+  const metadata = validateClientMetadata(request, context.config.registration);
+
+  let clientSecret: string | undefined;
+  let clientSecretDigest = record.clientSecretDigest;
+  if (!isConfidential(metadata.token_endpoint_auth_method)) clientSecretDigest = null;
+  else if (clientSecretDigest === null) {
+    clientSecret = context.random.token(secretBytes);
+    clientSecretDigest = digestSecret(clientSecret);
+  }
+  const registrationAccessToken = context.random.token(secretBytes);
+  const updated: ClientRecord = {
+    ...record,
+    clientSecretDigest,
+    registrationAccessTokenDigest: digestSecret(registrationAccessToken),
+    metadata,
+    updatedAt: context.clock.now(),
+  };
+  if (!(await context.clients.updateClient(updated, record.registrationAccessTokenDigest!))) {
+    // Deleted, or updated with the same token, since we read it: the token presented is no longer valid.
+    throw new OAuthError('invalid_token', 'the registration access token is not valid for this client');
+  }
+  return clientInformation(updated, { clientSecret, registrationAccessToken, registrationClientUri: clientUri });
+}
+
+/** RFC 7592 §2.3: deletes the client; its credentials stop working at once. */
+export async function deleteClient(
+  clientId: string,
+  token: string | undefined,
+  context: ClientConfigurationContext,
+): Promise<void> {
+  await authenticateConfigurationRequest(clientId, token, context);
+  if (!(await context.clients.deleteClient(clientId))) {
+    throw new OAuthError('invalid_token', 'the registration access token is not valid for this client');
+  }
+}

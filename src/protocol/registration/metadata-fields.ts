@@ -1,0 +1,91 @@
+import type { Config } from '../../config/defaults.js';
+
+type Limits = Config['registration'];
+
+/** How one registration request field is checked before any cross-field rule runs. */
+export interface FieldRule {
+  type: 'string' | 'string[]' | 'object';
+  /** The RFC 7591 §3.2.2 error a bad value earns. */
+  error: 'invalid_client_metadata' | 'invalid_redirect_uri' | 'invalid_software_statement';
+  /** The longest string (or array item) accepted. */
+  maxLength: (limits: Limits) => number;
+  /** The most array items accepted. */
+  maxItems?: (limits: Limits) => number;
+  /** Checks one string value; returns why it is refused, or nothing. */
+  check?: (value: string) => string | undefined;
+}
+
+/**
+ * Control characters (C0, DEL, C1), format characters (bidirectional overrides and isolates, zero-width
+ * characters, the BOM), private-use characters and line/paragraph separators. In a name shown on a consent
+ * page they hide or reorder text (CVE-2021-42574, "Trojan Source").
+ */
+const unsafeText = /[\p{Cc}\p{Cf}\p{Co}\p{Zl}\p{Zp}]/u;
+
+/** Free text shown to people: well-formed Unicode, none of {@link unsafeText}, not blank. */
+export function checkDisplayText(value: string): string | undefined {
+  if (value.trim() === '') return 'must not be blank';
+  if (!value.isWellFormed()) return 'must be well-formed Unicode';
+  if (unsafeText.test(value)) return 'must not contain control, formatting or bidirectional-override characters';
+  return undefined;
+}
+
+/**
+ * RFC 7591 §2: URLs of web pages and documents about the client. They are shown to people and fetched, so
+ * only absolute `https` URLs without user information or control characters are accepted.
+ */
+export function checkHttpsUrl(value: string): string | undefined {
+  if (!/^https:\/\/[^/?#@\\\s]+/i.test(value) || !URL.canParse(value)) return 'must be an absolute https URL';
+  if (/[\s\\<>"^`{|}\p{Cc}]/u.test(value)) return 'must not contain spaces, control characters or backslashes';
+  return undefined;
+}
+
+/** RFC 6749 §3.3: `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`, tokens separated by spaces. */
+export function checkScope(value: string): string | undefined {
+  return /^[\x21\x23-\x5B\x5D-\x7E]+( +[\x21\x23-\x5B\x5D-\x7E]+)* *$/.test(value.trimStart())
+    ? undefined
+    : 'must be space-separated scope tokens of printable ASCII without quotes or backslashes';
+}
+
+/** Identifiers such as `software_id`: printable, no control characters. */
+function checkIdentifier(value: string): string | undefined {
+  if (value === '') return 'must not be empty';
+  return checkDisplayText(value);
+}
+
+/**
+ * The registration request fields Latchkey understands (RFC 7591 §2, §2.3; OIDC Registration for
+ * `application_type`). Fields not in this table are ignored and not stored.
+ */
+export const metadataFields = {
+  redirect_uris: {
+    type: 'string[]',
+    error: 'invalid_redirect_uri',
+    maxLength: (l) => l.maxUriLength,
+    maxItems: (l) => l.maxRedirectUris,
+  },
+  client_name: { type: 'string', error: 'invalid_client_metadata', maxLength: (l) => l.maxClientNameLength, check: checkDisplayText },
+  client_uri: { type: 'string', error: 'invalid_client_metadata', maxLength: (l) => l.maxUriLength, check: checkHttpsUrl },
+  logo_uri: { type: 'string', error: 'invalid_client_metadata', maxLength: (l) => l.maxUriLength, check: checkHttpsUrl },
+  tos_uri: { type: 'string', error: 'invalid_client_metadata', maxLength: (l) => l.maxUriLength, check: checkHttpsUrl },
+  policy_uri: { type: 'string', error: 'invalid_client_metadata', maxLength: (l) => l.maxUriLength, check: checkHttpsUrl },
+  jwks_uri: { type: 'string', error: 'invalid_client_metadata', maxLength: (l) => l.maxUriLength, check: checkHttpsUrl },
+  jwks: { type: 'object', error: 'invalid_client_metadata', maxLength: (l) => l.maxStringLength * 16 },
+  grant_types: { type: 'string[]', error: 'invalid_client_metadata', maxLength: (l) => l.maxStringLength, maxItems: () => 20 },
+  response_types: { type: 'string[]', error: 'invalid_client_metadata', maxLength: (l) => l.maxStringLength, maxItems: () => 20 },
+  token_endpoint_auth_method: { type: 'string', error: 'invalid_client_metadata', maxLength: () => 64 },
+  scope: { type: 'string', error: 'invalid_client_metadata', maxLength: (l) => l.maxStringLength, check: checkScope },
+  contacts: {
+    type: 'string[]',
+    error: 'invalid_client_metadata',
+    maxLength: () => 320,
+    maxItems: (l) => l.maxContacts,
+    check: checkIdentifier,
+  },
+  software_id: { type: 'string', error: 'invalid_client_metadata', maxLength: (l) => l.maxStringLength, check: checkIdentifier },
+  software_version: { type: 'string', error: 'invalid_client_metadata', maxLength: (l) => l.maxStringLength, check: checkIdentifier },
+  software_statement: { type: 'string', error: 'invalid_software_statement', maxLength: () => 16_384 },
+  application_type: { type: 'string', error: 'invalid_client_metadata', maxLength: () => 16 },
+} as const satisfies Record<string, FieldRule>;
+
+export type MetadataField = keyof typeof metadataFields;

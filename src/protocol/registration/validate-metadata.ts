@@ -1,0 +1,202 @@
+import { fallbackDefaultScope, type Config } from '../../config/defaults.js';
+import { OAuthError } from '../../errors/oauth-error.js';
+import type { ClientMetadata, GrantType, TokenEndpointAuthMethod } from './client-metadata.js';
+import { metadataFields, type FieldRule, type MetadataField } from './metadata-fields.js';
+import { validateRedirectUri, type RedirectKind } from './redirect-uri.js';
+
+type RegistrationConfig = Config['registration'];
+type Fields = { -readonly [K in MetadataField]?: (typeof metadataFields)[K]['type'] extends 'string[]' ? string[] : (typeof metadataFields)[K]['type'] extends 'object' ? Record<string, unknown> : string };
+
+/** Grant types a client may register (RFC 7591 §2); anything else is dropped, or refused when insecure. */
+const supportedGrantTypes: readonly GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials'];
+/** OAuth 2.1 §10 / RFC 9700 §2.4, §2.1.2: removed for being unsafe; asking for them is an error, not a silent drop. */
+const insecureGrantTypes = new Set(['implicit', 'password']);
+
+const authMethodsByProfile: Record<RegistrationConfig['profile'], readonly TokenEndpointAuthMethod[]> = {
+  default: ['client_secret_basic', 'client_secret_post', 'none'],
+  confidential: ['client_secret_basic', 'client_secret_post'],
+  'public-only': ['none'],
+};
+
+/** The token endpoint authentication methods a profile accepts, the first being its default. */
+export function authMethodsFor(profile: RegistrationConfig['profile']): readonly TokenEndpointAuthMethod[] {
+  return authMethodsByProfile[profile];
+}
+
+/**
+ * Turns a registration request (a parsed JSON object) into the metadata to register: types and limits from
+ * {@link metadataFields}, then the named rules below, then the server's defaults and substitutions.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7591#section-2
+ * @see https://www.rfc-editor.org/rfc/rfc7591#section-3.2.2
+ * @throws {OAuthError} `invalid_redirect_uri`, `invalid_client_metadata`
+ */
+export function validateClientMetadata(request: Record<string, unknown>, config: RegistrationConfig): ClientMetadata {
+  const fields = readFields(request, config);
+  requirePresentFields(fields, config);
+  const redirectKinds = fields.redirect_uris!.map((uri, i) => validateRedirectUri(uri, config.maxUriLength, `redirect_uris[${i}]`));
+  const authMethod = resolveAuthMethod(fields.token_endpoint_auth_method, config.profile);
+  const grantTypes = resolveGrantTypes(fields.grant_types, authMethod);
+  const responseTypes = resolveResponseTypes(fields.response_types, grantTypes);
+  checkRedirectsFitClientType(redirectKinds, authMethod);
+  checkKeySources(fields);
+
+  const metadata: ClientMetadata = {
+    redirect_uris: [...new Set(fields.redirect_uris)],
+    token_endpoint_auth_method: authMethod,
+    grant_types: grantTypes,
+    response_types: responseTypes,
+    scope: resolveScope(fields.scope, config),
+    application_type: resolveApplicationType(fields.application_type, redirectKinds),
+  };
+  for (const name of ['client_name', 'client_uri', 'logo_uri', 'tos_uri', 'policy_uri', 'jwks_uri', 'software_id', 'software_version'] as const) {
+    if (fields[name] !== undefined) metadata[name] = fields[name];
+  }
+  if (fields.contacts !== undefined) metadata.contacts = fields.contacts;
+  if (fields.jwks !== undefined) metadata.jwks = fields.jwks as ClientMetadata['jwks'] & object;
+  return metadata;
+}
+
+/** Checks each known field's JSON type, length and text rules; `null` counts as absent, unknown fields are dropped. */
+function readFields(request: Record<string, unknown>, config: RegistrationConfig): Fields {
+  const fields: Record<string, unknown> = {};
+  for (const [name, rule] of Object.entries(metadataFields) as [MetadataField, FieldRule][]) {
+    const value = request[name];
+    if (value === undefined || value === null) continue;
+    const refuse = (why: string): never => {
+      throw new OAuthError(rule.error, `${name} ${why}`);
+    };
+    const maxLength = rule.maxLength(config);
+    if (rule.type === 'string') {
+      if (typeof value !== 'string') refuse('must be a string');
+      checkString(value as string, rule, maxLength, refuse);
+    } else if (rule.type === 'string[]') {
+      if (!Array.isArray(value)) refuse('must be an array of strings');
+      const list = value as unknown[];
+      const maxItems = rule.maxItems?.(config) ?? 100;
+      if (list.length > maxItems) refuse(`must not have more than ${maxItems} entries`);
+      list.forEach((item, i) => {
+        const refuseItem = (why: string): never => refuse(`[${i}] ${why}`);
+        if (typeof item !== 'string') refuseItem('must be a string');
+        checkString(item as string, rule, maxLength, refuseItem);
+      });
+    } else {
+      if (typeof value !== 'object' || Array.isArray(value)) refuse('must be a JSON object');
+      if (JSON.stringify(value).length > maxLength) refuse(`must not be longer than ${maxLength} characters`);
+    }
+    fields[name] = value;
+  }
+  return fields as Fields;
+}
+
+function checkString(value: string, rule: FieldRule, maxLength: number, refuse: (why: string) => never): void {
+  if (value.length > maxLength) refuse(`must not be longer than ${maxLength} characters`);
+  const problem = rule.check?.(value);
+  if (problem) refuse(problem);
+}
+
+/** RFC 7591 §2 requires `redirect_uris` for redirect-based flows; both seeds also require `client_name`. */
+function requirePresentFields(fields: Fields, config: RegistrationConfig): void {
+  if (fields.redirect_uris === undefined || fields.redirect_uris.length === 0) {
+    throw new OAuthError('invalid_redirect_uri', 'redirect_uris is required and must not be empty');
+  }
+  if (config.profile !== 'default' && fields.client_name === undefined) {
+    throw new OAuthError('invalid_client_metadata', 'client_name is required');
+  }
+}
+
+/** RFC 7591 §2: when omitted, `client_secret_basic`; in the public-only profile, `none`. */
+function resolveAuthMethod(requested: string | undefined, profile: RegistrationConfig['profile']): TokenEndpointAuthMethod {
+  const allowed = authMethodsByProfile[profile];
+  if (requested === undefined) return allowed[0]!;
+  if (!(allowed as readonly string[]).includes(requested)) {
+    throw new OAuthError(
+      'invalid_client_metadata',
+      `token_endpoint_auth_method ${requested.replace(/[^\x20-\x7e]|["\\]/g, '?')} is not supported; use one of ${allowed.join(', ')}`,
+    );
+  }
+  return requested as TokenEndpointAuthMethod;
+}
+
+/**
+ * RFC 7591 §2: defaults to `authorization_code` and `refresh_token`. The server may substitute values, so grant
+ * types it does not offer (device code, token exchange, …) are dropped rather than refused; insecure ones are
+ * refused so that a client relying on them learns at once.
+ */
+function resolveGrantTypes(requested: string[] | undefined, authMethod: TokenEndpointAuthMethod): GrantType[] {
+  if (requested === undefined) return ['authorization_code', 'refresh_token'];
+  const insecure = requested.find((g) => insecureGrantTypes.has(g));
+  if (insecure) throw new OAuthError('invalid_client_metadata', `grant_types must not include the insecure ${insecure} grant`);
+  const kept = supportedGrantTypes.filter((g) => requested.includes(g));
+  if (kept.includes('client_credentials') && authMethod === 'none') {
+    throw new OAuthError('invalid_client_metadata', 'client_credentials needs a confidential client (token_endpoint_auth_method other than none)');
+  }
+  if (!kept.includes('authorization_code') && !kept.includes('client_credentials')) {
+    throw new OAuthError('invalid_client_metadata', `grant_types must include one of authorization_code, client_credentials`);
+  }
+  return kept;
+}
+
+/**
+ * Only `code` is offered. RFC 7591 §2.1: `authorization_code` goes with `code` and `code` with
+ * `authorization_code`; when `response_types` is omitted it defaults to what the grant types need.
+ */
+function resolveResponseTypes(requested: string[] | undefined, grantTypes: GrantType[]): ['code'] | [] {
+  const wantsCode = grantTypes.includes('authorization_code');
+  if (requested === undefined) return wantsCode ? ['code'] : [];
+  const unsupported = requested.find((r) => r !== 'code');
+  if (unsupported !== undefined) {
+    throw new OAuthError('invalid_client_metadata', 'response_types supports only code');
+  }
+  const hasCode = requested.length > 0;
+  if (hasCode !== wantsCode) {
+    throw new OAuthError(
+      'invalid_client_metadata',
+      wantsCode
+        ? 'grant_types includes authorization_code, so response_types must include code'
+        : 'response_types includes code, so grant_types must include authorization_code',
+    );
+  }
+  return hasCode ? ['code'] : [];
+}
+
+/** RFC 8252 §8.4: private-use schemes identify native (public) apps; a secret in such an app is no secret. */
+function checkRedirectsFitClientType(kinds: RedirectKind[], authMethod: TokenEndpointAuthMethod): void {
+  const index = kinds.indexOf('private-use');
+  if (index !== -1 && authMethod !== 'none') {
+    throw new OAuthError(
+      'invalid_redirect_uri',
+      `redirect_uris[${index}] uses a private-use scheme, which only public clients (token_endpoint_auth_method none) may register`,
+    );
+  }
+}
+
+/** RFC 7591 §2: `jwks_uri` and `jwks` MUST NOT both be present; a `jwks` value is a JWK Set (RFC 7517 §5). */
+function checkKeySources(fields: Fields): void {
+  if (fields.jwks !== undefined && fields.jwks_uri !== undefined) {
+    throw new OAuthError('invalid_client_metadata', 'jwks and jwks_uri must not both be present');
+  }
+  const keys = fields.jwks?.['keys'];
+  if (fields.jwks !== undefined && (!Array.isArray(keys) || keys.some((k) => typeof k !== 'object' || k === null || typeof (k as Record<string, unknown>)['kty'] !== 'string'))) {
+    throw new OAuthError('invalid_client_metadata', 'jwks must be a JWK Set: an object with a keys array of JWKs');
+  }
+}
+
+/** Scope tokens deduplicated and single-spaced; the profile's default when none is asked for. */
+function resolveScope(requested: string | undefined, config: RegistrationConfig): string {
+  const tokens = requested?.split(' ').filter(Boolean) ?? [];
+  if (tokens.length === 0) return config.defaultScope ?? fallbackDefaultScope;
+  return [...new Set(tokens)].join(' ');
+}
+
+/**
+ * OIDC Registration §2: `native` or `web`, default `web`. Loopback and private-use redirects are only
+ * reachable by an app on the user's device, so they make the client `native` whatever it said.
+ */
+function resolveApplicationType(requested: string | undefined, kinds: RedirectKind[]): 'native' | 'web' {
+  if (requested !== undefined && requested !== 'native' && requested !== 'web') {
+    throw new OAuthError('invalid_client_metadata', 'application_type must be native or web');
+  }
+  if (kinds.some((k) => k !== 'https')) return 'native';
+  return (requested as 'native' | 'web' | undefined) ?? 'web';
+}

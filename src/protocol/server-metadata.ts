@@ -1,0 +1,33 @@
+import { fallbackDefaultScope, type Config } from '../config/defaults.js';
+import { authMethodsFor } from './registration/validate-metadata.js';
+
+/**
+ * The authorization server metadata document. It lists only what is implemented: the registration endpoint
+ * and the values it accepts. The authorization and token endpoints join it when they land.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-2
+ */
+export function serverMetadata(config: Config): Record<string, unknown> {
+  const authMethods = authMethodsFor(config.registration.profile);
+  const grantTypes = ['authorization_code', 'refresh_token'];
+  if (authMethods.some((m) => m !== 'none')) grantTypes.push('client_credentials');
+  return {
+    issuer: config.issuer,
+    registration_endpoint: `${config.issuer}${config.registration.path}`,
+    scopes_supported: (config.registration.defaultScope ?? fallbackDefaultScope).split(' ').filter(Boolean),
+    response_types_supported: ['code'],
+    grant_types_supported: grantTypes,
+    token_endpoint_auth_methods_supported: [...authMethods],
+  };
+}
+
+/**
+ * The paths the metadata is served at for an issuer: RFC 8414 §3.1 inserts the well-known segment before the
+ * issuer's path; OpenID Connect Discovery §4 appends it after. For an issuer without a path they coincide.
+ */
+export function metadataPaths(issuer: string): string[] {
+  const path = new URL(issuer).pathname.replace(/\/+$/, '');
+  const paths = [`/.well-known/oauth-authorization-server${path}`, `/.well-known/openid-configuration${path}`];
+  if (path) paths.push(`${path}/.well-known/openid-configuration`, `${path}/.well-known/oauth-authorization-server`);
+  return paths;
+}

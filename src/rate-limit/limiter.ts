@@ -1,0 +1,13 @@
+/** The outcome of counting one request against a limit. */
+export type RateLimitDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+/**
+ * A limit on how often one key (a client IP address) may do something. In-process today; a Redis backend
+ * implements the same interface so that instances share the count.
+ */
+export interface RateLimiter {
+  consume(key: string): Promise<RateLimitDecision>;
+}
+
+/** A limiter that allows everything: for a limit that is switched off. */
+export const unlimited: RateLimiter = { consume: async () => ({ allowed: true }) };

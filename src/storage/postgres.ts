@@ -1,0 +1,72 @@
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { StorageUnavailableError, type Storage } from './ports.js';
+import { createClientRepository } from './sql/client-repository.js';
+import { migrateToLatest } from './sql/migrate.js';
+import type { Database } from './sql/schema.js';
+
+export interface PostgresOptions {
+  connectionString: string;
+  poolSize: number;
+}
+
+/** `bigint` columns hold times in seconds or milliseconds, well inside the safe integer range. */
+const int8 = 20;
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === int8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+/**
+ * PostgreSQL storage: all state in the database, so any number of instances can share it. Inserts are
+ * group-committed as multi-row statements, several batches in flight at once.
+ */
+export function openPostgresStorage(options: PostgresOptions): Storage {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.poolSize,
+    connectionTimeoutMillis: 5000,
+    types,
+  });
+  // An idle client losing its connection (a database restart) must not crash the process.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const clients = createClientRepository(db, { maxInFlight: Math.max(1, options.poolSize - 2), guard: guardPostgres });
+  return {
+    dialect: 'postgres',
+    clients,
+    migrate: () => migrateToLatest(db, 'postgres'),
+    ping: async () => {
+      try {
+        await sql`select 1`.execute(db);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    close: async () => {
+      await clients.drain();
+      await db.destroy();
+    },
+  };
+}
+
+/**
+ * SQLSTATE classes that mean the database cannot serve now: 08 connection exception, 53 insufficient
+ * resources, 57 operator intervention (shutdown, restart). An error without a SQLSTATE comes from the driver
+ * or the network (refused, reset, timed out), which also means unavailable.
+ */
+function isUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return /^(08|53|57)/.test(code);
+  return true;
+}
+
+async function guardPostgres<R>(work: () => Promise<R>): Promise<R> {
+  try {
+    return await work();
+  } catch (error) {
+    if (isUnavailable(error)) throw new StorageUnavailableError('PostgreSQL is unavailable', { cause: error });
+    throw error;
+  }
+}

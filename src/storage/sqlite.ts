@@ -1,0 +1,62 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import { StorageUnavailableError, type Storage } from './ports.js';
+import { createClientRepository } from './sql/client-repository.js';
+import { migrateToLatest } from './sql/migrate.js';
+import type { Database } from './sql/schema.js';
+
+export interface SqliteOptions {
+  /** A file path, or `:memory:`. */
+  file: string;
+  /** `full`: durable against power loss; `normal`: against a crash of the process only (WAL). */
+  synchronous: 'full' | 'normal';
+}
+
+/**
+ * SQLite storage: one file in WAL mode, one connection. Writes are group-committed, so one fsync covers
+ * every registration that arrived while the previous one ran.
+ */
+export function openSqliteStorage(options: SqliteOptions): Storage {
+  if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
+  const database = new BetterSqlite3(options.file);
+  database.pragma('journal_mode = WAL');
+  database.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+  database.pragma('busy_timeout = 5000');
+  database.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const clients = createClientRepository(db, { maxInFlight: 1, guard: guardSqlite });
+  return {
+    dialect: 'sqlite',
+    clients,
+    migrate: () => migrateToLatest(db, 'sqlite'),
+    ping: async () => {
+      try {
+        await sql`select 1`.execute(db);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    close: async () => {
+      await clients.drain();
+      await db.destroy();
+    },
+  };
+}
+
+/** SQLite result codes that mean the database cannot serve now (locked, disk full or failing), not a bad request. */
+const unavailableCodes = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|PROTOCOL|NOMEM)/;
+
+async function guardSqlite<R>(work: () => Promise<R>): Promise<R> {
+  try {
+    return await work();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && unavailableCodes.test(code)) {
+      throw new StorageUnavailableError(`SQLite is unavailable (${code})`, { cause: error });
+    }
+    throw error;
+  }
+}
