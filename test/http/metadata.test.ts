@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+describe('server metadata (RFC 8414)', () => {
+  describe('issuer without a path', () => {
+    let server: TestServer;
+    before(async () => (server = await startTestServer({ overrides: { issuer: 'https://as.example.com' } })));
+    after(() => server.close());
+
+    for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
+      it(`serves ${path} with an issuer identical to the configured one`, async () => {
+        const response = await server.app.inject({ method: 'GET', url: path });
+        assert.equal(response.statusCode, 200);
+        assert.match(String(response.headers['content-type']), /^application\/json/);
+        const metadata = response.json();
+        assert.equal(metadata.issuer, 'https://as.example.com');
+        assert.equal(metadata.registration_endpoint, 'https://as.example.com/register');
+        assert.deepEqual(metadata.response_types_supported, ['code']);
+        assert.deepEqual(metadata.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post', 'none']);
+      });
+    }
+
+    it('does not advertise endpoints that are not implemented yet', async () => {
+      const metadata = (await server.app.inject({ method: 'GET', url: '/.well-known/oauth-authorization-server' })).json();
+      assert.equal(metadata.authorization_endpoint, undefined);
+      assert.equal(metadata.token_endpoint, undefined);
+    });
+  });
+
+  describe('issuer with a path', () => {
+    let server: TestServer;
+    before(async () => (server = await startTestServer({ overrides: { issuer: 'https://as.example.com/tenant-a' } })));
+    after(() => server.close());
+
+    for (const path of [
+      '/.well-known/oauth-authorization-server/tenant-a',
+      '/.well-known/openid-configuration/tenant-a',
+      '/tenant-a/.well-known/openid-configuration',
+    ]) {
+      it(`serves ${path}`, async () => {
+        const response = await server.app.inject({ method: 'GET', url: path });
+        assert.equal(response.statusCode, 200);
+        assert.equal(response.json().issuer, 'https://as.example.com/tenant-a');
+        assert.equal(response.json().registration_endpoint, 'https://as.example.com/tenant-a/register');
+      });
+    }
+
+    it('mounts registration under the issuer path', async () => {
+      const response = await server.app.inject({
+        method: 'POST',
+        url: '/tenant-a/register',
+        payload: { client_name: 'A', redirect_uris: ['https://a.example/cb'] },
+      });
+      assert.equal(response.statusCode, 201);
+      assert.match(response.json().registration_client_uri, /^https:\/\/as\.example\.com\/tenant-a\/register\//);
+      assert.equal((await server.app.inject({ method: 'GET', url: '/.well-known/oauth-authorization-server' })).statusCode, 404);
+    });
+  });
+});
