@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import type { ClientRecord, Storage } from '../../src/storage/ports.js';
+import { openStorage } from '../../src/storage/open-storage.js';
+import type { DatabaseKind, TestDatabase } from '../support/databases.js';
+
+let counter = 0;
+
+/** A client record with distinct values, as registration would build it. */
+export function sampleClient(overrides: Partial<ClientRecord> = {}): ClientRecord {
+  counter++;
+  return {
+    clientId: `client-${process.pid}-${counter}-${Math.random().toString(36).slice(2)}`,
+    clientSecretDigest: `secret-digest-${counter}`,
+    clientSecretExpiresAt: 0,
+    registrationAccessTokenDigest: `rat-digest-${counter}`,
+    clientIdIssuedAt: 1_767_225_600 + counter,
+    metadata: {
+      client_name: `Client ${counter} ✓`,
+      redirect_uris: [`https://client${counter}.example/cb`],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      scope: 'openid profile email',
+      application_type: 'web',
+    },
+    registrationSource: 'dynamic',
+    updatedAt: 1_767_225_600_000 + counter,
+    ...overrides,
+  };
+}
+
+/**
+ * The behaviour every storage adapter must have. `test/storage/sqlite.test.ts` and `postgres.test.ts` run it,
+ * each on a fresh database.
+ */
+export function storageContract(kind: DatabaseKind): void {
+  let database: TestDatabase;
+  let storage: Storage;
+  const open = () => openStorage({ url: database.url, sqliteSynchronous: 'full', poolSize: 5 });
+
+  before(async () => {
+    database = await kind.create();
+    storage = open();
+    await storage.migrate();
+  });
+  after(async () => {
+    await storage.close();
+    await database.cleanup();
+  });
+
+  it('migrates idempotently and answers ping', async () => {
+    await storage.migrate();
+    assert.equal(await storage.ping(), true);
+    assert.equal(storage.dialect, kind.name);
+  });
+
+  it('stores a client and finds it unchanged', async () => {
+    const client = sampleClient();
+    await storage.clients.insertClient(client);
+    assert.deepEqual(await storage.clients.findClient(client.clientId), client);
+  });
+
+  it('finds nothing for an unknown client id', async () => {
+    assert.equal(await storage.clients.findClient('no-such-client'), undefined);
+  });
+
+  it('stores every one of many concurrent inserts (group commit)', async () => {
+    const clients = Array.from({ length: 300 }, () => sampleClient());
+    await Promise.all(clients.map((c) => storage.clients.insertClient(c)));
+    for (const client of clients) assert.deepEqual(await storage.clients.findClient(client.clientId), client);
+  });
+
+  it('fails only the conflicting insert of a batch', async () => {
+    const existing = sampleClient();
+    await storage.clients.insertClient(existing);
+    const others = Array.from({ length: 5 }, () => sampleClient());
+    const results = await Promise.allSettled([
+      ...others.map((c) => storage.clients.insertClient(c)),
+      storage.clients.insertClient(sampleClient({ clientId: existing.clientId })),
+    ]);
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
+    for (const client of others) assert.ok(await storage.clients.findClient(client.clientId));
+    assert.deepEqual(await storage.clients.findClient(existing.clientId), existing);
+  });
+
+  it('updates a client only while the expected registration token digest is current', async () => {
+    const client = sampleClient();
+    await storage.clients.insertClient(client);
+    const updated = { ...client, registrationAccessTokenDigest: 'rotated', metadata: { ...client.metadata, client_name: 'Renamed' } };
+    assert.equal(await storage.clients.updateClient(updated, 'stale-digest'), false);
+    assert.deepEqual(await storage.clients.findClient(client.clientId), client);
+    assert.equal(await storage.clients.updateClient(updated, client.registrationAccessTokenDigest!), true);
+    assert.deepEqual(await storage.clients.findClient(client.clientId), updated);
+  });
+
+  it('lets exactly one of two concurrent updates with the same token win', async () => {
+    const client = sampleClient();
+    await storage.clients.insertClient(client);
+    const a = { ...client, registrationAccessTokenDigest: 'a' };
+    const b = { ...client, registrationAccessTokenDigest: 'b' };
+    const results = await Promise.all([
+      storage.clients.updateClient(a, client.registrationAccessTokenDigest!),
+      storage.clients.updateClient(b, client.registrationAccessTokenDigest!),
+    ]);
+    assert.deepEqual(results.sort(), [false, true]);
+  });
+
+  it('deletes a client once', async () => {
+    const client = sampleClient();
+    await storage.clients.insertClient(client);
+    assert.equal(await storage.clients.deleteClient(client.clientId), true);
+    assert.equal(await storage.clients.findClient(client.clientId), undefined);
+    assert.equal(await storage.clients.deleteClient(client.clientId), false);
+    assert.equal(await storage.clients.updateClient(client, client.registrationAccessTokenDigest!), false);
+  });
+
+  it('writes pending inserts before close, so a reopened database has them', async () => {
+    const client = sampleClient();
+    const pending = storage.clients.insertClient(client);
+    await storage.close();
+    await pending;
+    storage = open();
+    assert.deepEqual(await storage.clients.findClient(client.clientId), client);
+  });
+}

@@ -1,0 +1,5 @@
+import { describe } from 'node:test';
+import { postgresKind, postgresUrl } from '../support/databases.js';
+import { storageContract } from './contract.js';
+
+describe('PostgreSQL storage', { skip: postgresUrl ? false : 'TEST_DATABASE_URL is not set' }, () => storageContract(postgresKind));
