@@ -1,0 +1,33 @@
+// Lint rules that keep the design visible: protocol code stays free of HTTP, SQL and adapters.
+import tseslint from 'typescript-eslint';
+
+const protocolBoundary = {
+  patterns: [
+    { group: ['fastify', 'fastify/*', '@fastify/*'], message: 'protocol/ knows nothing of the web framework: return a result or throw OAuthError.' },
+    { group: ['kysely', 'pg', 'better-sqlite3', 'ioredis', 'redis'], message: 'protocol/ sees storage only through storage/ports.ts.' },
+    { group: ['**/storage/sql/*', '**/storage/sqlite*', '**/storage/postgres*', '**/storage/open-storage*'], message: 'protocol/ sees storage only through storage/ports.ts.' },
+    { group: ['**/http/*', '**/cli/*', '**/ui/*', '**/main*', '**/system*'], message: 'protocol/ is called by http/, cli/ and ui/, never the other way.' },
+  ],
+};
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'data/', 'docs/'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['src/protocol/**/*.ts', 'src/errors/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', protocolBoundary],
+      'no-restricted-globals': ['error', { name: 'process', message: 'protocol/ gets its configuration passed in.' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: 'protocol/ takes a Clock.' },
+        { object: 'Math', property: 'random', message: 'protocol/ takes a RandomSource.' },
+      ],
+    },
+  },
+);
