@@ -96,7 +96,7 @@ export const options: readonly OptionSpec[] = [
     key: 'database.url',
     kind: { type: 'string' },
     default: 'sqlite:./data/latchkey.db',
-    env: ['DATABASE_URL', 'LATCHKEY_DATABASE_URL'],
+    env: ['LATCHKEY_DATABASE_URL', 'DATABASE_URL'],
     flag: '--database',
     doc: 'Where state is kept: `sqlite:<file>` (created on first start, WAL mode), `sqlite::memory:` (tests only), or `postgres://user@host:port/db`.',
   },

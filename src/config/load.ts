@@ -51,7 +51,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     for (const [key, value] of Object.entries(entries ?? {})) {
       if (value === undefined) continue;
       const option = options.find((o) => o.key === key);
-      if (!option) throw new ConfigError(`Unknown configuration key "${key}"`);
+      if (!option) throw new ConfigError(`Unknown configuration key "${key}" in ${source}s`);
       values.set(key, { value, from: source === 'flag' ? (option.flag ?? key) : 'override' });
     }
   }
@@ -75,7 +75,8 @@ function readConfigFile(file: string): Record<string, unknown> {
     throw new ConfigError(`Cannot read configuration file ${file}: ${(error as Error).message}`);
   }
   if (!isPlainObject(parsed)) throw new ConfigError(`Configuration file ${file} must hold a JSON object`);
-  const flat: Record<string, unknown> = {};
+  // No prototype: a `__proto__` member must land as a key (and be refused as unknown), not replace the prototype.
+  const flat: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   const walk = (node: Record<string, unknown>, prefix: string): void => {
     for (const [name, value] of Object.entries(node)) {
       const key = prefix ? `${prefix}.${name}` : name;
@@ -106,8 +107,12 @@ function coerce(option: OptionSpec, value: unknown, from: string): unknown {
       if (typeof value !== 'string' || !URL.canParse(value)) fail('an absolute URL');
       const url = new URL(value as string);
       if (url.protocol !== 'https:' && url.protocol !== 'http:') fail('an http or https URL');
-      if (url.search || url.hash) fail('a URL without query or fragment');
-      return url.href.endsWith('/') && url.pathname === '/' ? url.origin : (value as string).replace(/\/+$/, '');
+      // An empty `?` or `#` leaves `search` and `hash` empty, so the raw text is checked too.
+      if (url.search || url.hash || /[?#]/.test(value as string)) fail('a URL without query or fragment');
+      if (url.username || url.password) fail('a URL without user information');
+      // RFC 8414 §3.3: clients compare the issuer as a string, so it is normalised the same way with or
+      // without a path (lower-case scheme and host, no default port), and loses its trailing slashes.
+      return url.origin + url.pathname.replace(/\/+$/, '');
     }
     case 'path':
       if (typeof value !== 'string' || !/^\/[A-Za-z0-9._~\-/]*[A-Za-z0-9._~-]$/.test(value)) fail('a path such as /register');

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/defaults.js';
@@ -25,6 +26,24 @@ export interface AppOptions {
 export const bodyLimit = 64 * 1024;
 
 /**
+ * Requests too malformed for Fastify to route (broken framing, bad headers) are answered on the socket in the
+ * same RFC 6749 shape as every other error, instead of Node's or Fastify's default body.
+ */
+function answerMalformedRequest(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) return;
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const body = JSON.stringify({
+    error: 'invalid_request',
+    error_description: tooLarge ? 'The request headers are too large.' : 'The request is not well-formed HTTP.',
+  });
+  socket.end(
+    `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\n` +
+      'Content-Type: application/json; charset=utf-8\r\nCache-Control: no-store\r\nConnection: close\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+/**
  * The standalone server: a Fastify instance with Latchkey's plugin, JSON 404s, health checks and security
  * headers. It does not listen; `main.ts` does, and tests use `inject()`.
  */
@@ -37,6 +56,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit,
     genReqId: () => randomUUID(),
     return503OnClosing: true,
+    clientErrorHandler: answerMalformedRequest,
   });
   app.addHook('onSend', async (_request, reply) => {
     reply.header('x-content-type-options', 'nosniff');

@@ -107,7 +107,7 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
           method: 'PUT',
           url: path,
           headers: bearer(body.registration_access_token),
-          payload: { client_id: body.client_id, redirect_uris: ['https://app.example/cb'], token_endpoint_auth_method: 'none', ...change },
+          payload: { redirect_uris: ['https://app.example/cb'], token_endpoint_auth_method: 'none', client_id: body.client_id, ...(change as Record<string, unknown>) },
         });
         assert.equal(response.statusCode, 400);
         assert.equal(response.json().error, error);

@@ -32,17 +32,39 @@ export function checkDisplayText(value: string): string | undefined {
 
 /**
  * RFC 7591 §2: URLs of web pages and documents about the client. They are shown to people and fetched, so
- * only absolute `https` URLs without user information or control characters are accepted.
+ * only absolute `https` URLs without user information, control or formatting (bidirectional-override)
+ * characters are accepted, and only well-formed Unicode, which PostgreSQL's `jsonb` can store.
  */
 export function checkHttpsUrl(value: string): string | undefined {
-  if (!/^https:\/\/[^/?#@\\\s]+/i.test(value) || !URL.canParse(value)) return 'must be an absolute https URL';
-  if (/[\s\\<>"^`{|}\p{Cc}]/u.test(value)) return 'must not contain spaces, control characters or backslashes';
+  // The authority must run to the first `/`, `?`, `#` or the end, so `https://user@evil.example` fails here.
+  if (!/^https:\/\/[^/?#@\\\s]+(?:[/?#]|$)/i.test(value) || !URL.canParse(value)) {
+    return 'must be an absolute https URL without user information';
+  }
+  if (!value.isWellFormed() || /[\s\\<>"^`{|}\p{Cc}\p{Cf}]/u.test(value)) {
+    return 'must not contain spaces, control or formatting characters or backslashes';
+  }
   return undefined;
+}
+
+/**
+ * For JSON object values (`jwks`): every string, member names included, is well-formed Unicode without
+ * control characters. PostgreSQL's `jsonb` refuses `\u0000` and lone surrogates, so letting them through
+ * would turn a bad request into a failed insert (a `500`) instead of a `400`.
+ */
+export function checkJsonText(value: unknown): string | undefined {
+  const unsafe = (text: string): boolean => !text.isWellFormed() || /\p{Cc}/u.test(text);
+  const walk = (node: unknown): boolean => {
+    if (typeof node === 'string') return unsafe(node);
+    if (typeof node !== 'object' || node === null) return false;
+    return Object.entries(node).some(([name, child]) => unsafe(name) || walk(child));
+  };
+  return walk(value) ? 'must not contain control characters or ill-formed Unicode' : undefined;
 }
 
 /** RFC 6749 §3.3: `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`, tokens separated by spaces. */
 export function checkScope(value: string): string | undefined {
-  return /^[\x21\x23-\x5B\x5D-\x7E]+( +[\x21\x23-\x5B\x5D-\x7E]+)* *$/.test(value.trimStart())
+  // A blank scope means none was asked for (the default applies), as some clients send "".
+  return /^ *$|^[\x21\x23-\x5B\x5D-\x7E]+( +[\x21\x23-\x5B\x5D-\x7E]+)* *$/.test(value.trimStart())
     ? undefined
     : 'must be space-separated scope tokens of printable ASCII without quotes or backslashes';
 }

@@ -5,11 +5,12 @@ export type RedirectKind = 'https' | 'loopback' | 'private-use';
 
 /**
  * Schemes that must never receive an authorization response: they run code, read local files, or leave the
- * browser for something that is not the client.
+ * browser for something that is not the client. `livescript` is an old alias of `javascript`; `mhtml`,
+ * `ms-msdt` and `search-ms` have run code on Windows (CVE-2022-30190); `smb` leaks the user's NTLM hash.
  */
 const forbiddenSchemes = new Set([
-  'javascript', 'vbscript', 'data', 'file', 'blob', 'about', 'filesystem', 'view-source', 'mailto', 'tel', 'sms',
-  'ftp', 'ws', 'wss', 'urn', 'jar', 'intent', 'content',
+  'javascript', 'livescript', 'vbscript', 'data', 'file', 'blob', 'about', 'filesystem', 'view-source', 'mailto',
+  'tel', 'sms', 'ftp', 'ws', 'wss', 'urn', 'jar', 'intent', 'content', 'mhtml', 'ms-msdt', 'search-ms', 'smb',
 ]);
 
 /** The hosts an `http` redirect may name (RFC 8252 §7.3, §8.3); `localhost` is tolerated as real clients use it. */
@@ -44,13 +45,18 @@ export function validateRedirectUri(value: string, maxLength: number, label = 'r
   if (!schemeMatch) refuse('is not an absolute URI');
   const name = schemeMatch![1]!.toLowerCase();
   if (forbiddenSchemes.has(name)) refuse(`uses the forbidden scheme ${name}`);
+  // `localhost:8080/cb` or `example.com:443/cb` parse as a scheme followed by a path, but are a host and port
+  // whose scheme was left out: refuse them rather than register a URI no browser will ever redirect to.
+  if (/^[^:]+:\d+(?:[/?]|$)/.test(value)) refuse('has no scheme (it starts with a host and port)');
   if (!URL.canParse(value)) refuse('is not a well-formed URI');
+  const rest = value.slice(name.length + 1);
+  // RFC 3986 §3.2.1: user information can make `https://trusted.example@evil.example` look trusted; refused
+  // for every scheme with an authority, private-use ones included.
+  const authority = rest.startsWith('//') ? rest.slice(2).split(/[/?]/, 1)[0]! : '';
+  if (authority.includes('@')) refuse('must not contain user information');
 
   if (name === 'https' || name === 'http') {
-    const rest = value.slice(name.length + 1);
     if (!rest.startsWith('//') || rest.startsWith('///')) refuse('must be of the form scheme://host/path');
-    const authority = rest.slice(2).split(/[/?]/, 1)[0]!;
-    if (authority.includes('@')) refuse('must not contain user information');
     const host = authority.replace(/:\d*$/, '').toLowerCase();
     if (host === '') refuse('has no host');
     if (!/:\d{1,5}$|^[^:]*$|^\[[^\]]*\]$/.test(authority)) refuse('has a malformed port');

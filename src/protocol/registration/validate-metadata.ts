@@ -1,7 +1,7 @@
 import { fallbackDefaultScope, type Config } from '../../config/defaults.js';
 import { OAuthError } from '../../errors/oauth-error.js';
 import type { ClientMetadata, GrantType, TokenEndpointAuthMethod } from './client-metadata.js';
-import { metadataFields, type FieldRule, type MetadataField } from './metadata-fields.js';
+import { checkJsonText, metadataFields, type FieldRule, type MetadataField } from './metadata-fields.js';
 import { validateRedirectUri, type RedirectKind } from './redirect-uri.js';
 
 type RegistrationConfig = Config['registration'];
@@ -83,6 +83,8 @@ function readFields(request: Record<string, unknown>, config: RegistrationConfig
     } else {
       if (typeof value !== 'object' || Array.isArray(value)) refuse('must be a JSON object');
       if (JSON.stringify(value).length > maxLength) refuse(`must not be longer than ${maxLength} characters`);
+      const problem = checkJsonText(value);
+      if (problem) refuse(problem);
     }
     fields[name] = value;
   }
@@ -171,7 +173,13 @@ function checkRedirectsFitClientType(kinds: RedirectKind[], authMethod: TokenEnd
   }
 }
 
-/** RFC 7591 §2: `jwks_uri` and `jwks` MUST NOT both be present; a `jwks` value is a JWK Set (RFC 7517 §5). */
+/**
+ * JWK members that only private or symmetric keys have (RFC 7518 §6.2.2, §6.3.2, §6.4.1). A client registers its
+ * public keys; a private key sent here is a leaked secret that must not be stored.
+ */
+const privateKeyMembers = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+/** RFC 7591 §2: `jwks_uri` and `jwks` MUST NOT both be present; a `jwks` value is a JWK Set of public keys (RFC 7517 §5). */
 function checkKeySources(fields: Fields): void {
   if (fields.jwks !== undefined && fields.jwks_uri !== undefined) {
     throw new OAuthError('invalid_client_metadata', 'jwks and jwks_uri must not both be present');
@@ -179,6 +187,9 @@ function checkKeySources(fields: Fields): void {
   const keys = fields.jwks?.['keys'];
   if (fields.jwks !== undefined && (!Array.isArray(keys) || keys.some((k) => typeof k !== 'object' || k === null || typeof (k as Record<string, unknown>)['kty'] !== 'string'))) {
     throw new OAuthError('invalid_client_metadata', 'jwks must be a JWK Set: an object with a keys array of JWKs');
+  }
+  if ((keys as Record<string, unknown>[] | undefined)?.some((k) => privateKeyMembers.some((m) => m in k))) {
+    throw new OAuthError('invalid_client_metadata', 'jwks must hold public keys only; it contains private or symmetric key material');
   }
 }
 
