@@ -1,5 +1,21 @@
 import { OAuthError } from '../errors/oauth-error.js';
 
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/**
+ * The text of a JSON body. RFC 8259 §8.1: JSON exchanged between systems is UTF-8; bytes that are not are
+ * refused rather than replaced with U+FFFD, which would register a name the client never sent.
+ *
+ * @throws {OAuthError} `invalid_request`
+ */
+export function decodeUtf8(body: Buffer): string {
+  try {
+    return utf8.decode(body);
+  } catch {
+    throw new OAuthError('invalid_request', 'the request body is not valid UTF-8');
+  }
+}
+
 /** Deeper than any registration request needs (`jwks.keys[i].x5c[j]` is 4). */
 const maxDepth = 16;
 

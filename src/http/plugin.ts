@@ -3,7 +3,7 @@ import type { Config } from '../config/defaults.js';
 import type { Clock, RandomSource } from '../protocol/context.js';
 import type { RateLimiter } from '../rate-limit/limiter.js';
 import type { Storage } from '../storage/ports.js';
-import { parseJsonObject } from './json-body.js';
+import { decodeUtf8, parseJsonObject } from './json-body.js';
 import { renderError } from './render-error.js';
 import { clientConfigurationRoutes } from './routes/client-configuration.js';
 import { metadataRoutes } from './routes/metadata.js';
@@ -26,9 +26,9 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
   const { config, storage, clock, random } = options;
   // Protocol bodies are parsed here, not by Fastify's default parser, so that errors have RFC 7591's shape.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
     try {
-      done(null, parseJsonObject(body as string));
+      done(null, parseJsonObject(decodeUtf8(body as Buffer)));
     } catch (error) {
       done(error as Error, undefined);
     }

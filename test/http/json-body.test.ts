@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { OAuthError } from '../../src/errors/oauth-error.js';
-import { parseJsonObject } from '../../src/http/json-body.js';
+import { decodeUtf8, parseJsonObject } from '../../src/http/json-body.js';
 
 /** RFC 6749 §5.2: `error_description` is `1*( %x20-21 / %x23-5B / %x5D-7E )`. */
 const errorDescriptionSyntax = /^[\x20-\x21\x23-\x5B\x5D-\x7E]+$/;
@@ -185,4 +185,20 @@ describe('parseJsonObject', () => {
       });
     }
   });
+});
+
+describe('decodeUtf8 (RFC 8259 §8.1)', () => {
+  it('decodes UTF-8 text, including non-ASCII characters', () => {
+    assert.equal(decodeUtf8(Buffer.from('{"client_name":"Café ☕"}', 'utf8')), '{"client_name":"Café ☕"}');
+  });
+  for (const [what, bytes] of [
+    ['a lone 0xFF byte', [0x7b, 0x22, 0xff, 0x22, 0x7d]],
+    ['a truncated multi-byte sequence', [0x22, 0xe2, 0x82, 0x22]],
+    ['an overlong encoding of /', [0x22, 0xc0, 0xaf, 0x22]],
+    ['an encoded surrogate', [0x22, 0xed, 0xa0, 0x80, 0x22]],
+  ] as const) {
+    it(`refuses ${what} (invalid_request)`, () => {
+      assert.throws(() => decodeUtf8(Buffer.from(bytes)), (e) => e instanceof OAuthError && e.code === 'invalid_request');
+    });
+  }
 });
