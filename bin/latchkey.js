@@ -1,6 +1,3 @@
 #!/usr/bin/env node
-// The `latchkey` command: runs the TypeScript sources through tsx's loader.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../src/cli/main.ts');
+// The `latchkey` command: the compiled sources (`npm run build`, run by `npm ci` through `prepare`).
+await import('../dist/cli/main.js');

@@ -18,7 +18,7 @@ export interface RunningServer {
 /** The composition root: config → storage → migrations → app → listen. */
 export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
   announceUnsafeDefaults(config, logger);
-  const storage = openStorage(config.database);
+  const storage = await openStorage(config.database);
   try {
     await storage.migrate();
   } catch (error) {
@@ -39,7 +39,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
 
 /** Applies pending migrations and closes the database (`latchkey migrate`). */
 export async function migrate(config: Config): Promise<string> {
-  const storage = openStorage(config.database);
+  const storage = await openStorage(config.database);
   try {
     await storage.migrate();
     return storage.dialect;

@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
-import { StorageUnavailableError, type Storage } from './ports.js';
-import { createClientRepository } from './sql/client-repository.js';
+import { StorageUnavailableError, type ClientRecord, type Storage } from './ports.js';
+import { createClientRepository, toRow, type ClientRow } from './sql/client-repository.js';
 import { migrateToLatest } from './sql/migrate.js';
 import type { Database } from './sql/schema.js';
 
@@ -26,7 +26,11 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  const clients = createClientRepository(db, { maxInFlight: 1, guard: guardSqlite });
+  const clients = createClientRepository(db, {
+    maxInFlight: 1,
+    guard: guardSqlite,
+    insertRows: preparedInsert(database, db),
+  });
   return {
     dialect: 'sqlite',
     clients,
@@ -43,6 +47,35 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
       await clients.drain();
       await db.destroy();
     },
+  };
+}
+
+/**
+ * Group-committed inserts as one prepared statement run once per row inside one transaction: the SQL is
+ * compiled by Kysely once, instead of building and preparing a multi-row statement for every batch.
+ */
+function preparedInsert(database: BetterSqlite3.Database, db: Kysely<Database>): (rows: ClientRow[]) => Promise<void> {
+  const template = toRow({
+    clientId: '',
+    clientSecretDigest: null,
+    clientSecretExpiresAt: 0,
+    registrationAccessTokenDigest: null,
+    clientIdIssuedAt: 0,
+    metadata: {} as ClientRecord['metadata'],
+    registrationSource: 'dynamic',
+    updatedAt: 0,
+  });
+  const columns = Object.keys(template) as (keyof ClientRow)[];
+  // Prepared on first use: the table exists only once migrations have run.
+  let insertAll: ((rows: ClientRow[]) => void) | undefined;
+  return async (rows) => {
+    if (!insertAll) {
+      const statement = database.prepare(db.insertInto('clients').values(template).compile().sql);
+      insertAll = database.transaction((batch: ClientRow[]) => {
+        for (const row of batch) statement.run(columns.map((column) => row[column]));
+      });
+    }
+    insertAll(rows);
   };
 }
 

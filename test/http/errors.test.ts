@@ -44,7 +44,7 @@ describe('storage failures', () => {
   async function appWith(insertError: Error) {
     const database = await sqliteKind.create();
     const config = loadConfig({ env: {}, overrides: { 'database.url': database.url, 'registration.rateLimit.enabled': false } });
-    const real = openStorage(config.database);
+    const real = await openStorage(config.database);
     await real.migrate();
     const storage: Storage = { ...real, clients: { ...real.clients, insertClient: () => Promise.reject(insertError) } };
     const app = await buildApp({ config, storage, logger: pino({ level: 'silent' }) });

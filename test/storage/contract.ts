@@ -41,7 +41,7 @@ export function storageContract(kind: DatabaseKind): void {
 
   before(async () => {
     database = await kind.create();
-    storage = open();
+    storage = await open();
     await storage.migrate();
   });
   after(async () => {
@@ -120,7 +120,7 @@ export function storageContract(kind: DatabaseKind): void {
     const pending = storage.clients.insertClient(client);
     await storage.close();
     await pending;
-    storage = open();
+    storage = await open();
     assert.deepEqual(await storage.clients.findClient(client.clientId), client);
   });
 }

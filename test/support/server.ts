@@ -35,7 +35,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     env: {},
     overrides: { 'database.url': database.url, 'registration.rateLimit.enabled': false, ...options.overrides },
   });
-  const storage = openStorage(config.database);
+  const storage = await openStorage(config.database);
   await storage.migrate();
   const app = await buildApp({
     config,

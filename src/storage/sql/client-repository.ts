@@ -13,13 +13,19 @@ const maxBatch = 500;
  */
 export function createClientRepository(
   db: Kysely<Database>,
-  options: { maxInFlight: number; guard: <R>(work: () => Promise<R>) => Promise<R> },
+  options: {
+    maxInFlight: number;
+    guard: <R>(work: () => Promise<R>) => Promise<R>;
+    /** Writes rows in one transaction; by default one multi-row `INSERT`. */
+    insertRows?: (rows: ClientRow[]) => Promise<void>;
+  },
 ): ClientStore & { drain(): Promise<void> } {
   const { guard } = options;
-  const inserts = new GroupCommit<ClientRecord>(
-    (records) => guard(async () => void (await db.insertInto('clients').values(records.map(toRow)).execute())),
-    { maxBatch, maxInFlight: options.maxInFlight },
-  );
+  const insertRows = options.insertRows ?? (async (rows) => void (await db.insertInto('clients').values(rows).execute()));
+  const inserts = new GroupCommit<ClientRecord>((records) => guard(() => insertRows(records.map(toRow))), {
+    maxBatch,
+    maxInFlight: options.maxInFlight,
+  });
   return {
     insertClient: (record) => inserts.add(record),
     drain: () => inserts.drain(),
@@ -50,7 +56,10 @@ export function createClientRepository(
   };
 }
 
-function toRow(record: ClientRecord) {
+/** A `clients` row as written. */
+export type ClientRow = ReturnType<typeof toRow>;
+
+export function toRow(record: ClientRecord) {
   return {
     client_id: record.clientId,
     client_secret_digest: record.clientSecretDigest,

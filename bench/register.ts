@@ -1,0 +1,536 @@
+/**
+ * `npm run bench`: registration throughput and latency of Latchkey against a raw node:http baseline.
+ *
+ * Each server runs as its own child process and is loaded in turn by autocannon from this process: a warm-up,
+ * then the measured run. Latchkey runs on SQLite (a fresh file, synchronous=full, the durable default) and on
+ * PostgreSQL (a fresh database, dropped afterwards; skipped when PostgreSQL cannot be reached). The server's
+ * VmRSS is sampled from /proc during the load. Missing a target is reported, not an error: the exit code is 0
+ * unless the benchmark itself could not run.
+ *
+ * The CPU used during each run is split between the server, autocannon (this process), a local PostgreSQL,
+ * and everything else; a run during which other processes used more than 0.15 of a core is flagged as
+ * disturbed (on a shared 2-core machine that changes the figures a lot).
+ *
+ * Environment:
+ *   BENCH_DURATION=10          measured seconds per target
+ *   BENCH_WARMUP=3             warm-up seconds per target (0: none)
+ *   BENCH_CONNECTIONS=50       autocannon connections
+ *   BENCH_ONLY=sqlite,postgres run a subset of baseline | sqlite | postgres (comma-separated)
+ *   BENCH_BODY=varied          varied: each connection cycles through 32 bodies with distinct client_names;
+ *                              fixed: one identical body
+ *   BENCH_SQLITE_SYNCHRONOUS=full  full | normal (normal is not the durable setting; for comparison)
+ *   BENCH_DATABASE_URL, TEST_DATABASE_URL  the PostgreSQL server (default postgres://postgres@127.0.0.1:5432/postgres)
+ *   BENCH_TMPDIR               where the SQLite temp dir goes (default: the OS temp dir)
+ *   BENCH_LATCHKEY_ENTRY       the server entry point (default dist/cli/main.js, built first by `npm run build`,
+ *                              run with plain node as `npm start` does); a .ts file runs through tsx
+ *   BENCH_NODE_FLAGS           extra node flags for the Latchkey servers, e.g. --max-semi-space-size=2
+ *   BENCH_CPU_PROF_DIR         write V8 CPU profiles of each Latchkey server to <dir>/<target>/ (node --cpu-prof)
+ */
+import { execFileSync } from 'node:child_process';
+import { availableParallelism, cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import BetterSqlite3 from 'better-sqlite3';
+import {
+  cleanEnv,
+  cpuSnapshot,
+  cpuUsage,
+  createPostgresDatabase,
+  installExitHandlers,
+  onCleanup,
+  readRss,
+  redact,
+  runAllCleanups,
+  sampleRss,
+  spawnServer,
+  tempDir,
+  type ServerProcess,
+} from './support.js';
+
+const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
+// The server runs as `npm start` runs it: the compiled sources, fresh from src/.
+if (!process.env['BENCH_LATCHKEY_ENTRY']) execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+const MiB = 1024 * 1024;
+
+// ---------------------------------------------------------------------------------------------------------
+// Settings.
+
+type TargetName = 'baseline' | 'sqlite' | 'postgres';
+const allTargets: readonly TargetName[] = ['baseline', 'sqlite', 'postgres'];
+
+function envNumber(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min) throw new Error(`${name} must be a number ≥ ${min}; got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+function envChoice<T extends string>(name: string, choices: readonly T[], fallback: T): T {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(choices as readonly string[]).includes(raw)) throw new Error(`${name} must be one of ${choices.join(', ')}; got ${JSON.stringify(raw)}`);
+  return raw as T;
+}
+
+function selectedTargets(): TargetName[] {
+  const raw = process.env['BENCH_ONLY'];
+  if (raw === undefined || raw.trim() === '') return [...allTargets];
+  const names = raw.split(',').map((name) => name.trim()).filter(Boolean);
+  for (const name of names) {
+    if (!(allTargets as readonly string[]).includes(name)) {
+      throw new Error(`BENCH_ONLY must list ${allTargets.join(', ')} (comma-separated); got ${JSON.stringify(raw)}`);
+    }
+  }
+  return allTargets.filter((name) => names.includes(name));
+}
+
+const settings = {
+  duration: envNumber('BENCH_DURATION', 10, 1),
+  warmup: envNumber('BENCH_WARMUP', 3, 0),
+  connections: Math.round(envNumber('BENCH_CONNECTIONS', 50, 1)),
+  body: envChoice('BENCH_BODY', ['varied', 'fixed'] as const, 'varied'),
+  sqliteSynchronous: envChoice('BENCH_SQLITE_SYNCHRONOUS', ['full', 'normal'] as const, 'full'),
+  postgresUrl: process.env['BENCH_DATABASE_URL'] || process.env['TEST_DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/postgres',
+  latchkeyEntry: process.env['BENCH_LATCHKEY_ENTRY'] ? resolve(process.env['BENCH_LATCHKEY_ENTRY']) : join(root, 'dist/cli/main.js'),
+  nodeFlags: (process.env['BENCH_NODE_FLAGS'] ?? '').split(/\s+/).filter(Boolean),
+  cpuProfDir: process.env['BENCH_CPU_PROF_DIR'] ? resolve(process.env['BENCH_CPU_PROF_DIR']) : undefined,
+  targets: selectedTargets(),
+};
+
+/** The targets of the issue (2-core machine). */
+const targets = {
+  sqlite: { minRatio: 0.7, maxP99Ms: 15 as number | undefined, maxRssMiB: 100 },
+  postgres: { minRatio: 0.35, maxP99Ms: undefined as number | undefined, maxRssMiB: 100 },
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Load.
+
+const registrationPath = '/register';
+/** CPU (in cores) used by other processes during a run above which the run is flagged as disturbed. */
+const busyMachine = 0.15;
+
+function registration(n: number | undefined): string {
+  return JSON.stringify({
+    client_name: n === undefined ? 'Bench' : `Bench ${n}`,
+    redirect_uris: ['https://bench.example/cb'],
+    token_endpoint_auth_method: 'none',
+  });
+}
+
+/**
+ * Distinct bodies each connection cycles through. They are built up front: a `setupRequest` that builds a
+ * body per request costs autocannon so much CPU that, on a 2-core machine, it rather than the baseline server
+ * sets the baseline's req/s (and so flatters the ratio). Few of them, though: autocannon builds every one
+ * for every connection before it starts, blocking its event loop (256 × 50 take 0.25 s, which then shows up
+ * as the max latency).
+ */
+const variedBodies = 32;
+
+function load(address: string, seconds: number): Promise<autocannon.Result> {
+  const headers = { 'content-type': 'application/json' };
+  const requests: autocannon.Request[] =
+    settings.body === 'fixed'
+      ? [{ method: 'POST', path: registrationPath, headers, body: registration(undefined) }]
+      : Array.from({ length: variedBodies }, (_, n) => ({ method: 'POST' as const, path: registrationPath, headers, body: registration(n) }));
+  return autocannon({
+    url: address,
+    connections: settings.connections,
+    duration: seconds,
+    requests,
+    timeout: 10,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Runs.
+
+interface RunResult {
+  target: TargetName;
+  label: string;
+  reqPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  maxMs: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  /** Over the warm-up and the measured run. */
+  maxRssMiB: number | null;
+  idleRssMiB: number | null;
+  /** CPU used during the measured run, in cores: the server, this process (autocannon), a local database, the rest. */
+  cpu: { server: number | null; loadGenerator: number | null; database: number | null; others: number | null };
+  /** Latchkey only: rows in `clients` after the run, and 2xx answers counted by autocannon (warm-up included). */
+  rowsStored?: number;
+  answered2xx?: number;
+  notes: string[];
+}
+
+interface Skipped {
+  target: TargetName;
+  label: string;
+  skipped: string;
+}
+
+async function smokeTest(address: string): Promise<void> {
+  const response = await fetch(`${address}${registrationPath}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: registration(undefined),
+  });
+  const text = await response.text();
+  if (response.status !== 201) throw new Error(`POST ${registrationPath} answered ${response.status}, not 201: ${text.slice(0, 300)}`);
+}
+
+/** Starts nothing: loads an already started server (warm-up, then measured run), sampling its RSS. */
+async function measure(target: TargetName, label: string, server: ServerProcess, databaseProcess?: string): Promise<RunResult> {
+  await smokeTest(server.address);
+  const idleRss = await readRss(server.pid);
+  const rss = sampleRss(server.pid, 100);
+  let answered2xx = 1;
+  const notes: string[] = [];
+  try {
+    if (settings.warmup > 0) {
+      process.stdout.write(`  warm-up ${settings.warmup} s… `);
+      const warm = await load(server.address, settings.warmup);
+      answered2xx += warm['2xx'];
+      process.stdout.write(`${Math.round(warm.requests.average)} req/s, non-2xx ${warm.non2xx}, errors ${warm.errors}\n`);
+      if (warm.non2xx > 0 || warm.errors > 0) notes.push(`warm-up: ${warm.non2xx} non-2xx, ${warm.errors} errors`);
+    }
+    process.stdout.write(`  measuring ${settings.duration} s… `);
+    const cpuBefore = await cpuSnapshot([server.pid, process.pid], databaseProcess);
+    const result = await load(server.address, settings.duration);
+    const usage = cpuUsage(cpuBefore, await cpuSnapshot([server.pid, process.pid], databaseProcess));
+    const cpu = {
+      server: usage.processes.get(server.pid) ?? null,
+      loadGenerator: usage.processes.get(process.pid) ?? null,
+      database: databaseProcess === undefined ? null : usage.named,
+      others: usage.others ?? null,
+    };
+    answered2xx += result['2xx'];
+    const cores = (value: number | null) => (value === null ? 'n/a' : value.toFixed(2));
+    process.stdout.write(
+      `${Math.round(result.requests.average)} req/s (CPU cores: server ${cores(cpu.server)}, autocannon ${cores(cpu.loadGenerator)}, ` +
+        `${databaseProcess === undefined ? '' : `${databaseProcess} ${cores(cpu.database)}, `}other processes ${cores(cpu.others)})\n`,
+    );
+    if (cpu.others !== null && cpu.others > busyMachine) {
+      notes.push(`other processes used ${cpu.others.toFixed(2)} CPU cores during the run: the machine was not quiet, so these figures are disturbed`);
+    }
+    const maxRss = rss.max();
+    const statusCounts = result.statusCodeStats
+      ? Object.entries(result.statusCodeStats)
+          .filter(([code]) => !code.startsWith('2'))
+          .map(([code, stat]) => `${code}×${stat.count ?? 0}`)
+      : [];
+    if (statusCounts.length > 0) notes.push(`non-2xx status codes: ${statusCounts.join(', ')}`);
+    return {
+      target,
+      label,
+      reqPerSec: result.requests.average,
+      p50Ms: result.latency.p50,
+      p99Ms: result.latency.p99,
+      p999Ms: result.latency.p99_9,
+      maxMs: result.latency.max,
+      requests: result.requests.total,
+      non2xx: result.non2xx,
+      errors: result.errors,
+      timeouts: result.timeouts,
+      maxRssMiB: maxRss > 0 ? maxRss / MiB : null,
+      idleRssMiB: idleRss > 0 ? idleRss / MiB : null,
+      cpu,
+      answered2xx,
+      notes,
+    };
+  } finally {
+    rss.stop();
+  }
+}
+
+function latchkeyNodeFlags(name: string): string[] {
+  const flags = [...settings.nodeFlags];
+  // One file per thread (the main thread, and tsx's module-loader thread), so no --cpu-prof-name.
+  if (settings.cpuProfDir) flags.push('--cpu-prof', '--cpu-prof-dir', join(settings.cpuProfDir, name));
+  return flags;
+}
+
+function startLatchkey(name: string, databaseUrl: string, extraEnv: Record<string, string>): Promise<ServerProcess> {
+  return spawnServer({
+    args: [settings.latchkeyEntry, 'serve', '--host', '127.0.0.1', '--port', '{port}', '--database', databaseUrl, '--log-level', 'warn'],
+    env: cleanEnv({ LATCHKEY_REGISTRATION_RATE_LIMIT: 'false', ...extraEnv }),
+    readyPath: '/healthz',
+    nodeFlags: latchkeyNodeFlags(name),
+    tsx: settings.latchkeyEntry.endsWith('.ts'),
+    cwd: root,
+  });
+}
+
+/** Starts `start()`, measures it, and always stops it (and reports log lines at warn or above seen under load). */
+async function withServer(
+  target: TargetName,
+  label: string,
+  start: () => Promise<ServerProcess>,
+  after?: (result: RunResult) => Promise<void>,
+  databaseProcess?: string,
+): Promise<RunResult> {
+  const server = await start();
+  const stop = onCleanup(() => server.stop());
+  process.stdout.write(`  pid ${server.pid} at ${server.address}\n`);
+  let result: RunResult;
+  try {
+    result = await measure(target, label, server, databaseProcess);
+  } finally {
+    await stop();
+  }
+  const problems = server.problems();
+  if (problems.length > 0) {
+    result.notes.push(`${problems.length} log line(s) at warn or above under load; first: ${problems[0]!.slice(0, 300)}`);
+  }
+  if (after) await after(result);
+  return result;
+}
+
+async function runBaseline(): Promise<RunResult> {
+  return withServer('baseline', 'baseline (node:http, fixed 201)', () =>
+    spawnServer({
+      args: [join(root, 'bench/baseline-server.ts'), '--host', '127.0.0.1', '--port', '{port}'],
+      env: cleanEnv({}),
+      readyPath: '/',
+      cwd: root,
+    }),
+  );
+}
+
+async function runSqlite(): Promise<RunResult> {
+  const temp = tempDir('latchkey-bench-');
+  try {
+    if (temp.warning) process.stdout.write(`  warning: ${temp.warning}\n`);
+    const file = join(temp.dir, 'latchkey.db');
+    const label = `Latchkey SQLite (synchronous=${settings.sqliteSynchronous})`;
+    const result = await withServer(
+      'sqlite',
+      label,
+      () => startLatchkey('sqlite', `sqlite:${file}`, { LATCHKEY_SQLITE_SYNCHRONOUS: settings.sqliteSynchronous }),
+      async (run) => {
+        const db = new BetterSqlite3(file, { readonly: true });
+        try {
+          const row = db.prepare('SELECT count(*) AS n FROM clients').get() as { n: number };
+          run.rowsStored = row.n;
+        } finally {
+          db.close();
+        }
+      },
+    );
+    if (temp.warning) result.notes.push(temp.warning);
+    return result;
+  } finally {
+    await temp.remove();
+  }
+}
+
+async function runPostgres(): Promise<RunResult | Skipped> {
+  const label = 'Latchkey PostgreSQL';
+  const { database, skipped } = await createPostgresDatabase(settings.postgresUrl);
+  if (!database) return { target: 'postgres', label, skipped: skipped ?? 'PostgreSQL is unavailable' };
+  try {
+    const { server_version: version, fsync, synchronous_commit: syncCommit } = database.settings;
+    process.stdout.write(`  database ${database.name} on ${redact(settings.postgresUrl)} (PostgreSQL ${version}, fsync=${fsync}, synchronous_commit=${syncCommit})\n`);
+    const result = await withServer(
+      'postgres',
+      label,
+      () => startLatchkey('postgres', database.url, {}),
+      async (run) => {
+        run.rowsStored = await database.count('clients');
+      },
+      // A PostgreSQL on this machine: its backends' CPU is part of the run, not a disturbance.
+      'postgres',
+    );
+    if (fsync !== 'on' || syncCommit === 'off') result.notes.push(`PostgreSQL runs with fsync=${fsync}, synchronous_commit=${syncCommit}: commits are not durable`);
+    return result;
+  } finally {
+    await database.drop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Report.
+
+interface Check {
+  name: string;
+  pass: boolean;
+  detail: string;
+}
+
+function checksFor(result: RunResult, baseline: RunResult | undefined): Check[] {
+  if (result.target === 'baseline') return [];
+  const goal = targets[result.target];
+  const name = result.target;
+  const checks: Check[] = [];
+  checks.push({ name: `${name}: non-2xx = 0`, pass: result.non2xx === 0 && result.errors === 0, detail: `${result.non2xx} non-2xx, ${result.errors} errors` });
+  if (baseline) {
+    const ratio = result.reqPerSec / baseline.reqPerSec;
+    checks.push({ name: `${name}: ≥ ${goal.minRatio}× baseline req/s`, pass: ratio >= goal.minRatio, detail: `${ratio.toFixed(2)}×` });
+  }
+  if (goal.maxP99Ms !== undefined) {
+    checks.push({ name: `${name}: p99 ≤ ${goal.maxP99Ms} ms`, pass: result.p99Ms <= goal.maxP99Ms, detail: `${result.p99Ms} ms` });
+  }
+  if (result.maxRssMiB !== null) {
+    checks.push({ name: `${name}: max RSS ≤ ${goal.maxRssMiB} MiB`, pass: result.maxRssMiB <= goal.maxRssMiB, detail: `${result.maxRssMiB.toFixed(1)} MiB` });
+  }
+  if (result.rowsStored !== undefined && result.answered2xx !== undefined) {
+    // autocannon stops counting at the deadline while up to `connections` requests are still in flight, so a
+    // few more rows than counted answers is expected; fewer would mean a 201 without a stored client.
+    checks.push({
+      name: `${name}: every 201 stored`,
+      pass: result.rowsStored >= result.answered2xx,
+      detail: `${result.rowsStored} rows for ${result.answered2xx} counted 201s`,
+    });
+  }
+  return checks;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const line = (row: string[]) =>
+    row
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(rows[0]!), widths.map((width) => '─'.repeat(width)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+const round = (value: number, digits: number) => Number(value.toFixed(digits));
+
+function report(results: (RunResult | Skipped)[]): void {
+  const runs = results.filter((result): result is RunResult => !('skipped' in result));
+  const baseline = runs.find((result) => result.target === 'baseline');
+  const ratioOf = (result: RunResult) => (baseline ? result.reqPerSec / baseline.reqPerSec : undefined);
+
+  process.stdout.write(`\nResults (${settings.connections} connections, ${settings.duration} s after ${settings.warmup} s warm-up, ${settings.body} bodies)\n\n`);
+  const rows: string[][] = [['target', 'req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'non-2xx', 'errors', 'max RSS MiB', 'server CPU', 'vs baseline']];
+  for (const result of results) {
+    if ('skipped' in result) {
+      rows.push([result.label, 'skipped', '', '', '', '', '', '', '', '']);
+      continue;
+    }
+    const ratio = ratioOf(result);
+    rows.push([
+      result.label,
+      Math.round(result.reqPerSec).toString(),
+      result.p50Ms.toFixed(1),
+      result.p99Ms.toFixed(1),
+      result.p999Ms.toFixed(1),
+      result.non2xx.toString(),
+      result.errors.toString(),
+      result.maxRssMiB === null ? 'n/a' : result.maxRssMiB.toFixed(1),
+      result.cpu.server === null ? 'n/a' : `${Math.round(result.cpu.server * 100)}%`,
+      result.target === 'baseline' ? '1.00×' : ratio === undefined ? 'n/a' : `${ratio.toFixed(2)}×`,
+    ]);
+  }
+  process.stdout.write(`${table(rows)}\n`);
+  process.stdout.write('(max RSS: VmRSS of the server sampled every 100 ms over warm-up and run; server CPU: share of one core during the run)\n');
+
+  for (const result of results) {
+    if ('skipped' in result) process.stdout.write(`\n${result.label}: the PostgreSQL run was skipped (${result.skipped}).\n`);
+  }
+
+  const checks = runs.flatMap((result) => checksFor(result, baseline));
+  if (checks.length > 0) {
+    process.stdout.write('\nTargets (2-core machine)\n');
+    for (const check of checks) process.stdout.write(`  ${check.pass ? '✓' : '✗'} ${check.name.padEnd(34)} ${check.detail}\n`);
+    if (!baseline) process.stdout.write('  (no baseline run: the req/s ratios are not checked; drop BENCH_ONLY or add baseline to it)\n');
+  }
+  for (const result of runs) {
+    for (const note of result.notes) process.stdout.write(`  note (${result.target}): ${note}\n`);
+  }
+  const failed = checks.filter((check) => !check.pass);
+  process.stdout.write(
+    checks.length === 0 ? '\n' : failed.length === 0 ? '\nAll targets met.\n\n' : `\n${failed.length} of ${checks.length} target(s) missed (a measurement: the exit code stays 0).\n\n`,
+  );
+
+  const json = {
+    bench: 'register',
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: availableParallelism(),
+    cpuModel: cpus()[0]?.model ?? null,
+    connections: settings.connections,
+    durationSeconds: settings.duration,
+    warmupSeconds: settings.warmup,
+    body: settings.body,
+    sqliteSynchronous: settings.sqliteSynchronous,
+    ...(settings.latchkeyEntry ? { latchkeyEntry: settings.latchkeyEntry } : {}),
+    ...(settings.nodeFlags.length > 0 ? { nodeFlags: settings.nodeFlags } : {}),
+    results: results.map((result) =>
+      'skipped' in result
+        ? { target: result.target, skipped: result.skipped }
+        : {
+            target: result.target,
+            reqPerSec: round(result.reqPerSec, 1),
+            p50Ms: result.p50Ms,
+            p99Ms: result.p99Ms,
+            p999Ms: result.p999Ms,
+            maxMs: result.maxMs,
+            requests: result.requests,
+            non2xx: result.non2xx,
+            errors: result.errors,
+            timeouts: result.timeouts,
+            maxRssMiB: result.maxRssMiB === null ? null : round(result.maxRssMiB, 1),
+            idleRssMiB: result.idleRssMiB === null ? null : round(result.idleRssMiB, 1),
+            cpuCores: {
+              server: result.cpu.server === null ? null : round(result.cpu.server, 2),
+              autocannon: result.cpu.loadGenerator === null ? null : round(result.cpu.loadGenerator, 2),
+              database: result.cpu.database === null ? null : round(result.cpu.database, 2),
+              others: result.cpu.others === null ? null : round(result.cpu.others, 2),
+            },
+            ratio: result.target === 'baseline' ? 1 : ratioOf(result) === undefined ? null : round(ratioOf(result)!, 3),
+            ...(result.rowsStored === undefined ? {} : { rowsStored: result.rowsStored, answered2xx: result.answered2xx }),
+          },
+    ),
+    checks: checks.map((check) => ({ name: check.name, pass: check.pass, value: check.detail })),
+  };
+  process.stdout.write(`${JSON.stringify(json)}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  installExitHandlers();
+  const cores = availableParallelism();
+  process.stdout.write(
+    `Registration benchmark: POST ${registrationPath}, ${settings.connections} connections, ${settings.warmup} s warm-up + ${settings.duration} s per target; ` +
+      `${cores} CPU(s), Node ${process.version}\n`,
+  );
+  if (cores !== 2) process.stdout.write(`(the targets are for a 2-core machine; this one has ${cores})\n`);
+  process.stdout.write(`Latchkey runs from ${settings.latchkeyEntry}${settings.latchkeyEntry.endsWith('.ts') ? ' through tsx' : ' with plain node'}\n`);
+  if (settings.nodeFlags.length > 0) process.stdout.write(`Latchkey runs with node flags ${settings.nodeFlags.join(' ')} (BENCH_NODE_FLAGS)\n`);
+  if (settings.cpuProfDir) process.stdout.write(`CPU profiles of the Latchkey servers go to ${settings.cpuProfDir}\n`);
+
+  const results: (RunResult | Skipped)[] = [];
+  for (const target of settings.targets) {
+    process.stdout.write(`\n▶ ${target}\n`);
+    if (target === 'baseline') results.push(await runBaseline());
+    else if (target === 'sqlite') results.push(await runSqlite());
+    else {
+      const result = await runPostgres();
+      if ('skipped' in result) process.stdout.write(`  the PostgreSQL run was skipped: ${result.skipped}\n`);
+      results.push(result);
+    }
+  }
+  report(results);
+}
+
+main().then(
+  async () => {
+    await runAllCleanups();
+    process.exit(0);
+  },
+  async (error: unknown) => {
+    process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    await runAllCleanups();
+    process.exit(1);
+  },
+);

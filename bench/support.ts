@@ -1,0 +1,482 @@
+/**
+ * Helpers for `npm run bench`: server child processes, RSS sampling, temporary SQLite directories,
+ * throw-away PostgreSQL databases, and cleanup that also runs on SIGINT/SIGTERM.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, statfsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
+import pg from 'pg';
+
+// ---------------------------------------------------------------------------------------------------------
+// Cleanup registry: every resource registers how to release it; normal flow releases it in a `finally`, and a
+// signal or a crash releases whatever is left.
+
+type Cleanup = () => Promise<void> | void;
+const cleanups = new Set<Cleanup>();
+
+/** Registers `fn` to run at exit unless released earlier; returns a function that runs it now (once). */
+export function onCleanup(fn: Cleanup): () => Promise<void> {
+  let done = false;
+  const run = async () => {
+    if (done) return;
+    done = true;
+    cleanups.delete(run);
+    await fn();
+  };
+  cleanups.add(run);
+  return run;
+}
+
+/** Runs every pending cleanup, newest first. */
+export async function runAllCleanups(): Promise<void> {
+  for (const fn of [...cleanups].reverse()) {
+    try {
+      await fn();
+    } catch (error) {
+      process.stderr.write(`bench: cleanup failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+  }
+}
+
+const liveChildren = new Set<ChildProcess>();
+/** Synchronous last-resort cleanups for an exit that skipped the normal ones (e.g. a forced second Ctrl-C). */
+const atExit = new Set<() => void>();
+let handlersInstalled = false;
+
+/** On SIGINT/SIGTERM: release everything and exit; on any exit: SIGKILL children that are still running. */
+export function installExitHandlers(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  let stoppingSince: number | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stoppingSince !== undefined) {
+      // Ctrl-C reaches this process twice at once (from the terminal, and relayed by the tsx CLI): only a
+      // later, deliberate second Ctrl-C skips the cleanup.
+      if (Date.now() - stoppingSince > 1000) process.exit(130);
+      return;
+    }
+    stoppingSince = Date.now();
+    process.stderr.write(`\nbench: ${signal}, stopping servers and cleaning up…\n`);
+    const timer = setTimeout(() => process.exit(130), 10_000);
+    timer.unref();
+    void runAllCleanups().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('exit', () => {
+    for (const child of liveChildren) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+    for (const fn of atExit) {
+      try {
+        fn();
+      } catch {
+        // best effort
+      }
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Server child processes.
+
+export interface ServerProcess {
+  pid: number;
+  /** e.g. `http://127.0.0.1:40669` */
+  address: string;
+  child: ChildProcess;
+  /** The last lines the child wrote (stdout and stderr), for diagnostics. */
+  recentOutput(): string[];
+  /** Log lines at level warn (40) or above written after the server was ready, excluding startup notices. */
+  problems(): string[];
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface SpawnServerOptions {
+  /** Arguments after `node --import tsx`; `{port}` in any of them is replaced by the port chosen. */
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  /** The server is ready once `GET <address><readyPath>` gets any HTTP answer. */
+  readyPath: string;
+  /** Extra node flags (e.g. `--cpu-prof`). */
+  nodeFlags?: string[];
+  /** Run through tsx's loader (`--import tsx`); default true. */
+  tsx?: boolean;
+  cwd?: string;
+  timeoutMs?: number;
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createNetServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts `node [--import tsx] …` on a free port of 127.0.0.1 as a child process (so its pid is the server
+ * itself, not a wrapper), and resolves once it answers HTTP. (Latchkey announces its address at level info,
+ * which the benchmark turns off, so readiness is polled instead.) Retries on another port if the chosen one
+ * was taken in the meantime.
+ */
+export async function spawnServer(options: SpawnServerOptions): Promise<ServerProcess> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      return await spawnOnPort(options, port);
+    } catch (error) {
+      const inUse = error instanceof Error && /EADDRINUSE/.test(error.message);
+      if (!inUse || attempt >= 3) throw error;
+    }
+  }
+}
+
+function spawnOnPort(options: SpawnServerOptions, port: number): Promise<ServerProcess> {
+  const address = `http://127.0.0.1:${port}`;
+  const args = options.args.map((arg) => arg.replaceAll('{port}', String(port)));
+  const loader = options.tsx === false ? [] : ['--import', 'tsx'];
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), ...loader, ...args], {
+    cwd: options.cwd ?? process.cwd(),
+    env: options.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  liveChildren.add(child);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => liveChildren.delete(child));
+
+  const recent: string[] = [];
+  const problems: string[] = [];
+  let ready = false;
+  let failed = false;
+  const remember = (line: string) => {
+    recent.push(line);
+    if (recent.length > 50) recent.shift();
+  };
+
+  const stop = async (graceMs = 8000) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    remember(`[stderr] ${line}`);
+    if (ready) problems.push(`[stderr] ${line}`);
+  });
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    remember(line);
+    if (!ready) return;
+    let level: unknown;
+    try {
+      level = (JSON.parse(line) as { level?: unknown }).level;
+    } catch {
+      level = undefined;
+    }
+    if (typeof level !== 'number' || level >= 40) problems.push(line);
+  });
+
+  return new Promise<ServerProcess>((resolve, reject) => {
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const started = Date.now();
+    const fail = (reason: string) => {
+      if (failed || ready) return;
+      failed = true;
+      void stop(1000).then(() => reject(new Error(`${reason}\n--- last output ---\n${recent.join('\n')}`)));
+    };
+    child.once('exit', (code, signal) => fail(`server exited before it was ready (code ${code}, signal ${signal})`));
+    child.once('error', (error) => fail(`could not start server: ${error.message}`));
+    const poll = async () => {
+      if (failed) return;
+      try {
+        const response = await fetch(`${address}${options.readyPath}`, { signal: AbortSignal.timeout(1000) });
+        await response.arrayBuffer();
+        if (failed) return;
+        ready = true;
+        resolve({ pid: child.pid!, address, child, recentOutput: () => [...recent], problems: () => [...problems], stop });
+      } catch {
+        if (Date.now() - started > timeoutMs) fail(`server did not answer ${address}${options.readyPath} within ${timeoutMs} ms`);
+        else setTimeout(() => void poll(), 100);
+      }
+    };
+    void poll();
+  });
+}
+
+/** The process environment without any setting that would change how Latchkey is configured. */
+export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (key.startsWith('LATCHKEY_') || ['DATABASE_URL', 'ISSUER', 'HOST', 'PORT', 'LOG_LEVEL'].includes(key)) continue;
+    env[key] = value;
+  }
+  return { ...env, ...extra };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// RSS sampling.
+
+export interface RssSampler {
+  /** The largest VmRSS seen, in bytes (0 if none could be read). */
+  max(): number;
+  /** Resets the maximum (e.g. after warm-up). */
+  reset(): void;
+  stop(): void;
+}
+
+/** Reads `/proc/<pid>/status` VmRSS every `intervalMs` (Linux only; elsewhere `max()` stays 0). */
+export function sampleRss(pid: number, intervalMs = 100): RssSampler {
+  let max = 0;
+  let reading = false;
+  const sample = async () => {
+    if (reading) return;
+    reading = true;
+    try {
+      const status = await readFile(`/proc/${pid}/status`, 'utf8');
+      const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+      if (match?.[1]) max = Math.max(max, Number(match[1]) * 1024);
+    } catch {
+      // the process is gone, or this is not Linux
+    } finally {
+      reading = false;
+    }
+  };
+  void sample();
+  const timer = setInterval(() => void sample(), intervalMs);
+  timer.unref();
+  return {
+    max: () => max,
+    reset: () => {
+      max = 0;
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
+/** The current VmRSS of `pid` in bytes, or 0. */
+export async function readRss(pid: number): Promise<number> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+    return match?.[1] ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Databases.
+
+/** A fresh temporary directory, removed at cleanup; `warning` is set when it is on tmpfs (fsync is free there). */
+export function tempDir(prefix: string): { dir: string; warning?: string; remove: () => Promise<void> } {
+  const base = process.env['BENCH_TMPDIR'] ?? tmpdir();
+  const dir = mkdtempSync(join(base, prefix));
+  const removeNow = () => rmSync(dir, { recursive: true, force: true });
+  atExit.add(removeNow);
+  const remove = onCleanup(() => {
+    removeNow();
+    atExit.delete(removeNow);
+  });
+  let warning: string | undefined;
+  try {
+    // TMPFS_MAGIC, RAMFS_MAGIC
+    const { type } = statfsSync(dir);
+    if (type === 0x01021994 || type === 0x858458f6) {
+      warning = `${dir} is on tmpfs/ramfs: fsync costs nothing there, so "durable" figures are optimistic (set BENCH_TMPDIR to a disk)`;
+    }
+  } catch {
+    // statfs is not available everywhere
+  }
+  return warning === undefined ? { dir, remove } : { dir, warning, remove };
+}
+
+export interface BenchPostgres {
+  url: string;
+  name: string;
+  /** `fsync`, `synchronous_commit`, server version: what the figures depend on. */
+  settings: Record<string, string>;
+  count(table: string): Promise<number>;
+  drop: () => Promise<void>;
+}
+
+/**
+ * Creates `latchkey_bench_<pid>_<random>` on the server `adminUrl` names, dropped at cleanup. Resolves
+ * `undefined` (with the reason) when PostgreSQL cannot be reached.
+ */
+export async function createPostgresDatabase(adminUrl: string): Promise<{ database?: BenchPostgres; skipped?: string }> {
+  const name = `latchkey_bench_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3000 });
+  admin.on('error', () => {});
+  try {
+    await admin.connect();
+  } catch (error) {
+    await admin.end().catch(() => {});
+    return { skipped: `cannot connect to ${redact(adminUrl)}: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  const settings: Record<string, string> = {};
+  try {
+    for (const setting of ['server_version', 'fsync', 'synchronous_commit']) {
+      const result = await admin.query<Record<string, string>>(`SHOW ${setting}`);
+      settings[setting] = result.rows[0]?.[setting] ?? '?';
+    }
+    await admin.query(`CREATE DATABASE ${name}`);
+  } catch (error) {
+    await admin.end().catch(() => {});
+    return { skipped: `cannot create a database on ${redact(adminUrl)}: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  await admin.end().catch(() => {});
+
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const drop = onCleanup(async () => {
+    const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3000 });
+    client.on('error', () => {});
+    await client.connect();
+    try {
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    } finally {
+      await client.end().catch(() => {});
+    }
+  });
+  const count = async (table: string) => {
+    const client = new pg.Client({ connectionString: url.href, connectionTimeoutMillis: 3000 });
+    client.on('error', () => {});
+    await client.connect();
+    try {
+      const result = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`);
+      return Number(result.rows[0]?.n ?? 0);
+    } finally {
+      await client.end().catch(() => {});
+    }
+  };
+  return { database: { url: url.href, name, settings, count, drop } };
+}
+
+/** A connection URL without its password. */
+export function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.href;
+  } catch {
+    return url;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// CPU accounting, to tell a busy server from a busy machine.
+
+/** Clock ticks per second for /proc times (USER_HZ; 100 on every Linux the benchmark is likely to meet). */
+const ticksPerSecond = 100;
+
+export interface CpuSnapshot {
+  at: number;
+  /** Busy ticks of the whole machine (all CPUs), or undefined off Linux. */
+  machineBusy?: number;
+  /** utime + stime ticks of each watched process. */
+  processes: Map<number, number>;
+  /** utime + stime ticks of every process with the given command name (e.g. `postgres`), by pid. */
+  named: Map<number, number>;
+}
+
+async function processTicks(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Pids of the processes whose command name (`/proc/<pid>/comm`) is `name`. */
+async function pidsNamed(name: string): Promise<number[]> {
+  let entries: string[];
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return [];
+  }
+  const pids: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if ((await readFile(`/proc/${entry}/comm`, 'utf8')).trim() === name) pids.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return pids;
+}
+
+/**
+ * Busy CPU ticks of the machine, of each process in `pids`, and of every process named `name` (a local
+ * database server, whose work belongs to the run rather than to "other processes").
+ */
+export async function cpuSnapshot(pids: number[], name?: string): Promise<CpuSnapshot> {
+  const snapshot: CpuSnapshot = { at: performance.now(), processes: new Map(), named: new Map() };
+  try {
+    const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0] ?? '';
+    const [, user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
+    void idle;
+    void iowait;
+    snapshot.machineBusy = [user, nice, system, irq, softirq, steal].reduce<number>((sum, value) => sum + (value ?? 0), 0);
+  } catch {
+    // not Linux
+  }
+  for (const pid of pids) {
+    const ticks = await processTicks(pid);
+    if (ticks !== undefined) snapshot.processes.set(pid, ticks);
+  }
+  if (name !== undefined) {
+    for (const pid of await pidsNamed(name)) {
+      if (snapshot.processes.has(pid)) continue;
+      const ticks = await processTicks(pid);
+      if (ticks !== undefined) snapshot.named.set(pid, ticks);
+    }
+  }
+  return snapshot;
+}
+
+export interface CpuUsage {
+  /** CPU used by each watched process, in cores (1 = one core fully busy). */
+  processes: Map<number, number>;
+  /** CPU used by the processes named in the snapshot (a process started during the interval counts whole). */
+  named: number;
+  /** CPU used by everything else on the machine, in cores; undefined off Linux. */
+  others?: number;
+}
+
+export function cpuUsage(before: CpuSnapshot, after: CpuSnapshot): CpuUsage {
+  const seconds = (after.at - before.at) / 1000;
+  const usage: CpuUsage = { processes: new Map(), named: 0 };
+  let watched = 0;
+  for (const [pid, ticks] of after.processes) {
+    const start = before.processes.get(pid);
+    if (start === undefined) continue;
+    const cores = (ticks - start) / ticksPerSecond / seconds;
+    usage.processes.set(pid, cores);
+    watched += cores;
+  }
+  for (const [pid, ticks] of after.named) {
+    usage.named += (ticks - (before.named.get(pid) ?? 0)) / ticksPerSecond / seconds;
+  }
+  watched += usage.named;
+  if (before.machineBusy !== undefined && after.machineBusy !== undefined) {
+    usage.others = Math.max(0, (after.machineBusy - before.machineBusy) / ticksPerSecond / seconds - watched);
+  }
+  return usage;
+}
