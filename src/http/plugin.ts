@@ -1,3 +1,4 @@
+import cors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/defaults.js';
 import type { Clock, RandomSource } from '../protocol/context.js';
@@ -34,6 +35,14 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
     }
   });
   app.setErrorHandler((error, request, reply) => renderError(request, reply, error));
+  // Browser-based clients (MCP Inspector) discover and register from another origin. These endpoints take no
+  // cookies, only bearer tokens and client credentials, so any origin may call them (without credentials).
+  await app.register(cors, {
+    origin: '*',
+    methods: ['GET', 'POST', 'PUT', 'DELETE'],
+    allowedHeaders: ['Content-Type', 'Authorization', 'MCP-Protocol-Version'],
+    maxAge: 86_400,
+  });
 
   const issuerPath = new URL(config.issuer).pathname.replace(/\/+$/, '');
   const endpoints = [config.registration.path, ...config.registration.aliases].map((path) => ({
