@@ -1,3 +1,4 @@
+import type { JWK } from 'jose';
 import type { ClientMetadata } from '../protocol/registration/client-metadata.js';
 
 /** How a client came to be registered. */
@@ -36,10 +37,72 @@ export interface ClientStore {
   deleteClient(clientId: string): Promise<boolean>;
 }
 
+/** A local user account. */
+export interface UserRecord {
+  id: string;
+  username: string;
+  /** scrypt, as `scrypt$<N>$<r>$<p>$<salt>$<hash>` (base64url). */
+  passwordHash: string;
+  name: string | null;
+  email: string | null;
+  isAdmin: boolean;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+}
+
+/** Local user accounts. */
+export interface UserStore {
+  /** Adds a user; resolves `false` (and changes nothing) when the username is taken. */
+  createUser(user: UserRecord): Promise<boolean>;
+  findUserByUsername(username: string): Promise<UserRecord | undefined>;
+  findUserById(id: string): Promise<UserRecord | undefined>;
+  /** Every user, by username. */
+  listUsers(): Promise<UserRecord[]>;
+  /** Resolves `false` when there is no such user. */
+  setPasswordHash(username: string, passwordHash: string): Promise<boolean>;
+  /** Deletes a user and, through the schema, their consents, grants and codes; `false` when there was none. */
+  deleteUser(username: string): Promise<boolean>;
+}
+
+/** A token signing key. The private JWK never leaves the server; the public one is published at `jwks_uri`. */
+export interface SigningKeyRecord {
+  kid: string;
+  alg: string;
+  publicJwk: JWK;
+  privateJwk: JWK;
+  createdAt: number;
+  /** From this time the key no longer signs; null while it is the current key. */
+  retiredAt: number | null;
+  /** From this time the key leaves the JWKS (tokens it signed have expired); null while it is not retired. */
+  expiresAt: number | null;
+}
+
+/** Signing keys, shared by every instance through the database. */
+export interface SigningKeyStore {
+  /** Every key not yet expired at `now`, newest first. */
+  listSigningKeys(now: number): Promise<SigningKeyRecord[]>;
+  /**
+   * Adds `key` as the current key and, in the same transaction, retires every other unretired key at
+   * `key.createdAt`, to expire at `expiresAt`.
+   */
+  rotateSigningKey(key: SigningKeyRecord, expiresAt: number): Promise<void>;
+  /** Adds `key` only if there is no unexpired key at all (first start; several instances may race). */
+  insertFirstSigningKey(key: SigningKeyRecord): Promise<boolean>;
+}
+
+/** Server-wide random secrets (cookie and CSRF MAC keys), the same on every instance. */
+export interface ServerSecretStore {
+  /** The secret called `name`; created from `generate()` if there is none yet (the first writer wins). */
+  getOrCreateSecret(name: string, generate: () => string, now: number): Promise<string>;
+}
+
 /** Everything a running server needs from storage. */
 export interface Storage {
   readonly dialect: 'sqlite' | 'postgres';
   readonly clients: ClientStore;
+  readonly users: UserStore;
+  readonly signingKeys: SigningKeyStore;
+  readonly secrets: ServerSecretStore;
   /** Applies pending schema migrations; safe to run from several instances at once. */
   migrate(): Promise<void>;
   /** Whether the database answers (for `/readyz`). */

@@ -2,7 +2,9 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { StorageUnavailableError, type Storage } from './ports.js';
 import { createClientRepository } from './sql/client-repository.js';
+import { createServerSecretRepository, createSigningKeyRepository } from './sql/key-repository.js';
 import { migrateToLatest } from './sql/migrate.js';
+import { createUserRepository } from './sql/user-repository.js';
 import type { Database } from './sql/schema.js';
 
 export interface PostgresOptions {
@@ -35,6 +37,9 @@ export function openPostgresStorage(options: PostgresOptions): Storage {
   return {
     dialect: 'postgres',
     clients,
+    users: createUserRepository(db, guardPostgres, 'postgres'),
+    signingKeys: createSigningKeyRepository(db, guardPostgres),
+    secrets: createServerSecretRepository(db, guardPostgres),
     migrate: () => migrateToLatest(db, 'postgres'),
     ping: async () => {
       try {

@@ -4,7 +4,9 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { StorageUnavailableError, type ClientRecord, type Storage } from './ports.js';
 import { createClientRepository, toRow, type ClientRow } from './sql/client-repository.js';
+import { createServerSecretRepository, createSigningKeyRepository } from './sql/key-repository.js';
 import { migrateToLatest } from './sql/migrate.js';
+import { createUserRepository } from './sql/user-repository.js';
 import type { Database } from './sql/schema.js';
 
 export interface SqliteOptions {
@@ -34,6 +36,9 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
   return {
     dialect: 'sqlite',
     clients,
+    users: createUserRepository(db, guardSqlite, 'sqlite'),
+    signingKeys: createSigningKeyRepository(db, guardSqlite),
+    secrets: createServerSecretRepository(db, guardSqlite),
     migrate: () => migrateToLatest(db, 'sqlite'),
     ping: async () => {
       try {

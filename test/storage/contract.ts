@@ -115,6 +115,48 @@ export function storageContract(kind: DatabaseKind): void {
     assert.equal(await storage.clients.updateClient(client, client.registrationAccessTokenDigest!), false);
   });
 
+  it('creates users with unique usernames, finds, lists, re-hashes and deletes them', async () => {
+    const user = { id: `u-${Math.random()}`, username: `alice-${counter++}`, passwordHash: 'scrypt$x', name: 'Alice', email: null, isAdmin: true, createdAt: 1_767_225_600_000 };
+    assert.equal(await storage.users.createUser(user), true);
+    assert.equal(await storage.users.createUser({ ...user, id: 'other-id' }), false, 'a taken username is refused');
+    assert.deepEqual(await storage.users.findUserByUsername(user.username), user);
+    assert.deepEqual(await storage.users.findUserById(user.id), user);
+    assert.ok((await storage.users.listUsers()).some((u) => u.id === user.id));
+    assert.equal(await storage.users.setPasswordHash(user.username, 'scrypt$y'), true);
+    assert.equal((await storage.users.findUserById(user.id))?.passwordHash, 'scrypt$y');
+    assert.equal(await storage.users.deleteUser(user.username), true);
+    assert.equal(await storage.users.findUserById(user.id), undefined);
+    assert.equal(await storage.users.deleteUser(user.username), false);
+    assert.equal(await storage.users.setPasswordHash(user.username, 'z'), false);
+  });
+
+  it('keeps one current signing key, retires the previous one on rotation, and hides expired keys', async () => {
+    const key = (kid: string, createdAt: number) => ({
+      kid,
+      alg: 'ES256',
+      publicJwk: { kty: 'EC', crv: 'P-256', x: kid, y: kid },
+      privateJwk: { kty: 'EC', crv: 'P-256', x: kid, y: kid, d: 'secret' },
+      createdAt,
+      retiredAt: null,
+      expiresAt: null,
+    });
+    const first = key(`k1-${counter}`, 1000);
+    assert.equal(await storage.signingKeys.insertFirstSigningKey(first), true);
+    assert.equal(await storage.signingKeys.insertFirstSigningKey(key(`k1b-${counter}`, 1001)), false, 'only when there is no current key');
+    const second = key(`k2-${counter}`, 2000);
+    await storage.signingKeys.rotateSigningKey(second, 5000);
+    const listed = await storage.signingKeys.listSigningKeys(3000);
+    assert.deepEqual(listed, [second, { ...first, retiredAt: 2000, expiresAt: 5000 }]);
+    assert.deepEqual(await storage.signingKeys.listSigningKeys(5000), [second], 'an expired key leaves the list');
+  });
+
+  it('creates a server secret once, and every later caller gets the same one', async () => {
+    const name = `cookie-${counter++}`;
+    const values = await Promise.all([1, 2, 3].map((i) => storage.secrets.getOrCreateSecret(name, () => `value-${i}`, 1)));
+    assert.equal(new Set(values).size, 1);
+    assert.equal(await storage.secrets.getOrCreateSecret(name, () => 'later', 2), values[0]);
+  });
+
   it('writes pending inserts before close, so a reopened database has them', async () => {
     const client = sampleClient();
     const pending = storage.clients.insertClient(client);

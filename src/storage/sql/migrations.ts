@@ -25,6 +25,89 @@ function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration
         await db.schema.createIndex('clients_created_ms').on('clients').column('created_ms').execute();
       },
     },
+    '0002_authorization': {
+      async up(db: Kysely<unknown>) {
+        const bool = dialect === 'postgres' ? 'boolean' : 'integer';
+        await db.schema
+          .createTable('users')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('username', 'text', (c) => c.notNull().unique())
+          .addColumn('password_hash', 'text', (c) => c.notNull())
+          .addColumn('name', 'text')
+          .addColumn('email', 'text')
+          .addColumn('is_admin', sql.raw(bool), (c) => c.notNull())
+          .addColumn('created_ms', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('signing_keys')
+          .addColumn('kid', 'text', (c) => c.primaryKey())
+          .addColumn('alg', 'text', (c) => c.notNull())
+          .addColumn('public_jwk', sql.raw(json), (c) => c.notNull())
+          .addColumn('private_jwk', sql.raw(json), (c) => c.notNull())
+          .addColumn('created_ms', 'bigint', (c) => c.notNull())
+          .addColumn('retired_ms', 'bigint')
+          .addColumn('expires_ms', 'bigint')
+          .execute();
+        await db.schema
+          .createTable('server_secrets')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('value', 'text', (c) => c.notNull())
+          .addColumn('created_ms', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('consents')
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('client_id', 'text', (c) => c.notNull().references('clients.client_id').onDelete('cascade'))
+          .addColumn('scope', 'text', (c) => c.notNull())
+          .addColumn('created_ms', 'bigint', (c) => c.notNull())
+          .addColumn('updated_ms', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('consents_pk', ['user_id', 'client_id'])
+          .execute();
+        await db.schema
+          .createTable('grants')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('client_id', 'text', (c) => c.notNull().references('clients.client_id').onDelete('cascade'))
+          .addColumn('user_id', 'text', (c) => c.references('users.id').onDelete('cascade'))
+          .addColumn('scope', 'text', (c) => c.notNull())
+          .addColumn('resource', 'text')
+          .addColumn('auth_time_ms', 'bigint')
+          .addColumn('created_ms', 'bigint', (c) => c.notNull())
+          .addColumn('revoked_ms', 'bigint')
+          .execute();
+        await db.schema.createIndex('grants_client_id').on('grants').column('client_id').execute();
+        await db.schema.createIndex('grants_user_id').on('grants').column('user_id').execute();
+        await db.schema
+          .createTable('authorization_codes')
+          .addColumn('code_digest', 'text', (c) => c.primaryKey())
+          .addColumn('client_id', 'text', (c) => c.notNull().references('clients.client_id').onDelete('cascade'))
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('redirect_uri', 'text', (c) => c.notNull())
+          .addColumn('code_challenge', 'text', (c) => c.notNull())
+          .addColumn('scope', 'text', (c) => c.notNull())
+          .addColumn('resource', 'text')
+          .addColumn('nonce', 'text')
+          .addColumn('auth_time_ms', 'bigint', (c) => c.notNull())
+          .addColumn('expires_ms', 'bigint', (c) => c.notNull())
+          .addColumn('used_ms', 'bigint')
+          .addColumn('grant_id', 'text')
+          .execute();
+        await db.schema
+          .createTable('refresh_tokens')
+          .addColumn('token_digest', 'text', (c) => c.primaryKey())
+          .addColumn('grant_id', 'text', (c) => c.notNull().references('grants.id').onDelete('cascade'))
+          .addColumn('scope', 'text', (c) => c.notNull())
+          .addColumn('created_ms', 'bigint', (c) => c.notNull())
+          .addColumn('expires_ms', 'bigint', (c) => c.notNull())
+          .addColumn('used_ms', 'bigint')
+          .execute();
+        await db.schema.createIndex('refresh_tokens_grant_id').on('refresh_tokens').column('grant_id').execute();
+        await db.schema
+          .createTable('revoked_access_tokens')
+          .addColumn('jti', 'text', (c) => c.primaryKey())
+          .addColumn('expires_ms', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

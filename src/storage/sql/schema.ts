@@ -15,6 +15,97 @@ export interface ClientsTable {
   last_used_ms: number | null;
 }
 
+/** Local user accounts; passwords as scrypt hashes (`scrypt$N$r$p$salt$hash`). */
+export interface UsersTable {
+  id: string;
+  username: string;
+  password_hash: string;
+  name: string | null;
+  email: string | null;
+  /** 1/0 on SQLite, boolean on PostgreSQL. */
+  is_admin: ColumnType<boolean | number, boolean | number, boolean | number>;
+  created_ms: number;
+}
+
+/** Token signing keys, shared by every instance. A retired key no longer signs; an expired one leaves the JWKS. */
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  public_jwk: ColumnType<unknown, string, string>;
+  private_jwk: ColumnType<unknown, string, string>;
+  created_ms: number;
+  retired_ms: number | null;
+  expires_ms: number | null;
+}
+
+/** Server-wide random secrets (cookie and CSRF MACs), created once and shared by every instance. */
+export interface ServerSecretsTable {
+  name: string;
+  value: string;
+  created_ms: number;
+}
+
+/** A user's remembered consent to a client, for the scopes granted. */
+export interface ConsentsTable {
+  user_id: string;
+  client_id: string;
+  scope: string;
+  created_ms: number;
+  updated_ms: number;
+}
+
+/** What a user (or, for client credentials, no user) allowed a client; refresh tokens belong to one. */
+export interface GrantsTable {
+  id: string;
+  client_id: string;
+  user_id: string | null;
+  scope: string;
+  resource: string | null;
+  auth_time_ms: number | null;
+  created_ms: number;
+  revoked_ms: number | null;
+}
+
+/** Authorization codes, by SHA-256 digest; single use (`used_ms`), and the grant issued from them. */
+export interface AuthorizationCodesTable {
+  code_digest: string;
+  client_id: string;
+  user_id: string;
+  redirect_uri: string;
+  code_challenge: string;
+  scope: string;
+  resource: string | null;
+  nonce: string | null;
+  auth_time_ms: number;
+  expires_ms: number;
+  used_ms: number | null;
+  grant_id: string | null;
+}
+
+/** Refresh tokens, by SHA-256 digest; each is used once and replaced (rotation). */
+export interface RefreshTokensTable {
+  token_digest: string;
+  grant_id: string;
+  scope: string;
+  created_ms: number;
+  expires_ms: number;
+  used_ms: number | null;
+}
+
+/** `jti`s of access tokens revoked before their expiry (RFC 7009), kept until they would have expired. */
+export interface RevokedAccessTokensTable {
+  jti: string;
+  expires_ms: number;
+}
+
 export interface Database {
   clients: ClientsTable;
+  users: UsersTable;
+  signing_keys: SigningKeysTable;
+  server_secrets: ServerSecretsTable;
+  consents: ConsentsTable;
+  grants: GrantsTable;
+  authorization_codes: AuthorizationCodesTable;
+  refresh_tokens: RefreshTokensTable;
+  revoked_access_tokens: RevokedAccessTokensTable;
 }

@@ -1,0 +1,56 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { UserRecord, UserStore } from '../ports.js';
+import type { Database, UsersTable } from './schema.js';
+
+type Guard = <R>(work: () => Promise<R>) => Promise<R>;
+
+/**
+ * The {@link UserStore} over Kysely, for both dialects. `dialect` decides how booleans are written: SQLite has
+ * no boolean type and its driver binds only numbers.
+ */
+export function createUserRepository(db: Kysely<Database>, guard: Guard, dialect: 'sqlite' | 'postgres'): UserStore {
+  return {
+    createUser: (user) =>
+      guard(async () => {
+        const result = await db
+          .insertInto('users')
+          .values({
+            id: user.id,
+            username: user.username,
+            password_hash: user.passwordHash,
+            name: user.name,
+            email: user.email,
+            is_admin: dialect === 'postgres' ? user.isAdmin : Number(user.isAdmin),
+            created_ms: user.createdAt,
+          })
+          .onConflict((c) => c.column('username').doNothing())
+          .executeTakeFirst();
+        return (result.numInsertedOrUpdatedRows ?? 0n) === 1n;
+      }),
+    findUserByUsername: (username) =>
+      guard(async () => fromRow(await db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst())),
+    findUserById: (id) => guard(async () => fromRow(await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst())),
+    listUsers: () =>
+      guard(async () => (await db.selectFrom('users').selectAll().orderBy('username').execute()).map((row) => fromRow(row)!)),
+    setPasswordHash: (username, passwordHash) =>
+      guard(async () => {
+        const result = await db.updateTable('users').set({ password_hash: passwordHash }).where('username', '=', username).executeTakeFirst();
+        return result.numUpdatedRows === 1n;
+      }),
+    deleteUser: (username) =>
+      guard(async () => (await db.deleteFrom('users').where('username', '=', username).executeTakeFirst()).numDeletedRows === 1n),
+  };
+}
+
+function fromRow(row: Selectable<UsersTable> | undefined): UserRecord | undefined {
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    username: row.username,
+    passwordHash: row.password_hash,
+    name: row.name,
+    email: row.email,
+    isAdmin: Boolean(row.is_admin),
+    createdAt: Number(row.created_ms),
+  };
+}
