@@ -29,6 +29,18 @@ export interface Config {
     maxContacts: number;
     rateLimit: { enabled: boolean; points: number; durationSeconds: number };
   };
+  scopes: { supported: string[] };
+  tokens: {
+    accessTokenTtlSeconds: number;
+    refreshTokenTtlSeconds: number;
+    idTokenTtlSeconds: number;
+  };
+  keys: {
+    algorithm: 'ES256' | 'RS256' | 'EdDSA';
+    rotationGraceSeconds: number;
+    refreshSeconds: number;
+  };
+  login: { maxFailures: number; windowSeconds: number; sessionTtlSeconds: number };
 }
 
 type Kind =
@@ -198,6 +210,76 @@ export const options: readonly OptionSpec[] = [
     default: 60,
     env: ['LATCHKEY_REGISTRATION_RATE_LIMIT_DURATION'],
     doc: 'The length of the rate-limit window, in seconds.',
+  },
+  {
+    key: 'scopes.supported',
+    kind: { type: 'list', item: 'string' },
+    default: ['openid', 'profile', 'email', 'offline_access', 'mcp', 'mcp:tools', 'mcp:resources', 'mcp:prompts'],
+    env: ['LATCHKEY_SCOPES'],
+    doc: 'The scopes this server grants (`scopes_supported`). A client asking for others at `/authorize` is granted the supported subset, not refused: agents register before they know the scopes.',
+  },
+  {
+    key: 'tokens.accessTokenTtlSeconds',
+    kind: { type: 'int', min: 60, max: 86_400 },
+    default: 3600,
+    env: ['LATCHKEY_ACCESS_TOKEN_TTL'],
+    doc: 'Lifetime of access tokens (signed JWTs, RFC 9068), in seconds. Short, because a resource server verifying them offline cannot see revocation.',
+  },
+  {
+    key: 'tokens.refreshTokenTtlSeconds',
+    kind: { type: 'int', min: 300, max: 31_536_000 },
+    default: 2_592_000,
+    env: ['LATCHKEY_REFRESH_TOKEN_TTL'],
+    doc: 'Lifetime of each refresh token, in seconds. Refresh tokens rotate on every use; a new one gets a fresh lifetime.',
+  },
+  {
+    key: 'tokens.idTokenTtlSeconds',
+    kind: { type: 'int', min: 60, max: 86_400 },
+    default: 3600,
+    env: ['LATCHKEY_ID_TOKEN_TTL'],
+    doc: 'Lifetime of ID tokens (OpenID Connect), in seconds.',
+  },
+  {
+    key: 'keys.algorithm',
+    kind: { type: 'enum', values: ['ES256', 'RS256', 'EdDSA'] },
+    default: 'ES256',
+    env: ['LATCHKEY_SIGNING_ALG'],
+    doc: 'The JWS algorithm of new signing keys.',
+  },
+  {
+    key: 'keys.rotationGraceSeconds',
+    kind: { type: 'int', min: 60, max: 31_536_000 },
+    default: 172_800,
+    env: ['LATCHKEY_KEY_ROTATION_GRACE'],
+    doc: 'How long a key stays in the JWKS after `latchkey keys rotate` retired it, so that tokens it signed still verify. Must be longer than the access and ID token lifetimes.',
+  },
+  {
+    key: 'keys.refreshSeconds',
+    kind: { type: 'int', min: 1, max: 3600 },
+    default: 60,
+    env: ['LATCHKEY_KEY_REFRESH'],
+    doc: 'How often each instance re-reads the signing keys from the database, so that a rotation made elsewhere takes effect.',
+  },
+  {
+    key: 'login.maxFailures',
+    kind: { type: 'int', min: 1, max: 1000 },
+    default: 5,
+    env: ['LATCHKEY_LOGIN_MAX_FAILURES'],
+    doc: 'Failed sign-ins allowed per account and client address within `login.windowSeconds`; more are refused without checking the password.',
+  },
+  {
+    key: 'login.windowSeconds',
+    kind: { type: 'int', min: 1, max: 86_400 },
+    default: 900,
+    env: ['LATCHKEY_LOGIN_WINDOW'],
+    doc: 'The window of the failed sign-in limit, in seconds.',
+  },
+  {
+    key: 'login.sessionTtlSeconds',
+    kind: { type: 'int', min: 60, max: 2_592_000 },
+    default: 28_800,
+    env: ['LATCHKEY_SESSION_TTL'],
+    doc: 'How long a sign-in lasts (the session cookie), in seconds.',
   },
 ];
 

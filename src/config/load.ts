@@ -145,6 +145,12 @@ function coerce(option: OptionSpec, value: unknown, from: string): unknown {
 }
 
 function checkCrossOptionRules(config: Config): void {
+  const longestToken = Math.max(config.tokens.accessTokenTtlSeconds, config.tokens.idTokenTtlSeconds);
+  if (config.keys.rotationGraceSeconds <= longestToken) {
+    throw new ConfigError(
+      `Invalid configuration: keys.rotationGraceSeconds (${config.keys.rotationGraceSeconds}) must be longer than the access and ID token lifetimes (${longestToken}), or tokens would stop verifying before they expire`,
+    );
+  }
   const paths = [config.registration.path, ...config.registration.aliases];
   if (new Set(paths).size !== paths.length) {
     throw new ConfigError('Invalid configuration: registration.aliases repeats registration.path or another alias');

@@ -1,4 +1,4 @@
-import { fallbackDefaultScope, type Config } from '../config/defaults.js';
+import type { Config } from '../config/defaults.js';
 import { authMethodsFor } from './registration/validate-metadata.js';
 
 /**
@@ -14,7 +14,7 @@ export function serverMetadata(config: Config): Record<string, unknown> {
   return {
     issuer: config.issuer,
     registration_endpoint: `${config.issuer}${config.registration.path}`,
-    scopes_supported: (config.registration.defaultScope ?? fallbackDefaultScope).split(' ').filter(Boolean),
+    scopes_supported: config.scopes.supported,
     response_types_supported: ['code'],
     grant_types_supported: grantTypes,
     token_endpoint_auth_methods_supported: [...authMethods],

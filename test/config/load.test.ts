@@ -55,7 +55,18 @@ describe('loadConfig', () => {
           maxContacts: 10,
           rateLimit: { enabled: true, points: 60, durationSeconds: 60 },
         },
+        scopes: { supported: ['openid', 'profile', 'email', 'offline_access', 'mcp', 'mcp:tools', 'mcp:resources', 'mcp:prompts'] },
+        tokens: { accessTokenTtlSeconds: 3600, refreshTokenTtlSeconds: 2_592_000, idTokenTtlSeconds: 3600 },
+        keys: { algorithm: 'ES256', rotationGraceSeconds: 172_800, refreshSeconds: 60 },
+        login: { maxFailures: 5, windowSeconds: 900, sessionTtlSeconds: 28_800 },
       });
+    });
+
+    it('refuses a key rotation grace period shorter than the token lifetimes', () => {
+      assert.throws(
+        () => loadConfig({ env: {}, overrides: { 'keys.rotationGraceSeconds': 600, 'tokens.accessTokenTtlSeconds': 3600 } }),
+        /keys\.rotationGraceSeconds \(600\) must be longer than the access and ID token lifetimes \(3600\)/,
+      );
     });
 
     it('does not read process.env when no env is given', () => {
