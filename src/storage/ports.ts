@@ -96,6 +96,92 @@ export interface ServerSecretStore {
   getOrCreateSecret(name: string, generate: () => string, now: number): Promise<string>;
 }
 
+/** An authorization code, stored by digest, with everything it is bound to (OAuth 2.1 §4.1.3). */
+export interface AuthorizationCodeRecord {
+  codeDigest: string;
+  clientId: string;
+  userId: string;
+  redirectUri: string;
+  /** The S256 PKCE challenge (RFC 7636 §4.2). */
+  codeChallenge: string;
+  scope: string;
+  resource: string | null;
+  nonce: string | null;
+  /** When the user signed in, in milliseconds. */
+  authTime: number;
+  expiresAt: number;
+}
+
+/** The outcome of presenting a code: its first use, or a replay (with the grant the first use issued). */
+export type CodeConsumption =
+  | { firstUse: true; code: AuthorizationCodeRecord }
+  | { firstUse: false; code: AuthorizationCodeRecord; grantId: string | null };
+
+/** Authorization codes. */
+export interface AuthorizationCodeStore {
+  insertCode(code: AuthorizationCodeRecord): Promise<void>;
+  /** Marks a code used. Of any number of concurrent calls with one code, exactly one sees `firstUse: true`. */
+  consumeCode(codeDigest: string, now: number): Promise<CodeConsumption | undefined>;
+}
+
+/** What a user allowed a client (or, for client credentials, what a client holds itself). */
+export interface GrantRecord {
+  id: string;
+  clientId: string;
+  /** Null for client credentials. */
+  userId: string | null;
+  scope: string;
+  resource: string | null;
+  authTime: number | null;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+/** A refresh token, stored by digest; it belongs to a grant and is used once (rotation). */
+export interface RefreshTokenRecord {
+  tokenDigest: string;
+  grantId: string;
+  scope: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** The outcome of presenting a refresh token for rotation. */
+export type RefreshRotation =
+  | { status: 'rotated'; token: RefreshTokenRecord; grant: GrantRecord }
+  | { status: 'reused'; token: RefreshTokenRecord; grant: GrantRecord }
+  | { status: 'unknown' };
+
+/** Grants and their refresh tokens. */
+export interface GrantStore {
+  /** Creates a grant and, in the same transaction, its first refresh token; links the code it came from. */
+  createGrant(grant: GrantRecord, refreshToken: RefreshTokenRecord | null, fromCodeDigest: string | null): Promise<void>;
+  findGrant(id: string): Promise<GrantRecord | undefined>;
+  /** Revokes a grant: its refresh tokens stop working at once. `false` when it was already revoked or unknown. */
+  revokeGrant(id: string, now: number): Promise<boolean>;
+  /**
+   * Uses a refresh token: marks it used and stores `next` in one transaction, only if it was unused. Of
+   * concurrent calls with one token exactly one rotates; the others, and any later one, see `reused`.
+   */
+  rotateRefreshToken(tokenDigest: string, next: RefreshTokenRecord, now: number): Promise<RefreshRotation>;
+  /** A refresh token and its grant, whether used or not. */
+  findRefreshToken(tokenDigest: string): Promise<{ token: RefreshTokenRecord; used: boolean; grant: GrantRecord } | undefined>;
+}
+
+/** Remembered consent decisions. */
+export interface ConsentStore {
+  /** The scope a user has consented to for a client, or undefined. */
+  findConsent(userId: string, clientId: string): Promise<string | undefined>;
+  saveConsent(userId: string, clientId: string, scope: string, now: number): Promise<void>;
+  deleteConsent(userId: string, clientId: string): Promise<boolean>;
+}
+
+/** Access tokens revoked before they expire (RFC 7009), for introspection. */
+export interface RevokedAccessTokenStore {
+  revokeAccessToken(jti: string, expiresAt: number): Promise<void>;
+  isAccessTokenRevoked(jti: string): Promise<boolean>;
+}
+
 /** Everything a running server needs from storage. */
 export interface Storage {
   readonly dialect: 'sqlite' | 'postgres';
@@ -103,6 +189,10 @@ export interface Storage {
   readonly users: UserStore;
   readonly signingKeys: SigningKeyStore;
   readonly secrets: ServerSecretStore;
+  readonly codes: AuthorizationCodeStore;
+  readonly grants: GrantStore;
+  readonly consents: ConsentStore;
+  readonly revokedAccessTokens: RevokedAccessTokenStore;
   /** Applies pending schema migrations; safe to run from several instances at once. */
   migrate(): Promise<void>;
   /** Whether the database answers (for `/readyz`). */

@@ -3,6 +3,8 @@ import pg from 'pg';
 import { StorageUnavailableError, type Storage } from './ports.js';
 import { createClientRepository } from './sql/client-repository.js';
 import { createServerSecretRepository, createSigningKeyRepository } from './sql/key-repository.js';
+import { createConsentRepository, createRevokedAccessTokenRepository } from './sql/consent-repository.js';
+import { createCodeRepository, createGrantRepository } from './sql/grant-repository.js';
 import { migrateToLatest } from './sql/migrate.js';
 import { createUserRepository } from './sql/user-repository.js';
 import type { Database } from './sql/schema.js';
@@ -40,6 +42,10 @@ export function openPostgresStorage(options: PostgresOptions): Storage {
     users: createUserRepository(db, guardPostgres, 'postgres'),
     signingKeys: createSigningKeyRepository(db, guardPostgres),
     secrets: createServerSecretRepository(db, guardPostgres),
+    codes: createCodeRepository(db, guardPostgres),
+    grants: createGrantRepository(db, guardPostgres),
+    consents: createConsentRepository(db, guardPostgres),
+    revokedAccessTokens: createRevokedAccessTokenRepository(db, guardPostgres),
     migrate: () => migrateToLatest(db, 'postgres'),
     ping: async () => {
       try {

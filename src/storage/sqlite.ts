@@ -5,6 +5,8 @@ import { Kysely, SqliteDialect, sql } from 'kysely';
 import { StorageUnavailableError, type ClientRecord, type Storage } from './ports.js';
 import { createClientRepository, toRow, type ClientRow } from './sql/client-repository.js';
 import { createServerSecretRepository, createSigningKeyRepository } from './sql/key-repository.js';
+import { createConsentRepository, createRevokedAccessTokenRepository } from './sql/consent-repository.js';
+import { createCodeRepository, createGrantRepository } from './sql/grant-repository.js';
 import { migrateToLatest } from './sql/migrate.js';
 import { createUserRepository } from './sql/user-repository.js';
 import type { Database } from './sql/schema.js';
@@ -39,6 +41,10 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
     users: createUserRepository(db, guardSqlite, 'sqlite'),
     signingKeys: createSigningKeyRepository(db, guardSqlite),
     secrets: createServerSecretRepository(db, guardSqlite),
+    codes: createCodeRepository(db, guardSqlite),
+    grants: createGrantRepository(db, guardSqlite),
+    consents: createConsentRepository(db, guardSqlite),
+    revokedAccessTokens: createRevokedAccessTokenRepository(db, guardSqlite),
     migrate: () => migrateToLatest(db, 'sqlite'),
     ping: async () => {
       try {
@@ -80,7 +86,10 @@ function preparedInsert(database: BetterSqlite3.Database, db: Kysely<Database>):
         for (const row of batch) statement.run(columns.map((column) => row[column]));
       });
     }
-    insertAll(rows);
+    // Through Kysely's connection lock: were a Kysely transaction open on this connection, better-sqlite3
+    // would nest these inserts in it as a savepoint, and its rollback would lose registrations already answered.
+    const run = insertAll;
+    await db.connection().execute(async () => run(rows));
   };
 }
 

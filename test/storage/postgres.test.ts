@@ -1,5 +1,9 @@
 import { describe } from 'node:test';
 import { postgresKind, postgresUrl } from '../support/databases.js';
 import { storageContract } from './contract.js';
+import { storageFlowContract } from './contract-flow.js';
 
-describe('PostgreSQL storage', { skip: postgresUrl ? false : 'TEST_DATABASE_URL is not set' }, () => storageContract(postgresKind));
+describe('PostgreSQL storage', { skip: postgresUrl ? false : 'TEST_DATABASE_URL is not set' }, () => {
+  storageContract(postgresKind);
+  storageFlowContract(postgresKind);
+});

@@ -1,5 +1,9 @@
 import { describe } from 'node:test';
 import { sqliteKind } from '../support/databases.js';
 import { storageContract } from './contract.js';
+import { storageFlowContract } from './contract-flow.js';
 
-describe('SQLite storage', () => storageContract(sqliteKind));
+describe('SQLite storage', () => {
+  storageContract(sqliteKind);
+  storageFlowContract(sqliteKind);
+});

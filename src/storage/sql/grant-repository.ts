@@ -1,0 +1,159 @@
+import type { Kysely, Selectable } from 'kysely';
+import type {
+  AuthorizationCodeRecord,
+  AuthorizationCodeStore,
+  GrantRecord,
+  GrantStore,
+  RefreshTokenRecord,
+} from '../ports.js';
+import type { AuthorizationCodesTable, Database, GrantsTable, RefreshTokensTable } from './schema.js';
+
+type Guard = <R>(work: () => Promise<R>) => Promise<R>;
+
+/** The {@link AuthorizationCodeStore} over Kysely: single use by a conditional `UPDATE … RETURNING`. */
+export function createCodeRepository(db: Kysely<Database>, guard: Guard): AuthorizationCodeStore {
+  return {
+    insertCode: (code) =>
+      guard(async () => {
+        await db
+          .insertInto('authorization_codes')
+          .values({
+            code_digest: code.codeDigest,
+            client_id: code.clientId,
+            user_id: code.userId,
+            redirect_uri: code.redirectUri,
+            code_challenge: code.codeChallenge,
+            scope: code.scope,
+            resource: code.resource,
+            nonce: code.nonce,
+            auth_time_ms: code.authTime,
+            expires_ms: code.expiresAt,
+          })
+          .execute();
+      }),
+    consumeCode: (codeDigest, now) =>
+      guard(async () => {
+        const first = await db
+          .updateTable('authorization_codes')
+          .set({ used_ms: now })
+          .where('code_digest', '=', codeDigest)
+          .where('used_ms', 'is', null)
+          .returningAll()
+          .executeTakeFirst();
+        if (first) return { firstUse: true, code: codeFromRow(first) };
+        const used = await db.selectFrom('authorization_codes').selectAll().where('code_digest', '=', codeDigest).executeTakeFirst();
+        return used && { firstUse: false, code: codeFromRow(used), grantId: used.grant_id };
+      }),
+  };
+}
+
+/** The {@link GrantStore} over Kysely. */
+export function createGrantRepository(db: Kysely<Database>, guard: Guard): GrantStore {
+  const findGrant = async (id: string) => {
+    const row = await db.selectFrom('grants').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && grantFromRow(row);
+  };
+  return {
+    createGrant: (grant, refreshToken, fromCodeDigest) =>
+      guard(() =>
+        db.transaction().execute(async (trx) => {
+          await trx
+            .insertInto('grants')
+            .values({
+              id: grant.id,
+              client_id: grant.clientId,
+              user_id: grant.userId,
+              scope: grant.scope,
+              resource: grant.resource,
+              auth_time_ms: grant.authTime,
+              created_ms: grant.createdAt,
+              revoked_ms: grant.revokedAt,
+            })
+            .execute();
+          if (refreshToken) await trx.insertInto('refresh_tokens').values(refreshTokenRow(refreshToken)).execute();
+          if (fromCodeDigest) {
+            await trx.updateTable('authorization_codes').set({ grant_id: grant.id }).where('code_digest', '=', fromCodeDigest).execute();
+          }
+        }),
+      ),
+    findGrant: (id) => guard(() => findGrant(id)),
+    revokeGrant: (id, now) =>
+      guard(async () => {
+        const result = await db.updateTable('grants').set({ revoked_ms: now }).where('id', '=', id).where('revoked_ms', 'is', null).executeTakeFirst();
+        return result.numUpdatedRows === 1n;
+      }),
+    rotateRefreshToken: (tokenDigest, next, now) =>
+      guard(() =>
+        db.transaction().execute(async (trx) => {
+          const used = await trx
+            .updateTable('refresh_tokens')
+            .set({ used_ms: now })
+            .where('token_digest', '=', tokenDigest)
+            .where('used_ms', 'is', null)
+            .returningAll()
+            .executeTakeFirst();
+          const token = used ?? (await trx.selectFrom('refresh_tokens').selectAll().where('token_digest', '=', tokenDigest).executeTakeFirst());
+          if (!token) return { status: 'unknown' as const };
+          const grantRow = await trx.selectFrom('grants').selectAll().where('id', '=', token.grant_id).executeTakeFirstOrThrow();
+          if (!used) return { status: 'reused' as const, token: refreshTokenFromRow(token), grant: grantFromRow(grantRow) };
+          await trx.insertInto('refresh_tokens').values(refreshTokenRow(next)).execute();
+          return { status: 'rotated' as const, token: refreshTokenFromRow(token), grant: grantFromRow(grantRow) };
+        }),
+      ),
+    findRefreshToken: (tokenDigest) =>
+      guard(async () => {
+        const row = await db.selectFrom('refresh_tokens').selectAll().where('token_digest', '=', tokenDigest).executeTakeFirst();
+        if (!row) return undefined;
+        const grant = await findGrant(row.grant_id);
+        return grant && { token: refreshTokenFromRow(row), used: row.used_ms !== null, grant };
+      }),
+  };
+}
+
+function refreshTokenRow(token: RefreshTokenRecord) {
+  return {
+    token_digest: token.tokenDigest,
+    grant_id: token.grantId,
+    scope: token.scope,
+    created_ms: token.createdAt,
+    expires_ms: token.expiresAt,
+  };
+}
+
+function codeFromRow(row: Selectable<AuthorizationCodesTable>): AuthorizationCodeRecord {
+  return {
+    codeDigest: row.code_digest,
+    clientId: row.client_id,
+    userId: row.user_id,
+    redirectUri: row.redirect_uri,
+    codeChallenge: row.code_challenge,
+    scope: row.scope,
+    resource: row.resource,
+    nonce: row.nonce,
+    authTime: Number(row.auth_time_ms),
+    expiresAt: Number(row.expires_ms),
+  };
+}
+
+function grantFromRow(row: Selectable<GrantsTable>): GrantRecord {
+  return {
+    id: row.id,
+    clientId: row.client_id,
+    userId: row.user_id,
+    scope: row.scope,
+    resource: row.resource,
+    authTime: row.auth_time_ms === null ? null : Number(row.auth_time_ms),
+    createdAt: Number(row.created_ms),
+    revokedAt: row.revoked_ms === null ? null : Number(row.revoked_ms),
+  };
+}
+
+function refreshTokenFromRow(row: Selectable<RefreshTokensTable>): RefreshTokenRecord {
+  return {
+    tokenDigest: row.token_digest,
+    grantId: row.grant_id,
+    scope: row.scope,
+    createdAt: Number(row.created_ms),
+    expiresAt: Number(row.expires_ms),
+  };
+}

@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import { openStorage } from '../../src/storage/open-storage.js';
+import type { AuthorizationCodeRecord, GrantRecord, RefreshTokenRecord, Storage } from '../../src/storage/ports.js';
+import type { DatabaseKind, TestDatabase } from '../support/databases.js';
+import { sampleClient } from './contract.js';
+
+let n = 0;
+const unique = (prefix: string) => `${prefix}-${process.pid}-${++n}-${Math.random().toString(36).slice(2)}`;
+
+/** The authorization-flow half of the storage contract: codes, grants, refresh tokens, consents, revocations. */
+export function storageFlowContract(kind: DatabaseKind): void {
+  let database: TestDatabase;
+  let storage: Storage;
+  let clientId: string;
+  let userId: string;
+
+  before(async () => {
+    database = await kind.create();
+    storage = await openStorage({ url: database.url, sqliteSynchronous: 'full', poolSize: 5 });
+    await storage.migrate();
+    const client = sampleClient();
+    await storage.clients.insertClient(client);
+    clientId = client.clientId;
+    userId = unique('user');
+    await storage.users.createUser({ id: userId, username: unique('name'), passwordHash: 'x', name: null, email: null, isAdmin: false, createdAt: 1 });
+  });
+  after(async () => {
+    await storage.close();
+    await database.cleanup();
+  });
+
+  const code = (overrides: Partial<AuthorizationCodeRecord> = {}): AuthorizationCodeRecord => ({
+    codeDigest: unique('code'),
+    clientId,
+    userId,
+    redirectUri: 'https://client.example/cb',
+    codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    scope: 'openid mcp',
+    resource: 'https://mcp.example/mcp',
+    nonce: null,
+    authTime: 1000,
+    expiresAt: 61_000,
+    ...overrides,
+  });
+  const grant = (overrides: Partial<GrantRecord> = {}): GrantRecord => ({
+    id: unique('grant'),
+    clientId,
+    userId,
+    scope: 'openid mcp',
+    resource: 'https://mcp.example/mcp',
+    authTime: 1000,
+    createdAt: 2000,
+    revokedAt: null,
+    ...overrides,
+  });
+  const refresh = (grantId: string, overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord => ({
+    tokenDigest: unique('rt'),
+    grantId,
+    scope: 'openid mcp',
+    createdAt: 2000,
+    expiresAt: 999_999,
+    ...overrides,
+  });
+
+  it('consumes a code exactly once, even under concurrency, and reports the replay with its grant', async () => {
+    const c = code();
+    await storage.codes.insertCode(c);
+    const results = await Promise.all(Array.from({ length: 8 }, () => storage.codes.consumeCode(c.codeDigest, 5000)));
+    assert.equal(results.filter((r) => r?.firstUse).length, 1);
+    assert.deepEqual(results.find((r) => r?.firstUse)?.code, c);
+    const g = grant();
+    await storage.grants.createGrant(g, null, c.codeDigest);
+    const replay = await storage.codes.consumeCode(c.codeDigest, 6000);
+    assert.deepEqual(replay, { firstUse: false, code: c, grantId: g.id });
+    assert.equal(await storage.codes.consumeCode('no-such-code', 1), undefined);
+  });
+
+  it('creates a grant with its first refresh token in one step', async () => {
+    const g = grant();
+    const t = refresh(g.id);
+    await storage.grants.createGrant(g, t, null);
+    assert.deepEqual(await storage.grants.findGrant(g.id), g);
+    assert.deepEqual(await storage.grants.findRefreshToken(t.tokenDigest), { token: t, used: false, grant: g });
+  });
+
+  it('rotates a refresh token exactly once under concurrency; every other use is a reuse', async () => {
+    const g = grant();
+    const t = refresh(g.id);
+    await storage.grants.createGrant(g, t, null);
+    const nexts = Array.from({ length: 6 }, () => refresh(g.id));
+    const results = await Promise.all(nexts.map((next) => storage.grants.rotateRefreshToken(t.tokenDigest, next, 3000)));
+    assert.equal(results.filter((r) => r.status === 'rotated').length, 1);
+    assert.equal(results.filter((r) => r.status === 'reused').length, 5);
+    const winner = nexts[results.findIndex((r) => r.status === 'rotated')]!;
+    assert.equal((await storage.grants.findRefreshToken(winner.tokenDigest))?.used, false, 'the new token is stored unused');
+    for (const loser of nexts.filter((x) => x !== winner)) assert.equal(await storage.grants.findRefreshToken(loser.tokenDigest), undefined);
+    assert.deepEqual(await storage.grants.rotateRefreshToken('unknown', refresh(g.id), 1), { status: 'unknown' });
+  });
+
+  it('revokes a grant once', async () => {
+    const g = grant();
+    await storage.grants.createGrant(g, null, null);
+    assert.equal(await storage.grants.revokeGrant(g.id, 7000), true);
+    assert.equal(await storage.grants.revokeGrant(g.id, 8000), false);
+    assert.equal((await storage.grants.findGrant(g.id))?.revokedAt, 7000);
+  });
+
+  it('remembers, updates and forgets consent', async () => {
+    assert.equal(await storage.consents.findConsent(userId, clientId), undefined);
+    await storage.consents.saveConsent(userId, clientId, 'openid', 1);
+    await storage.consents.saveConsent(userId, clientId, 'openid mcp', 2);
+    assert.equal(await storage.consents.findConsent(userId, clientId), 'openid mcp');
+    assert.equal(await storage.consents.deleteConsent(userId, clientId), true);
+    assert.equal(await storage.consents.findConsent(userId, clientId), undefined);
+  });
+
+  it('records revoked access tokens idempotently', async () => {
+    const jti = unique('jti');
+    assert.equal(await storage.revokedAccessTokens.isAccessTokenRevoked(jti), false);
+    await storage.revokedAccessTokens.revokeAccessToken(jti, 9000);
+    await storage.revokedAccessTokens.revokeAccessToken(jti, 9000);
+    assert.equal(await storage.revokedAccessTokens.isAccessTokenRevoked(jti), true);
+  });
+
+  it('removes every grant, token, code and consent of a deleted client', async () => {
+    const client = sampleClient();
+    await storage.clients.insertClient(client);
+    const g = grant({ clientId: client.clientId });
+    const t = refresh(g.id);
+    const c = code({ clientId: client.clientId });
+    await storage.codes.insertCode(c);
+    await storage.grants.createGrant(g, t, null);
+    await storage.consents.saveConsent(userId, client.clientId, 'openid', 1);
+    assert.equal(await storage.clients.deleteClient(client.clientId), true);
+    assert.equal(await storage.grants.findGrant(g.id), undefined);
+    assert.equal(await storage.grants.findRefreshToken(t.tokenDigest), undefined);
+    assert.equal(await storage.codes.consumeCode(c.codeDigest, 1), undefined);
+    assert.equal(await storage.consents.findConsent(userId, client.clientId), undefined);
+  });
+}
+
