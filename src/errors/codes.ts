@@ -5,6 +5,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc7591#section-3.2.2 (registration errors)
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2 (token endpoint errors)
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1 (bearer token errors)
+ * @see https://www.rfc-editor.org/rfc/rfc8707#section-2 (invalid_target)
  */
 export const errorCodes = {
   invalid_request: { status: 400, wire: 'invalid_request', description: 'The request is malformed.' },
@@ -28,6 +29,29 @@ export const errorCodes = {
     wire: 'unapproved_software_statement',
     description: 'The software statement presented is not approved for use by this authorization server.',
   },
+  invalid_client: {
+    status: 401,
+    wire: 'invalid_client',
+    description: 'Client authentication failed.',
+  },
+  invalid_grant: {
+    status: 400,
+    wire: 'invalid_grant',
+    description: 'The authorization grant or refresh token is invalid, expired, revoked or was issued to another client.',
+  },
+  unauthorized_client: {
+    status: 400,
+    wire: 'unauthorized_client',
+    description: 'The client is not allowed to use this grant type.',
+  },
+  unsupported_grant_type: {
+    status: 400,
+    wire: 'unsupported_grant_type',
+    description: 'The grant type is not supported.',
+  },
+  invalid_scope: { status: 400, wire: 'invalid_scope', description: 'The requested scope is invalid or exceeds what was granted.' },
+  invalid_target: { status: 400, wire: 'invalid_target', description: 'The requested resource is invalid or not allowed.' },
+  insufficient_scope: { status: 403, wire: 'insufficient_scope', description: 'The token does not carry the scope this request needs.' },
   invalid_token: { status: 401, wire: 'invalid_token', description: 'The access token is missing, invalid or expired.' },
   not_found: { status: 404, wire: 'not_found', description: 'There is nothing at this address.' },
   method_not_allowed: { status: 405, wire: 'invalid_request', description: 'The method is not allowed here.' },

@@ -10,6 +10,7 @@ import { createMemoryRateLimiter } from '../rate-limit/memory.js';
 import type { Storage } from '../storage/ports.js';
 import { systemClock, systemRandom } from '../system.js';
 import { latchkeyPlugin } from './plugin.js';
+import { createKeyManager, type KeyManager } from '../keys/key-manager.js';
 import { renderError } from './render-error.js';
 import { OAuthError } from '../errors/oauth-error.js';
 
@@ -20,6 +21,8 @@ export interface AppOptions {
   random?: RandomSource;
   logger?: Logger;
   registrationLimiter?: RateLimiter;
+  /** The signing keys; by default, the ones in `storage` (generated on first start). */
+  keys?: KeyManager;
 }
 
 /** Request bodies larger than this are refused with `413` before they are read. */
@@ -71,10 +74,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   const { rateLimit } = config.registration;
+  const clock = options.clock ?? systemClock;
+  const keys = options.keys ?? createKeyManager({ store: storage.signingKeys, clock, config: config.keys });
+  await keys.ensureKey();
   await app.register(latchkeyPlugin, {
+    keys,
     config,
     storage,
-    clock: options.clock ?? systemClock,
+    clock,
     random: options.random ?? systemRandom,
     registrationLimiter:
       options.registrationLimiter ?? (rateLimit.enabled ? createMemoryRateLimiter(rateLimit) : unlimited),

@@ -48,7 +48,10 @@ export function renderError(request: FastifyRequest, reply: FastifyReply, thrown
 
   reply.code(status).header('cache-control', 'no-store').header('pragma', 'no-cache');
   if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
-  if (status === 401) {
+  if (error.code === 'invalid_client') {
+    // RFC 6749 §5.2: the challenge names the client authentication scheme, Basic.
+    reply.header('www-authenticate', 'Basic realm="latchkey", charset="UTF-8"');
+  } else if (status === 401) {
     reply.header(
       'www-authenticate',
       error.tokenPresented ? `Bearer error="${wire}", error_description="${error.description}"` : 'Bearer',

@@ -11,3 +11,9 @@ export interface RandomSource {
   /** A fresh random (version 4) UUID. */
   uuid(): string;
 }
+
+/** Signs JWTs with the server's current signing key. */
+export interface TokenSigner {
+  /** A compact JWS of `claims`, with the current key's `kid` and the given `typ` in its header. */
+  sign(claims: Record<string, unknown>, typ: 'at+jwt' | 'JWT'): Promise<string>;
+}

@@ -2,8 +2,8 @@ import type { Config } from '../config/defaults.js';
 import { authMethodsFor } from './registration/validate-metadata.js';
 
 /**
- * The authorization server metadata document. It lists only what is implemented: the registration endpoint
- * and the values it accepts. The authorization and token endpoints join it when they land.
+ * The authorization server metadata document. It lists only what is implemented: registration, the token
+ * endpoint and the signing keys. The authorization endpoint joins it when it lands.
  *
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-2
  */
@@ -13,11 +13,14 @@ export function serverMetadata(config: Config): Record<string, unknown> {
   if (authMethods.some((m) => m !== 'none')) grantTypes.push('client_credentials');
   return {
     issuer: config.issuer,
+    token_endpoint: `${config.issuer}/token`,
+    jwks_uri: `${config.issuer}/jwks.json`,
     registration_endpoint: `${config.issuer}${config.registration.path}`,
     scopes_supported: config.scopes.supported,
     response_types_supported: ['code'],
     grant_types_supported: grantTypes,
     token_endpoint_auth_methods_supported: [...authMethods],
+    code_challenge_methods_supported: ['S256'],
   };
 }
 

@@ -21,10 +21,11 @@ describe('server metadata (RFC 8414)', () => {
       });
     }
 
-    it('does not advertise endpoints that are not implemented yet', async () => {
+    it('advertises the token endpoint and keys, and not the authorization endpoint yet', async () => {
       const metadata = (await server.app.inject({ method: 'GET', url: '/.well-known/oauth-authorization-server' })).json();
       assert.equal(metadata.authorization_endpoint, undefined);
-      assert.equal(metadata.token_endpoint, undefined);
+      assert.equal(metadata.token_endpoint, 'https://as.example.com/token');
+      assert.equal(metadata.jwks_uri, 'https://as.example.com/jwks.json');
     });
   });
 

@@ -1,0 +1,40 @@
+import { OAuthError } from '../../errors/oauth-error.js';
+import type { ClientRecord } from '../../storage/ports.js';
+import { isScopeSubset, scopeTokens } from '../scope.js';
+import { digestSecret } from '../secrets.js';
+import { mintRefreshToken, tokenResponse, type TokenContext, type TokenResponse } from './token-context.js';
+
+/**
+ * The `refresh_token` grant with rotation: every use returns a new refresh token and retires the old one. A
+ * retired token presented again means it leaked (or the client raced itself): the whole grant is revoked.
+ * A token presented by a client it was not issued to is treated the same way.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2 (refresh token rotation)
+ */
+export async function exchangeRefreshToken(params: Record<string, string>, client: ClientRecord, context: TokenContext): Promise<TokenResponse> {
+  const presented = params['refresh_token'];
+  if (!presented) throw new OAuthError('invalid_request', 'refresh_token is required');
+  const now = context.clock.now();
+  const digest = digestSecret(presented);
+  const found = await context.grants.findRefreshToken(digest);
+  if (!found) throw new OAuthError('invalid_grant', 'the refresh token is not valid');
+
+  const scope = params['scope'] === undefined ? found.token.scope : scopeTokens(params['scope']).join(' ');
+  if (!isScopeSubset(scope, found.token.scope)) throw new OAuthError('invalid_scope', 'scope exceeds what was granted');
+  const next = mintRefreshToken(found.grant.id, found.token.scope, context);
+  const rotation = await context.grants.rotateRefreshToken(digest, next.record, now);
+  if (rotation.status === 'unknown') throw new OAuthError('invalid_grant', 'the refresh token is not valid');
+  const { grant, token } = rotation;
+  if (rotation.status === 'reused' || grant.clientId !== client.clientId) {
+    await context.grants.revokeGrant(grant.id, now);
+    throw new OAuthError('invalid_grant', 'the refresh token was already used or belongs to another client; the grant is revoked');
+  }
+  if (grant.revokedAt !== null) throw new OAuthError('invalid_grant', 'the grant was revoked');
+  if (token.expiresAt <= now) throw new OAuthError('invalid_grant', 'the refresh token has expired');
+  const resource = params['resource'];
+  if (resource !== undefined && resource !== grant.resource) {
+    throw new OAuthError('invalid_target', 'resource differs from the one the grant is for');
+  }
+  return tokenResponse(grant, client, scope, context, { refreshToken: next.value });
+}
