@@ -73,6 +73,30 @@ describe('storage failures', () => {
   });
 });
 
+describe('token endpoint during a database outage', () => {
+  it('answers 503 temporarily_unavailable, never invalid_client (which would make agents re-register)', async () => {
+    const database = await sqliteKind.create();
+    const config = loadConfig({ env: {}, overrides: { 'database.url': database.url, 'registration.rateLimit.enabled': false } });
+    const real = await openStorage(config.database);
+    await real.migrate();
+    const storage: Storage = { ...real, clients: { ...real.clients, findClient: () => Promise.reject(new StorageUnavailableError('down')) } };
+    const app = await buildApp({ config, storage, logger: pino({ level: 'silent' }) });
+    after(async () => {
+      await app.close();
+      await real.close();
+      await database.cleanup();
+    });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/token',
+      payload: 'grant_type=refresh_token&refresh_token=abc&client_id=some-client',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    assert.equal(response.statusCode, 503);
+    assert.equal(response.json().error, 'temporarily_unavailable');
+  });
+});
+
 describe('unknown routes', () => {
   it('answers 404 in JSON', async () => {
     const server = await startTestServer();
