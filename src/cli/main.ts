@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { closeOnSignals, migrate, startServer } from '../main.js';
 import { createLogger } from '../observability/logger.js';
+import { registerUserCommands } from './users.js';
 
 /** Command-line flags of `serve` and `migrate`, with the option key each sets. */
 const configFlags = [
@@ -43,6 +44,8 @@ withConfigFlags(program.command('migrate').description('apply pending database m
   const dialect = await migrate(configFrom(flags));
   process.stdout.write(`The ${dialect} database is up to date.\n`);
 });
+
+registerUserCommands(program, { withConfigFlags, configFrom });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof InvalidArgumentError) {

@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import type { Config } from '../config/defaults.js';
+import { openStorage } from '../storage/open-storage.js';
+import type { UserRecord, UserStore } from '../storage/ports.js';
+import { validateNewPassword } from '../users/password.js';
+import { UserError, createUser, normalizeUsername, removeUser, setUserPassword, validateUsername, type UserErrorCode } from '../users/users.js';
+
+/** What `latchkey users …` needs from `main.ts`: the shared configuration flags and how to read them. */
+export interface ConfigCli {
+  withConfigFlags(command: Command): Command;
+  configFrom(flags: Record<string, unknown>): Config;
+}
+
+/**
+ * A refusal the operator can act on: printed as one line (no stack trace) with exit status 1 (the operation
+ * failed: unknown user, name taken) or 2 (bad usage or input).
+ */
+class CliFailure extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2,
+  ) {
+    super(message);
+  }
+}
+
+/** Exit status 1 for a state of the database, 2 for input the operator can correct. */
+const exitCodes: Record<UserErrorCode, 1 | 2> = {
+  username_taken: 1,
+  unknown_user: 1,
+  invalid_username: 2,
+  invalid_password: 2,
+  invalid_profile: 2,
+};
+
+/** Registers `latchkey users add|list|remove|set-password`. */
+export function registerUserCommands(program: Command, cli: ConfigCli): void {
+  const users = program.command('users').description('manage local user accounts');
+
+  cli
+    .withConfigFlags(users.command('add').description('create a local user; the password is prompted for, or read with --password-stdin'))
+    .argument('<username>', 'letters, digits and . _ - @ (stored in lower case)')
+    .option('--admin', 'may use the admin dashboard')
+    .option('--name <name>', 'display name')
+    .option('--email <email>', 'email address')
+    .option('--password-stdin', 'read the password from standard input (for scripts)')
+    .action((username: string, flags: Record<string, unknown>) =>
+      withUsers(cli, flags, async (store) => {
+        const problem = validateUsername(username);
+        if (problem) throw new CliFailure(problem, 2);
+        // Refused before the password is typed; createUser checks again (the name may be taken meanwhile).
+        if (await store.findUserByUsername(normalizeUsername(username))) {
+          throw new CliFailure(`A user named ${JSON.stringify(normalizeUsername(username))} already exists.`, 1);
+        }
+        const password = await readNewPassword(flags['passwordStdin'] === true);
+        const user = await createUser(
+          store,
+          {
+            username,
+            password,
+            isAdmin: flags['admin'] === true,
+            name: stringFlag(flags['name']),
+            email: stringFlag(flags['email']),
+          },
+          { now: Date.now(), newId: randomUUID },
+        );
+        process.stdout.write(`Created ${user.isAdmin ? 'admin ' : ''}user ${user.username}.\n`);
+      }),
+    );
+
+  cli
+    .withConfigFlags(users.command('list').description('list local users'))
+    .option('--json', 'print JSON instead of a table')
+    .action((flags: Record<string, unknown>) =>
+      withUsers(cli, flags, async (store) => {
+        const list = await store.listUsers();
+        process.stdout.write(flags['json'] === true ? `${JSON.stringify(list.map(publicFields), null, 2)}\n` : formatTable(list));
+      }),
+    );
+
+  cli
+    .withConfigFlags(users.command('remove').description("delete a local user with their consents and grants"))
+    .argument('<username>')
+    .action((username: string, flags: Record<string, unknown>) =>
+      withUsers(cli, flags, async (store) => {
+        await removeUser(store, username);
+        process.stdout.write(`Removed user ${normalizeUsername(username)}.\n`);
+      }),
+    );
+
+  cli
+    .withConfigFlags(users.command('set-password').description("replace a local user's password"))
+    .argument('<username>')
+    .option('--password-stdin', 'read the password from standard input (for scripts)')
+    .action((username: string, flags: Record<string, unknown>) =>
+      withUsers(cli, flags, async (store) => {
+        if (!(await store.findUserByUsername(normalizeUsername(username)))) {
+          throw new CliFailure(`There is no user named ${JSON.stringify(normalizeUsername(username))}.`, 1);
+        }
+        await setUserPassword(store, username, await readNewPassword(flags['passwordStdin'] === true));
+        process.stdout.write(`Changed the password of ${normalizeUsername(username)}.\n`);
+      }),
+    );
+}
+
+/**
+ * Opens and migrates the configured storage, runs `work`, and closes the storage whatever happens. A
+ * {@link UserError} or {@link CliFailure} becomes one line on stderr and an exit status; anything else (a
+ * configuration error, an unreachable database) goes on to `main.ts`'s handler.
+ */
+async function withUsers(cli: ConfigCli, flags: Record<string, unknown>, work: (store: UserStore) => Promise<void>): Promise<void> {
+  const config = cli.configFrom(flags);
+  const storage = await openStorage(config.database);
+  try {
+    await storage.migrate();
+    await work(storage.users);
+  } catch (error) {
+    if (error instanceof UserError || error instanceof CliFailure) {
+      process.stderr.write(`latchkey: ${error.message}\n`);
+      process.exitCode = error instanceof UserError ? exitCodes[error.code] : error.exitCode;
+      return;
+    }
+    throw error;
+  } finally {
+    await storage.close();
+  }
+}
+
+/**
+ * The new password: all of standard input with `--password-stdin` (one trailing line end removed, as `echo`
+ * adds one), else typed twice at a terminal without echo. Without a terminal and without the flag there is
+ * nobody to ask, so the command refuses rather than waiting on a pipe.
+ */
+async function readNewPassword(fromStdin: boolean): Promise<string> {
+  if (fromStdin) {
+    const password = (await readAll(process.stdin)).replace(/\r?\n$/, '');
+    if (/[\r\n]/.test(password)) throw new CliFailure('Standard input holds more than one line; give the password alone on one line.', 2);
+    const problem = validateNewPassword(password);
+    if (problem) throw new CliFailure(problem, 2);
+    return password;
+  }
+  if (!process.stdin.isTTY) {
+    throw new CliFailure('No terminal to ask for the password: pipe it in with --password-stdin (e.g. printf %s "$PASSWORD" | latchkey users add …).', 2);
+  }
+  const password = await promptHidden('Password: ');
+  const problem = validateNewPassword(password);
+  if (problem) throw new CliFailure(problem, 2);
+  if ((await promptHidden('Repeat the password: ')) !== password) throw new CliFailure('The passwords do not match.', 2);
+  return password;
+}
+
+/**
+ * Asks on the terminal without echoing what is typed: readline runs the terminal in raw mode and echoes
+ * through its output stream, which here discards everything. The prompt goes to stderr so that stdout stays
+ * clean for scripts.
+ */
+async function promptHidden(prompt: string): Promise<string> {
+  const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
+  const rl = createInterface({ input: process.stdin, output: silent, terminal: true });
+  // Only now is the terminal in raw mode: a prompt shown earlier could be answered while it still echoes.
+  process.stderr.write(prompt);
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      // In raw mode Ctrl-C arrives as a readline event rather than a signal.
+      rl.once('SIGINT', () => reject(new CliFailure('Cancelled.', 2)));
+      rl.question('').then(resolve, reject);
+    });
+  } finally {
+    rl.close();
+    process.stderr.write('\n');
+  }
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function stringFlag(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A user as `users list --json` prints it: everything but the password hash. */
+function publicFields(user: UserRecord) {
+  return { id: user.id, username: user.username, name: user.name, email: user.email, isAdmin: user.isAdmin, createdAt: new Date(user.createdAt).toISOString() };
+}
+
+function formatTable(users: UserRecord[]): string {
+  if (users.length === 0) return 'No users.\n';
+  const header = ['USERNAME', 'ADMIN', 'NAME', 'EMAIL', 'CREATED (UTC)'];
+  const rows = users.map((u) => [u.username, u.isAdmin ? 'yes' : 'no', u.name ?? '-', u.email ?? '-', new Date(u.createdAt).toISOString().slice(0, 19).replace('T', ' ')]);
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
+  return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+}
