@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { closeOnSignals, migrate, startServer } from '../main.js';
 import { createLogger } from '../observability/logger.js';
+import { registerKeyCommands } from './keys.js';
 import { registerUserCommands } from './users.js';
 
 /** Command-line flags of `serve` and `migrate`, with the option key each sets. */
@@ -46,6 +47,7 @@ withConfigFlags(program.command('migrate').description('apply pending database m
 });
 
 registerUserCommands(program, { withConfigFlags, configFrom });
+registerKeyCommands(program, { withConfigFlags, configFrom });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof InvalidArgumentError) {

@@ -150,6 +150,29 @@ export function storageContract(kind: DatabaseKind): void {
     assert.deepEqual(await storage.signingKeys.listSigningKeys(5000), [second], 'an expired key leaves the list');
   });
 
+  it('keeps a single current key when several instances insert a first key at once', async () => {
+    const fresh = await kind.create();
+    const other = await openStorage({ url: fresh.url, sqliteSynchronous: 'full', poolSize: 5 });
+    try {
+      await other.migrate();
+      const keys = Array.from({ length: 4 }, (_, i) => ({
+        kid: `race-${i}`,
+        alg: 'ES256',
+        publicJwk: { kty: 'EC' },
+        privateJwk: { kty: 'EC', d: 'x' },
+        createdAt: 1000 + i,
+        retiredAt: null,
+        expiresAt: null,
+      }));
+      const results = await Promise.all(keys.map((k) => other.signingKeys.insertFirstSigningKey(k)));
+      assert.equal(results.filter(Boolean).length, 1);
+      assert.equal((await other.signingKeys.listSigningKeys(0)).filter((k) => k.retiredAt === null).length, 1);
+    } finally {
+      await other.close();
+      await fresh.cleanup();
+    }
+  });
+
   it('creates a server secret once, and every later caller gets the same one', async () => {
     const name = `cookie-${counter++}`;
     const values = await Promise.all([1, 2, 3].map((i) => storage.secrets.getOrCreateSecret(name, () => `value-${i}`, 1)));

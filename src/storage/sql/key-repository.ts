@@ -41,7 +41,8 @@ export function createSigningKeyRepository(db: Kysely<Database>, guard: Guard): 
       ),
     insertFirstSigningKey: (key) =>
       guard(async () => {
-        // One statement, so that of several instances starting at once exactly one inserts.
+        // Of several instances starting at once exactly one inserts: the unique index on the current key turns
+        // the others' inserts into no-ops.
         const result = await db
           .insertInto('signing_keys')
           .columns(['kid', 'alg', 'public_jwk', 'private_jwk', 'created_ms', 'retired_ms', 'expires_ms'])
@@ -60,6 +61,7 @@ export function createSigningKeyRepository(db: Kysely<Database>, guard: Guard): 
                 not(exists(selectFrom('signing_keys').select('kid').where('retired_ms', 'is', null))),
               ),
           )
+          .onConflict((c) => c.doNothing())
           .executeTakeFirst();
         return (result.numInsertedOrUpdatedRows ?? 0n) === 1n;
       }),

@@ -48,6 +48,14 @@ function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration
           .addColumn('retired_ms', 'bigint')
           .addColumn('expires_ms', 'bigint')
           .execute();
+        // At most one current (unretired) key: instances starting together cannot each insert a first key.
+        await db.schema
+          .createIndex('signing_keys_one_current')
+          .on('signing_keys')
+          .unique()
+          .expression(sql`(retired_ms is null)`)
+          .where(sql.ref('retired_ms'), 'is', null)
+          .execute();
         await db.schema
           .createTable('server_secrets')
           .addColumn('name', 'text', (c) => c.primaryKey())

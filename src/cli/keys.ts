@@ -1,0 +1,100 @@
+import type { Command } from 'commander';
+import type { Config } from '../config/defaults.js';
+import { createKeyManager, type KeyManager, type SigningKeyInfo } from '../keys/key-manager.js';
+import { openStorage } from '../storage/open-storage.js';
+import { systemClock } from '../system.js';
+
+/** What `main.ts` lends the command group: its configuration flags and how it turns them into a Config. */
+export interface KeyCommandsContext {
+  /** Adds `--config`, `--database` and the other configuration flags to a command. */
+  withConfigFlags(command: Command): Command;
+  /** The validated configuration from a command's flags, the environment and the configuration file. */
+  configFrom(flags: Record<string, unknown>): Config;
+}
+
+/**
+ * `latchkey keys list|rotate`: the signing keys in the database, and a new current key whose predecessor keeps
+ * verifying for `keys.rotationGraceSeconds`. Running instances pick the new key up within `keys.refreshSeconds`.
+ */
+export function registerKeyCommands(program: Command, context: KeyCommandsContext): void {
+  const keys = program.command('keys').description('list and rotate the token signing keys');
+
+  context
+    .withConfigFlags(keys.command('list').description('list the signing keys that still verify tokens'))
+    .option('--json', 'print JSON instead of a table')
+    .action(async (flags: Record<string, unknown>) => {
+      const listed = await withKeyManager(context.configFrom(flags), (manager) => manager.listKeys());
+      write(flags['json'] ? `${JSON.stringify(listed.map(toJson), null, 2)}\n` : table(listed));
+    });
+
+  context
+    .withConfigFlags(keys.command('rotate').description('add a new current signing key and retire the previous one after a grace period'))
+    .option('--json', 'print JSON instead of a sentence')
+    .action(async (flags: Record<string, unknown>) => {
+      const config = context.configFrom(flags);
+      const { key, retired } = await withKeyManager(config, async (manager) => {
+        const key = await manager.rotate();
+        const retired = (await manager.listKeys()).filter((info) => info.status === 'retired' && info.retiredAt === key.createdAt);
+        return { key, retired };
+      });
+      if (flags['json']) {
+        write(`${JSON.stringify({ kid: key.kid, alg: key.alg, createdAt: iso(key.createdAt), retired: retired.map(toJson) }, null, 2)}\n`);
+        return;
+      }
+      const lines = [`New signing key ${key.kid} (${key.alg}) is current.`];
+      for (const old of retired) lines.push(`The previous key ${old.kid} keeps verifying tokens until ${readable(old.expiresAt)}.`);
+      if (retired.length === 0) lines.push('There was no previous key.');
+      lines.push(`Running servers sign with the new key within ${config.keys.refreshSeconds} s.`);
+      write(`${lines.join('\n')}\n`);
+    });
+}
+
+async function withKeyManager<R>(config: Config, work: (manager: KeyManager) => Promise<R>): Promise<R> {
+  const storage = await openStorage(config.database);
+  try {
+    await storage.migrate();
+    return await work(createKeyManager({ store: storage.signingKeys, clock: systemClock, config: config.keys }));
+  } finally {
+    await storage.close();
+  }
+}
+
+function toJson(info: SigningKeyInfo) {
+  return {
+    kid: info.kid,
+    alg: info.alg,
+    status: info.status,
+    createdAt: iso(info.createdAt),
+    retiredAt: info.retiredAt === null ? null : iso(info.retiredAt),
+    expiresAt: info.expiresAt === null ? null : iso(info.expiresAt),
+  };
+}
+
+function table(listed: SigningKeyInfo[]): string {
+  if (listed.length === 0) return 'No signing keys yet: one is generated when the server first starts (or run `latchkey keys rotate`).\n';
+  const rows = [
+    ['KID', 'ALG', 'CREATED', 'STATUS'],
+    ...listed.map((info) => [
+      info.kid,
+      info.alg,
+      readable(info.createdAt),
+      info.status === 'retired' ? `retired (verifies until ${readable(info.expiresAt)})` : info.status,
+    ]),
+  ];
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+/** A time for JSON output: ISO 8601 in UTC. */
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** A time for people: UTC, to the second, as in the other tables. */
+function readable(ms: number | null): string {
+  return ms === null ? 'never' : `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+function write(text: string): void {
+  process.stdout.write(text);
+}

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+
+const dir = mkdtempSync(join(tmpdir(), 'latchkey-cli-keys-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function latchkey(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    timeout: 30_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+interface ListedKey {
+  kid: string;
+  alg: string;
+  status: string;
+  createdAt: string;
+  retiredAt: string | null;
+  expiresAt: string | null;
+}
+
+describe('latchkey keys', () => {
+  it('says there is no key yet on a new database', () => {
+    const result = latchkey(['keys', 'list', '--database', `sqlite:${join(dir, 'empty.db')}`]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /No signing keys yet/);
+  });
+
+  it('rotates twice and lists two keys, one current and one retired within its grace period', () => {
+    const database = `sqlite:${join(dir, 'rotate.db')}`;
+    const first = latchkey(['keys', 'rotate', '--database', database]);
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stdout, /^New signing key [\w-]{43} \(ES256\) is current\.\nThere was no previous key\./);
+
+    const second = latchkey(['keys', 'rotate', '--json', '--database', database], { LATCHKEY_KEY_ROTATION_GRACE: '7200' });
+    assert.equal(second.status, 0, second.stderr);
+    const rotated = JSON.parse(second.stdout) as { kid: string; alg: string; createdAt: string; retired: ListedKey[] };
+    assert.equal(rotated.retired.length, 1);
+    const [old] = rotated.retired as [ListedKey];
+    assert.equal(Date.parse(old.expiresAt!) - Date.parse(rotated.createdAt), 7200 * 1000, 'the grace period comes from the configuration');
+
+    const listed = latchkey(['keys', 'list', '--json', '--database', database]);
+    assert.equal(listed.status, 0, listed.stderr);
+    const keys = JSON.parse(listed.stdout) as ListedKey[];
+    assert.deepEqual(
+      keys.map(({ kid, status }) => ({ kid, status })),
+      [
+        { kid: rotated.kid, status: 'current' },
+        { kid: old.kid, status: 'retired' },
+      ],
+    );
+    assert.equal(keys[1]!.expiresAt, old.expiresAt);
+    assert.ok(!listed.stdout.includes('"d"'), 'no private key material');
+
+    const table = latchkey(['keys', 'list', '--database', database]);
+    assert.equal(table.status, 0, table.stderr);
+    const lines = table.stdout.trimEnd().split('\n');
+    assert.match(lines[0]!, /^KID\s+ALG\s+CREATED\s+STATUS$/);
+    const until = old.expiresAt!.slice(0, 19).replace('T', ' ');
+    assert.match(lines[1]!, new RegExp(`^${rotated.kid}\\s+ES256\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\\s+current$`));
+    assert.match(lines[2]!, new RegExp(`^${old.kid}\\s+ES256\\s+.+ UTC\\s+retired \\(verifies until ${until} UTC\\)$`));
+  });
+
+  it('rotates to the configured algorithm', () => {
+    const result = latchkey(['keys', 'rotate', '--json', '--database', `sqlite:${join(dir, 'eddsa.db')}`], { LATCHKEY_SIGNING_ALG: 'EdDSA' });
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(JSON.parse(result.stdout).alg, 'EdDSA');
+  });
+});
