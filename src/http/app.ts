@@ -6,6 +6,7 @@ import type { Config } from '../config/defaults.js';
 import { createLogger } from '../observability/logger.js';
 import type { Clock, RandomSource } from '../protocol/context.js';
 import { unlimited, type RateLimiter } from '../rate-limit/limiter.js';
+import { createLoginThrottle } from '../rate-limit/login-throttle.js';
 import { createMemoryRateLimiter } from '../rate-limit/memory.js';
 import type { Storage } from '../storage/ports.js';
 import { systemClock, systemRandom } from '../system.js';
@@ -77,12 +78,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const clock = options.clock ?? systemClock;
   const keys = options.keys ?? createKeyManager({ store: storage.signingKeys, clock, config: config.keys });
   await keys.ensureKey();
+  const random = options.random ?? systemRandom;
   await app.register(latchkeyPlugin, {
     keys,
+    cookieSecret: await storage.secrets.getOrCreateSecret('cookie-signing', () => random.token(32), clock.now()),
+    loginThrottle: createLoginThrottle({ maxFailures: config.login.maxFailures, windowSeconds: config.login.windowSeconds }),
     config,
     storage,
     clock,
-    random: options.random ?? systemRandom,
+    random,
     registrationLimiter:
       options.registrationLimiter ?? (rateLimit.enabled ? createMemoryRateLimiter(rateLimit) : unlimited),
   });

@@ -1,3 +1,4 @@
+import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/defaults.js';
@@ -6,9 +7,12 @@ import type { RateLimiter } from '../rate-limit/limiter.js';
 import type { Storage } from '../storage/ports.js';
 import type { KeyManager } from '../keys/key-manager.js';
 import { createTokenSigner } from '../keys/token-signer.js';
+import type { LoginThrottle } from '../rate-limit/login-throttle.js';
 import { parseFormBody } from './form-body.js';
 import { decodeUtf8, parseJsonObject } from './json-body.js';
 import { renderError } from './render-error.js';
+import { createSessions } from './session.js';
+import { authorizeRoutes } from './routes/authorize.js';
 import { clientConfigurationRoutes } from './routes/client-configuration.js';
 import { jwksRoute } from './routes/jwks.js';
 import { metadataRoutes } from './routes/metadata.js';
@@ -24,58 +28,71 @@ export interface LatchkeyPluginOptions {
   registrationLimiter: RateLimiter;
   /** The signing keys; `ensureKey()` must have run. */
   keys: KeyManager;
+  /** Signs cookies and pending authorization requests; the same on every instance. */
+  cookieSecret: string;
+  loginThrottle: LoginThrottle;
 }
 
 /**
- * Latchkey's routes as one Fastify plugin: server metadata, registration (RFC 7591) and client configuration
- * (RFC 7592), with their own JSON body parser and error renderer. Routes live below the issuer's path.
+ * Latchkey's routes as one Fastify plugin: server metadata, keys, registration (RFC 7591) and client
+ * configuration (RFC 7592), the token endpoint, and the authorization pages. Routes live below the issuer's
+ * path. Each group is its own encapsulated context, with only the body parser it needs.
  */
 export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPluginOptions): Promise<void> {
   const { config, storage, clock, random } = options;
-  // Protocol bodies are parsed here, not by Fastify's default parser, so that errors have the RFCs' shape;
-  // each group of routes accepts only its own media type (JSON for registration, forms for OAuth endpoints).
+  // Protocol bodies are parsed here, not by Fastify's default parser, so that errors have the RFCs' shape.
   app.removeAllContentTypeParsers();
   app.setErrorHandler((error, request, reply) => renderError(request, reply, error));
-  // Browser-based clients (MCP Inspector) discover and register from another origin. These endpoints take no
-  // cookies, only bearer tokens and client credentials, so any origin may call them (without credentials).
-  await app.register(cors, {
-    origin: '*',
-    methods: ['GET', 'POST', 'PUT', 'DELETE'],
-    allowedHeaders: ['Content-Type', 'Authorization', 'MCP-Protocol-Version'],
-    maxAge: 86_400,
-  });
 
-  const issuerPath = new URL(config.issuer).pathname.replace(/\/+$/, '');
+  const base = new URL(config.issuer).pathname.replace(/\/+$/, '');
   const endpoints = [config.registration.path, ...config.registration.aliases].map((path) => ({
-    path: `${issuerPath}${path}`,
+    path: `${base}${path}`,
     url: `${config.issuer}${path}`,
   }));
-  metadataRoutes(app, config);
-  jwksRoute(app, options.keys, `${issuerPath}/jwks.json`);
-  await app.register(async (json) => {
-    json.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
-      try {
-        done(null, parseJsonObject(decodeUtf8(body as Buffer)));
-      } catch (error) {
-        done(error as Error, undefined);
-      }
+
+  // The API: browser-based clients (MCP Inspector) discover, register and get tokens from another origin.
+  // These endpoints take no cookies, only bearer tokens and client credentials, so any origin may call them.
+  await app.register(async (api) => {
+    await api.register(cors, {
+      origin: '*',
+      methods: ['GET', 'POST', 'PUT', 'DELETE'],
+      allowedHeaders: ['Content-Type', 'Authorization', 'MCP-Protocol-Version'],
+      maxAge: 86_400,
     });
-    registerRoute(json, { config, clients: storage.clients, clock, random, limiter: options.registrationLimiter }, endpoints);
-    clientConfigurationRoutes(json, { config, clients: storage.clients, clock, random }, endpoints);
-  });
-  await app.register(async (form) => {
-    form.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_request, body, done) => {
-      try {
-        done(null, parseFormBody(decodeUtf8(body as Buffer)));
-      } catch (error) {
-        done(error as Error, undefined);
-      }
+    metadataRoutes(api, config);
+    jwksRoute(api, options.keys, `${base}/jwks.json`);
+    await api.register(async (json) => {
+      json.addContentTypeParser('application/json', { parseAs: 'buffer' }, bodyParser(parseJsonObject));
+      registerRoute(json, { config, clients: storage.clients, clock, random, limiter: options.registrationLimiter }, endpoints);
+      clientConfigurationRoutes(json, { config, clients: storage.clients, clock, random }, endpoints);
     });
-    const signer = createTokenSigner(options.keys);
-    tokenRoute(
-      form,
-      { config, clients: storage.clients, codes: storage.codes, grants: storage.grants, users: storage.users, signer, clock, random },
-      `${issuerPath}/token`,
-    );
+    await api.register(async (form) => {
+      form.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, bodyParser(parseFormBody));
+      const signer = createTokenSigner(options.keys);
+      tokenRoute(
+        form,
+        { config, clients: storage.clients, codes: storage.codes, grants: storage.grants, users: storage.users, signer, clock, random },
+        `${base}/token`,
+      );
+    });
   });
+
+  // The pages a person sees: same-origin only, with cookies.
+  await app.register(async (pages) => {
+    await pages.register(cookie, { secret: options.cookieSecret });
+    pages.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, bodyParser(parseFormBody));
+    const sessions = createSessions(config.issuer, config.login.sessionTtlSeconds, () => clock.now());
+    authorizeRoutes(pages, { config, storage, clock, random, sessions, throttle: options.loginThrottle }, base);
+  });
+}
+
+/** A Fastify body parser for UTF-8 text that `parse` turns into an object or refuses with an OAuthError. */
+function bodyParser(parse: (text: string) => Record<string, unknown>) {
+  return (_request: unknown, body: string | Buffer, done: (error: Error | null, value?: unknown) => void) => {
+    try {
+      done(null, parse(decodeUtf8(body as Buffer)));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  };
 }

@@ -120,7 +120,7 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
           code_verifier: verifier,
           redirect_uri: 'https://client.example/cb',
           client_id: client.client_id,
-          ...params,
+          ...(params as Record<string, string>),
         });
         assert.equal(response.statusCode, 400, response.body);
         assert.equal(response.json().error, error);

@@ -1,0 +1,186 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../../config/defaults.js';
+import { OAuthError } from '../../errors/oauth-error.js';
+import {
+  AuthorizationPageError,
+  AuthorizationRedirectError,
+  authorizationResponseUrl,
+  parseAuthorizationRequest,
+  type AuthorizationRequest,
+} from '../../protocol/authorization/authorization-request.js';
+import { issueAuthorizationCode } from '../../protocol/authorization/issue-code.js';
+import type { Clock, RandomSource } from '../../protocol/context.js';
+import { isScopeSubset, scopeTokens } from '../../protocol/scope.js';
+import type { LoginThrottle } from '../../rate-limit/login-throttle.js';
+import type { Storage } from '../../storage/ports.js';
+import { consentPage, errorPage, loginPage } from '../../ui/authorization-pages.js';
+import { authenticate } from '../../users/users.js';
+import type { Sessions } from '../session.js';
+
+export interface AuthorizeContext {
+  config: Config;
+  storage: Storage;
+  clock: Clock;
+  random: RandomSource;
+  sessions: Sessions;
+  throttle: LoginThrottle;
+}
+
+/** How long a user has to sign in and decide before the pending request must be started again. */
+const pendingLifetimeMs = 10 * 60_000;
+
+/**
+ * `GET /authorize` with its sign-in (`POST /login`) and consent (`POST /consent`) steps. The pending request
+ * travels between them as a signed, expiring form field, so any instance can serve any step.
+ */
+export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext, base: string): void {
+  const { config, storage, clock, sessions } = context;
+  const paths = { authorize: `${base}/authorize`, login: `${base}/login`, consent: `${base}/consent` };
+
+  const pending = {
+    seal: (query: Record<string, string>) =>
+      app.signCookie(Buffer.from(JSON.stringify({ query, expires: clock.now() + pendingLifetimeMs })).toString('base64url')),
+    open(request: FastifyRequest, sealed: string | undefined): Record<string, string> | undefined {
+      if (sealed === undefined) return undefined;
+      const unsigned = request.unsignCookie(sealed);
+      if (!unsigned.valid || unsigned.value === null) return undefined;
+      const { query, expires } = JSON.parse(Buffer.from(unsigned.value, 'base64url').toString('utf8')) as { query: Record<string, string>; expires: number };
+      return expires > clock.now() ? query : undefined;
+    },
+  };
+
+  /** Answers with the redirect that ends the authorization: a code, or an error, with `state` and `iss`. */
+  const finish = (reply: FastifyReply, redirectUri: string, params: Record<string, string | null>, status = 302) =>
+    reply.header('cache-control', 'no-store').redirect(authorizationResponseUrl(redirectUri, { ...params, iss: config.issuer }), status);
+
+  const fail = (reply: FastifyReply, error: unknown, status = 302): FastifyReply => {
+    if (error instanceof AuthorizationRedirectError) {
+      return finish(reply, error.redirectUri, { error: error.error.code, error_description: error.error.description, state: error.state }, status);
+    }
+    if (error instanceof AuthorizationPageError) {
+      return sendPage(reply, 400, (nonce) => errorPage({ nonce, title: 'This request cannot continue', message: error.description }));
+    }
+    throw error;
+  };
+
+  /** After sign-in (or with a session): a remembered consent issues the code at once; otherwise ask. */
+  async function proceed(request: FastifyRequest, reply: FastifyReply, query: Record<string, string>, status: 302 | 303) {
+    let parsed;
+    try {
+      parsed = await parseAuthorizationRequest(query, { config, clients: storage.clients });
+    } catch (error) {
+      return fail(reply, error, status);
+    }
+    const { request: authz, client } = parsed;
+    const session = sessions.read(request);
+    const redirectError = (code: 'login_required' | 'consent_required') =>
+      fail(reply, new AuthorizationRedirectError(new OAuthError(code), authz.redirectUri, authz.state), status);
+    const user = session && (await storage.users.findUserById(session.userId));
+    if (!session || !user || authz.prompt === 'login') {
+      if (authz.prompt === 'none') return redirectError('login_required');
+      const { prompt: _, ...rest } = query;
+      const csrf = sessions.csrfToken(request, reply);
+      return sendPage(reply, 200, (nonce) =>
+        loginPage({ nonce, csrf, pending: pending.seal(authz.prompt === 'login' ? rest : query), action: paths.login, clientName: client.metadata.client_name ?? client.clientId }),
+      );
+    }
+    const remembered = await storage.consents.findConsent(user.id, client.clientId);
+    if (remembered !== undefined && isScopeSubset(authz.scope, remembered) && authz.prompt !== 'consent') {
+      return finish(reply, authz.redirectUri, { code: await issueCode(authz, session), state: authz.state }, status);
+    }
+    if (authz.prompt === 'none') return redirectError('consent_required');
+    const csrf = sessions.csrfToken(request, reply);
+    return sendPage(reply, 200, (nonce) =>
+      consentPage({ nonce, csrf, pending: pending.seal(query), action: paths.consent, client, redirectUri: authz.redirectUri, scope: authz.scope, resource: authz.resource, username: user.username }),
+    );
+  }
+
+  const issueCode = (authz: AuthorizationRequest, session: { userId: string; authTime: number }) =>
+    issueAuthorizationCode(authz, { id: session.userId, authTime: session.authTime }, { codes: storage.codes, clock, random: context.random });
+
+  app.get(paths.authorize, async (request, reply) => {
+    const query = singleValued(request.query);
+    if (!query) return sendPage(reply, 400, (nonce) => errorPage({ nonce, title: 'This request cannot continue', message: 'A parameter is repeated.' }));
+    return proceed(request, reply, query, 302);
+  });
+
+  app.post(paths.login, async (request, reply) => {
+    const form = request.body as Record<string, string>;
+    const query = pending.open(request, form['pending']);
+    if (!sessions.csrfMatches(request, form['csrf']) || !query) return expired(reply);
+    const username = form['username'] ?? '';
+    const client = await storage.clients.findClient(query['client_id'] ?? '');
+    const again = (status: number, error: string) => {
+      const csrf = sessions.csrfToken(request, reply);
+      return sendPage(reply, status, (nonce) =>
+        loginPage({ nonce, csrf, pending: form['pending']!, action: paths.login, clientName: client?.metadata.client_name ?? 'the application', username, error }),
+      );
+    };
+    const decision = await context.throttle.check(username, request.ip);
+    if (!decision.allowed) return again(429, `Too many failed attempts. Try again in ${Math.ceil(decision.retryAfterSeconds / 60)} minute(s).`);
+    const user = await authenticate(storage.users, username, form['password'] ?? '');
+    if (!user) {
+      await context.throttle.recordFailure(username, request.ip);
+      return again(401, 'The username or password is not right.');
+    }
+    await context.throttle.recordSuccess(username, request.ip);
+    sessions.write(reply, { userId: user.id, authTime: clock.now() });
+    request.log.info({ user_id: user.id }, 'user signed in');
+    return reply.header('cache-control', 'no-store').redirect(`${paths.authorize}?${new URLSearchParams(query)}`, 303);
+  });
+
+  app.post(paths.consent, async (request, reply) => {
+    const form = request.body as Record<string, string>;
+    const query = pending.open(request, form['pending']);
+    if (!sessions.csrfMatches(request, form['csrf']) || !query) return expired(reply);
+    const session = sessions.read(request);
+    if (!session) return proceed(request, reply, query, 303);
+    let parsed;
+    try {
+      parsed = await parseAuthorizationRequest(query, { config, clients: storage.clients });
+    } catch (error) {
+      return fail(reply, error, 303);
+    }
+    const { request: authz, client } = parsed;
+    if (form['decision'] !== 'allow') {
+      return finish(reply, authz.redirectUri, { error: 'access_denied', error_description: 'The user denied the request.', state: authz.state }, 303);
+    }
+    const previous = await storage.consents.findConsent(session.userId, client.clientId);
+    const remembered = [...new Set([...scopeTokens(previous), ...scopeTokens(authz.scope)])].join(' ');
+    await storage.consents.saveConsent(session.userId, client.clientId, remembered, clock.now());
+    request.log.info({ user_id: session.userId, client_id: client.clientId, scope: authz.scope }, 'consent given');
+    return finish(reply, authz.redirectUri, { code: await issueCode(authz, session), state: authz.state }, 303);
+  });
+
+  const expired = (reply: FastifyReply) =>
+    sendPage(reply, 400, (nonce) =>
+      errorPage({ nonce, title: 'This page has expired', message: 'The form was too old or was not sent from this browser. Start again from the application.' }),
+    );
+}
+
+/** The query as single strings; undefined when a parameter is repeated (RFC 6749 §3.1). */
+function singleValued(query: unknown): Record<string, string> | undefined {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(query as Record<string, unknown>)) {
+    if (typeof value !== 'string') return undefined;
+    if (value !== '') result[name] = value;
+  }
+  return result;
+}
+
+/**
+ * Sends a page with the headers every page gets: no caching, no framing (clickjacking on a consent page would
+ * let another site collect approvals), a Content-Security-Policy that allows only this page's own styles.
+ */
+export function sendPage(reply: FastifyReply, status: number, render: (nonce: string) => string): FastifyReply {
+  const nonce = randomBytes(16).toString('base64url');
+  return reply
+    .code(status)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .header('x-frame-options', 'DENY')
+    .header('referrer-policy', 'no-referrer')
+    .header('content-security-policy', `default-src 'none'; style-src 'nonce-${nonce}'; img-src 'self' https: data:; frame-ancestors 'none'; base-uri 'none'`)
+    .send(render(nonce));
+}

@@ -1,0 +1,73 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type {} from '@fastify/cookie';
+
+/** A signed-in user, as the session cookie carries them. */
+export interface Session {
+  userId: string;
+  /** When the user signed in (milliseconds), for `auth_time`. */
+  authTime: number;
+}
+
+/**
+ * Cookie settings derived from the issuer: on https, `Secure` and the `__Host-` prefix (bound to this host, path
+ * `/`, never set by a subdomain); always `HttpOnly` and `SameSite=Lax`, so other sites' forms cannot send them.
+ *
+ * @see https://datatracker.ietf.org/doc/html/draft-ietf-httpbis-rfc6265bis#section-4.1.3.2
+ */
+export function cookieNames(issuer: string) {
+  const secure = new URL(issuer).protocol === 'https:';
+  const prefix = secure ? '__Host-' : '';
+  return {
+    session: `${prefix}latchkey-session`,
+    csrf: `${prefix}latchkey-csrf`,
+    options: { httpOnly: true, sameSite: 'lax' as const, secure, path: '/' },
+  };
+}
+
+/** Reads and writes the session and CSRF cookies; values are signed with the server's secret (@fastify/cookie). */
+export function createSessions(issuer: string, sessionTtlSeconds: number, now: () => number) {
+  const names = cookieNames(issuer);
+  return {
+    names,
+    read(request: FastifyRequest): Session | undefined {
+      const raw = request.cookies[names.session];
+      if (raw === undefined) return undefined;
+      const unsigned = request.unsignCookie(raw);
+      if (!unsigned.valid || unsigned.value === null) return undefined;
+      const [userId, authTime, expires] = unsigned.value.split('|');
+      if (!userId || !authTime || !expires || Number(expires) <= now()) return undefined;
+      return { userId, authTime: Number(authTime) };
+    },
+    write(reply: FastifyReply, session: Session): void {
+      const expires = now() + sessionTtlSeconds * 1000;
+      reply.setCookie(names.session, `${session.userId}|${session.authTime}|${expires}`, {
+        ...names.options,
+        signed: true,
+        maxAge: sessionTtlSeconds,
+      });
+    },
+    /**
+     * The CSRF token of this browser (double-submit: a cookie, repeated in each form), created when missing.
+     * A cross-site page can make the browser send the cookie, but cannot read it to put it in the form.
+     */
+    csrfToken(request: FastifyRequest, reply: FastifyReply): string {
+      const existing = request.cookies[names.csrf];
+      if (existing !== undefined && /^[A-Za-z0-9_-]{43}$/.test(existing)) return existing;
+      const token = randomBytes(32).toString('base64url');
+      reply.setCookie(names.csrf, token, names.options);
+      request.cookies[names.csrf] = token;
+      return token;
+    },
+    /** Whether a form's CSRF token is this browser's, compared in constant time. */
+    csrfMatches(request: FastifyRequest, presented: string | undefined): boolean {
+      const expected = request.cookies[names.csrf];
+      if (expected === undefined || presented === undefined) return false;
+      const a = Buffer.from(expected);
+      const b = Buffer.from(presented);
+      return a.length === b.length && timingSafeEqual(a, b);
+    },
+  };
+}
+
+export type Sessions = ReturnType<typeof createSessions>;

@@ -1,0 +1,85 @@
+import type { ClientRecord } from '../storage/ports.js';
+import { html, page } from './html.js';
+import { describeScope } from './scope-descriptions.js';
+
+/** Values every form carries: the CSRF token and the signed pending authorization request. */
+export interface FormState {
+  nonce: string;
+  csrf: string;
+  pending: string;
+  action: string;
+}
+
+/** The sign-in page shown during an authorization request. */
+export function loginPage(input: FormState & { clientName: string; username?: string | undefined; error?: string | undefined }): string {
+  return page({
+    title: 'Sign in',
+    nonce: input.nonce,
+    body: html`<h1>Sign in</h1>
+<p>to continue to <strong>${input.clientName}</strong></p>
+${input.error ? html`<p class="error" role="alert">${input.error}</p>` : ''}
+<form method="post" action="${input.action}">
+<input type="hidden" name="csrf" value="${input.csrf}">
+<input type="hidden" name="pending" value="${input.pending}">
+<label>Username <input type="text" name="username" autocomplete="username" required autofocus value="${input.username ?? ''}"></label>
+<label>Password <input type="password" name="password" autocomplete="current-password" required></label>
+<button class="primary" type="submit">Sign in</button>
+</form>`,
+  });
+}
+
+/** A host to show for a URL, or a description of why there is none. */
+function hostOf(uri: string | undefined): string {
+  if (uri === undefined) return 'not given';
+  try {
+    const url = new URL(uri);
+    return url.host || `${url.protocol} (an app on this device)`;
+  } catch {
+    return uri;
+  }
+}
+
+/**
+ * The consent page. Against phishing it shows, side by side, the name the client chose for itself and the hosts
+ * it cannot fake: where the answer goes (the redirect URI) and its home page; dynamically registered clients
+ * are marked unverified, since anyone can register any name.
+ */
+export function consentPage(
+  input: FormState & { client: ClientRecord; redirectUri: string; scope: string; resource: string | null; username: string },
+): string {
+  const { client } = input;
+  const name = client.metadata.client_name ?? client.clientId;
+  const scopes = input.scope.split(' ').filter(Boolean);
+  return page({
+    title: `Allow ${name}?`,
+    nonce: input.nonce,
+    body: html`<h1>Allow <span data-testid="client-name">${name}</span> to access your account?</h1>
+${client.registrationSource === 'dynamic' ? html`<p><span class="badge" data-testid="unverified">Unverified app</span> <span class="muted">It registered itself; its name is not checked.</span></p>` : ''}
+<dl>
+<dt>Sends you back to</dt><dd data-testid="redirect-host">${hostOf(input.redirectUri)}</dd>
+<dt>Home page</dt><dd data-testid="client-uri-host">${hostOf(client.metadata.client_uri)}</dd>
+${input.resource ? html`<dt>Wants access to</dt><dd data-testid="resource-host">${hostOf(input.resource)}</dd>` : ''}
+<dt>Signed in as</dt><dd>${input.username}</dd>
+</dl>
+${scopes.length > 0 ? html`<p>It will be able to:</p><ul class="scopes">${scopes.map((s) => html`<li>${describeScope(s)} <span class="muted">(${s})</span></li>`)}</ul>` : html`<p>It asks for no permissions beyond knowing you allowed it.</p>`}
+<form method="post" action="${input.action}">
+<input type="hidden" name="csrf" value="${input.csrf}">
+<input type="hidden" name="pending" value="${input.pending}">
+<div class="actions">
+<button class="primary" type="submit" name="decision" value="allow">Allow</button>
+<button type="submit" name="decision" value="deny">Deny</button>
+</div>
+</form>`,
+  });
+}
+
+/** An error that cannot be sent back to the application (its redirect URI is unknown or not trusted). */
+export function errorPage(input: { nonce: string; title: string; message: string }): string {
+  return page({
+    title: input.title,
+    nonce: input.nonce,
+    body: html`<h1>${input.title}</h1>
+<p class="error" role="alert">${input.message}</p>
+<p class="muted">You can close this window and try again from the application.</p>`,
+  });
+}
