@@ -2,8 +2,8 @@ import type { Config } from '../config/defaults.js';
 import { authMethodsFor } from './registration/validate-metadata.js';
 
 /**
- * The authorization server metadata document. It lists only what is implemented: registration, the token
- * endpoint and the signing keys. The authorization endpoint joins it when it lands.
+ * The authorization server metadata document. It lists only what is implemented; revocation, introspection
+ * and userinfo join it when they land.
  *
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-2
  */
@@ -13,6 +13,7 @@ export function serverMetadata(config: Config): Record<string, unknown> {
   if (authMethods.some((m) => m !== 'none')) grantTypes.push('client_credentials');
   return {
     issuer: config.issuer,
+    authorization_endpoint: `${config.issuer}/authorize`,
     token_endpoint: `${config.issuer}/token`,
     jwks_uri: `${config.issuer}/jwks.json`,
     registration_endpoint: `${config.issuer}${config.registration.path}`,
@@ -21,6 +22,9 @@ export function serverMetadata(config: Config): Record<string, unknown> {
     grant_types_supported: grantTypes,
     token_endpoint_auth_methods_supported: [...authMethods],
     code_challenge_methods_supported: ['S256'],
+    authorization_response_iss_parameter_supported: true,
+    resource_indicators_supported: true,
+    prompt_values_supported: ['none', 'login', 'consent'],
   };
 }
 

@@ -21,9 +21,12 @@ describe('server metadata (RFC 8414)', () => {
       });
     }
 
-    it('advertises the token endpoint and keys, and not the authorization endpoint yet', async () => {
+    it('advertises the authorization and token endpoints, keys, PKCE S256 and iss in responses', async () => {
       const metadata = (await server.app.inject({ method: 'GET', url: '/.well-known/oauth-authorization-server' })).json();
-      assert.equal(metadata.authorization_endpoint, undefined);
+      assert.equal(metadata.authorization_endpoint, 'https://as.example.com/authorize');
+      assert.deepEqual(metadata.code_challenge_methods_supported, ['S256']);
+      assert.equal(metadata.authorization_response_iss_parameter_supported, true);
+      assert.equal(metadata.revocation_endpoint, undefined, 'not implemented yet');
       assert.equal(metadata.token_endpoint, 'https://as.example.com/token');
       assert.equal(metadata.jwks_uri, 'https://as.example.com/jwks.json');
     });
