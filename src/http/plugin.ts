@@ -7,6 +7,7 @@ import type { RateLimiter } from '../rate-limit/limiter.js';
 import type { Storage } from '../storage/ports.js';
 import type { KeyManager } from '../keys/key-manager.js';
 import { createTokenSigner } from '../keys/token-signer.js';
+import { createTokenVerifier } from '../keys/token-verifier.js';
 import type { LoginThrottle } from '../rate-limit/login-throttle.js';
 import { parseFormBody } from './form-body.js';
 import { decodeUtf8, parseJsonObject } from './json-body.js';
@@ -18,6 +19,8 @@ import { jwksRoute } from './routes/jwks.js';
 import { metadataRoutes } from './routes/metadata.js';
 import { tokenRoute } from './routes/token.js';
 import { registerRoute } from './routes/register.js';
+import { revokeAndIntrospectRoutes } from './routes/revoke-introspect.js';
+import { userinfoRoute } from './routes/userinfo.js';
 
 export interface LatchkeyPluginOptions {
   config: Config;
@@ -50,6 +53,14 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
     url: `${config.issuer}${path}`,
   }));
 
+  const tokenChecks = {
+    issuer: config.issuer,
+    grants: storage.grants,
+    revokedAccessTokens: storage.revokedAccessTokens,
+    verifier: createTokenVerifier(options.keys, config.issuer, clock),
+    clock,
+  };
+
   // The API: browser-based clients (MCP Inspector) discover, register and get tokens from another origin.
   // These endpoints take no cookies, only bearer tokens and client credentials, so any origin may call them.
   await app.register(async (api) => {
@@ -61,6 +72,7 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
     });
     metadataRoutes(api, config);
     jwksRoute(api, options.keys, `${base}/jwks.json`);
+    userinfoRoute(api, { ...tokenChecks, users: storage.users }, base);
     await api.register(async (json) => {
       json.addContentTypeParser('application/json', { parseAs: 'buffer' }, bodyParser(parseJsonObject));
       registerRoute(json, { config, clients: storage.clients, clock, random, limiter: options.registrationLimiter }, endpoints);
@@ -69,6 +81,7 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
     await api.register(async (form) => {
       form.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, bodyParser(parseFormBody));
       const signer = createTokenSigner(options.keys);
+      revokeAndIntrospectRoutes(form, { ...tokenChecks, clients: storage.clients }, base);
       tokenRoute(
         form,
         { config, clients: storage.clients, codes: storage.codes, grants: storage.grants, users: storage.users, signer, clock, random },

@@ -51,7 +51,7 @@ export function renderError(request: FastifyRequest, reply: FastifyReply, thrown
   if (error.code === 'invalid_client') {
     // RFC 6749 §5.2: the challenge names the client authentication scheme, Basic.
     reply.header('www-authenticate', 'Basic realm="latchkey", charset="UTF-8"');
-  } else if (status === 401) {
+  } else if (status === 401 || error.code === 'insufficient_scope') {
     reply.header(
       'www-authenticate',
       error.tokenPresented ? `Bearer error="${wire}", error_description="${error.description}"` : 'Bearer',

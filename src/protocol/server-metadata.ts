@@ -2,8 +2,7 @@ import type { Config } from '../config/defaults.js';
 import { authMethodsFor } from './registration/validate-metadata.js';
 
 /**
- * The authorization server metadata document. It lists only what is implemented; revocation, introspection
- * and userinfo join it when they land.
+ * The authorization server metadata document, listing only what is implemented.
  *
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-2
  */
@@ -15,12 +14,17 @@ export function serverMetadata(config: Config): Record<string, unknown> {
     issuer: config.issuer,
     authorization_endpoint: `${config.issuer}/authorize`,
     token_endpoint: `${config.issuer}/token`,
+    revocation_endpoint: `${config.issuer}/revoke`,
+    introspection_endpoint: `${config.issuer}/introspect`,
+    userinfo_endpoint: `${config.issuer}/userinfo`,
     jwks_uri: `${config.issuer}/jwks.json`,
     registration_endpoint: `${config.issuer}${config.registration.path}`,
     scopes_supported: config.scopes.supported,
     response_types_supported: ['code'],
     grant_types_supported: grantTypes,
     token_endpoint_auth_methods_supported: [...authMethods],
+    revocation_endpoint_auth_methods_supported: [...authMethods],
+    introspection_endpoint_auth_methods_supported: authMethods.filter((m) => m !== 'none'),
     code_challenge_methods_supported: ['S256'],
     authorization_response_iss_parameter_supported: true,
     resource_indicators_supported: true,

@@ -26,7 +26,9 @@ describe('server metadata (RFC 8414)', () => {
       assert.equal(metadata.authorization_endpoint, 'https://as.example.com/authorize');
       assert.deepEqual(metadata.code_challenge_methods_supported, ['S256']);
       assert.equal(metadata.authorization_response_iss_parameter_supported, true);
-      assert.equal(metadata.revocation_endpoint, undefined, 'not implemented yet');
+      assert.equal(metadata.revocation_endpoint, 'https://as.example.com/revoke');
+      assert.equal(metadata.introspection_endpoint, 'https://as.example.com/introspect');
+      assert.equal(metadata.userinfo_endpoint, 'https://as.example.com/userinfo');
       assert.equal(metadata.token_endpoint, 'https://as.example.com/token');
       assert.equal(metadata.jwks_uri, 'https://as.example.com/jwks.json');
     });

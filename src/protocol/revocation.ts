@@ -1,0 +1,42 @@
+import type { ClientRecord, GrantStore, RevokedAccessTokenStore } from '../storage/ports.js';
+import type { Clock, TokenVerifier } from './context.js';
+import { digestSecret } from './secrets.js';
+
+export interface RevocationContext {
+  grants: Pick<GrantStore, 'findRefreshToken' | 'revokeGrant'>;
+  revokedAccessTokens: Pick<RevokedAccessTokenStore, 'revokeAccessToken'>;
+  verifier: TokenVerifier;
+  clock: Clock;
+}
+
+/**
+ * Revokes a token the client holds. A refresh token revokes its whole grant: the refresh tokens and, through
+ * introspection, the access tokens issued from it (RFC 7009 §2.1 "SHOULD also invalidate"). An access token is
+ * remembered as revoked until it would have expired. Unknown, invalid and other clients' tokens are answered
+ * the same way as success, so the endpoint tells nothing about tokens the caller does not hold (RFC 7009 §2.2).
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1
+ */
+export async function revokeToken(token: string, hint: string | undefined, client: ClientRecord, context: RevocationContext): Promise<void> {
+  const tryAccessTokenFirst = hint === 'access_token';
+  if (tryAccessTokenFirst && (await revokeAccessToken(token, client, context))) return;
+  if (await revokeRefreshToken(token, client, context)) return;
+  if (!tryAccessTokenFirst) await revokeAccessToken(token, client, context);
+}
+
+async function revokeRefreshToken(token: string, client: ClientRecord, context: RevocationContext): Promise<boolean> {
+  const found = await context.grants.findRefreshToken(digestSecret(token));
+  if (!found) return false;
+  if (found.grant.clientId === client.clientId) await context.grants.revokeGrant(found.grant.id, context.clock.now());
+  return true;
+}
+
+async function revokeAccessToken(token: string, client: ClientRecord, context: RevocationContext): Promise<boolean> {
+  if (token.split('.').length !== 3) return false;
+  const claims = await context.verifier.verifyAccessToken(token);
+  if (!claims) return false;
+  if (claims['client_id'] === client.clientId) {
+    await context.revokedAccessTokens.revokeAccessToken(String(claims['jti']), Number(claims['exp']) * 1000);
+  }
+  return true;
+}
