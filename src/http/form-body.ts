@@ -1,4 +1,6 @@
+import type { FastifyRequest } from 'fastify';
 import { OAuthError } from '../errors/oauth-error.js';
+import type { PresentedClientCredentials } from '../protocol/client-authentication.js';
 
 /**
  * Parses an `application/x-www-form-urlencoded` body (RFC 6749 Appendix B). A parameter sent more than once is
@@ -37,6 +39,12 @@ export function parseBasicCredentials(header: string | undefined): { clientId: s
   } catch {
     throw new OAuthError('invalid_request', 'the Basic authorization header is malformed');
   }
+}
+
+/** The client credentials of a form request: a Basic header, or `client_id` and `client_secret` in the body. */
+export function presentedClientCredentials(request: FastifyRequest): PresentedClientCredentials {
+  const params = (request.body ?? {}) as Record<string, string>;
+  return { basic: parseBasicCredentials(request.headers.authorization), clientId: params['client_id'], clientSecret: params['client_secret'] };
 }
 
 function printable(name: string): string {

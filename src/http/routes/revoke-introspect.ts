@@ -4,24 +4,23 @@ import { authenticateClient } from '../../protocol/client-authentication.js';
 import { introspectToken, type IntrospectionContext } from '../../protocol/introspection.js';
 import { revokeToken, type RevocationContext } from '../../protocol/revocation.js';
 import type { ClientStore } from '../../storage/ports.js';
-import { parseBasicCredentials } from '../form-body.js';
+import { presentedClientCredentials } from '../form-body.js';
 
 type Context = RevocationContext & IntrospectionContext & { clients: Pick<ClientStore, 'findClient'> };
 
-function authenticate(request: FastifyRequest, context: Context) {
-  const params = (request.body ?? {}) as Record<string, string>;
-  const client = authenticateClient(
-    { basic: parseBasicCredentials(request.headers.authorization), clientId: params['client_id'], clientSecret: params['client_secret'] },
-    { clients: context.clients, nowSeconds: Math.floor(context.clock.now() / 1000) },
-  );
-  return { params, client };
+/** The calling client, authenticated by the method it registered, and the form parameters. */
+async function authenticate(request: FastifyRequest, context: Context) {
+  const client = await authenticateClient(presentedClientCredentials(request), {
+    clients: context.clients,
+    nowSeconds: Math.floor(context.clock.now() / 1000),
+  });
+  return { params: (request.body ?? {}) as Record<string, string>, client };
 }
 
 /** `POST /revoke` (RFC 7009) and `POST /introspect` (RFC 7662), both with client authentication. */
 export function revokeAndIntrospectRoutes(app: FastifyInstance, context: Context, base: string): void {
   app.post(`${base}/revoke`, async (request, reply) => {
-    const { params, client } = authenticate(request, context);
-    const authenticated = await client;
+    const { params, client: authenticated } = await authenticate(request, context);
     const token = params['token'];
     if (!token) throw new OAuthError('invalid_request', 'token is required');
     await revokeToken(token, params['token_type_hint'], authenticated, context);
@@ -30,8 +29,7 @@ export function revokeAndIntrospectRoutes(app: FastifyInstance, context: Context
   });
 
   app.post(`${base}/introspect`, async (request, reply) => {
-    const { params, client } = authenticate(request, context);
-    const caller = await client;
+    const { params, client: caller } = await authenticate(request, context);
     // RFC 7662 §2.1: the endpoint must be protected; only confidential clients (resource servers) may ask.
     if (caller.metadata.token_endpoint_auth_method === 'none') {
       throw new OAuthError('invalid_client', 'introspection is for confidential clients');

@@ -2,7 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { ClientMetadata } from '../../protocol/registration/client-metadata.js';
 import type { ClientRecord, ClientStore, RegistrationSource } from '../ports.js';
 import { GroupCommit } from './group-commit.js';
-import type { ClientsTable, Database } from './schema.js';
+import type { ClientsTable, Database, Guard } from './schema.js';
 
 /** Rows per group-commit batch: well under SQLite's 32,766 bound parameters at 10 columns a row. */
 const maxBatch = 500;
@@ -15,7 +15,7 @@ export function createClientRepository(
   db: Kysely<Database>,
   options: {
     maxInFlight: number;
-    guard: <R>(work: () => Promise<R>) => Promise<R>;
+    guard: Guard;
     /** Writes rows in one transaction; by default one multi-row `INSERT`. */
     insertRows?: (rows: ClientRow[]) => Promise<void>;
   },

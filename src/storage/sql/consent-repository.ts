@@ -1,8 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ConsentStore, RevokedAccessTokenStore } from '../ports.js';
-import type { Database } from './schema.js';
-
-type Guard = <R>(work: () => Promise<R>) => Promise<R>;
+import type { Database, Guard } from './schema.js';
 
 /** The {@link ConsentStore} over Kysely. */
 export function createConsentRepository(db: Kysely<Database>, guard: Guard): ConsentStore {

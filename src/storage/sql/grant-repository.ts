@@ -6,9 +6,7 @@ import type {
   GrantStore,
   RefreshTokenRecord,
 } from '../ports.js';
-import type { AuthorizationCodesTable, Database, GrantsTable, RefreshTokensTable } from './schema.js';
-
-type Guard = <R>(work: () => Promise<R>) => Promise<R>;
+import type { AuthorizationCodesTable, Database, GrantsTable, RefreshTokensTable, Guard } from './schema.js';
 
 /** The {@link AuthorizationCodeStore} over Kysely: single use by a conditional `UPDATE … RETURNING`. */
 export function createCodeRepository(db: Kysely<Database>, guard: Guard): AuthorizationCodeStore {

@@ -1,9 +1,7 @@
 import type { JWK } from 'jose';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { ServerSecretStore, SigningKeyRecord, SigningKeyStore } from '../ports.js';
-import type { Database, SigningKeysTable } from './schema.js';
-
-type Guard = <R>(work: () => Promise<R>) => Promise<R>;
+import type { Database, SigningKeysTable, Guard } from './schema.js';
 
 /** The {@link SigningKeyStore} over Kysely, for both dialects. */
 export function createSigningKeyRepository(db: Kysely<Database>, guard: Guard): SigningKeyStore {

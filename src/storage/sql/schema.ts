@@ -1,5 +1,11 @@
 import type { ColumnType } from 'kysely';
 
+/**
+ * Runs a storage operation, turning driver errors that mean "the database is unavailable" into
+ * `StorageUnavailableError`; each adapter supplies its own.
+ */
+export type Guard = <R>(work: () => Promise<R>) => Promise<R>;
+
 /** The `clients` table. Secrets appear only as SHA-256 digests. Times: `*_at` seconds, `*_ms` milliseconds. */
 export interface ClientsTable {
   client_id: string;

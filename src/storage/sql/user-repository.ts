@@ -1,8 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { UserRecord, UserStore } from '../ports.js';
-import type { Database, UsersTable } from './schema.js';
-
-type Guard = <R>(work: () => Promise<R>) => Promise<R>;
+import type { Database, UsersTable, Guard } from './schema.js';
 
 /**
  * The {@link UserStore} over Kysely, for both dialects. `dialect` decides how booleans are written: SQLite has
