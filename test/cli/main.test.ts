@@ -1,21 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { runLatchkey } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function latchkey(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    encoding: 'utf8',
-    env: { PATH: process.env['PATH'] ?? '', ...env },
-    timeout: 30_000,
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const latchkey = (args: string[], env: Record<string, string> = {}) => runLatchkey(args, { env });
 
 describe('the latchkey command', () => {
   it('migrates a new SQLite database and says so', () => {

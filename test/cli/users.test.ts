@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { runLatchkey } from '../support/cli.js';
 import BetterSqlite3 from 'better-sqlite3';
 import { verifyPassword } from '../../src/users/password.js';
 
@@ -12,13 +12,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs `latchkey users …` against `file`; `input` is piped to standard input (never a terminal). */
 function users(file: string, args: string[], input = '') {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'users', ...args, '--database', `sqlite:${file}`], {
-    encoding: 'utf8',
-    env: { PATH: process.env['PATH'] ?? '' },
-    input,
-    timeout: 30_000,
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  return runLatchkey(['users', ...args, '--database', `sqlite:${file}`], { input });
 }
 
 /** The `users` rows as stored, read straight from the SQLite file. */
@@ -166,11 +160,7 @@ describe('latchkey users', () => {
   });
 
   it('refuses a bad --database (exit 2)', () => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'users', 'list', '--database', 'mysql://x'], {
-      encoding: 'utf8',
-      env: { PATH: process.env['PATH'] ?? '' },
-      timeout: 30_000,
-    });
+    const result = runLatchkey(['users', 'list', '--database', 'mysql://x']);
     assert.equal(result.status, 2);
     assert.match(result.stderr, /database\.url must start with sqlite: or postgres:\/\//);
   });

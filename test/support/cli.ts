@@ -1,0 +1,15 @@
+import { spawnSync } from 'node:child_process';
+
+/**
+ * Runs the `latchkey` command from the sources, with a clean environment (only PATH and `env`), and returns
+ * its exit status and output. `input` is piped to standard input, which is then never a terminal.
+ */
+export function runLatchkey(args: string[], options: { env?: Record<string, string>; input?: string } = {}) {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env['PATH'] ?? '', ...options.env },
+    input: options.input ?? '',
+    timeout: 30_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
