@@ -26,6 +26,9 @@ export function serverMetadata(config: Config): Record<string, unknown> {
     revocation_endpoint_auth_methods_supported: [...authMethods],
     introspection_endpoint_auth_methods_supported: authMethods.filter((m) => m !== 'none'),
     code_challenge_methods_supported: ['S256'],
+    // OpenID Connect Discovery §3: REQUIRED; without them clients assume RS256 ID tokens and refuse ours.
+    id_token_signing_alg_values_supported: [config.keys.algorithm],
+    subject_types_supported: ['public'],
     authorization_response_iss_parameter_supported: true,
     resource_indicators_supported: true,
     prompt_values_supported: ['none', 'login', 'consent'],

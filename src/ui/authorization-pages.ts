@@ -11,18 +11,21 @@ export interface FormState {
 }
 
 /** The sign-in page shown during an authorization request. */
-export function loginPage(input: FormState & { clientName: string; username?: string | undefined; error?: string | undefined }): string {
+export function loginPage(
+  input: FormState & { clientName: string; unverified: boolean; username?: string | undefined; error?: string | undefined },
+): string {
+  const retry = input.error !== undefined && input.username !== undefined;
   return page({
     title: 'Sign in',
     nonce: input.nonce,
     body: html`<h1>Sign in</h1>
-<p>to continue to <strong>${input.clientName}</strong></p>
+<p>to continue to <strong>${input.clientName}</strong>${input.unverified ? html` <span class="badge">Unverified app</span>` : ''}</p>
 ${input.error ? html`<p class="error" role="alert">${input.error}</p>` : ''}
 <form method="post" action="${input.action}">
 <input type="hidden" name="csrf" value="${input.csrf}">
 <input type="hidden" name="pending" value="${input.pending}">
-<label>Username <input type="text" name="username" autocomplete="username" required autofocus value="${input.username ?? ''}"></label>
-<label>Password <input type="password" name="password" autocomplete="current-password" required></label>
+<label>Username <input type="text" name="username" autocomplete="username" required${retry ? '' : html` autofocus`} value="${input.username ?? ''}"></label>
+<label>Password <input type="password" name="password" autocomplete="current-password" required${retry ? html` autofocus` : ''}></label>
 <button class="primary" type="submit">Sign in</button>
 </form>`,
   });

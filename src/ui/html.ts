@@ -41,6 +41,7 @@ export function page(input: { title: string; nonce: string; body: SafeHtml }): s
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>${input.title}</title>
 <style nonce="${input.nonce}">${new SafeHtml(styles)}</style>
 </head>
@@ -70,5 +71,6 @@ dl { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; ma
 dt { font-weight: 600; }
 dd { margin: 0; word-break: break-all; }
 ul.scopes { padding-left: 1.25rem; }
-.muted { color: #777; font-size: .9rem; }
+.muted { color: #595959; font-size: .9rem; }
+@media (prefers-color-scheme: dark) { .muted { color: #b0b0b0; } .error { color: #ff8a7a; border-color: #ff8a7a; } }
 `;

@@ -82,7 +82,14 @@ export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext,
       const { prompt: _, ...rest } = query;
       const csrf = sessions.csrfToken(request, reply);
       return sendPage(reply, 200, (nonce) =>
-        loginPage({ nonce, csrf, pending: pending.seal(authz.prompt === 'login' ? rest : query), action: paths.login, clientName: client.metadata.client_name ?? client.clientId }),
+        loginPage({
+          nonce,
+          csrf,
+          pending: pending.seal(authz.prompt === 'login' ? rest : query),
+          action: paths.login,
+          clientName: client.metadata.client_name ?? client.clientId,
+          unverified: client.registrationSource === 'dynamic',
+        }),
       );
     }
     const remembered = await storage.consents.findConsent(user.id, client.clientId);
@@ -114,7 +121,16 @@ export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext,
     const again = (status: number, error: string) => {
       const csrf = sessions.csrfToken(request, reply);
       return sendPage(reply, status, (nonce) =>
-        loginPage({ nonce, csrf, pending: form['pending']!, action: paths.login, clientName: client?.metadata.client_name ?? 'the application', username, error }),
+        loginPage({
+          nonce,
+          csrf,
+          pending: form['pending']!,
+          action: paths.login,
+          clientName: client?.metadata.client_name ?? 'the application',
+          unverified: client?.registrationSource === 'dynamic',
+          username,
+          error,
+        }),
       );
     };
     const decision = await context.throttle.check(username, request.ip);
