@@ -19,6 +19,21 @@ export default tseslint.config(
     },
   },
   {
+    // The resource-server helper runs inside MCP servers: it must not drag in the authorization server.
+    files: ['src/resource-server.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['fastify', '@fastify/*', 'kysely', 'pg', 'better-sqlite3', 'ioredis', 'pino'], message: 'resource-server.ts depends on jose only.' },
+            { group: ['./*', '../*'], message: 'resource-server.ts depends on jose only.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/protocol/**/*.ts', 'src/errors/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', protocolBoundary],

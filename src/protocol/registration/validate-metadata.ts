@@ -34,7 +34,7 @@ export function authMethodsFor(profile: RegistrationConfig['profile']): readonly
 export function validateClientMetadata(request: Record<string, unknown>, config: RegistrationConfig): ClientMetadata {
   const fields = readFields(request, config);
   requirePresentFields(fields, config);
-  const redirectKinds = fields.redirect_uris!.map((uri, i) => validateRedirectUri(uri, config.maxUriLength, `redirect_uris[${i}]`));
+  const redirectKinds = (fields.redirect_uris ?? []).map((uri, i) => validateRedirectUri(uri, config.maxUriLength, `redirect_uris[${i}]`));
   const authMethod = resolveAuthMethod(fields.token_endpoint_auth_method, config.profile);
   const grantTypes = resolveGrantTypes(fields.grant_types, authMethod);
   const responseTypes = resolveResponseTypes(fields.response_types, grantTypes);
@@ -42,7 +42,7 @@ export function validateClientMetadata(request: Record<string, unknown>, config:
   checkKeySources(fields);
 
   const metadata: ClientMetadata = {
-    redirect_uris: [...new Set(fields.redirect_uris)],
+    redirect_uris: [...new Set(fields.redirect_uris ?? [])],
     token_endpoint_auth_method: authMethod,
     grant_types: grantTypes,
     response_types: responseTypes,
@@ -97,9 +97,14 @@ function checkString(value: string, rule: FieldRule, maxLength: number, refuse: 
   if (problem) refuse(problem);
 }
 
-/** RFC 7591 §2 requires `redirect_uris` for redirect-based flows; both seeds also require `client_name`. */
+/**
+ * RFC 7591 §2 requires `redirect_uris` for redirect-based flows, so a client that does not ask for
+ * `authorization_code` (a resource server using `client_credentials` to introspect) may leave it out. Both
+ * seeds also require `client_name`.
+ */
 function requirePresentFields(fields: Fields, config: RegistrationConfig): void {
-  if (fields.redirect_uris === undefined || fields.redirect_uris.length === 0) {
+  const redirectBased = fields.grant_types === undefined || fields.grant_types.includes('authorization_code');
+  if (redirectBased && (fields.redirect_uris === undefined || fields.redirect_uris.length === 0)) {
     throw new OAuthError('invalid_redirect_uri', 'redirect_uris is required and must not be empty');
   }
   if (config.profile !== 'default' && fields.client_name === undefined) {

@@ -289,6 +289,17 @@ describe('validateClientMetadata (RFC 7591 §2, §3.2.2)', () => {
       assertRefused({ ...base, redirect_uris: [] }, 'invalid_redirect_uri');
     });
 
+    it('rejects a missing redirect_uris when authorization_code is asked for explicitly (invalid_redirect_uri)', () => {
+      assertRefused({ client_name: 'X', grant_types: ['authorization_code', 'client_credentials'] }, 'invalid_redirect_uri');
+    });
+
+    it('lets a client_credentials-only client leave redirect_uris out (RFC 7591 §2: only redirect-based flows need them)', () => {
+      const metadata = validateClientMetadata({ client_name: 'MCP server', grant_types: ['client_credentials'] }, defaultConfig);
+      assert.deepEqual(metadata.redirect_uris, []);
+      assert.deepEqual(metadata.response_types, []);
+      assert.equal(metadata.token_endpoint_auth_method, 'client_secret_basic');
+    });
+
     it('rejects a list with one bad URI among good ones, naming its index (invalid_redirect_uri)', () => {
       assert.throws(
         () => validateClientMetadata({ ...base, redirect_uris: ['https://client.example.com/cb', 'http://client.example.com/cb'] }, defaultConfig),
