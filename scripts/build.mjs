@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Transpiles src/**/*.ts to dist/ (ESM, one file per source, with source maps) for running with plain node:
 // no TypeScript loader in the server process, so less memory and no per-call helpers. Type checking is
-// `npm run typecheck`; this only strips types, in well under a second.
+// `npm run typecheck`; this only strips types, in well under a second. With `--types` (npm's `prepare`, so
+// after `npm ci`) it also writes the .d.ts files that the package's exports point at, when TypeScript is installed.
 import { build } from 'esbuild';
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -25,3 +27,13 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 });
+
+if (process.argv.includes('--types')) {
+  const tsc = join(root, 'node_modules/typescript/bin/tsc');
+  if (existsSync(tsc)) {
+    const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+    if (result.status !== 0) process.exit(result.status ?? 1);
+  } else {
+    console.warn('TypeScript is not installed: dist/ has no type declarations');
+  }
+}
