@@ -1,0 +1,981 @@
+/**
+ * `npm run bench` (second part; `npm run bench -- token` alone): throughput and latency of Latchkey's token
+ * endpoint against the raw node:http baseline of `bench/register.ts`, under two loads:
+ *
+ *   code     the authorization-code exchange with PKCE (S256): every request presents a code of its own,
+ *            pre-inserted through the storage API as `/authorize` would store it, exactly once
+ *   refresh  refresh with rotation: every connection follows a refresh-token chain of its own, sending the
+ *            token the previous answer returned (a token sent twice would revoke the whole grant)
+ *
+ * Each server runs as its own child process, loaded by autocannon from this process (warm-up, then the
+ * measured run), and each Latchkey run gets a fresh server and database. Latchkey runs on SQLite (a fresh
+ * file, synchronous=full, the durable default) and on PostgreSQL (a fresh database, dropped afterwards;
+ * skipped when PostgreSQL cannot be reached). The baseline is loaded with the same autocannon set-up as
+ * Latchkey (the same `setupRequest` per request, the same bodies, the same response parsing), so that what
+ * autocannon spends per request is the same on both sides of the ratio. Missing a target is reported, not
+ * an error: the exit code is 0 unless the benchmark itself could not run.
+ *
+ * Setup goes through the real storage API (`openStorage` on the server's database; SQLite's WAL lets a
+ * second connection write while the server runs), closed before the warm-up: a user, and for `code` the
+ * codes (a first batch, a short probe that estimates the rate, then enough for warm-up + run with a margin),
+ * or for `refresh` one grant and refresh token per connection and run (and as many spares). The client is
+ * registered through `POST /register` itself.
+ *
+ * Environment (as for bench/register.ts):
+ *   BENCH_DURATION=10          measured seconds per target
+ *   BENCH_WARMUP=3             warm-up seconds per target (0: none)
+ *   BENCH_CONNECTIONS=50       autocannon connections
+ *   BENCH_ONLY=sqlite,postgres run a subset of baseline | sqlite | postgres (comma-separated)
+ *   BENCH_SQLITE_SYNCHRONOUS=full  full | normal (normal is not the durable setting; for comparison)
+ *   BENCH_DATABASE_URL, TEST_DATABASE_URL  the PostgreSQL server (default postgres://postgres@127.0.0.1:5432/postgres)
+ *   BENCH_TMPDIR               where the SQLite temp dir goes (default: the OS temp dir)
+ *   BENCH_LATCHKEY_ENTRY       the server entry point (default dist/cli/main.js, built first)
+ *   BENCH_NODE_FLAGS           extra node flags for the Latchkey servers
+ *   BENCH_CPU_PROF_DIR         write V8 CPU profiles of each Latchkey server to <dir>/token-<grant>-<target>/
+ * and for this benchmark:
+ *   BENCH_GRANTS=code,refresh  which loads to run (comma-separated)
+ *   BENCH_TOKEN_SCOPE          the scope of the codes and grants (default "openid profile mcp:tools": an ID
+ *                              token is signed at the code exchange too)
+ *   BENCH_CODES                codes to insert for warm-up + run instead of the estimate from the probe
+ *   BENCH_PROBE=2              seconds of the probe that estimates the code-exchange rate
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { availableParallelism, cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import BetterSqlite3 from 'better-sqlite3';
+import { digestSecret } from '../src/protocol/secrets.js';
+import { openStorage } from '../src/storage/open-storage.js';
+import type { Storage } from '../src/storage/ports.js';
+import {
+  cleanEnv,
+  cpuSnapshot,
+  cpuUsage,
+  createPostgresDatabase,
+  installExitHandlers,
+  onCleanup,
+  readRss,
+  redact,
+  runAllCleanups,
+  sampleRss,
+  spawnServer,
+  tempDir,
+  type ServerProcess,
+} from './support.js';
+
+const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
+// The server runs as `npm start` runs it: the compiled sources, fresh from src/ (bench/run.ts builds once
+// and passes BENCH_LATCHKEY_ENTRY).
+if (!process.env['BENCH_LATCHKEY_ENTRY']) execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+const MiB = 1024 * 1024;
+
+// ---------------------------------------------------------------------------------------------------------
+// Settings.
+
+type TargetName = 'baseline' | 'sqlite' | 'postgres';
+const allTargets: readonly TargetName[] = ['baseline', 'sqlite', 'postgres'];
+type GrantName = 'code' | 'refresh';
+const allGrants: readonly GrantName[] = ['code', 'refresh'];
+
+function envNumber(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min) throw new Error(`${name} must be a number ≥ ${min}; got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+function envChoice<T extends string>(name: string, choices: readonly T[], fallback: T): T {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(choices as readonly string[]).includes(raw)) throw new Error(`${name} must be one of ${choices.join(', ')}; got ${JSON.stringify(raw)}`);
+  return raw as T;
+}
+
+function envList<T extends string>(name: string, choices: readonly T[]): T[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return [...choices];
+  const names = raw.split(',').map((item) => item.trim()).filter(Boolean);
+  for (const item of names) {
+    if (!(choices as readonly string[]).includes(item)) throw new Error(`${name} must list ${choices.join(', ')} (comma-separated); got ${JSON.stringify(raw)}`);
+  }
+  return choices.filter((item) => names.includes(item));
+}
+
+const settings = {
+  duration: envNumber('BENCH_DURATION', 10, 1),
+  warmup: envNumber('BENCH_WARMUP', 3, 0),
+  connections: Math.round(envNumber('BENCH_CONNECTIONS', 50, 1)),
+  sqliteSynchronous: envChoice('BENCH_SQLITE_SYNCHRONOUS', ['full', 'normal'] as const, 'full'),
+  postgresUrl: process.env['BENCH_DATABASE_URL'] || process.env['TEST_DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/postgres',
+  latchkeyEntry: process.env['BENCH_LATCHKEY_ENTRY'] ? resolve(process.env['BENCH_LATCHKEY_ENTRY']) : join(root, 'dist/cli/main.js'),
+  nodeFlags: (process.env['BENCH_NODE_FLAGS'] ?? '').split(/\s+/).filter(Boolean),
+  cpuProfDir: process.env['BENCH_CPU_PROF_DIR'] ? resolve(process.env['BENCH_CPU_PROF_DIR']) : undefined,
+  targets: envList('BENCH_ONLY', allTargets),
+  grants: envList('BENCH_GRANTS', allGrants),
+  scope: (process.env['BENCH_TOKEN_SCOPE'] ?? 'openid profile mcp:tools').trim().split(/\s+/).join(' '),
+  codes: process.env['BENCH_CODES'] ? Math.round(envNumber('BENCH_CODES', 0, 1)) : undefined,
+  probe: envNumber('BENCH_PROBE', 2, 1),
+};
+
+/** The targets of the issue (2-core machine, 50 connections). */
+const goals: Record<GrantName, { minRatio: number; maxP99Ms: number }> = {
+  code: { minRatio: 0.4, maxP99Ms: 20 },
+  refresh: { minRatio: 0.45, maxP99Ms: 20 },
+};
+
+const grantTitles: Record<GrantName, string> = {
+  code: 'authorization-code exchange (PKCE S256)',
+  refresh: 'refresh with rotation',
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// The OAuth material: one user, one public client, codes and refresh tokens.
+
+const tokenPath = '/token';
+const redirectUri = 'https://bench.example/cb';
+const resource = 'https://mcp.bench.example/mcp';
+/** One verifier for every code (RFC 7636 §4.1: 43 to 128 characters); the codes carry its S256 challenge. */
+const codeVerifier = 'bench-verifier-0123456789-abcdefghijklmnopqrstuvwxyz';
+const codeChallenge = createHash('sha256').update(codeVerifier).digest('base64url');
+const formHeaders = { 'content-type': 'application/x-www-form-urlencoded' };
+/** Cheaper than JSON.parse on every answer, in the load generator's own CPU budget. */
+const refreshTokenPattern = /"refresh_token":"([^"]+)"/;
+/** Codes and refresh tokens are stored by digest only; their values are 32 random bytes, as Latchkey's own. */
+const newSecret = () => randomBytes(32).toString('base64url');
+/** Codes far from expiring: a long run must not see them expire (real ones live a minute). */
+const farFutureMs = 24 * 3600 * 1000;
+
+function codeBody(code: string, clientId: string): string {
+  return new URLSearchParams({
+    grant_type: 'authorization_code',
+    code,
+    code_verifier: codeVerifier,
+    client_id: clientId,
+    redirect_uri: redirectUri,
+    resource,
+  }).toString();
+}
+
+function refreshBody(token: string, clientId: string): string {
+  return `grant_type=refresh_token&refresh_token=${encodeURIComponent(token)}&client_id=${encodeURIComponent(clientId)}`;
+}
+
+/**
+ * Pre-built code-exchange bodies, handed out once each across every connection (a shared counter). When they
+ * run out, a code that was never issued goes out instead: answered 400, counted, and reported.
+ */
+class CodeFeed {
+  private readonly bodies: string[] = [];
+  private next = 0;
+  exhausted = 0;
+
+  /** `cycle`: hand the bodies out again and again (for the baseline, which does not care). */
+  constructor(
+    private readonly clientId: string,
+    private readonly cycle = false,
+  ) {}
+
+  add(codes: readonly string[]): void {
+    for (const code of codes) this.bodies.push(codeBody(code, this.clientId));
+  }
+
+  get used(): number {
+    return this.next;
+  }
+
+  get remaining(): number {
+    return this.bodies.length - this.next;
+  }
+
+  take(): string {
+    if (this.next < this.bodies.length) return this.bodies[this.next++]!;
+    if (this.cycle && this.bodies.length > 0) return this.bodies[this.next++ % this.bodies.length]!;
+    this.exhausted++;
+    return codeBody('never-issued', this.clientId);
+  }
+}
+
+/** The refresh token a connection is at; `awaiting` while its request is out. */
+interface Chain {
+  token: string;
+  awaiting: boolean;
+}
+
+/**
+ * Refresh-token chains for one autocannon run: one per connection, and spares. A connection whose request
+ * got no answer (autocannon resends after a timeout or a reconnect) cannot know whether its token was
+ * rotated, so it moves to a spare chain rather than risk presenting a used token, which would revoke the
+ * grant. Chains cut off by the end of a run are not used again (each run has its own).
+ */
+class ChainPool {
+  private next = 0;
+  broken = 0;
+  exhausted = 0;
+
+  constructor(
+    private readonly chains: Chain[],
+    readonly clientId: string,
+  ) {}
+
+  take(): Chain {
+    const chain = this.chains[this.next++];
+    if (chain) return chain;
+    this.exhausted++;
+    return { token: 'never-issued', awaiting: false };
+  }
+}
+
+async function registerClient(address: string): Promise<string> {
+  const response = await fetch(`${address}/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      client_name: 'Token bench',
+      redirect_uris: [redirectUri],
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+    }),
+  });
+  const text = await response.text();
+  if (response.status !== 201) throw new Error(`POST /register answered ${response.status}, not 201: ${text.slice(0, 300)}`);
+  return (JSON.parse(text) as { client_id: string }).client_id;
+}
+
+async function createUser(storage: Storage): Promise<string> {
+  const id = randomUUID();
+  // The password hash is never checked: the token endpoint does not sign users in.
+  const created = await storage.users.createUser({
+    id,
+    username: `bench-${id.slice(0, 8)}`,
+    passwordHash: 'not-a-hash',
+    name: 'Bench User',
+    email: 'bench@example.com',
+    isAdmin: false,
+    createdAt: Date.now(),
+  });
+  if (!created) throw new Error('could not create the benchmark user');
+  return id;
+}
+
+/** Codes per `Promise.all` (the store has no batch insert): SQLite serialises them on its one connection anyway. */
+function chunkSize(storage: Storage): number {
+  return storage.dialect === 'sqlite' ? 1000 : 64;
+}
+
+async function insertCodes(storage: Storage, clientId: string, userId: string, count: number): Promise<string[]> {
+  const codes = Array.from({ length: count }, newSecret);
+  const now = Date.now();
+  const chunk = chunkSize(storage);
+  for (let start = 0; start < codes.length; start += chunk) {
+    await Promise.all(
+      codes.slice(start, start + chunk).map((code) =>
+        storage.codes.insertCode({
+          codeDigest: digestSecret(code),
+          clientId,
+          userId,
+          redirectUri,
+          codeChallenge,
+          scope: settings.scope,
+          resource,
+          nonce: 'bench-nonce',
+          authTime: now,
+          expiresAt: now + farFutureMs,
+        }),
+      ),
+    );
+  }
+  return codes;
+}
+
+/** Grants with a first refresh token each, as a code exchange leaves them; resolves the token values. */
+async function insertGrants(storage: Storage, clientId: string, userId: string, count: number): Promise<string[]> {
+  const tokens = Array.from({ length: count }, newSecret);
+  const now = Date.now();
+  const chunk = chunkSize(storage);
+  for (let start = 0; start < tokens.length; start += chunk) {
+    await Promise.all(
+      tokens.slice(start, start + chunk).map((token) => {
+        const grantId = randomUUID();
+        return storage.grants.createGrant(
+          { id: grantId, clientId, userId, scope: settings.scope, resource, authTime: now, createdAt: now, revokedAt: null },
+          { tokenDigest: digestSecret(token), grantId, scope: settings.scope, createdAt: now, expiresAt: now + 30 * farFutureMs },
+          null,
+        );
+      }),
+    );
+  }
+  return tokens;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Load.
+
+function codeLoad(address: string, seconds: number, feed: CodeFeed): Promise<autocannon.Result> {
+  return autocannon({
+    url: address,
+    connections: settings.connections,
+    duration: seconds,
+    pipelining: 1,
+    timeout: 10,
+    requests: [{ method: 'POST', path: tokenPath, headers: formHeaders, setupRequest: (request) => ({ ...request, body: feed.take() }) }],
+  });
+}
+
+function refreshLoad(address: string, seconds: number, pool: ChainPool): Promise<autocannon.Result> {
+  return autocannon({
+    url: address,
+    connections: settings.connections,
+    duration: seconds,
+    // One request at a time per connection: the next one needs the token the previous answer carried.
+    pipelining: 1,
+    timeout: 10,
+    // Built per connection, never sent: setupClient replaces it.
+    requests: [{ method: 'POST', path: tokenPath, headers: formHeaders, body: 'grant_type=refresh_token' }],
+    // autocannon resets the per-request `context` after every request of a one-request list, so the chain a
+    // connection follows lives in this closure, one per connection.
+    setupClient: (client) => {
+      let chain = pool.take();
+      client.setRequests([
+        {
+          method: 'POST',
+          path: tokenPath,
+          headers: formHeaders,
+          setupRequest: (request) => {
+            if (chain.awaiting) {
+              pool.broken++;
+              chain = pool.take();
+            }
+            chain.awaiting = true;
+            return { ...request, body: refreshBody(chain.token, pool.clientId) };
+          },
+          onResponse: (_status, body) => {
+            chain.awaiting = false;
+            const match = refreshTokenPattern.exec(body);
+            if (match?.[1]) chain.token = match[1];
+          },
+        },
+      ]);
+    },
+  });
+}
+
+/** What one (target, grant) run loads the server with. */
+interface Workload {
+  load(address: string, seconds: number, phase: 'warm-up' | 'measure'): Promise<autocannon.Result>;
+  /** Between warm-up and measured run, given the rates seen so far (the code exchange tops its codes up). */
+  beforeMeasure?(reqPerSec: number): Promise<void>;
+  /** Problems of the load itself (codes or chains run out, chains abandoned). */
+  notes(): string[];
+}
+
+/** Bodies the baseline cycles through in the code-exchange load (the same size and shape as Latchkey's). */
+const baselineCodes = 1024;
+
+/** A client id of the length Latchkey issues, for the baseline's bodies. */
+const baselineClientId = 'Zk3rQy0bS8mJ1Hq5dVw2Lg';
+
+async function baselineSmoke(address: string): Promise<void> {
+  const response = await fetch(`${address}${tokenPath}`, { method: 'POST', headers: formHeaders, body: refreshBody(newSecret(), baselineClientId) });
+  await response.arrayBuffer();
+  if (!response.ok) throw new Error(`the baseline answered ${response.status}`);
+}
+
+function baselineWorkload(grant: GrantName): Workload {
+  const clientId = baselineClientId;
+  if (grant === 'code') {
+    const feed = new CodeFeed(clientId, true);
+    feed.add(Array.from({ length: baselineCodes }, newSecret));
+    return { load: (address, seconds) => codeLoad(address, seconds, feed), notes: () => [] };
+  }
+  return {
+    load: (address, seconds) => {
+      const chains = Array.from({ length: 2 * settings.connections }, () => ({ token: newSecret(), awaiting: false }));
+      return refreshLoad(address, seconds, new ChainPool(chains, clientId));
+    },
+    notes: () => [],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Runs.
+
+interface RunResult {
+  target: TargetName;
+  grant: GrantName;
+  label: string;
+  reqPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  maxMs: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  /** Over the warm-up and the measured run. */
+  maxRssMiB: number | null;
+  idleRssMiB: number | null;
+  /** CPU used during the measured run, in cores: the server, this process (autocannon), a local database, the rest. */
+  cpu: { server: number | null; loadGenerator: number | null; database: number | null; others: number | null };
+  /** Latchkey only: what the database holds afterwards against the 2xx counted (smoke, probe and warm-up included). */
+  stored?: { what: string; rows: number; answered2xx: number };
+  /** Latchkey only: how long the setup through the storage API took, and what it inserted. */
+  setup?: { seconds: number; inserted: number; insertSeconds: number; what: string; probeReqPerSec?: number; answered2xx: number };
+  notes: string[];
+}
+
+interface Skipped {
+  target: TargetName;
+  grant: GrantName;
+  label: string;
+  skipped: string;
+}
+
+/** CPU (in cores) used by other processes during a run above which the run is flagged as disturbed. */
+const busyMachine = 0.15;
+const cores = (value: number | null) => (value === null ? 'n/a' : value.toFixed(2));
+
+function statusNote(result: autocannon.Result): string | undefined {
+  const counts = result.statusCodeStats
+    ? Object.entries(result.statusCodeStats)
+        .filter(([code]) => !code.startsWith('2'))
+        .map(([code, stat]) => `${code}×${stat.count ?? 0}`)
+    : [];
+  return counts.length > 0 ? `non-2xx status codes: ${counts.join(', ')}` : undefined;
+}
+
+/** Loads an already started server (warm-up, then the measured run), sampling its RSS and the CPU. */
+async function measure(
+  target: TargetName,
+  grant: GrantName,
+  label: string,
+  server: ServerProcess,
+  workload: Workload,
+  databaseProcess?: string,
+): Promise<RunResult & { answered2xx: number }> {
+  const idleRss = await readRss(server.pid);
+  const rss = sampleRss(server.pid, 100);
+  let answered2xx = 0;
+  const notes: string[] = [];
+  try {
+    let warmReqPerSec = 0;
+    if (settings.warmup > 0) {
+      process.stdout.write(`  warm-up ${settings.warmup} s… `);
+      const warm = await workload.load(server.address, settings.warmup, 'warm-up');
+      answered2xx += warm['2xx'];
+      warmReqPerSec = warm.requests.average;
+      process.stdout.write(`${Math.round(warm.requests.average)} req/s, non-2xx ${warm.non2xx}, errors ${warm.errors}\n`);
+      if (warm.non2xx > 0 || warm.errors > 0) notes.push(`warm-up: ${warm.non2xx} non-2xx, ${warm.errors} errors`);
+    }
+    await workload.beforeMeasure?.(warmReqPerSec);
+    process.stdout.write(`  measuring ${settings.duration} s… `);
+    const cpuBefore = await cpuSnapshot([server.pid, process.pid], databaseProcess);
+    const result = await workload.load(server.address, settings.duration, 'measure');
+    const usage = cpuUsage(cpuBefore, await cpuSnapshot([server.pid, process.pid], databaseProcess));
+    const cpu = {
+      server: usage.processes.get(server.pid) ?? null,
+      loadGenerator: usage.processes.get(process.pid) ?? null,
+      database: databaseProcess === undefined ? null : usage.named,
+      others: usage.others ?? null,
+    };
+    answered2xx += result['2xx'];
+    process.stdout.write(
+      `${Math.round(result.requests.average)} req/s, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx} ` +
+        `(CPU cores: server ${cores(cpu.server)}, autocannon ${cores(cpu.loadGenerator)}, ` +
+        `${databaseProcess === undefined ? '' : `${databaseProcess} ${cores(cpu.database)}, `}other processes ${cores(cpu.others)})\n`,
+    );
+    if (cpu.others !== null && cpu.others > busyMachine) {
+      notes.push(`other processes used ${cpu.others.toFixed(2)} CPU cores during the run: the machine was not quiet, so these figures are disturbed`);
+    }
+    const status = statusNote(result);
+    if (status) notes.push(status);
+    notes.push(...workload.notes());
+    const maxRss = rss.max();
+    return {
+      target,
+      grant,
+      label,
+      reqPerSec: result.requests.average,
+      p50Ms: result.latency.p50,
+      p99Ms: result.latency.p99,
+      p999Ms: result.latency.p99_9,
+      maxMs: result.latency.max,
+      requests: result.requests.total,
+      non2xx: result.non2xx,
+      errors: result.errors,
+      timeouts: result.timeouts,
+      maxRssMiB: maxRss > 0 ? maxRss / MiB : null,
+      idleRssMiB: idleRss > 0 ? idleRss / MiB : null,
+      cpu,
+      notes,
+      answered2xx,
+    };
+  } finally {
+    rss.stop();
+  }
+}
+
+/**
+ * Starts a server, hands it to `run`, and always stops it. Log lines at warn or above are reported: those
+ * written under load, and apart from them those written while the server stopped (autocannon leaves up to
+ * `connections` requests in flight when it stops, which the server then finishes during its shutdown).
+ */
+async function withServer<R extends { notes: string[] }>(start: () => Promise<ServerProcess>, run: (server: ServerProcess) => Promise<R>): Promise<R> {
+  const server = await start();
+  const stop = onCleanup(() => server.stop());
+  process.stdout.write(`  pid ${server.pid} at ${server.address}\n`);
+  let result: R;
+  let beforeStop: number;
+  try {
+    result = await run(server);
+  } finally {
+    beforeStop = server.problems().length;
+    await stop();
+  }
+  const problems = server.problems();
+  const underLoad = problems.slice(0, beforeStop);
+  const stopping = problems.slice(beforeStop);
+  if (underLoad.length > 0) {
+    result.notes.push(`${underLoad.length} log line(s) at warn or above under load; first: ${underLoad[0]!.slice(0, 300)}`);
+  }
+  if (stopping.length > 0) {
+    result.notes.push(
+      `${stopping.length} log line(s) at warn or above while the server stopped with requests in flight; first: ${stopping[0]!.slice(0, 300)}`,
+    );
+  }
+  return result;
+}
+
+async function runBaseline(grant: GrantName): Promise<RunResult> {
+  const label = 'baseline (node:http, fixed 201)';
+  const workload = baselineWorkload(grant);
+  const start = () =>
+    spawnServer({
+      args: [join(root, 'bench/baseline-server.ts'), '--host', '127.0.0.1', '--port', '{port}'],
+      env: cleanEnv({}),
+      readyPath: '/',
+      cwd: root,
+    });
+  return withServer(start, async (server) => {
+    await baselineSmoke(server.address);
+    const { answered2xx: _answered, ...result } = await measure('baseline', grant, label, server, workload);
+    return result;
+  });
+}
+
+function startLatchkey(name: string, databaseUrl: string, extraEnv: Record<string, string>): Promise<ServerProcess> {
+  const flags = [...settings.nodeFlags];
+  // One file per thread, so no --cpu-prof-name.
+  if (settings.cpuProfDir) flags.push('--cpu-prof', '--cpu-prof-dir', join(settings.cpuProfDir, name));
+  return spawnServer({
+    args: [settings.latchkeyEntry, 'serve', '--host', '127.0.0.1', '--port', '{port}', '--database', databaseUrl, '--log-level', 'warn'],
+    env: cleanEnv({ LATCHKEY_REGISTRATION_RATE_LIMIT: 'false', ...extraEnv }),
+    readyPath: '/healthz',
+    nodeFlags: flags,
+    tsx: settings.latchkeyEntry.endsWith('.ts'),
+    cwd: root,
+  });
+}
+
+/** How many codes a load of `seconds` at `reqPerSec` needs: a wide margin, as the rate grows as the server warms up. */
+function codesFor(reqPerSec: number, seconds: number): number {
+  return Math.ceil(reqPerSec * seconds * 3) + 10 * settings.connections;
+}
+
+/**
+ * The code-exchange workload on a started Latchkey. Codes go in through the storage API, which is open only
+ * while they do: a first batch for the smoke test and a probe at full load; then, sized by the probe's rate,
+ * enough for the warm-up; then, sized by the faster of the probe and the warm-up, enough for the measured run
+ * (inserted while the server idles between the two). BENCH_CODES instead inserts a fixed number up front.
+ */
+async function codeWorkload(server: ServerProcess, databaseUrl: string): Promise<{ workload: Workload; setup: NonNullable<RunResult['setup']> }> {
+  const started = performance.now();
+  const clientId = await registerClient(server.address);
+  const feed = new CodeFeed(clientId);
+  const setup: NonNullable<RunResult['setup']> = { seconds: 0, inserted: 0, insertSeconds: 0, what: 'codes', answered2xx: 0 };
+  let userId: string | undefined;
+
+  /** Opens the storage, inserts codes until `count` are left unused, and closes it again. */
+  const topUp = async (count: number): Promise<number> => {
+    const more = count - feed.remaining;
+    if (more <= 0) return 0;
+    const storage = await openStorage({ url: databaseUrl, sqliteSynchronous: 'normal', poolSize: 8 });
+    const close = onCleanup(() => storage.close());
+    try {
+      userId ??= await createUser(storage);
+      const at = performance.now();
+      feed.add(await insertCodes(storage, clientId, userId, more));
+      setup.insertSeconds += (performance.now() - at) / 1000;
+      setup.inserted += more;
+    } finally {
+      await close();
+    }
+    return more;
+  };
+
+  await topUp(settings.codes === undefined ? 2000 * settings.probe + 1 : settings.codes + 1);
+  const response = await fetch(`${server.address}${tokenPath}`, { method: 'POST', headers: formHeaders, body: feed.take() });
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`the code exchange answered ${response.status}, not 200: ${text.slice(0, 300)}`);
+  const body = JSON.parse(text) as Record<string, unknown>;
+  for (const field of ['access_token', 'refresh_token', ...(settings.scope.split(' ').includes('openid') ? ['id_token'] : [])]) {
+    if (typeof body[field] !== 'string') throw new Error(`the code exchange answered without ${field}: ${text.slice(0, 300)}`);
+  }
+  setup.answered2xx++;
+
+  if (settings.codes === undefined) {
+    process.stdout.write(`  probe ${settings.probe} s… `);
+    const probeStart = performance.now();
+    const probe = await codeLoad(server.address, settings.probe, feed);
+    // Every request counts, answered or not: a rate too high only inserts more codes than needed.
+    const probeReqPerSec = probe.requests.total / Math.max(0.5, (performance.now() - probeStart) / 1000);
+    setup.probeReqPerSec = probeReqPerSec;
+    setup.answered2xx += probe['2xx'];
+    process.stdout.write(`${Math.round(probeReqPerSec)} req/s, non-2xx ${probe.non2xx}\n`);
+    feed.exhausted = 0;
+    await topUp(codesFor(probeReqPerSec, settings.warmup));
+  }
+  setup.seconds = (performance.now() - started) / 1000;
+  process.stdout.write(
+    `  setup: ${setup.inserted} codes inserted in ${setup.insertSeconds.toFixed(1)} s (${Math.round(setup.inserted / setup.insertSeconds)}/s), ` +
+      `${setup.seconds.toFixed(1)} s in all with the probe\n`,
+  );
+
+  const workload: Workload = {
+    load: (address, seconds) => codeLoad(address, seconds, feed),
+    beforeMeasure: async (warmReqPerSec) => {
+      if (settings.codes !== undefined) return;
+      const at = performance.now();
+      const added = await topUp(codesFor(Math.max(warmReqPerSec, setup.probeReqPerSec ?? 0), settings.duration));
+      if (added > 0) process.stdout.write(`  top-up: ${added} codes inserted in ${((performance.now() - at) / 1000).toFixed(1)} s\n`);
+      setup.seconds += (performance.now() - at) / 1000;
+    },
+    notes: () =>
+      feed.exhausted > 0
+        ? [`the pre-inserted codes ran out: ${feed.exhausted} request(s) sent a code never issued (answered 400); set BENCH_CODES above ${feed.used}`]
+        : [],
+  };
+  return { workload, setup };
+}
+
+/** The refresh workload on a started Latchkey: grants with their first refresh tokens, one chain per connection and run. */
+async function refreshWorkload(server: ServerProcess, databaseUrl: string): Promise<{ workload: Workload; setup: NonNullable<RunResult['setup']> }> {
+  const started = performance.now();
+  const clientId = await registerClient(server.address);
+  // Per run (warm-up, measured): a chain per connection and as many spares; one more for the smoke test.
+  const perRun = 2 * settings.connections;
+  const count = 1 + 2 * perRun;
+  let tokens: string[];
+  const storage = await openStorage({ url: databaseUrl, sqliteSynchronous: 'normal', poolSize: 8 });
+  const close = onCleanup(() => storage.close());
+  let insertSeconds: number;
+  try {
+    const userId = await createUser(storage);
+    const at = performance.now();
+    tokens = await insertGrants(storage, clientId, userId, count);
+    insertSeconds = (performance.now() - at) / 1000;
+  } finally {
+    await close();
+  }
+  const response = await fetch(`${server.address}${tokenPath}`, { method: 'POST', headers: formHeaders, body: refreshBody(tokens[0]!, clientId) });
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`the refresh answered ${response.status}, not 200: ${text.slice(0, 300)}`);
+  if (!refreshTokenPattern.test(text)) throw new Error(`the refresh answered without a refresh_token: ${text.slice(0, 300)}`);
+
+  const setup = { seconds: (performance.now() - started) / 1000, inserted: count, insertSeconds, what: 'grants with a refresh token', answered2xx: 1 };
+  process.stdout.write(`  setup: ${count} grants + refresh tokens inserted in ${insertSeconds.toFixed(2)} s; setup ${setup.seconds.toFixed(1)} s in all\n`);
+  const pools: ChainPool[] = [];
+  let nextToken = 1;
+  const workload: Workload = {
+    load: (address, seconds) => {
+      const chains = tokens.slice(nextToken, nextToken + perRun).map((token) => ({ token, awaiting: false }));
+      nextToken += perRun;
+      const pool = new ChainPool(chains, clientId);
+      pools.push(pool);
+      return refreshLoad(address, seconds, pool);
+    },
+    notes: () => {
+      const notes: string[] = [];
+      const broken = pools.reduce((sum, pool) => sum + pool.broken, 0);
+      const exhausted = pools.reduce((sum, pool) => sum + pool.exhausted, 0);
+      if (broken > 0) notes.push(`${broken} chain(s) abandoned after a request without an answer (timeout or reconnect)`);
+      if (exhausted > 0) notes.push(`the spare chains ran out: ${exhausted} connection(s) sent a token never issued (400)`);
+      return notes;
+    },
+  };
+  return { workload, setup };
+}
+
+async function runLatchkey(
+  target: 'sqlite' | 'postgres',
+  grant: GrantName,
+  label: string,
+  databaseUrl: string,
+  extraEnv: Record<string, string>,
+  databaseProcess: string | undefined,
+  countRows: (table: string) => Promise<number>,
+): Promise<RunResult> {
+  const result = await withServer(
+    () => startLatchkey(`token-${grant}-${target}`, databaseUrl, extraEnv),
+    async (server) => {
+      const { workload, setup } = grant === 'code' ? await codeWorkload(server, databaseUrl) : await refreshWorkload(server, databaseUrl);
+      const measured = await measure(target, grant, label, server, workload, databaseProcess);
+      return { ...measured, setup };
+    },
+  );
+  // Every 200 must be durable: a code exchange creates a grant, a refresh stores the next refresh token. The
+  // smoke test and the probe answered 200s too, and the setup stored grants of its own (refresh).
+  const { answered2xx, ...run } = result;
+  const setupGrants = grant === 'refresh' ? run.setup!.inserted : 0;
+  const counted = answered2xx + (run.setup?.answered2xx ?? 0);
+  if (grant === 'code') {
+    run.stored = { what: 'grants', rows: await countRows('grants'), answered2xx: counted };
+  } else {
+    run.stored = { what: 'new refresh tokens', rows: (await countRows('refresh_tokens')) - setupGrants, answered2xx: counted };
+  }
+  return run;
+}
+
+async function runSqlite(grant: GrantName): Promise<RunResult> {
+  const temp = tempDir('latchkey-bench-');
+  try {
+    if (temp.warning) process.stdout.write(`  warning: ${temp.warning}\n`);
+    const file = join(temp.dir, 'latchkey.db');
+    const countRows = async (table: string) => {
+      const db = new BetterSqlite3(file, { readonly: true });
+      try {
+        return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+    const result = await runLatchkey(
+      'sqlite',
+      grant,
+      `Latchkey SQLite (synchronous=${settings.sqliteSynchronous})`,
+      `sqlite:${file}`,
+      { LATCHKEY_SQLITE_SYNCHRONOUS: settings.sqliteSynchronous },
+      undefined,
+      countRows,
+    );
+    if (temp.warning) result.notes.push(temp.warning);
+    return result;
+  } finally {
+    await temp.remove();
+  }
+}
+
+async function runPostgres(grant: GrantName): Promise<RunResult | Skipped> {
+  const label = 'Latchkey PostgreSQL';
+  const { database, skipped } = await createPostgresDatabase(settings.postgresUrl);
+  if (!database) return { target: 'postgres', grant, label, skipped: skipped ?? 'PostgreSQL is unavailable' };
+  try {
+    const { server_version: version, fsync, synchronous_commit: syncCommit } = database.settings;
+    process.stdout.write(`  database ${database.name} on ${redact(settings.postgresUrl)} (PostgreSQL ${version}, fsync=${fsync}, synchronous_commit=${syncCommit})\n`);
+    // A PostgreSQL on this machine: its backends' CPU is part of the run, not a disturbance.
+    const result = await runLatchkey('postgres', grant, label, database.url, {}, 'postgres', (table) => database.count(table));
+    if (fsync !== 'on' || syncCommit === 'off') result.notes.push(`PostgreSQL runs with fsync=${fsync}, synchronous_commit=${syncCommit}: commits are not durable`);
+    return result;
+  } finally {
+    await database.drop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Report.
+
+interface Check {
+  name: string;
+  pass: boolean;
+  detail: string;
+}
+
+function checksFor(result: RunResult, baseline: RunResult | undefined): Check[] {
+  if (result.target === 'baseline') return [];
+  const goal = goals[result.grant];
+  const name = `${result.grant} ${result.target}`;
+  const checks: Check[] = [];
+  checks.push({ name: `${name}: non-2xx = 0`, pass: result.non2xx === 0 && result.errors === 0, detail: `${result.non2xx} non-2xx, ${result.errors} errors` });
+  if (baseline) {
+    const ratio = result.reqPerSec / baseline.reqPerSec;
+    checks.push({ name: `${name}: ≥ ${goal.minRatio}× baseline req/s`, pass: ratio >= goal.minRatio, detail: `${ratio.toFixed(2)}×` });
+  }
+  checks.push({ name: `${name}: p99 ≤ ${goal.maxP99Ms} ms`, pass: result.p99Ms <= goal.maxP99Ms, detail: `${result.p99Ms} ms` });
+  if (result.stored) {
+    // autocannon stops counting at the deadline while up to `connections` requests are still in flight, so a
+    // few more rows than counted answers is expected; fewer would mean a 200 without stored state.
+    checks.push({
+      name: `${name}: every 200 stored`,
+      pass: result.stored.rows >= result.stored.answered2xx,
+      detail: `${result.stored.rows} ${result.stored.what} for ${result.stored.answered2xx} counted 200s`,
+    });
+  }
+  return checks;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const line = (row: string[]) =>
+    row
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(rows[0]!), widths.map((width) => '─'.repeat(width)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+const round = (value: number, digits: number) => Number(value.toFixed(digits));
+
+function report(results: (RunResult | Skipped)[]): void {
+  const runs = results.filter((result): result is RunResult => !('skipped' in result));
+  const baselineOf = (grant: GrantName) => runs.find((result) => result.target === 'baseline' && result.grant === grant);
+  const ratioOf = (result: RunResult) => {
+    const baseline = baselineOf(result.grant);
+    return baseline ? result.reqPerSec / baseline.reqPerSec : undefined;
+  };
+
+  process.stdout.write(`\nResults (${settings.connections} connections, ${settings.duration} s after ${settings.warmup} s warm-up, scope "${settings.scope}")\n`);
+  for (const grant of settings.grants) {
+    const rows: string[][] = [[grantTitles[grant], 'req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'non-2xx', 'errors', 'max RSS MiB', 'server CPU', 'vs baseline']];
+    for (const result of results) {
+      if (result.grant !== grant) continue;
+      if ('skipped' in result) {
+        rows.push([result.label, 'skipped', '', '', '', '', '', '', '', '']);
+        continue;
+      }
+      const ratio = ratioOf(result);
+      rows.push([
+        result.label,
+        Math.round(result.reqPerSec).toString(),
+        result.p50Ms.toFixed(1),
+        result.p99Ms.toFixed(1),
+        result.p999Ms.toFixed(1),
+        result.non2xx.toString(),
+        result.errors.toString(),
+        result.maxRssMiB === null ? 'n/a' : result.maxRssMiB.toFixed(1),
+        result.cpu.server === null ? 'n/a' : `${Math.round(result.cpu.server * 100)}%`,
+        result.target === 'baseline' ? '1.00×' : ratio === undefined ? 'n/a' : `${ratio.toFixed(2)}×`,
+      ]);
+    }
+    process.stdout.write(`\n${table(rows)}\n`);
+  }
+  process.stdout.write('(max RSS: VmRSS of the server sampled every 100 ms over warm-up and run; server CPU: share of one core during the run)\n');
+
+  for (const result of results) {
+    if ('skipped' in result) process.stdout.write(`\n${result.label} (${result.grant}): the PostgreSQL run was skipped (${result.skipped}).\n`);
+  }
+
+  const checks = runs.flatMap((result) => checksFor(result, baselineOf(result.grant)));
+  if (checks.length > 0) {
+    process.stdout.write('\nTargets (2-core machine)\n');
+    for (const check of checks) process.stdout.write(`  ${check.pass ? '✓' : '✗'} ${check.name.padEnd(40)} ${check.detail}\n`);
+    if (!settings.targets.includes('baseline')) process.stdout.write('  (no baseline run: the req/s ratios are not checked; drop BENCH_ONLY or add baseline to it)\n');
+  }
+  for (const result of runs) {
+    for (const note of result.notes) process.stdout.write(`  note (${result.grant} ${result.target}): ${note}\n`);
+  }
+  const failed = checks.filter((check) => !check.pass);
+  process.stdout.write(
+    checks.length === 0 ? '\n' : failed.length === 0 ? '\nAll targets met.\n\n' : `\n${failed.length} of ${checks.length} target(s) missed (a measurement: the exit code stays 0).\n\n`,
+  );
+
+  const json = {
+    bench: 'token',
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: availableParallelism(),
+    cpuModel: cpus()[0]?.model ?? null,
+    connections: settings.connections,
+    durationSeconds: settings.duration,
+    warmupSeconds: settings.warmup,
+    scope: settings.scope,
+    sqliteSynchronous: settings.sqliteSynchronous,
+    latchkeyEntry: settings.latchkeyEntry,
+    ...(settings.nodeFlags.length > 0 ? { nodeFlags: settings.nodeFlags } : {}),
+    results: results.map((result) =>
+      'skipped' in result
+        ? { target: result.target, grant: result.grant, skipped: result.skipped }
+        : {
+            target: result.target,
+            grant: result.grant,
+            reqPerSec: round(result.reqPerSec, 1),
+            p50Ms: result.p50Ms,
+            p99Ms: result.p99Ms,
+            p999Ms: result.p999Ms,
+            maxMs: result.maxMs,
+            requests: result.requests,
+            non2xx: result.non2xx,
+            errors: result.errors,
+            timeouts: result.timeouts,
+            maxRssMiB: result.maxRssMiB === null ? null : round(result.maxRssMiB, 1),
+            idleRssMiB: result.idleRssMiB === null ? null : round(result.idleRssMiB, 1),
+            cpuCores: {
+              server: result.cpu.server === null ? null : round(result.cpu.server, 2),
+              autocannon: result.cpu.loadGenerator === null ? null : round(result.cpu.loadGenerator, 2),
+              database: result.cpu.database === null ? null : round(result.cpu.database, 2),
+              others: result.cpu.others === null ? null : round(result.cpu.others, 2),
+            },
+            ratio: result.target === 'baseline' ? 1 : ratioOf(result) === undefined ? null : round(ratioOf(result)!, 3),
+            ...(result.stored ? { stored: result.stored } : {}),
+            ...(result.setup
+              ? {
+                  setup: {
+                    seconds: round(result.setup.seconds, 2),
+                    inserted: result.setup.inserted,
+                    insertSeconds: round(result.setup.insertSeconds, 2),
+                    what: result.setup.what,
+                    ...(result.setup.probeReqPerSec === undefined ? {} : { probeReqPerSec: Math.round(result.setup.probeReqPerSec) }),
+                  },
+                }
+              : {}),
+          },
+    ),
+    checks: checks.map((check) => ({ name: check.name, pass: check.pass, value: check.detail })),
+  };
+  process.stdout.write(`${JSON.stringify(json)}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  installExitHandlers();
+  const cpuCount = availableParallelism();
+  process.stdout.write(
+    `Token benchmark: POST ${tokenPath} (${settings.grants.map((grant) => grantTitles[grant]).join('; ')}), ${settings.connections} connections, ` +
+      `${settings.warmup} s warm-up + ${settings.duration} s per target; ${cpuCount} CPU(s), Node ${process.version}\n`,
+  );
+  if (cpuCount !== 2) process.stdout.write(`(the targets are for a 2-core machine; this one has ${cpuCount})\n`);
+  process.stdout.write(`Latchkey runs from ${settings.latchkeyEntry}${settings.latchkeyEntry.endsWith('.ts') ? ' through tsx' : ' with plain node'}\n`);
+  if (settings.nodeFlags.length > 0) process.stdout.write(`Latchkey runs with node flags ${settings.nodeFlags.join(' ')} (BENCH_NODE_FLAGS)\n`);
+  if (settings.cpuProfDir) process.stdout.write(`CPU profiles of the Latchkey servers go to ${settings.cpuProfDir}/token-<grant>-<target>/\n`);
+
+  const results: (RunResult | Skipped)[] = [];
+  for (const grant of settings.grants) {
+    for (const target of settings.targets) {
+      process.stdout.write(`\n▶ ${grant} · ${target}\n`);
+      if (target === 'baseline') results.push(await runBaseline(grant));
+      else if (target === 'sqlite') results.push(await runSqlite(grant));
+      else {
+        const result = await runPostgres(grant);
+        if ('skipped' in result) process.stdout.write(`  the PostgreSQL run was skipped: ${result.skipped}\n`);
+        results.push(result);
+      }
+    }
+  }
+  report(results);
+}
+
+main().then(
+  async () => {
+    await runAllCleanups();
+    process.exit(0);
+  },
+  async (error: unknown) => {
+    process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    await runAllCleanups();
+    process.exit(1);
+  },
+);
