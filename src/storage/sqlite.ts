@@ -29,7 +29,7 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
   database.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   const clients = createClientRepository(db, {
     maxInFlight: 1,
     guard: guardSqlite,
@@ -90,6 +90,30 @@ function preparedInsert(database: BetterSqlite3.Database, db: Kysely<Database>):
     // would nest these inserts in it as a savepoint, and its rollback would lose registrations already answered.
     const run = insertAll;
     await db.connection().execute(async () => run(rows));
+  };
+}
+
+/** Distinct statements kept prepared; the hot queries number a few dozen, multi-row inserts add variants. */
+const statementCacheSize = 256;
+
+/**
+ * Kysely's SQLite driver prepares every statement anew on every query; preparing cost a fifth of a token
+ * request. Queries are built from fixed shapes, so their SQL text repeats and the prepared statement can be
+ * reused. (SQLite re-prepares a cached statement by itself if the schema changes.)
+ */
+function withStatementCache(database: BetterSqlite3.Database) {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(sql: string) {
+      let statement = statements.get(sql);
+      if (!statement) {
+        if (statements.size >= statementCacheSize) statements.clear();
+        statement = database.prepare(sql);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
   };
 }
 
