@@ -11,7 +11,7 @@ const protocolBoundary = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'docs/'] },
+  { ignores: ['node_modules/', 'data/', 'docs/', 'dist/'] },
   ...tseslint.configs.recommended,
   {
     rules: {
