@@ -478,8 +478,13 @@ describe('registration endpoint under fuzzing (RFC 7591 §3)', () => {
         assert.equal(typeof json['registration_client_uri'], 'string', context());
         assert.ok(isJsonType(r.contentType), `registered without an application/json Content-Type: ${context()}`);
         const request = sentObject(r.body);
-        assert.ok(request && Array.isArray(request['redirect_uris']), `registered without redirect_uris: ${context()}`);
-        assert.deepEqual(json['redirect_uris'], [...new Set(request['redirect_uris'] as unknown[])], `redirect_uris not echoed: ${context()}`);
+        assert.ok(request, context());
+        // RFC 7591 §2: only a client with a redirect-based grant must register redirect URIs.
+        const redirectBased = !Array.isArray(request['grant_types']) || (request['grant_types'] as unknown[]).includes('authorization_code');
+        const sentUris = Array.isArray(request['redirect_uris']) ? (request['redirect_uris'] as unknown[]) : [];
+        assert.ok(!redirectBased || sentUris.length > 0, `registered without redirect_uris: ${context()}`);
+        assert.deepEqual(json['redirect_uris'], [...new Set(sentUris)], `redirect_uris not echoed: ${context()}`);
+        if (sentUris.length === 0) assert.equal((json['grant_types'] as string[]).includes('authorization_code'), false, context());
         return;
       }
       if (status === 429) {
