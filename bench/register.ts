@@ -26,13 +26,21 @@
  *   BENCH_NODE_FLAGS           extra node flags for the Latchkey servers, e.g. --max-semi-space-size=2
  *   BENCH_CPU_PROF_DIR         write V8 CPU profiles of each Latchkey server to <dir>/<target>/ (node --cpu-prof)
  */
-import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import BetterSqlite3 from 'better-sqlite3';
 import {
+  allTargets,
+  buildUnlessGiven,
+  busyMachine,
+  envChoice,
+  envNumber,
+  MiB,
+  root,
+  round,
+  table,
+  type TargetName,
   cleanEnv,
   cpuSnapshot,
   cpuUsage,
@@ -48,31 +56,11 @@ import {
   type ServerProcess,
 } from './support.js';
 
-const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
-// The server runs as `npm start` runs it: the compiled sources, fresh from src/.
-if (!process.env['BENCH_LATCHKEY_ENTRY']) execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
-const MiB = 1024 * 1024;
+buildUnlessGiven();
 
 // ---------------------------------------------------------------------------------------------------------
 // Settings.
 
-type TargetName = 'baseline' | 'sqlite' | 'postgres';
-const allTargets: readonly TargetName[] = ['baseline', 'sqlite', 'postgres'];
-
-function envNumber(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min) throw new Error(`${name} must be a number ≥ ${min}; got ${JSON.stringify(raw)}`);
-  return value;
-}
-
-function envChoice<T extends string>(name: string, choices: readonly T[], fallback: T): T {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!(choices as readonly string[]).includes(raw)) throw new Error(`${name} must be one of ${choices.join(', ')}; got ${JSON.stringify(raw)}`);
-  return raw as T;
-}
 
 function selectedTargets(): TargetName[] {
   const raw = process.env['BENCH_ONLY'];
@@ -110,7 +98,6 @@ const targets = {
 
 const registrationPath = '/register';
 /** CPU (in cores) used by other processes during a run above which the run is flagged as disturbed. */
-const busyMachine = 0.15;
 
 function registration(n: number | undefined): string {
   return JSON.stringify({
@@ -392,17 +379,6 @@ function checksFor(result: RunResult, baseline: RunResult | undefined): Check[] 
   return checks;
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  const line = (row: string[]) =>
-    row
-      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
-      .join('  ')
-      .trimEnd();
-  return [line(rows[0]!), widths.map((width) => '─'.repeat(width)).join('  '), ...rows.slice(1).map(line)].join('\n');
-}
-
-const round = (value: number, digits: number) => Number(value.toFixed(digits));
 
 function report(results: (RunResult | Skipped)[]): void {
   const runs = results.filter((result): result is RunResult => !('skipped' in result));

@@ -2,11 +2,12 @@
  * Helpers for `npm run bench`: server child processes, RSS sampling, temporary SQLite directories,
  * throw-away PostgreSQL databases, and cleanup that also runs on SIGINT/SIGTERM.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statfsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
@@ -480,3 +481,47 @@ export function cpuUsage(before: CpuSnapshot, after: CpuSnapshot): CpuUsage {
   }
   return usage;
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Settings and output shared by the benchmarks.
+
+/** The repository root. */
+export const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
+export const MiB = 1024 * 1024;
+/** Other processes using more than this share of a core during a run make its figures "disturbed". */
+export const busyMachine = 0.15;
+
+/** Builds dist/ as `npm start` does, unless BENCH_LATCHKEY_ENTRY names the entry (bench/run.ts builds once). */
+export function buildUnlessGiven(): void {
+  if (!process.env['BENCH_LATCHKEY_ENTRY']) execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+}
+
+export type TargetName = 'baseline' | 'sqlite' | 'postgres';
+export const allTargets: readonly TargetName[] = ['baseline', 'sqlite', 'postgres'];
+
+export function envNumber(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min) throw new Error(`${name} must be a number ≥ ${min}; got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+export function envChoice<T extends string>(name: string, choices: readonly T[], fallback: T): T {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(choices as readonly string[]).includes(raw)) throw new Error(`${name} must be one of ${choices.join(', ')}; got ${JSON.stringify(raw)}`);
+  return raw as T;
+}
+
+export function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const line = (row: string[]) =>
+    row
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(rows[0]!), widths.map((width) => '─'.repeat(width)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+export const round = (value: number, digits: number) => Number(value.toFixed(digits));

@@ -39,17 +39,25 @@
  *   BENCH_CODES                codes to insert for warm-up + run instead of the estimate from the probe
  *   BENCH_PROBE=2              seconds of the probe that estimates the code-exchange rate
  */
-import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { availableParallelism, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import BetterSqlite3 from 'better-sqlite3';
 import { digestSecret } from '../src/protocol/secrets.js';
 import { openStorage } from '../src/storage/open-storage.js';
 import type { Storage } from '../src/storage/ports.js';
 import {
+  allTargets,
+  buildUnlessGiven,
+  busyMachine,
+  envChoice,
+  envNumber,
+  MiB,
+  root,
+  round,
+  table,
+  type TargetName,
   cleanEnv,
   cpuSnapshot,
   cpuUsage,
@@ -65,34 +73,13 @@ import {
   type ServerProcess,
 } from './support.js';
 
-const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
-// The server runs as `npm start` runs it: the compiled sources, fresh from src/ (bench/run.ts builds once
-// and passes BENCH_LATCHKEY_ENTRY).
-if (!process.env['BENCH_LATCHKEY_ENTRY']) execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
-const MiB = 1024 * 1024;
+buildUnlessGiven();
 
 // ---------------------------------------------------------------------------------------------------------
 // Settings.
 
-type TargetName = 'baseline' | 'sqlite' | 'postgres';
-const allTargets: readonly TargetName[] = ['baseline', 'sqlite', 'postgres'];
 type GrantName = 'code' | 'refresh';
 const allGrants: readonly GrantName[] = ['code', 'refresh'];
-
-function envNumber(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min) throw new Error(`${name} must be a number ≥ ${min}; got ${JSON.stringify(raw)}`);
-  return value;
-}
-
-function envChoice<T extends string>(name: string, choices: readonly T[], fallback: T): T {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!(choices as readonly string[]).includes(raw)) throw new Error(`${name} must be one of ${choices.join(', ')}; got ${JSON.stringify(raw)}`);
-  return raw as T;
-}
 
 function envList<T extends string>(name: string, choices: readonly T[]): T[] {
   const raw = process.env[name];
@@ -436,7 +423,6 @@ interface Skipped {
 }
 
 /** CPU (in cores) used by other processes during a run above which the run is flagged as disturbed. */
-const busyMachine = 0.15;
 const cores = (value: number | null) => (value === null ? 'n/a' : value.toFixed(2));
 
 function statusNote(result: autocannon.Result): string | undefined {
@@ -817,17 +803,6 @@ function checksFor(result: RunResult, baseline: RunResult | undefined): Check[] 
   return checks;
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  const line = (row: string[]) =>
-    row
-      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
-      .join('  ')
-      .trimEnd();
-  return [line(rows[0]!), widths.map((width) => '─'.repeat(width)).join('  '), ...rows.slice(1).map(line)].join('\n');
-}
-
-const round = (value: number, digits: number) => Number(value.toFixed(digits));
 
 function report(results: (RunResult | Skipped)[]): void {
   const runs = results.filter((result): result is RunResult => !('skipped' in result));
