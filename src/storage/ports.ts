@@ -112,16 +112,18 @@ export interface AuthorizationCodeRecord {
   expiresAt: number;
 }
 
-/** The outcome of presenting a code: its first use, or a replay (with the grant the first use issued). */
-export type CodeConsumption =
-  | { firstUse: true; code: AuthorizationCodeRecord }
-  | { firstUse: false; code: AuthorizationCodeRecord; grantId: string | null };
+/** A stored authorization code, with whether (and into which grant) it was redeemed. */
+export interface StoredCode {
+  code: AuthorizationCodeRecord;
+  usedAt: number | null;
+  grantId: string | null;
+}
 
 /** Authorization codes. */
 export interface AuthorizationCodeStore {
   insertCode(code: AuthorizationCodeRecord): Promise<void>;
-  /** Marks a code used. Of any number of concurrent calls with one code, exactly one sees `firstUse: true`. */
-  consumeCode(codeDigest: string, now: number): Promise<CodeConsumption | undefined>;
+  /** A code by digest, used or not; redeeming it is {@link GrantStore.redeemCode}. */
+  findCode(codeDigest: string): Promise<StoredCode | undefined>;
 }
 
 /** What a user allowed a client (or, for client credentials, what a client holds itself). */
@@ -156,6 +158,12 @@ export type RefreshRotation =
 export interface GrantStore {
   /** Creates a grant and, in the same transaction, its first refresh token; links the code it came from. */
   createGrant(grant: GrantRecord, refreshToken: RefreshTokenRecord | null, fromCodeDigest: string | null): Promise<void>;
+  /**
+   * Redeems a code: marks it used and creates the grant issued from it, with its first refresh token, in one
+   * transaction (one commit). Of concurrent calls with one code exactly one resolves `true`; the others resolve
+   * `false` and write nothing.
+   */
+  redeemCode(codeDigest: string, now: number, grant: GrantRecord, refreshToken: RefreshTokenRecord | null): Promise<boolean>;
   findGrant(id: string): Promise<GrantRecord | undefined>;
   /** Revokes a grant: its refresh tokens stop working at once. `false` when it was already revoked or unknown. */
   revokeGrant(id: string, now: number): Promise<boolean>;

@@ -103,6 +103,18 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
       assert.equal(refresh.json().error, 'invalid_grant', 'the refresh token of the replayed code no longer works');
     });
 
+    it('lets exactly one of concurrent exchanges of one code succeed, and revokes what it issued', async () => {
+      const client = await register({ token_endpoint_auth_method: 'none' });
+      const code = await issueCode(client.client_id);
+      const params = { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: 'https://client.example/cb', client_id: client.client_id };
+      const responses = await Promise.all(Array.from({ length: 5 }, () => token(params)));
+      const ok = responses.filter((r) => r.statusCode === 200);
+      assert.equal(ok.length, 1);
+      for (const r of responses.filter((x) => x.statusCode !== 200)) assert.equal(r.json().error, 'invalid_grant');
+      const refresh = await token({ grant_type: 'refresh_token', refresh_token: ok[0]!.json().refresh_token, client_id: client.client_id });
+      assert.equal(refresh.json().error, 'invalid_grant', 'the replays revoked the grant of the winner');
+    });
+
     for (const [what, params, overrides, error] of [
       ['a wrong code_verifier', { code_verifier: 'x'.repeat(43) }, {}, 'invalid_grant'],
       ['a missing code_verifier', { code_verifier: '' }, {}, 'invalid_request'],

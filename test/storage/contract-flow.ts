@@ -63,17 +63,24 @@ export function storageFlowContract(kind: DatabaseKind): void {
     ...overrides,
   });
 
-  it('consumes a code exactly once, even under concurrency, and reports the replay with its grant', async () => {
+  it('redeems a code exactly once under concurrency, creating only the winning grant and its refresh token', async () => {
     const c = code();
     await storage.codes.insertCode(c);
-    const results = await Promise.all(Array.from({ length: 8 }, () => storage.codes.consumeCode(c.codeDigest, 5000)));
-    assert.equal(results.filter((r) => r?.firstUse).length, 1);
-    assert.deepEqual(results.find((r) => r?.firstUse)?.code, c);
-    const g = grant();
-    await storage.grants.createGrant(g, null, c.codeDigest);
-    const replay = await storage.codes.consumeCode(c.codeDigest, 6000);
-    assert.deepEqual(replay, { firstUse: false, code: c, grantId: g.id });
-    assert.equal(await storage.codes.consumeCode('no-such-code', 1), undefined);
+    assert.deepEqual(await storage.codes.findCode(c.codeDigest), { code: c, usedAt: null, grantId: null });
+    const attempts = Array.from({ length: 8 }, () => {
+      const g = grant();
+      return { g, t: refresh(g.id) };
+    });
+    const results = await Promise.all(attempts.map(({ g, t }) => storage.grants.redeemCode(c.codeDigest, 5000, g, t)));
+    assert.equal(results.filter(Boolean).length, 1);
+    const winner = attempts[results.indexOf(true)]!;
+    assert.deepEqual(await storage.codes.findCode(c.codeDigest), { code: c, usedAt: 5000, grantId: winner.g.id });
+    assert.deepEqual(await storage.grants.findRefreshToken(winner.t.tokenDigest), { token: winner.t, used: false, grant: winner.g });
+    for (const loser of attempts.filter((a) => a !== winner)) {
+      assert.equal(await storage.grants.findGrant(loser.g.id), undefined, 'a losing redemption writes nothing');
+      assert.equal(await storage.grants.findRefreshToken(loser.t.tokenDigest), undefined);
+    }
+    assert.equal(await storage.codes.findCode('no-such-code'), undefined);
   });
 
   it('creates a grant with its first refresh token in one step', async () => {
@@ -135,7 +142,7 @@ export function storageFlowContract(kind: DatabaseKind): void {
     assert.equal(await storage.clients.deleteClient(client.clientId), true);
     assert.equal(await storage.grants.findGrant(g.id), undefined);
     assert.equal(await storage.grants.findRefreshToken(t.tokenDigest), undefined);
-    assert.equal(await storage.codes.consumeCode(c.codeDigest, 1), undefined);
+    assert.equal(await storage.codes.findCode(c.codeDigest), undefined);
     assert.equal(await storage.consents.findConsent(userId, client.clientId), undefined);
   });
 }

@@ -24,13 +24,11 @@ export async function exchangeAuthorizationCode(
   if (!verifier) throw new OAuthError('invalid_request', 'code_verifier is required (PKCE)');
   const now = context.clock.now();
 
-  const consumed = await context.codes.consumeCode(digestSecret(code), now);
-  if (!consumed) throw new OAuthError('invalid_grant', 'the authorization code is not valid');
-  if (!consumed.firstUse) {
-    if (consumed.grantId !== null) await context.grants.revokeGrant(consumed.grantId, now);
-    throw new OAuthError('invalid_grant', 'the authorization code was already used; the tokens issued from it are revoked');
-  }
-  const stored = consumed.code;
+  const digest = digestSecret(code);
+  const found = await context.codes.findCode(digest);
+  if (!found) throw new OAuthError('invalid_grant', 'the authorization code is not valid');
+  if (found.usedAt !== null) await refuseReplay(found.grantId, context, now);
+  const stored = found.code;
   if (stored.clientId !== client.clientId) throw new OAuthError('invalid_grant', 'the authorization code was issued to another client');
   if (stored.expiresAt <= now) throw new OAuthError('invalid_grant', 'the authorization code has expired');
   checkRedirectUri(params['redirect_uri'], stored.redirectUri, client);
@@ -51,8 +49,17 @@ export async function exchangeAuthorizationCode(
     revokedAt: null,
   };
   const refresh = client.metadata.grant_types.includes('refresh_token') ? mintRefreshToken(grant.id, grant.scope, context) : undefined;
-  await context.grants.createGrant(grant, refresh?.record ?? null, stored.codeDigest);
+  // Marking the code used and creating the grant share one commit; a concurrent redemption that won makes this a replay.
+  if (!(await context.grants.redeemCode(digest, now, grant, refresh?.record ?? null))) {
+    await refuseReplay((await context.codes.findCode(digest))?.grantId ?? null, context, now);
+  }
   return tokenResponse(grant, client, grant.scope, context, { refreshToken: refresh?.value, nonce: stored.nonce, withIdToken: true });
+}
+
+/** A code presented again: the grant its first use issued is revoked, as the code has evidently leaked. */
+async function refuseReplay(grantId: string | null, context: TokenContext, now: number): Promise<never> {
+  if (grantId !== null) await context.grants.revokeGrant(grantId, now);
+  throw new OAuthError('invalid_grant', 'the authorization code was already used; the tokens issued from it are revoked');
 }
 
 /**

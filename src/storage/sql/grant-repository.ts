@@ -8,7 +8,7 @@ import type {
 } from '../ports.js';
 import type { AuthorizationCodesTable, Database, GrantsTable, RefreshTokensTable, Guard } from './schema.js';
 
-/** The {@link AuthorizationCodeStore} over Kysely: single use by a conditional `UPDATE … RETURNING`. */
+/** The {@link AuthorizationCodeStore} over Kysely; redemption is in the grant repository, with the grant it creates. */
 export function createCodeRepository(db: Kysely<Database>, guard: Guard): AuthorizationCodeStore {
   return {
     insertCode: (code) =>
@@ -29,18 +29,10 @@ export function createCodeRepository(db: Kysely<Database>, guard: Guard): Author
           })
           .execute();
       }),
-    consumeCode: (codeDigest, now) =>
+    findCode: (codeDigest) =>
       guard(async () => {
-        const first = await db
-          .updateTable('authorization_codes')
-          .set({ used_ms: now })
-          .where('code_digest', '=', codeDigest)
-          .where('used_ms', 'is', null)
-          .returningAll()
-          .executeTakeFirst();
-        if (first) return { firstUse: true, code: codeFromRow(first) };
-        const used = await db.selectFrom('authorization_codes').selectAll().where('code_digest', '=', codeDigest).executeTakeFirst();
-        return used && { firstUse: false, code: codeFromRow(used), grantId: used.grant_id };
+        const row = await db.selectFrom('authorization_codes').selectAll().where('code_digest', '=', codeDigest).executeTakeFirst();
+        return row && { code: codeFromRow(row), usedAt: row.used_ms === null ? null : Number(row.used_ms), grantId: row.grant_id };
       }),
   };
 }
@@ -55,23 +47,27 @@ export function createGrantRepository(db: Kysely<Database>, guard: Guard): Grant
     createGrant: (grant, refreshToken, fromCodeDigest) =>
       guard(() =>
         db.transaction().execute(async (trx) => {
-          await trx
-            .insertInto('grants')
-            .values({
-              id: grant.id,
-              client_id: grant.clientId,
-              user_id: grant.userId,
-              scope: grant.scope,
-              resource: grant.resource,
-              auth_time_ms: grant.authTime,
-              created_ms: grant.createdAt,
-              revoked_ms: grant.revokedAt,
-            })
-            .execute();
+          await trx.insertInto('grants').values(grantRow(grant)).execute();
           if (refreshToken) await trx.insertInto('refresh_tokens').values(refreshTokenRow(refreshToken)).execute();
           if (fromCodeDigest) {
             await trx.updateTable('authorization_codes').set({ grant_id: grant.id }).where('code_digest', '=', fromCodeDigest).execute();
           }
+        }),
+      ),
+    redeemCode: (codeDigest, now, grant, refreshToken) =>
+      guard(() =>
+        db.transaction().execute(async (trx) => {
+          // The conditional update decides which of concurrent redemptions wins; the losers write nothing.
+          const consumed = await trx
+            .updateTable('authorization_codes')
+            .set({ used_ms: now, grant_id: grant.id })
+            .where('code_digest', '=', codeDigest)
+            .where('used_ms', 'is', null)
+            .executeTakeFirst();
+          if (consumed.numUpdatedRows !== 1n) return false;
+          await trx.insertInto('grants').values(grantRow(grant)).execute();
+          if (refreshToken) await trx.insertInto('refresh_tokens').values(refreshTokenRow(refreshToken)).execute();
+          return true;
         }),
       ),
     findGrant: (id) => guard(() => findGrant(id)),
@@ -105,6 +101,19 @@ export function createGrantRepository(db: Kysely<Database>, guard: Guard): Grant
         const grant = await findGrant(row.grant_id);
         return grant && { token: refreshTokenFromRow(row), used: row.used_ms !== null, grant };
       }),
+  };
+}
+
+function grantRow(grant: GrantRecord) {
+  return {
+    id: grant.id,
+    client_id: grant.clientId,
+    user_id: grant.userId,
+    scope: grant.scope,
+    resource: grant.resource,
+    auth_time_ms: grant.authTime,
+    created_ms: grant.createdAt,
+    revoked_ms: grant.revokedAt,
   };
 }
 
