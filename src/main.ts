@@ -5,6 +5,7 @@ import { buildApp } from './http/app.js';
 import { createLogger } from './observability/logger.js';
 import { openStorage } from './storage/open-storage.js';
 import type { Storage } from './storage/ports.js';
+import { ensureFirstAdmin } from './users/first-admin.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -24,6 +25,14 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   } catch (error) {
     await storage.close().catch(() => {});
     throw error;
+  }
+  const admin = await ensureFirstAdmin(storage.users, Date.now());
+  if (admin) {
+    // Shown once, on the terminal only: never in the logs.
+    process.stderr.write(
+      `\nFirst start: created the administrator "${admin.username}" with the password ${admin.password}\n` +
+        `Change it with: npx latchkey users set-password ${admin.username}\n\n`,
+    );
   }
   const app = await buildApp({ config, storage, logger });
   const address = await app.listen({ host: config.host, port: config.port });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runLatchkey } from '../support/cli.js';
+import { spawnServer } from '../support/process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,5 +45,25 @@ describe('the latchkey command', () => {
     const result = latchkey(['serve', '--help']);
     assert.equal(result.status, 0);
     assert.match(result.stdout, /--database <url>/);
+  });
+});
+
+describe('latchkey serve on a new database', () => {
+  it('prints a first-run administrator login once, on the terminal and not in the JSON logs, and shuts down on SIGTERM', async () => {
+    const databaseUrl = `sqlite:${join(dir, 'first-run.db')}`;
+    const first = await spawnServer({ databaseUrl });
+    const match = /created the administrator "admin" with the password (\S+)/.exec(first.output());
+    assert.ok(match, first.output());
+    const logLines = first.output().split('\n').filter((line) => line.startsWith('{'));
+    assert.ok(logLines.length > 0);
+    assert.equal(logLines.some((line) => line.includes(match[1]!)), false, 'the password is not in the logs');
+    await first.kill('SIGTERM');
+    assert.deepEqual(await first.exited, { code: 0, signal: null }, 'a graceful shutdown exits 0');
+    const second = await spawnServer({ databaseUrl });
+    try {
+      assert.doesNotMatch(second.output(), /created the administrator/);
+    } finally {
+      await second.kill();
+    }
   });
 });
