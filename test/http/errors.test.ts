@@ -26,6 +26,9 @@ describe('rate limiting of registration', () => {
     assert.deepEqual(Object.keys(body), ['errors']);
     assert.ok(Array.isArray(body.errors) && typeof body.errors[0] === 'string');
     assert.equal((await send('192.0.2.2')).statusCode, 201, 'another address has its own count');
+    for (let i = 0; i < 3; i++) assert.equal((await send(`2001:db8:5:6::${i + 1}`)).statusCode, 201);
+    assert.equal((await send('2001:db8:5:6:ffff::9')).statusCode, 429, 'an IPv6 /64 shares one count');
+    assert.equal((await send('2001:db8:5:7::1')).statusCode, 201, 'another /64 has its own');
   });
 
   it('counts malformed requests too', async () => {

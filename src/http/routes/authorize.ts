@@ -12,6 +12,7 @@ import {
 import { issueAuthorizationCode } from '../../protocol/authorization/issue-code.js';
 import type { Clock, RandomSource } from '../../protocol/context.js';
 import { isScopeSubset, scopeTokens } from '../../protocol/scope.js';
+import { rateLimitKey } from '../../rate-limit/client-key.js';
 import type { LoginThrottle } from '../../rate-limit/login-throttle.js';
 import type { Storage } from '../../storage/ports.js';
 import { consentPage, errorPage, loginPage } from '../../ui/authorization-pages.js';
@@ -133,14 +134,15 @@ export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext,
         }),
       );
     };
-    const decision = await context.throttle.check(username, request.ip);
+    const address = rateLimitKey(request.ip);
+    const decision = await context.throttle.check(username, address);
     if (!decision.allowed) return again(429, `Too many failed attempts. Try again in ${Math.ceil(decision.retryAfterSeconds / 60)} minute(s).`);
     const user = await authenticate(storage.users, username, form['password'] ?? '');
     if (!user) {
-      await context.throttle.recordFailure(username, request.ip);
+      await context.throttle.recordFailure(username, address);
       return again(401, 'The username or password is not right.');
     }
-    await context.throttle.recordSuccess(username, request.ip);
+    await context.throttle.recordSuccess(username, address);
     sessions.write(reply, { userId: user.id, authTime: clock.now() });
     request.log.info({ user_id: user.id }, 'user signed in');
     return reply.header('cache-control', 'no-store').redirect(`${paths.authorize}?${new URLSearchParams(query)}`, 303);

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { OAuthError } from '../../errors/oauth-error.js';
 import { registerClient, type RegistrationContext } from '../../protocol/registration/registration.js';
+import { rateLimitKey } from '../../rate-limit/client-key.js';
 import type { RateLimiter } from '../../rate-limit/limiter.js';
 
 /**
@@ -15,7 +16,7 @@ export function registerRoute(
   for (const { path, url } of endpoints) {
     app.post(path, {
       onRequest: async (request) => {
-        const decision = await context.limiter.consume(request.ip);
+        const decision = await context.limiter.consume(rateLimitKey(request.ip));
         if (!decision.allowed) {
           throw new OAuthError('rate_limited', 'Too many registration requests; try again later', {
             retryAfter: decision.retryAfterSeconds,
