@@ -6,18 +6,11 @@ import { createKeyManager } from '../src/keys/key-manager.js';
 import { createTokenSigner } from '../src/keys/token-signer.js';
 import { createResourceServer, ResourceServerError, type ResourceServerOptions } from '../src/resource-server.js';
 import { startTestServer, type TestServer } from './support/server.js';
+import { freePort } from './support/real-port.js';
 
 const resource = 'http://mcp.example.test/mcp';
 
 /** A port nobody listens on right now, so that the issuer URL can name it before the server starts. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
 /** Runs `fn` and returns the ResourceServerError it throws. */
 async function refusal(promise: Promise<unknown>): Promise<ResourceServerError> {
   const error = await promise.then(() => assert.fail('expected a refusal'), (e: unknown) => e);

@@ -2,8 +2,6 @@
 // against examples/mcp-server protected by Latchkey, both on real ports.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
@@ -14,14 +12,7 @@ import { startMcpServer, type RunningMcpServer } from '../../examples/mcp-server
 import { createUser } from '../../src/users/users.js';
 import { TestBrowser } from '../support/browser.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
+import { freePort } from '../support/real-port.js';
 
 /**
  * What an agent keeps for one MCP server. Its "browser" is a function that walks Latchkey's login and consent
