@@ -36,7 +36,6 @@ import {
   busyMachine,
   envChoice,
   envNumber,
-  MiB,
   root,
   round,
   table,
@@ -53,6 +52,9 @@ import {
   sampleRss,
   spawnServer,
   tempDir,
+  measured,
+  measuredJson,
+  type Measured,
   type ServerProcess,
 } from './support.js';
 
@@ -134,23 +136,9 @@ function load(address: string, seconds: number): Promise<autocannon.Result> {
 // ---------------------------------------------------------------------------------------------------------
 // Runs.
 
-interface RunResult {
+interface RunResult extends Measured {
   target: TargetName;
   label: string;
-  reqPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-  p999Ms: number;
-  maxMs: number;
-  requests: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  /** Over the warm-up and the measured run. */
-  maxRssMiB: number | null;
-  idleRssMiB: number | null;
-  /** CPU used during the measured run, in cores: the server, this process (autocannon), a local database, the rest. */
-  cpu: { server: number | null; loadGenerator: number | null; database: number | null; others: number | null };
   /** Latchkey only: rows in `clients` after the run, and 2xx answers counted by autocannon (warm-up included). */
   rowsStored?: number;
   answered2xx?: number;
@@ -217,18 +205,7 @@ async function measure(target: TargetName, label: string, server: ServerProcess,
     return {
       target,
       label,
-      reqPerSec: result.requests.average,
-      p50Ms: result.latency.p50,
-      p99Ms: result.latency.p99,
-      p999Ms: result.latency.p99_9,
-      maxMs: result.latency.max,
-      requests: result.requests.total,
-      non2xx: result.non2xx,
-      errors: result.errors,
-      timeouts: result.timeouts,
-      maxRssMiB: maxRss > 0 ? maxRss / MiB : null,
-      idleRssMiB: idleRss > 0 ? idleRss / MiB : null,
-      cpu,
+      ...measured(result, { max: maxRss, idle: idleRss }, cpu),
       answered2xx,
       notes,
     };
@@ -445,23 +422,7 @@ function report(results: (RunResult | Skipped)[]): void {
         ? { target: result.target, skipped: result.skipped }
         : {
             target: result.target,
-            reqPerSec: round(result.reqPerSec, 1),
-            p50Ms: result.p50Ms,
-            p99Ms: result.p99Ms,
-            p999Ms: result.p999Ms,
-            maxMs: result.maxMs,
-            requests: result.requests,
-            non2xx: result.non2xx,
-            errors: result.errors,
-            timeouts: result.timeouts,
-            maxRssMiB: result.maxRssMiB === null ? null : round(result.maxRssMiB, 1),
-            idleRssMiB: result.idleRssMiB === null ? null : round(result.idleRssMiB, 1),
-            cpuCores: {
-              server: result.cpu.server === null ? null : round(result.cpu.server, 2),
-              autocannon: result.cpu.loadGenerator === null ? null : round(result.cpu.loadGenerator, 2),
-              database: result.cpu.database === null ? null : round(result.cpu.database, 2),
-              others: result.cpu.others === null ? null : round(result.cpu.others, 2),
-            },
+            ...measuredJson(result),
             ratio: result.target === 'baseline' ? 1 : ratioOf(result) === undefined ? null : round(ratioOf(result)!, 3),
             ...(result.rowsStored === undefined ? {} : { rowsStored: result.rowsStored, answered2xx: result.answered2xx }),
           },

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
+import type autocannon from 'autocannon';
 import pg from 'pg';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -525,3 +526,68 @@ export function table(rows: string[][]): string {
 }
 
 export const round = (value: number, digits: number) => Number(value.toFixed(digits));
+
+// ---------------------------------------------------------------------------------------------------------
+// One measured run: the figures both benchmarks report, and their JSON form.
+
+/** CPU used during a measured run, in cores: the server, this process (autocannon), a local database, the rest. */
+export interface CpuCores {
+  server: number | null;
+  loadGenerator: number | null;
+  database: number | null;
+  others: number | null;
+}
+
+/** What autocannon and the samplers measured in one run. */
+export interface Measured {
+  reqPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  maxMs: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  /** Over the warm-up and the measured run. */
+  maxRssMiB: number | null;
+  idleRssMiB: number | null;
+  cpu: CpuCores;
+}
+
+/** The figures of an autocannon result with the RSS (bytes) and CPU samples of its run. */
+export function measured(result: autocannon.Result, rss: { max: number; idle: number }, cpu: CpuCores): Measured {
+  return {
+    reqPerSec: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    p999Ms: result.latency.p99_9,
+    maxMs: result.latency.max,
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    maxRssMiB: rss.max > 0 ? rss.max / MiB : null,
+    idleRssMiB: rss.idle > 0 ? rss.idle / MiB : null,
+    cpu,
+  };
+}
+
+/** The JSON line's form of a run's figures, rounded. */
+export function measuredJson(run: Measured) {
+  const cores = (value: number | null) => (value === null ? null : round(value, 2));
+  return {
+    reqPerSec: round(run.reqPerSec, 1),
+    p50Ms: run.p50Ms,
+    p99Ms: run.p99Ms,
+    p999Ms: run.p999Ms,
+    maxMs: run.maxMs,
+    requests: run.requests,
+    non2xx: run.non2xx,
+    errors: run.errors,
+    timeouts: run.timeouts,
+    maxRssMiB: run.maxRssMiB === null ? null : round(run.maxRssMiB, 1),
+    idleRssMiB: run.idleRssMiB === null ? null : round(run.idleRssMiB, 1),
+    cpuCores: { server: cores(run.cpu.server), autocannon: cores(run.cpu.loadGenerator), database: cores(run.cpu.database), others: cores(run.cpu.others) },
+  };
+}

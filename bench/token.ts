@@ -53,7 +53,6 @@ import {
   busyMachine,
   envChoice,
   envNumber,
-  MiB,
   root,
   round,
   table,
@@ -70,6 +69,9 @@ import {
   sampleRss,
   spawnServer,
   tempDir,
+  measured,
+  measuredJson,
+  type Measured,
   type ServerProcess,
 } from './support.js';
 
@@ -390,24 +392,10 @@ function baselineWorkload(grant: GrantName): Workload {
 // ---------------------------------------------------------------------------------------------------------
 // Runs.
 
-interface RunResult {
+interface RunResult extends Measured {
   target: TargetName;
   grant: GrantName;
   label: string;
-  reqPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-  p999Ms: number;
-  maxMs: number;
-  requests: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  /** Over the warm-up and the measured run. */
-  maxRssMiB: number | null;
-  idleRssMiB: number | null;
-  /** CPU used during the measured run, in cores: the server, this process (autocannon), a local database, the rest. */
-  cpu: { server: number | null; loadGenerator: number | null; database: number | null; others: number | null };
   /** Latchkey only: what the database holds afterwards against the 2xx counted (smoke, probe and warm-up included). */
   stored?: { what: string; rows: number; answered2xx: number };
   /** Latchkey only: how long the setup through the storage API took, and what it inserted. */
@@ -485,18 +473,7 @@ async function measure(
       target,
       grant,
       label,
-      reqPerSec: result.requests.average,
-      p50Ms: result.latency.p50,
-      p99Ms: result.latency.p99,
-      p999Ms: result.latency.p99_9,
-      maxMs: result.latency.max,
-      requests: result.requests.total,
-      non2xx: result.non2xx,
-      errors: result.errors,
-      timeouts: result.timeouts,
-      maxRssMiB: maxRss > 0 ? maxRss / MiB : null,
-      idleRssMiB: idleRss > 0 ? idleRss / MiB : null,
-      cpu,
+      ...measured(result, { max: maxRss, idle: idleRss }, cpu),
       notes,
       answered2xx,
     };
@@ -876,23 +853,7 @@ function report(results: (RunResult | Skipped)[]): void {
         : {
             target: result.target,
             grant: result.grant,
-            reqPerSec: round(result.reqPerSec, 1),
-            p50Ms: result.p50Ms,
-            p99Ms: result.p99Ms,
-            p999Ms: result.p999Ms,
-            maxMs: result.maxMs,
-            requests: result.requests,
-            non2xx: result.non2xx,
-            errors: result.errors,
-            timeouts: result.timeouts,
-            maxRssMiB: result.maxRssMiB === null ? null : round(result.maxRssMiB, 1),
-            idleRssMiB: result.idleRssMiB === null ? null : round(result.idleRssMiB, 1),
-            cpuCores: {
-              server: result.cpu.server === null ? null : round(result.cpu.server, 2),
-              autocannon: result.cpu.loadGenerator === null ? null : round(result.cpu.loadGenerator, 2),
-              database: result.cpu.database === null ? null : round(result.cpu.database, 2),
-              others: result.cpu.others === null ? null : round(result.cpu.others, 2),
-            },
+            ...measuredJson(result),
             ratio: result.target === 'baseline' ? 1 : ratioOf(result) === undefined ? null : round(ratioOf(result)!, 3),
             ...(result.stored ? { stored: result.stored } : {}),
             ...(result.setup
