@@ -1,3 +1,5 @@
+import { parsePolicies, parseStatementIssuers, type RegistrationPolicy, type SoftwareStatementIssuer } from './policies.js';
+
 /**
  * Every configuration option: its type, default, environment variable, command-line flag and documentation.
  * `docs/configuration.md` is generated from this table (`npm run docs`), and a test fails when it is stale.
@@ -5,6 +7,7 @@
 
 export type RegistrationProfile = 'default' | 'confidential' | 'public-only';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type RegistrationMode = 'open' | 'protected';
 
 export interface Config {
   issuer: string;
@@ -28,7 +31,32 @@ export interface Config {
     maxClientNameLength: number;
     maxContacts: number;
     rateLimit: { enabled: boolean; points: number; durationSeconds: number };
+    mode: RegistrationMode;
+    /** The policy applied to registrations that no initial access token or software statement assigns one. */
+    policy: string | null;
+    policies: Record<string, RegistrationPolicy>;
+    softwareStatement: { required: boolean; issuers: SoftwareStatementIssuer[] };
+    flagLookAlikes: boolean;
   };
+  cimd: {
+    enabled: boolean;
+    allowPrivateAddresses: boolean;
+    maxBytes: number;
+    timeoutMs: number;
+    minCacheSeconds: number;
+    maxCacheSeconds: number;
+  };
+  cleanup: {
+    enabled: boolean;
+    /** Seconds. */
+    unusedAfter: number;
+    /** Seconds. */
+    idleAfter: number;
+    /** Seconds. */
+    interval: number;
+    batchSize: number;
+  };
+  redis: { url: string | null };
   scopes: { supported: string[] };
   tokens: {
     accessTokenTtlSeconds: number;
@@ -41,6 +69,7 @@ export interface Config {
     refreshSeconds: number;
   };
   login: { maxFailures: number; windowSeconds: number; sessionTtlSeconds: number };
+  token: { rateLimit: { enabled: boolean; points: number; durationSeconds: number } };
 }
 
 type Kind =
@@ -51,7 +80,11 @@ type Kind =
   | { type: 'bool' }
   | { type: 'enum'; values: readonly string[] }
   | { type: 'list'; item: 'path' | 'string' }
-  | { type: 'nullable-string' };
+  | { type: 'nullable-string' }
+  /** Seconds: an integer, or a number with a unit (`30s`, `15m`, `24h`, `90d`). */
+  | { type: 'duration'; min: number; max: number }
+  /** A JSON value (in the file, or as JSON text in the environment) checked by `parse`, which returns an error message. */
+  | { type: 'json'; parse: (value: unknown) => unknown; describe: string };
 
 export interface OptionSpec {
   /** Dotted path in the configuration object and file. */
@@ -212,6 +245,134 @@ export const options: readonly OptionSpec[] = [
     doc: 'The length of the rate-limit window, in seconds.',
   },
   {
+    key: 'registration.mode',
+    kind: { type: 'enum', values: ['open', 'protected'] },
+    default: 'open',
+    env: ['LATCHKEY_REGISTRATION_MODE'],
+    flag: '--registration-mode',
+    doc: '`open`: anyone may register (rate-limited per IP), the MCP default. `protected`: a registration must carry an initial access token (RFC 7591 §3) as a bearer token; create them with `latchkey iat create`.',
+  },
+  {
+    key: 'registration.policy',
+    kind: { type: 'nullable-string' },
+    default: null,
+    env: ['LATCHKEY_REGISTRATION_POLICY'],
+    doc: 'The name of the policy (in `registration.policies`) applied to registrations that no initial access token or software statement assigns a policy. Unset, only the general limits apply.',
+  },
+  {
+    key: 'registration.policies',
+    kind: { type: 'json', parse: parsePolicies, describe: 'an object of named policies' },
+    default: {},
+    env: ['LATCHKEY_REGISTRATION_POLICIES'],
+    doc: 'Named registration policies, e.g. `{"partners": {"allowRedirectHosts": ["*.partner.example"], "allowRedirectSchemes": ["https"], "allowScopes": ["mcp"], "allowTokenEndpointAuthMethods": ["none"], "maxClients": 100, "maxRedirectUris": 3}, "open": {"denyRedirectHosts": ["*.evil.example"]}}`. Every member is optional. Host patterns are exact names or `*.suffix`; the deny-list wins. A redirect outside a policy is `invalid_redirect_uri`, a method outside it `invalid_client_metadata`, and scopes outside it are dropped from the registration and never granted.',
+  },
+  {
+    key: 'registration.softwareStatement.required',
+    kind: { type: 'bool' },
+    default: false,
+    env: ['LATCHKEY_SOFTWARE_STATEMENT_REQUIRED'],
+    doc: 'Refuse a registration without a `software_statement` from a trusted issuer (RFC 7591 §2.3).',
+  },
+  {
+    key: 'registration.softwareStatement.issuers',
+    kind: { type: 'json', parse: parseStatementIssuers, describe: 'a list of trusted issuers' },
+    default: [],
+    env: ['LATCHKEY_SOFTWARE_STATEMENT_ISSUERS'],
+    doc: 'Trusted issuers of software statements: `[{"issuer": "https://publisher.example", "jwksUri": "https://publisher.example/jwks.json", "policy": "partners"}]` (or `"jwks": {"keys": [...]}` inline). A statement from another issuer is `unapproved_software_statement`; one that fails verification is `invalid_software_statement`. A verified statement\'s claims win over the request\'s.',
+  },
+  {
+    key: 'registration.flagLookAlikes',
+    kind: { type: 'bool' },
+    default: true,
+    env: ['LATCHKEY_FLAG_LOOK_ALIKES'],
+    doc: 'Flag a dynamically registered client whose `client_name` imitates a well-known agent (Claude, ChatGPT, Cursor, VS Code, Copilot, …) while its redirect hosts are not that agent\'s. It is registered, and the consent page warns the user.',
+  },
+  {
+    key: 'cimd.enabled',
+    kind: { type: 'bool' },
+    default: true,
+    env: ['LATCHKEY_CIMD'],
+    doc: 'Accept Client ID Metadata Documents: a `client_id` that is an `https` URL is fetched and validated instead of looked up (`client_id_metadata_document_supported`).',
+  },
+  {
+    key: 'cimd.allowPrivateAddresses',
+    kind: { type: 'bool' },
+    default: false,
+    env: ['LATCHKEY_CIMD_ALLOW_PRIVATE_ADDRESSES'],
+    doc: 'Fetch metadata documents from loopback, private and link-local addresses. For tests only: it lets a `client_id` make this server reach internal services (SSRF).',
+  },
+  {
+    key: 'cimd.maxBytes',
+    kind: { type: 'int', min: 512, max: 1_048_576 },
+    default: 16_384,
+    env: ['LATCHKEY_CIMD_MAX_BYTES'],
+    doc: 'The largest metadata document accepted, in bytes.',
+  },
+  {
+    key: 'cimd.timeoutMs',
+    kind: { type: 'int', min: 100, max: 60_000 },
+    default: 5000,
+    env: ['LATCHKEY_CIMD_TIMEOUT_MS'],
+    doc: 'How long fetching a metadata document may take, from connecting to the last byte, in milliseconds.',
+  },
+  {
+    key: 'cimd.minCacheSeconds',
+    kind: { type: 'int', min: 0, max: 86_400 },
+    default: 60,
+    env: ['LATCHKEY_CIMD_MIN_CACHE'],
+    doc: 'A metadata document is kept at least this long, whatever its cache headers say, in seconds.',
+  },
+  {
+    key: 'cimd.maxCacheSeconds',
+    kind: { type: 'int', min: 0, max: 604_800 },
+    default: 86_400,
+    env: ['LATCHKEY_CIMD_MAX_CACHE'],
+    doc: 'A metadata document is kept at most this long, whatever its cache headers say, in seconds.',
+  },
+  {
+    key: 'cleanup.enabled',
+    kind: { type: 'bool' },
+    default: true,
+    env: ['LATCHKEY_CLEANUP'],
+    doc: 'Run the cleanup of unused clients periodically in the server (`latchkey gc` runs it once).',
+  },
+  {
+    key: 'cleanup.unusedAfter',
+    kind: { type: 'duration', min: 60, max: 31_536_000 },
+    default: 86_400,
+    env: ['LATCHKEY_CLEANUP_UNUSED_AFTER'],
+    doc: 'A dynamically registered client that never completed an authorization is deleted this long after it registered (seconds, or `24h`, `7d`).',
+  },
+  {
+    key: 'cleanup.idleAfter',
+    kind: { type: 'duration', min: 3600, max: 315_360_000 },
+    default: 7_776_000,
+    env: ['LATCHKEY_CLEANUP_IDLE_AFTER'],
+    doc: 'A dynamically registered client unused this long is deleted (seconds, or `90d`). A client with a live grant or token is never deleted.',
+  },
+  {
+    key: 'cleanup.interval',
+    kind: { type: 'duration', min: 60, max: 604_800 },
+    default: 3600,
+    env: ['LATCHKEY_CLEANUP_INTERVAL'],
+    doc: 'How often the server runs the cleanup (seconds, or `1h`).',
+  },
+  {
+    key: 'cleanup.batchSize',
+    kind: { type: 'int', min: 1, max: 10_000 },
+    default: 500,
+    env: ['LATCHKEY_CLEANUP_BATCH_SIZE'],
+    doc: 'Clients deleted per transaction, so that cleanup never holds the database for long.',
+  },
+  {
+    key: 'redis.url',
+    kind: { type: 'nullable-string' },
+    default: null,
+    env: ['LATCHKEY_REDIS_URL', 'REDIS_URL'],
+    flag: '--redis',
+    doc: 'A Redis server (`redis://host:6379`) that holds the registration, token and sign-in rate limits, so that every instance counts together. While it cannot be reached, each instance counts on its own and logs it.',
+  },
+  {
     key: 'scopes.supported',
     kind: { type: 'list', item: 'string' },
     default: ['openid', 'profile', 'email', 'offline_access', 'mcp', 'mcp:tools', 'mcp:resources', 'mcp:prompts'],
@@ -280,6 +441,27 @@ export const options: readonly OptionSpec[] = [
     default: 28_800,
     env: ['LATCHKEY_SESSION_TTL'],
     doc: 'How long a sign-in lasts (the session cookie), in seconds.',
+  },
+  {
+    key: 'token.rateLimit.enabled',
+    kind: { type: 'bool' },
+    default: true,
+    env: ['LATCHKEY_TOKEN_RATE_LIMIT'],
+    doc: 'Limit token requests per client IP address (`429` with `Retry-After`).',
+  },
+  {
+    key: 'token.rateLimit.points',
+    kind: { type: 'int', min: 1, max: 10_000_000 },
+    default: 6000,
+    env: ['LATCHKEY_TOKEN_RATE_LIMIT_POINTS'],
+    doc: 'How many token requests one IP address may make per window. Many agents can share one address (a NAT, a hosted agent platform), so keep it generous.',
+  },
+  {
+    key: 'token.rateLimit.durationSeconds',
+    kind: { type: 'int', min: 1, max: 86_400 },
+    default: 60,
+    env: ['LATCHKEY_TOKEN_RATE_LIMIT_DURATION'],
+    doc: 'The length of the token rate-limit window, in seconds.',
   },
 ];
 

@@ -141,6 +141,26 @@ function coerce(option: OptionSpec, value: unknown, from: string): unknown {
       }
       return [...list] as string[];
     }
+    case 'duration': {
+      const seconds = parseDuration(value);
+      if (seconds === undefined || seconds < kind.min || seconds > kind.max) {
+        fail(`a duration from ${kind.min} to ${kind.max} seconds (a number of seconds, or like 30s, 15m, 24h, 90d)`);
+      }
+      return seconds;
+    }
+    case 'json': {
+      let parsed = value;
+      if (typeof value === 'string') {
+        try {
+          parsed = JSON.parse(value);
+        } catch {
+          return fail(`${kind.describe} as JSON`);
+        }
+      }
+      const result = kind.parse(parsed);
+      if (typeof result === 'string') fail(result);
+      return result;
+    }
   }
 }
 
@@ -151,10 +171,36 @@ function checkCrossOptionRules(config: Config): void {
       `Invalid configuration: keys.rotationGraceSeconds (${config.keys.rotationGraceSeconds}) must be longer than the access and ID token lifetimes (${longestToken}), or tokens would stop verifying before they expire`,
     );
   }
+  const { policies } = config.registration;
+  const named = [
+    ['registration.policy', config.registration.policy],
+    ...config.registration.softwareStatement.issuers.map((i) => [`the policy of software statement issuer ${i.issuer}`, i.policy ?? null]),
+  ] as const;
+  for (const [where, name] of named) {
+    if (name !== null && !Object.hasOwn(policies, name)) {
+      throw new ConfigError(`Invalid configuration: ${where} names the policy "${name}", which registration.policies does not define`);
+    }
+  }
+  for (const [name, policy] of Object.entries(policies)) {
+    if (policy.maxRedirectUris !== undefined && policy.maxRedirectUris > config.registration.maxRedirectUris) {
+      throw new ConfigError(`Invalid configuration: policy "${name}" maxRedirectUris exceeds registration.maxRedirectUris`);
+    }
+  }
   const paths = [config.registration.path, ...config.registration.aliases];
   if (new Set(paths).size !== paths.length) {
     throw new ConfigError('Invalid configuration: registration.aliases repeats registration.path or another alias');
   }
+}
+
+const units: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
+
+/** Seconds from `3600`, `"3600"`, or a number with a unit: `30s`, `15m`, `24h`, `90d`, `2w`. */
+export function parseDuration(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isInteger(value) ? value : undefined;
+  if (typeof value !== 'string') return undefined;
+  const match = /^\s*(\d+)\s*([smhdw]?)\s*$/.exec(value);
+  if (!match) return undefined;
+  return Number(match[1]) * (units[match[2] || 's'] ?? 1);
 }
 
 function setPath(target: Record<string, unknown>, key: string, value: unknown): void {

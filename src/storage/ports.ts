@@ -1,8 +1,12 @@
 import type { JWK } from 'jose';
 import type { ClientMetadata } from '../protocol/registration/client-metadata.js';
 
-/** How a client came to be registered. */
-export type RegistrationSource = 'dynamic';
+/**
+ * How a client came to be registered: `dynamic` (open RFC 7591 registration), `iat` (with an initial access
+ * token), `software_statement` (with a statement from a trusted issuer), `cimd` (a Client ID Metadata
+ * Document, fetched at `/authorize`).
+ */
+export type RegistrationSource = 'dynamic' | 'iat' | 'software_statement' | 'cimd';
 
 /** A registered client as stored: secrets only as SHA-256 digests (base64url). */
 export interface ClientRecord {
@@ -17,6 +21,17 @@ export interface ClientRecord {
   registrationSource: RegistrationSource;
   /** Milliseconds since the epoch. */
   updatedAt: number;
+  /** The registration policy the client registered under; its limits apply at `/authorize` too. */
+  policy: string | null;
+  /** The well-known agent whose name this client imitates while its redirects are not that agent's. */
+  lookAlikeOf: string | null;
+  /** The initial access token it registered with. */
+  initialAccessTokenId: string | null;
+  /**
+   * When it last completed an authorization or used a token, in milliseconds; null if it never did. Coarse:
+   * written at most about once an hour per client. Read only: {@link ClientStore.touchClient} writes it.
+   */
+  lastUsedAt: number | null;
 }
 
 /** Registered clients. Every method rejects with {@link StorageUnavailableError} when the database cannot be reached. */
@@ -35,6 +50,110 @@ export interface ClientStore {
   updateClient(record: ClientRecord, expectedTokenDigest: string): Promise<boolean>;
   /** Deletes a client; resolves `false` when there was none. */
   deleteClient(clientId: string): Promise<boolean>;
+  /** Records that a client was used at `now` (ms). Callers write it coarsely, not on every request. */
+  touchClient(clientId: string, now: number): Promise<void>;
+  /** How many clients are registered under `policy`. */
+  countClientsWithPolicy(policy: string): Promise<number>;
+  /**
+   * Stores a client fetched from its Client ID Metadata Document: inserted the first time, its metadata
+   * replaced afterwards. Never touches a client of another registration source with the same id.
+   */
+  saveMetadataDocumentClient(record: ClientRecord): Promise<void>;
+}
+
+/** An initial access token (RFC 7591 §3), stored by digest. */
+export interface InitialAccessTokenRecord {
+  id: string;
+  tokenDigest: string;
+  description: string | null;
+  /** The registration policy of clients registered with it. */
+  policy: string | null;
+  /** How many registrations it allows; null for no limit. */
+  maxUses: number | null;
+  uses: number;
+  createdAt: number;
+  expiresAt: number | null;
+  revokedAt: number | null;
+}
+
+/** Initial access tokens. */
+export interface InitialAccessTokenStore {
+  createInitialAccessToken(record: InitialAccessTokenRecord): Promise<void>;
+  /** Every token, newest first. */
+  listInitialAccessTokens(): Promise<InitialAccessTokenRecord[]>;
+  findInitialAccessToken(tokenDigest: string): Promise<InitialAccessTokenRecord | undefined>;
+  /** Resolves `false` when there is no such token or it was already revoked. */
+  revokeInitialAccessToken(id: string, now: number): Promise<boolean>;
+  /**
+   * Counts one use of the token, atomically, only while it is live at `now` (not revoked, not expired, uses
+   * below its maximum): two concurrent calls on a one-use token cannot both succeed. Resolves the token as
+   * it is after the use, or undefined when it could not be used.
+   */
+  useInitialAccessToken(tokenDigest: string, now: number): Promise<InitialAccessTokenRecord | undefined>;
+}
+
+/** What the audit trail records. */
+export type AuditEventType =
+  | 'client.registered'
+  | 'client.updated'
+  | 'client.deleted'
+  | 'client.flagged'
+  | 'client.gc_deleted'
+  | 'iat.created'
+  | 'iat.used'
+  | 'iat.revoked'
+  | 'consent.granted'
+  | 'consent.revoked'
+  | 'token.issued'
+  | 'token.revoked'
+  | 'grant.revoked'
+  | 'key.rotated'
+  | 'user.signed_in'
+  | 'user.sign_in_failed';
+
+/** One audit event. `data` never holds a secret (no token, secret, code or password, not even a digest). */
+export interface AuditEvent {
+  id: string;
+  /** Milliseconds since the epoch. */
+  at: number;
+  type: AuditEventType;
+  clientId: string | null;
+  userId: string | null;
+  /** Who did it when not the client or user: `cli`, `admin:<username>`, `gc`. */
+  actor: string | null;
+  ip: string | null;
+  data: Record<string, unknown>;
+}
+
+/** The audit trail. */
+export interface AuditEventStore {
+  appendAuditEvents(events: AuditEvent[]): Promise<void>;
+  /** Newest first, optionally of one client or type, before a time (for paging). */
+  listAuditEvents(filter: { clientId?: string; type?: AuditEventType; before?: number; limit: number }): Promise<AuditEvent[]>;
+}
+
+/** What makes a dynamically registered client eligible for cleanup (all times in milliseconds). */
+export interface CleanupCriteria {
+  now: number;
+  /** A client never used and registered before this is deleted. */
+  unusedRegisteredBefore: number;
+  /** A client last used before this is deleted. */
+  idleSince: number;
+  /**
+   * Access tokens are not stored, so a grant created or a client used after this may still have a live access
+   * token (`now` minus the access token lifetime); such a client is kept.
+   */
+  accessTokensIssuedAfter: number;
+}
+
+/** Deletion of unused clients, in bounded batches. */
+export interface ClientCleanupStore {
+  /**
+   * Deletes up to `limit` clients that match `criteria` and have no live grant, refresh token or code, with
+   * their grants, in one transaction; the conditions are checked in the same statement that deletes, so a
+   * client used meanwhile is kept. Resolves what it deleted and why.
+   */
+  deleteUnusedClients(criteria: CleanupCriteria, limit: number): Promise<{ clientId: string; reason: 'unused' | 'idle' }[]>;
 }
 
 /** A local user account. */
@@ -201,6 +320,9 @@ export interface Storage {
   readonly grants: GrantStore;
   readonly consents: ConsentStore;
   readonly revokedAccessTokens: RevokedAccessTokenStore;
+  readonly initialAccessTokens: InitialAccessTokenStore;
+  readonly auditEvents: AuditEventStore;
+  readonly cleanup: ClientCleanupStore;
   /** Applies pending schema migrations; safe to run from several instances at once. */
   migrate(): Promise<void>;
   /** Whether the database answers (for `/readyz`). */

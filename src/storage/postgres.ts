@@ -7,6 +7,9 @@ import { createConsentRepository, createRevokedAccessTokenRepository } from './s
 import { createCodeRepository, createGrantRepository } from './sql/grant-repository.js';
 import { migrateToLatest } from './sql/migrate.js';
 import { createUserRepository } from './sql/user-repository.js';
+import { createAuditRepository } from './sql/audit-repository.js';
+import { createCleanupRepository } from './sql/cleanup-repository.js';
+import { createInitialAccessTokenRepository } from './sql/initial-access-token-repository.js';
 import type { Database } from './sql/schema.js';
 
 export interface PostgresOptions {
@@ -46,6 +49,9 @@ export function openPostgresStorage(options: PostgresOptions): Storage {
     grants: createGrantRepository(db, guardPostgres),
     consents: createConsentRepository(db, guardPostgres),
     revokedAccessTokens: createRevokedAccessTokenRepository(db, guardPostgres),
+    initialAccessTokens: createInitialAccessTokenRepository(db, guardPostgres),
+    auditEvents: createAuditRepository(db, guardPostgres),
+    cleanup: createCleanupRepository(db, guardPostgres),
     migrate: () => migrateToLatest(db, 'postgres'),
     ping: async () => {
       try {

@@ -9,6 +9,9 @@ import { createConsentRepository, createRevokedAccessTokenRepository } from './s
 import { createCodeRepository, createGrantRepository } from './sql/grant-repository.js';
 import { migrateToLatest } from './sql/migrate.js';
 import { createUserRepository } from './sql/user-repository.js';
+import { createAuditRepository } from './sql/audit-repository.js';
+import { createCleanupRepository } from './sql/cleanup-repository.js';
+import { createInitialAccessTokenRepository } from './sql/initial-access-token-repository.js';
 import type { Database } from './sql/schema.js';
 
 export interface SqliteOptions {
@@ -45,6 +48,9 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
     grants: createGrantRepository(db, guardSqlite),
     consents: createConsentRepository(db, guardSqlite),
     revokedAccessTokens: createRevokedAccessTokenRepository(db, guardSqlite),
+    initialAccessTokens: createInitialAccessTokenRepository(db, guardSqlite),
+    auditEvents: createAuditRepository(db, guardSqlite),
+    cleanup: createCleanupRepository(db, guardSqlite),
     migrate: () => migrateToLatest(db, 'sqlite'),
     ping: async () => {
       try {
@@ -75,6 +81,10 @@ function preparedInsert(database: BetterSqlite3.Database, db: Kysely<Database>):
     metadata: {} as ClientRecord['metadata'],
     registrationSource: 'dynamic',
     updatedAt: 0,
+    policy: null,
+    lookAlikeOf: null,
+    initialAccessTokenId: null,
+    lastUsedAt: null,
   });
   const columns = Object.keys(template) as (keyof ClientRow)[];
   // Prepared on first use: the table exists only once migrations have run.

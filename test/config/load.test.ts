@@ -54,12 +54,51 @@ describe('loadConfig', () => {
           maxClientNameLength: 200,
           maxContacts: 10,
           rateLimit: { enabled: true, points: 60, durationSeconds: 60 },
+          mode: 'open',
+          policy: null,
+          policies: {},
+          softwareStatement: { required: false, issuers: [] },
+          flagLookAlikes: true,
         },
+        cimd: { enabled: true, allowPrivateAddresses: false, maxBytes: 16_384, timeoutMs: 5000, minCacheSeconds: 60, maxCacheSeconds: 86_400 },
+        cleanup: { enabled: true, unusedAfter: 86_400, idleAfter: 7_776_000, interval: 3600, batchSize: 500 },
+        redis: { url: null },
         scopes: { supported: ['openid', 'profile', 'email', 'offline_access', 'mcp', 'mcp:tools', 'mcp:resources', 'mcp:prompts'] },
         tokens: { accessTokenTtlSeconds: 3600, refreshTokenTtlSeconds: 2_592_000, idTokenTtlSeconds: 3600 },
         keys: { algorithm: 'ES256', rotationGraceSeconds: 172_800, refreshSeconds: 60 },
         login: { maxFailures: 5, windowSeconds: 900, sessionTtlSeconds: 28_800 },
+        token: { rateLimit: { enabled: true, points: 6000, durationSeconds: 60 } },
       });
+    });
+
+    it('reads durations as seconds or with a unit (cleanup.idleAfter from 90d)', () => {
+      const config = loadConfig({ env: { LATCHKEY_CLEANUP_IDLE_AFTER: '90d', LATCHKEY_CLEANUP_UNUSED_AFTER: '36h' } });
+      assert.equal(config.cleanup.idleAfter, 90 * 86_400);
+      assert.equal(config.cleanup.unusedAfter, 36 * 3600);
+      assert.throws(() => loadConfig({ env: { LATCHKEY_CLEANUP_IDLE_AFTER: '3 days' } }), /cleanup\.idleAfter \(from environment variable LATCHKEY_CLEANUP_IDLE_AFTER\) must be a duration/);
+    });
+
+    it('reads registration policies as JSON from the environment and refuses unknown members', () => {
+      const config = loadConfig({
+        env: { LATCHKEY_REGISTRATION_POLICIES: '{"partners": {"allowRedirectHosts": ["*.Partner.example"], "maxClients": 3}}', LATCHKEY_REGISTRATION_POLICY: 'partners' },
+      });
+      assert.deepEqual(config.registration.policies, { partners: { allowRedirectHosts: ['*.partner.example'], maxClients: 3 } });
+      assert.throws(
+        () => loadConfig({ env: { LATCHKEY_REGISTRATION_POLICIES: '{"p": {"allowHosts": []}}' } }),
+        /registration\.policies \(from environment variable LATCHKEY_REGISTRATION_POLICIES\) must be known members only in policy "p" \(unknown "allowHosts"\)/,
+      );
+      assert.throws(() => loadConfig({ env: { LATCHKEY_REGISTRATION_POLICIES: '{not json' } }), /must be an object of named policies as JSON/);
+    });
+
+    it('refuses a registration.policy that names no defined policy', () => {
+      assert.throws(() => loadConfig({ env: { LATCHKEY_REGISTRATION_POLICY: 'nope' } }), /registration\.policy names the policy "nope", which registration\.policies does not define/);
+    });
+
+    it('refuses a software statement issuer with both or neither of jwks and jwksUri', () => {
+      assert.throws(
+        () => loadConfig({ overrides: { 'registration.softwareStatement.issuers': [{ issuer: 'https://a.example' }] } }),
+        /exactly one of "jwks" and "jwksUri" for issuer "https:\/\/a\.example"/,
+      );
     });
 
     it('refuses a key rotation grace period shorter than the token lifetimes', () => {

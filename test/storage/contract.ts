@@ -26,6 +26,10 @@ export function sampleClient(overrides: Partial<ClientRecord> = {}): ClientRecor
     },
     registrationSource: 'dynamic',
     updatedAt: 1_767_225_600_000 + counter,
+    policy: null,
+    lookAlikeOf: null,
+    initialAccessTokenId: null,
+    lastUsedAt: null,
     ...overrides,
   };
 }

@@ -54,6 +54,10 @@ export async function registerClient(
     metadata,
     registrationSource: 'dynamic',
     updatedAt: now,
+    policy: null,
+    lookAlikeOf: null,
+    initialAccessTokenId: null,
+    lastUsedAt: null,
   };
   await clients.insertClient(record);
   return {

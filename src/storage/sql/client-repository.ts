@@ -4,7 +4,7 @@ import type { ClientRecord, ClientStore, RegistrationSource } from '../ports.js'
 import { GroupCommit } from './group-commit.js';
 import type { ClientsTable, Database, Guard } from './schema.js';
 
-/** Rows per group-commit batch: well under SQLite's 32,766 bound parameters at 10 columns a row. */
+/** Rows per group-commit batch: well under SQLite's 32,766 bound parameters at 13 columns a row. */
 const maxBatch = 500;
 
 /**
@@ -53,6 +53,40 @@ export function createClientRepository(
         const result = await db.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst();
         return result.numDeletedRows === 1n;
       }),
+
+    touchClient: (clientId, now) =>
+      guard(async () => {
+        await db
+          .updateTable('clients')
+          .set({ last_used_ms: now })
+          .where('client_id', '=', clientId)
+          .where((eb) => eb.or([eb('last_used_ms', 'is', null), eb('last_used_ms', '<', now)]))
+          .execute();
+      }),
+
+    countClientsWithPolicy: (policy) =>
+      guard(async () => {
+        const row = await db
+          .selectFrom('clients')
+          .select((eb) => eb.fn.countAll<number | string>().as('count'))
+          .where('policy', '=', policy)
+          .executeTakeFirstOrThrow();
+        return Number(row.count);
+      }),
+
+    saveMetadataDocumentClient: (record) =>
+      guard(async () => {
+        const row = toRow(record);
+        const { client_id: _id, created_ms: _created, ...changes } = row;
+        await db
+          .insertInto('clients')
+          .values(row)
+          .onConflict((oc) =>
+            oc.column('client_id').doUpdateSet({ metadata: changes.metadata, updated_ms: changes.updated_ms, look_alike_of: changes.look_alike_of })
+              .where('clients.registration_source', '=', 'cimd'),
+          )
+          .execute();
+      }),
   };
 }
 
@@ -70,6 +104,9 @@ export function toRow(record: ClientRecord) {
     registration_source: record.registrationSource,
     created_ms: record.updatedAt,
     updated_ms: record.updatedAt,
+    policy: record.policy,
+    look_alike_of: record.lookAlikeOf,
+    initial_access_token_id: record.initialAccessTokenId,
   };
 }
 
@@ -84,5 +121,9 @@ function fromRow(row: Selectable<ClientsTable>): ClientRecord {
     metadata: metadata as ClientMetadata,
     registrationSource: row.registration_source as RegistrationSource,
     updatedAt: Number(row.updated_ms),
+    policy: row.policy,
+    lookAlikeOf: row.look_alike_of,
+    initialAccessTokenId: row.initial_access_token_id,
+    lastUsedAt: row.last_used_ms === null ? null : Number(row.last_used_ms),
   };
 }

@@ -116,6 +116,42 @@ function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration
           .execute();
       },
     },
+    '0003_governance': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('clients').addColumn('policy', 'text').execute();
+        await db.schema.alterTable('clients').addColumn('look_alike_of', 'text').execute();
+        await db.schema.alterTable('clients').addColumn('initial_access_token_id', 'text').execute();
+        await db.schema.createIndex('clients_registration_source').on('clients').columns(['registration_source', 'created_ms']).execute();
+        await db.schema.createIndex('clients_last_used_ms').on('clients').column('last_used_ms').execute();
+        await db.schema.createIndex('clients_policy').on('clients').column('policy').execute();
+        await db.schema
+          .createTable('initial_access_tokens')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('token_digest', 'text', (c) => c.notNull().unique())
+          .addColumn('description', 'text')
+          .addColumn('policy', 'text')
+          .addColumn('max_uses', 'bigint')
+          .addColumn('uses', 'bigint', (c) => c.notNull())
+          .addColumn('created_ms', 'bigint', (c) => c.notNull())
+          .addColumn('expires_ms', 'bigint')
+          .addColumn('revoked_ms', 'bigint')
+          .execute();
+        // Events outlive what they describe (a deleted client keeps its history), so no foreign keys.
+        await db.schema
+          .createTable('audit_events')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('at_ms', 'bigint', (c) => c.notNull())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('client_id', 'text')
+          .addColumn('user_id', 'text')
+          .addColumn('actor', 'text')
+          .addColumn('ip', 'text')
+          .addColumn('data', sql.raw(json), (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('audit_events_at_ms').on('audit_events').columns(['at_ms', 'type']).execute();
+        await db.schema.createIndex('audit_events_client_id').on('audit_events').columns(['client_id', 'at_ms']).execute();
+      },
+    },
   };
 }
 

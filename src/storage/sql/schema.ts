@@ -19,6 +19,11 @@ export interface ClientsTable {
   created_ms: number;
   updated_ms: number;
   last_used_ms: number | null;
+  /** The registration policy the client registered under. */
+  policy: string | null;
+  /** The well-known agent whose name this client imitates, when flagged. */
+  look_alike_of: string | null;
+  initial_access_token_id: string | null;
 }
 
 /** Local user accounts; passwords as scrypt hashes (`scrypt$N$r$p$salt$hash`). */
@@ -104,6 +109,32 @@ export interface RevokedAccessTokensTable {
   expires_ms: number;
 }
 
+/** Initial access tokens (RFC 7591 §3), by SHA-256 digest, with their use count. */
+export interface InitialAccessTokensTable {
+  id: string;
+  token_digest: string;
+  description: string | null;
+  policy: string | null;
+  /** Null: unlimited. */
+  max_uses: number | null;
+  uses: number;
+  created_ms: number;
+  expires_ms: number | null;
+  revoked_ms: number | null;
+}
+
+/** The audit trail: what happened to clients, grants and tokens, with no secrets. */
+export interface AuditEventsTable {
+  id: string;
+  at_ms: number;
+  type: string;
+  client_id: string | null;
+  user_id: string | null;
+  actor: string | null;
+  ip: string | null;
+  data: ColumnType<unknown, string, string>;
+}
+
 export interface Database {
   clients: ClientsTable;
   users: UsersTable;
@@ -114,4 +145,6 @@ export interface Database {
   authorization_codes: AuthorizationCodesTable;
   refresh_tokens: RefreshTokensTable;
   revoked_access_tokens: RevokedAccessTokensTable;
+  initial_access_tokens: InitialAccessTokensTable;
+  audit_events: AuditEventsTable;
 }

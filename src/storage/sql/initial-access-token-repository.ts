@@ -1,0 +1,79 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { InitialAccessTokenRecord, InitialAccessTokenStore } from '../ports.js';
+import type { Database, Guard, InitialAccessTokensTable } from './schema.js';
+
+/** The {@link InitialAccessTokenStore} over Kysely, for both dialects. */
+export function createInitialAccessTokenRepository(db: Kysely<Database>, guard: Guard): InitialAccessTokenStore {
+  return {
+    createInitialAccessToken: (record) =>
+      guard(async () => {
+        await db
+          .insertInto('initial_access_tokens')
+          .values({
+            id: record.id,
+            token_digest: record.tokenDigest,
+            description: record.description,
+            policy: record.policy,
+            max_uses: record.maxUses,
+            uses: record.uses,
+            created_ms: record.createdAt,
+            expires_ms: record.expiresAt,
+            revoked_ms: record.revokedAt,
+          })
+          .execute();
+      }),
+
+    listInitialAccessTokens: () =>
+      guard(async () => {
+        const rows = await db.selectFrom('initial_access_tokens').selectAll().orderBy('created_ms', 'desc').orderBy('id').execute();
+        return rows.map(fromRow);
+      }),
+
+    findInitialAccessToken: (tokenDigest) =>
+      guard(async () => {
+        const row = await db.selectFrom('initial_access_tokens').selectAll().where('token_digest', '=', tokenDigest).executeTakeFirst();
+        return row && fromRow(row);
+      }),
+
+    revokeInitialAccessToken: (id, now) =>
+      guard(async () => {
+        const result = await db
+          .updateTable('initial_access_tokens')
+          .set({ revoked_ms: now })
+          .where('id', '=', id)
+          .where('revoked_ms', 'is', null)
+          .executeTakeFirst();
+        return result.numUpdatedRows === 1n;
+      }),
+
+    // One conditional UPDATE: the database serialises concurrent uses of one row, and the second sees the
+    // first's increment, so a one-use token is used once whatever the dialect.
+    useInitialAccessToken: (tokenDigest, now) =>
+      guard(async () => {
+        const row = await db
+          .updateTable('initial_access_tokens')
+          .set((eb) => ({ uses: eb('uses', '+', 1) }))
+          .where('token_digest', '=', tokenDigest)
+          .where('revoked_ms', 'is', null)
+          .where((eb) => eb.or([eb('expires_ms', 'is', null), eb('expires_ms', '>', now)]))
+          .where((eb) => eb.or([eb('max_uses', 'is', null), eb('uses', '<', eb.ref('max_uses'))]))
+          .returningAll()
+          .executeTakeFirst();
+        return row && fromRow(row);
+      }),
+  };
+}
+
+function fromRow(row: Selectable<InitialAccessTokensTable>): InitialAccessTokenRecord {
+  return {
+    id: row.id,
+    tokenDigest: row.token_digest,
+    description: row.description,
+    policy: row.policy,
+    maxUses: row.max_uses === null ? null : Number(row.max_uses),
+    uses: Number(row.uses),
+    createdAt: Number(row.created_ms),
+    expiresAt: row.expires_ms === null ? null : Number(row.expires_ms),
+    revokedAt: row.revoked_ms === null ? null : Number(row.revoked_ms),
+  };
+}
