@@ -1,5 +1,5 @@
 import type { ClientRecord } from '../storage/ports.js';
-import { html, page } from './html.js';
+import { html, page, type SafeHtml } from './html.js';
 import { describeScope } from './scope-descriptions.js';
 
 /** Values every form carries: the CSRF token and the signed pending authorization request. */
@@ -57,7 +57,8 @@ export function consentPage(
     title: `Allow ${name}?`,
     nonce: input.nonce,
     body: html`<h1>Allow <span data-testid="client-name">${name}</span> to access your account?</h1>
-${client.registrationSource === 'dynamic' ? html`<p><span class="badge" data-testid="unverified">Unverified app</span> <span class="muted">It registered itself; its name is not checked.</span></p>` : ''}
+${isUnverified(client) ? html`<p><span class="badge" data-testid="unverified">Unverified app</span> <span class="muted">It registered itself; its name is not checked.</span></p>` : ''}
+${client.lookAlikeOf ? lookAlikeWarning(name, client.lookAlikeOf, input.redirectUri) : ''}
 <dl>
 <dt>Sends you back to</dt><dd data-testid="redirect-host">${hostOf(input.redirectUri)}</dd>
 <dt>Home page</dt><dd data-testid="client-uri-host">${hostOf(client.metadata.client_uri)}</dd>
@@ -76,6 +77,14 @@ ${scopes.length > 0 ? html`<p>It will be able to:</p><ul class="scopes">${scopes
   });
 }
 
+/**
+ * The warning for a client whose name imitates a well-known agent (flagged at registration) while its redirect
+ * goes elsewhere: the name is the one thing a phishing client can fake, the redirect host is not.
+ */
+function lookAlikeWarning(name: string, agent: string, redirectUri: string): SafeHtml {
+  return html`<p class="warning" role="alert" data-testid="look-alike-warning"><strong>Careful:</strong> this app calls itself “${name}” but is not ${agent}: its redirect goes to <strong>${hostOf(redirectUri)}</strong>. Only continue if you trust it.</p>`;
+}
+
 /** An error that cannot be sent back to the application (its redirect URI is unknown or not trusted). */
 export function errorPage(input: { nonce: string; title: string; message: string }): string {
   return page({
@@ -85,4 +94,13 @@ export function errorPage(input: { nonce: string; title: string; message: string
 <p class="error" role="alert">${input.message}</p>
 <p class="muted">You can close this window and try again from the application.</p>`,
   });
+}
+
+/**
+ * Whether a client's name is unchecked: it registered itself openly, or it is known only from a metadata
+ * document at a URL of its choosing. A client registered with an operator's initial access token or a trusted
+ * publisher's software statement was vouched for by someone.
+ */
+export function isUnverified(client: Pick<ClientRecord, 'registrationSource'>): boolean {
+  return client.registrationSource === 'dynamic' || client.registrationSource === 'cimd';
 }

@@ -66,6 +66,7 @@ button { font: inherit; padding: .6rem 1rem; border-radius: .375rem; border: 1px
 button.primary { background: #1f4fd1; color: #fff; border-color: #1f4fd1; }
 .actions { display: flex; gap: .75rem; }
 .error { border: 1px solid #c0392b; color: #c0392b; padding: .5rem .75rem; border-radius: .375rem; }
+.warning { border: 2px solid #b35900; background: #fff4e5; color: #5c2e00; padding: .5rem .75rem; border-radius: .375rem; }
 .badge { display: inline-block; font-size: .8rem; font-weight: 700; padding: .1rem .5rem; border-radius: 1rem; background: #f5c542; color: #222; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 1rem 0; }
 dt { font-weight: 600; }
