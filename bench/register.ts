@@ -15,7 +15,9 @@
  *   BENCH_DURATION=10          measured seconds per target
  *   BENCH_WARMUP=3             warm-up seconds per target (0: none)
  *   BENCH_CONNECTIONS=50       autocannon connections
- *   BENCH_ONLY=sqlite,postgres run a subset of baseline | sqlite | postgres (comma-separated)
+ *   BENCH_ONLY=sqlite,postgres run a subset of baseline | sqlite | sqlite-protected | postgres (comma-separated);
+ *                              sqlite-protected: registration.mode protected, each request with an initial access
+ *                              token and under a policy (allow-list, scopes, methods), compared with sqlite
  *   BENCH_BODY=varied          varied: each connection cycles through 32 bodies with distinct client_names;
  *                              fixed: one identical body
  *   BENCH_SQLITE_SYNCHRONOUS=full  full | normal (normal is not the durable setting; for comparison)
@@ -26,12 +28,12 @@
  *   BENCH_NODE_FLAGS           extra node flags for the Latchkey servers, e.g. --max-semi-space-size=2
  *   BENCH_CPU_PROF_DIR         write V8 CPU profiles of each Latchkey server to <dir>/<target>/ (node --cpu-prof)
  */
+import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import BetterSqlite3 from 'better-sqlite3';
 import {
-  allTargets,
   buildUnlessGiven,
   busyMachine,
   envChoice,
@@ -64,16 +66,20 @@ buildUnlessGiven();
 // Settings.
 
 
-function selectedTargets(): TargetName[] {
+/** This benchmark's targets: the shared ones, plus protected registration on SQLite right after open SQLite. */
+type RegisterTarget = TargetName | 'sqlite-protected';
+const registerTargets: readonly RegisterTarget[] = ['baseline', 'sqlite', 'sqlite-protected', 'postgres'];
+
+function selectedTargets(): RegisterTarget[] {
   const raw = process.env['BENCH_ONLY'];
-  if (raw === undefined || raw.trim() === '') return [...allTargets];
+  if (raw === undefined || raw.trim() === '') return [...registerTargets];
   const names = raw.split(',').map((name) => name.trim()).filter(Boolean);
   for (const name of names) {
-    if (!(allTargets as readonly string[]).includes(name)) {
-      throw new Error(`BENCH_ONLY must list ${allTargets.join(', ')} (comma-separated); got ${JSON.stringify(raw)}`);
+    if (!(registerTargets as readonly string[]).includes(name)) {
+      throw new Error(`BENCH_ONLY must list ${registerTargets.join(', ')} (comma-separated); got ${JSON.stringify(raw)}`);
     }
   }
-  return allTargets.filter((name) => names.includes(name));
+  return registerTargets.filter((name) => names.includes(name) || (name === 'sqlite-protected' && names.includes('sqlite')));
 }
 
 const settings = {
@@ -93,7 +99,21 @@ const settings = {
 const targets = {
   sqlite: { minRatio: 0.7, maxP99Ms: 15 as number | undefined, maxRssMiB: 100 },
   postgres: { minRatio: 0.35, maxP99Ms: undefined as number | undefined, maxRssMiB: 100 },
+  // Issue 4: policy checks and the initial access token lookup cost at most 10% of open registration.
+  'sqlite-protected': { minRatioOfOpen: 0.9 },
 };
+
+/** The policy of the protected run: every kind of check, each of which the bench requests pass. */
+const benchPolicies = JSON.stringify({
+  bench: {
+    allowRedirectHosts: ['bench.example', '*.bench.example'],
+    denyRedirectHosts: ['evil.bench.example'],
+    allowRedirectSchemes: ['https'],
+    allowScopes: ['openid', 'mcp'],
+    allowTokenEndpointAuthMethods: ['none'],
+    maxRedirectUris: 3,
+  },
+});
 
 // ---------------------------------------------------------------------------------------------------------
 // Load.
@@ -118,8 +138,8 @@ function registration(n: number | undefined): string {
  */
 const variedBodies = 32;
 
-function load(address: string, seconds: number): Promise<autocannon.Result> {
-  const headers = { 'content-type': 'application/json' };
+function load(address: string, seconds: number, authorization?: string): Promise<autocannon.Result> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) };
   const requests: autocannon.Request[] =
     settings.body === 'fixed'
       ? [{ method: 'POST', path: registrationPath, headers, body: registration(undefined) }]
@@ -137,7 +157,7 @@ function load(address: string, seconds: number): Promise<autocannon.Result> {
 // Runs.
 
 interface RunResult extends Measured {
-  target: TargetName;
+  target: RegisterTarget;
   label: string;
   /** Latchkey only: rows in `clients` after the run, and 2xx answers counted by autocannon (warm-up included). */
   rowsStored?: number;
@@ -146,15 +166,15 @@ interface RunResult extends Measured {
 }
 
 interface Skipped {
-  target: TargetName;
+  target: RegisterTarget;
   label: string;
   skipped: string;
 }
 
-async function smokeTest(address: string): Promise<void> {
+async function smokeTest(address: string, authorization?: string): Promise<void> {
   const response = await fetch(`${address}${registrationPath}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
     body: registration(undefined),
   });
   const text = await response.text();
@@ -162,8 +182,8 @@ async function smokeTest(address: string): Promise<void> {
 }
 
 /** Starts nothing: loads an already started server (warm-up, then measured run), sampling its RSS. */
-async function measure(target: TargetName, label: string, server: ServerProcess, databaseProcess?: string): Promise<RunResult> {
-  await smokeTest(server.address);
+async function measure(target: RegisterTarget, label: string, server: ServerProcess, databaseProcess?: string, authorization?: string): Promise<RunResult> {
+  await smokeTest(server.address, authorization);
   const idleRss = await readRss(server.pid);
   const rss = sampleRss(server.pid, 100);
   let answered2xx = 1;
@@ -171,14 +191,14 @@ async function measure(target: TargetName, label: string, server: ServerProcess,
   try {
     if (settings.warmup > 0) {
       process.stdout.write(`  warm-up ${settings.warmup} s… `);
-      const warm = await load(server.address, settings.warmup);
+      const warm = await load(server.address, settings.warmup, authorization);
       answered2xx += warm['2xx'];
       process.stdout.write(`${Math.round(warm.requests.average)} req/s, non-2xx ${warm.non2xx}, errors ${warm.errors}\n`);
       if (warm.non2xx > 0 || warm.errors > 0) notes.push(`warm-up: ${warm.non2xx} non-2xx, ${warm.errors} errors`);
     }
     process.stdout.write(`  measuring ${settings.duration} s… `);
     const cpuBefore = await cpuSnapshot([server.pid, process.pid], databaseProcess);
-    const result = await load(server.address, settings.duration);
+    const result = await load(server.address, settings.duration, authorization);
     const usage = cpuUsage(cpuBefore, await cpuSnapshot([server.pid, process.pid], databaseProcess));
     const cpu = {
       server: usage.processes.get(server.pid) ?? null,
@@ -234,18 +254,19 @@ function startLatchkey(name: string, databaseUrl: string, extraEnv: Record<strin
 
 /** Starts `start()`, measures it, and always stops it (and reports log lines at warn or above seen under load). */
 async function withServer(
-  target: TargetName,
+  target: RegisterTarget,
   label: string,
   start: () => Promise<ServerProcess>,
   after?: (result: RunResult) => Promise<void>,
   databaseProcess?: string,
+  authorization?: string,
 ): Promise<RunResult> {
   const server = await start();
   const stop = onCleanup(() => server.stop());
   process.stdout.write(`  pid ${server.pid} at ${server.address}\n`);
   let result: RunResult;
   try {
-    result = await measure(target, label, server, databaseProcess);
+    result = await measure(target, label, server, databaseProcess, authorization);
   } finally {
     await stop();
   }
@@ -268,31 +289,55 @@ async function runBaseline(): Promise<RunResult> {
   );
 }
 
-async function runSqlite(): Promise<RunResult> {
+async function runSqlite(mode: 'open' | 'protected' = 'open'): Promise<RunResult> {
   const temp = tempDir('latchkey-bench-');
   try {
     if (temp.warning) process.stdout.write(`  warning: ${temp.warning}\n`);
     const file = join(temp.dir, 'latchkey.db');
-    const label = `Latchkey SQLite (synchronous=${settings.sqliteSynchronous})`;
+    const protectedMode = mode === 'protected';
+    const label = `Latchkey SQLite (synchronous=${settings.sqliteSynchronous})${protectedMode ? ', protected + policy' : ''}`;
+    const env: Record<string, string> = { LATCHKEY_SQLITE_SYNCHRONOUS: settings.sqliteSynchronous };
+    let authorization: string | undefined;
+    if (protectedMode) {
+      Object.assign(env, { LATCHKEY_REGISTRATION_MODE: 'protected', LATCHKEY_REGISTRATION_POLICIES: benchPolicies });
+      authorization = `Bearer ${createInitialAccessToken(`sqlite:${file}`, env)}`;
+    }
     const result = await withServer(
-      'sqlite',
+      protectedMode ? 'sqlite-protected' : 'sqlite',
       label,
-      () => startLatchkey('sqlite', `sqlite:${file}`, { LATCHKEY_SQLITE_SYNCHRONOUS: settings.sqliteSynchronous }),
+      () => startLatchkey(protectedMode ? 'sqlite-protected' : 'sqlite', `sqlite:${file}`, env),
       async (run) => {
         const db = new BetterSqlite3(file, { readonly: true });
         try {
           const row = db.prepare('SELECT count(*) AS n FROM clients').get() as { n: number };
           run.rowsStored = row.n;
+          if (protectedMode) {
+            // Every registration spent one use of the token, in the same commit as its client.
+            const spent = db.prepare('SELECT uses FROM initial_access_tokens').get() as { uses: number };
+            if (spent.uses !== row.n) run.notes.push(`the token shows ${spent.uses} uses for ${row.n} clients`);
+          }
         } finally {
           db.close();
         }
       },
+      undefined,
+      authorization,
     );
     if (temp.warning) result.notes.push(temp.warning);
     return result;
   } finally {
     await temp.remove();
   }
+}
+
+/** An unlimited initial access token under the bench policy, created with the CLI as an operator would. */
+function createInitialAccessToken(databaseUrl: string, env: Record<string, string>): string {
+  const output = execFileSync(process.execPath, [settings.latchkeyEntry, 'iat', 'create', '--policy', 'bench', '--json', '--database', databaseUrl], {
+    env: cleanEnv(env),
+    cwd: root,
+    encoding: 'utf8',
+  });
+  return (JSON.parse(output) as { token: string }).token;
 }
 
 async function runPostgres(): Promise<RunResult | Skipped> {
@@ -328,8 +373,17 @@ interface Check {
   detail: string;
 }
 
-function checksFor(result: RunResult, baseline: RunResult | undefined): Check[] {
+function checksFor(result: RunResult, baseline: RunResult | undefined, open: RunResult | undefined): Check[] {
   if (result.target === 'baseline') return [];
+  if (result.target === 'sqlite-protected') {
+    const { minRatioOfOpen } = targets['sqlite-protected'];
+    const checks: Check[] = [{ name: 'protected: non-2xx = 0', pass: result.non2xx === 0 && result.errors === 0, detail: `${result.non2xx} non-2xx, ${result.errors} errors` }];
+    if (open) {
+      const ratio = result.reqPerSec / open.reqPerSec;
+      checks.push({ name: `protected: ≥ ${minRatioOfOpen}× open SQLite req/s`, pass: ratio >= minRatioOfOpen, detail: `${ratio.toFixed(2)}×` });
+    }
+    return checks;
+  }
   const goal = targets[result.target];
   const name = result.target;
   const checks: Check[] = [];
@@ -390,7 +444,8 @@ function report(results: (RunResult | Skipped)[]): void {
     if ('skipped' in result) process.stdout.write(`\n${result.label}: the PostgreSQL run was skipped (${result.skipped}).\n`);
   }
 
-  const checks = runs.flatMap((result) => checksFor(result, baseline));
+  const open = runs.find((result) => result.target === 'sqlite');
+  const checks = runs.flatMap((result) => checksFor(result, baseline, open));
   if (checks.length > 0) {
     process.stdout.write('\nTargets (2-core machine)\n');
     for (const check of checks) process.stdout.write(`  ${check.pass ? '✓' : '✗'} ${check.name.padEnd(34)} ${check.detail}\n`);
@@ -424,6 +479,7 @@ function report(results: (RunResult | Skipped)[]): void {
             target: result.target,
             ...measuredJson(result),
             ratio: result.target === 'baseline' ? 1 : ratioOf(result) === undefined ? null : round(ratioOf(result)!, 3),
+            ...(result.target === 'sqlite-protected' && open ? { ratioOfOpen: round(result.reqPerSec / open.reqPerSec, 3) } : {}),
             ...(result.rowsStored === undefined ? {} : { rowsStored: result.rowsStored, answered2xx: result.answered2xx }),
           },
     ),
@@ -451,6 +507,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\n▶ ${target}\n`);
     if (target === 'baseline') results.push(await runBaseline());
     else if (target === 'sqlite') results.push(await runSqlite());
+    else if (target === 'sqlite-protected') results.push(await runSqlite('protected'));
     else {
       const result = await runPostgres();
       if ('skipped' in result) process.stdout.write(`  the PostgreSQL run was skipped: ${result.skipped}\n`);

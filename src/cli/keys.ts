@@ -3,6 +3,7 @@ import type { Config } from '../config/defaults.js';
 import { createKeyManager, type KeyManager, type SigningKeyInfo } from '../keys/key-manager.js';
 import { openStorage } from '../storage/open-storage.js';
 import { systemClock } from '../system.js';
+import { formatTable, isoTime, readableTime } from './output.js';
 
 /** What `main.ts` lends the command group: its configuration flags and how it turns them into a Config. */
 export interface KeyCommandsContext {
@@ -38,11 +39,11 @@ export function registerKeyCommands(program: Command, context: KeyCommandsContex
         return { key, retired };
       });
       if (flags['json']) {
-        write(`${JSON.stringify({ kid: key.kid, alg: key.alg, createdAt: iso(key.createdAt), retired: retired.map(toJson) }, null, 2)}\n`);
+        write(`${JSON.stringify({ kid: key.kid, alg: key.alg, createdAt: isoTime(key.createdAt), retired: retired.map(toJson) }, null, 2)}\n`);
         return;
       }
       const lines = [`New signing key ${key.kid} (${key.alg}) is current.`];
-      for (const old of retired) lines.push(`The previous key ${old.kid} keeps verifying tokens until ${readable(old.expiresAt)}.`);
+      for (const old of retired) lines.push(`The previous key ${old.kid} keeps verifying tokens until ${readableTime(old.expiresAt)}.`);
       if (retired.length === 0) lines.push('There was no previous key.');
       lines.push(`Running servers sign with the new key within ${config.keys.refreshSeconds} s.`);
       write(`${lines.join('\n')}\n`);
@@ -64,35 +65,23 @@ function toJson(info: SigningKeyInfo) {
     kid: info.kid,
     alg: info.alg,
     status: info.status,
-    createdAt: iso(info.createdAt),
-    retiredAt: info.retiredAt === null ? null : iso(info.retiredAt),
-    expiresAt: info.expiresAt === null ? null : iso(info.expiresAt),
+    createdAt: isoTime(info.createdAt),
+    retiredAt: info.retiredAt === null ? null : isoTime(info.retiredAt),
+    expiresAt: info.expiresAt === null ? null : isoTime(info.expiresAt),
   };
 }
 
 function table(listed: SigningKeyInfo[]): string {
   if (listed.length === 0) return 'No signing keys yet: one is generated when the server first starts (or run `latchkey keys rotate`).\n';
-  const rows = [
+  return formatTable(
     ['KID', 'ALG', 'CREATED', 'STATUS'],
-    ...listed.map((info) => [
+    listed.map((info) => [
       info.kid,
       info.alg,
-      readable(info.createdAt),
-      info.status === 'retired' ? `retired (verifies until ${readable(info.expiresAt)})` : info.status,
+      readableTime(info.createdAt),
+      info.status === 'retired' ? `retired (verifies until ${readableTime(info.expiresAt)})` : info.status,
     ]),
-  ];
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n') + '\n';
-}
-
-/** A time for JSON output: ISO 8601 in UTC. */
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
-/** A time for people: UTC, to the second, as in the other tables. */
-function readable(ms: number | null): string {
-  return ms === null ? 'never' : `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+  );
 }
 
 function write(text: string): void {

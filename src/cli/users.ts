@@ -6,6 +6,7 @@ import type { Config } from '../config/defaults.js';
 import { openStorage } from '../storage/open-storage.js';
 import type { UserRecord, UserStore } from '../storage/ports.js';
 import { validateNewPassword } from '../users/password.js';
+import { formatTable } from './output.js';
 import { UserError, createUser, normalizeUsername, removeUser, setUserPassword, validateUsername, type UserErrorCode } from '../users/users.js';
 
 /** What `latchkey users …` needs from `main.ts`: the shared configuration flags and how to read them. */
@@ -77,7 +78,7 @@ export function registerUserCommands(program: Command, cli: ConfigCli): void {
     .action((flags: Record<string, unknown>) =>
       withUsers(cli, flags, async (store) => {
         const list = await store.listUsers();
-        process.stdout.write(flags['json'] === true ? `${JSON.stringify(list.map(publicFields), null, 2)}\n` : formatTable(list));
+        process.stdout.write(flags['json'] === true ? `${JSON.stringify(list.map(publicFields), null, 2)}\n` : usersTable(list));
       }),
     );
 
@@ -189,10 +190,10 @@ function publicFields(user: UserRecord) {
   return { id: user.id, username: user.username, name: user.name, email: user.email, isAdmin: user.isAdmin, createdAt: new Date(user.createdAt).toISOString() };
 }
 
-function formatTable(users: UserRecord[]): string {
+function usersTable(users: UserRecord[]): string {
   if (users.length === 0) return 'No users.\n';
-  const header = ['USERNAME', 'ADMIN', 'NAME', 'EMAIL', 'CREATED (UTC)'];
-  const rows = users.map((u) => [u.username, u.isAdmin ? 'yes' : 'no', u.name ?? '-', u.email ?? '-', new Date(u.createdAt).toISOString().slice(0, 19).replace('T', ' ')]);
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
-  return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+  return formatTable(
+    ['USERNAME', 'ADMIN', 'NAME', 'EMAIL', 'CREATED (UTC)'],
+    users.map((u) => [u.username, u.isAdmin ? 'yes' : 'no', u.name ?? '-', u.email ?? '-', new Date(u.createdAt).toISOString().slice(0, 19).replace('T', ' ')]),
+  );
 }

@@ -1,5 +1,5 @@
 import type { ClientRecord, GrantStore, RevokedAccessTokenStore } from '../storage/ports.js';
-import type { Clock, TokenVerifier } from './context.js';
+import type { AuditTrail, Clock, TokenVerifier } from './context.js';
 import { digestSecret } from './secrets.js';
 
 export interface RevocationContext {
@@ -7,6 +7,7 @@ export interface RevocationContext {
   revokedAccessTokens: Pick<RevokedAccessTokenStore, 'revokeAccessToken'>;
   verifier: TokenVerifier;
   clock: Clock;
+  audit?: AuditTrail;
 }
 
 /**
@@ -27,7 +28,14 @@ export async function revokeToken(token: string, hint: string | undefined, clien
 async function revokeRefreshToken(token: string, client: ClientRecord, context: RevocationContext): Promise<boolean> {
   const found = await context.grants.findRefreshToken(digestSecret(token));
   if (!found) return false;
-  if (found.grant.clientId === client.clientId) await context.grants.revokeGrant(found.grant.id, context.clock.now());
+  if (found.grant.clientId === client.clientId && (await context.grants.revokeGrant(found.grant.id, context.clock.now()))) {
+    context.audit?.record({
+      type: 'token.revoked',
+      clientId: client.clientId,
+      userId: found.grant.userId,
+      data: { token_type: 'refresh_token', grant_id: found.grant.id },
+    });
+  }
   return true;
 }
 
@@ -37,6 +45,7 @@ async function revokeAccessToken(token: string, client: ClientRecord, context: R
   if (!claims) return false;
   if (claims['client_id'] === client.clientId) {
     await context.revokedAccessTokens.revokeAccessToken(String(claims['jti']), Number(claims['exp']) * 1000);
+    context.audit?.record({ type: 'token.revoked', clientId: client.clientId, data: { token_type: 'access_token', jti: claims['jti'] } });
   }
   return true;
 }

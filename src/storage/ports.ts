@@ -39,8 +39,11 @@ export interface ClientStore {
   /**
    * Stores a new client. The promise resolves only once the client is durable (committed), so a `201`
    * answered after it survives a crash. Concurrent inserts may share one transaction (group commit).
+   * With `initialAccessToken`, one use of that token is counted in the same transaction (as
+   * {@link InitialAccessTokenStore.useInitialAccessToken} does); when it can no longer be used, nothing is
+   * stored and the promise rejects with {@link InitialAccessTokenUnusableError}.
    */
-  insertClient(record: ClientRecord): Promise<void>;
+  insertClient(record: ClientRecord, initialAccessToken?: InitialAccessTokenUse): Promise<void>;
   findClient(clientId: string): Promise<ClientRecord | undefined>;
   /**
    * Replaces a client's metadata and digests, but only while its registration access token digest is still
@@ -59,6 +62,21 @@ export interface ClientStore {
    * replaced afterwards. Never touches a client of another registration source with the same id.
    */
   saveMetadataDocumentClient(record: ClientRecord): Promise<void>;
+}
+
+/** The initial access token a registration spends, and when. */
+export interface InitialAccessTokenUse {
+  tokenDigest: string;
+  /** Milliseconds since the epoch. */
+  now: number;
+}
+
+/** The initial access token was revoked, expired or used up before the registration could spend it. */
+export class InitialAccessTokenUnusableError extends Error {
+  constructor() {
+    super('the initial access token can no longer be used');
+    this.name = 'InitialAccessTokenUnusableError';
+  }
 }
 
 /** An initial access token (RFC 7591 §3), stored by digest. */

@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
-import { StorageUnavailableError, type ClientRecord, type Storage } from './ports.js';
-import { createClientRepository, toRow, type ClientRow } from './sql/client-repository.js';
+import { InitialAccessTokenUnusableError, StorageUnavailableError, type ClientRecord, type Storage } from './ports.js';
+import { createClientRepository, spendInitialAccessToken, toRow, type ClientRow, type PendingClientRow } from './sql/client-repository.js';
 import { createServerSecretRepository, createSigningKeyRepository } from './sql/key-repository.js';
 import { createConsentRepository, createRevokedAccessTokenRepository } from './sql/consent-repository.js';
 import { createCodeRepository, createGrantRepository } from './sql/grant-repository.js';
@@ -69,9 +69,10 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
 
 /**
  * Group-committed inserts as one prepared statement run once per row inside one transaction: the SQL is
- * compiled by Kysely once, instead of building and preparing a multi-row statement for every batch.
+ * compiled by Kysely once, instead of building and preparing a multi-row statement for every batch. The
+ * initial access tokens that registrations spend are counted in the same transaction.
  */
-function preparedInsert(database: BetterSqlite3.Database, db: Kysely<Database>): (rows: ClientRow[]) => Promise<void> {
+function preparedInsert(database: BetterSqlite3.Database, db: Kysely<Database>): (items: PendingClientRow[]) => Promise<void> {
   const template = toRow({
     clientId: '',
     clientSecretDigest: null,
@@ -87,19 +88,25 @@ function preparedInsert(database: BetterSqlite3.Database, db: Kysely<Database>):
     lastUsedAt: null,
   });
   const columns = Object.keys(template) as (keyof ClientRow)[];
-  // Prepared on first use: the table exists only once migrations have run.
-  let insertAll: ((rows: ClientRow[]) => void) | undefined;
-  return async (rows) => {
+  // Prepared on first use: the tables exist only once migrations have run.
+  let insertAll: ((items: PendingClientRow[]) => void) | undefined;
+  return async (items) => {
     if (!insertAll) {
-      const statement = database.prepare(db.insertInto('clients').values(template).compile().sql);
-      insertAll = database.transaction((batch: ClientRow[]) => {
-        for (const row of batch) statement.run(columns.map((column) => row[column]));
+      const insert = database.prepare(db.insertInto('clients').values(template).compile().sql);
+      const spend = database.prepare(spendInitialAccessToken(db, { tokenDigest: '', now: 0 }).compile().sql);
+      insertAll = database.transaction((batch: PendingClientRow[]) => {
+        for (const { row, initialAccessToken } of batch) {
+          if (initialAccessToken && spend.run(initialAccessToken.tokenDigest, initialAccessToken.now).changes !== 1) {
+            throw new InitialAccessTokenUnusableError();
+          }
+          insert.run(columns.map((column) => row[column]));
+        }
       });
     }
     // Through Kysely's connection lock: were a Kysely transaction open on this connection, better-sqlite3
     // would nest these inserts in it as a savepoint, and its rollback would lose registrations already answered.
     const run = insertAll;
-    await db.connection().execute(async () => run(rows));
+    await db.connection().execute(async () => run(items));
   };
 }
 

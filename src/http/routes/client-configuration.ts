@@ -30,14 +30,12 @@ export function clientConfigurationRoutes(
       const { clientId } = request.params;
       const token = bearerToken(request.headers.authorization);
       const response = await updateClient(clientId, token, requireObjectBody(request), context, clientConfigurationUri(url, clientId));
-      request.log.info({ client_id: clientId }, 'client updated');
       return noStore(reply).send(response);
     });
 
     app.delete<Params>(route, async (request, reply) => {
       const { clientId } = request.params;
       await deleteClient(clientId, bearerToken(request.headers.authorization), context);
-      request.log.info({ client_id: clientId }, 'client deleted');
       return noStore(reply).code(204).send();
     });
   }

@@ -3,6 +3,7 @@ import { OAuthError } from '../../errors/oauth-error.js';
 import { registerClient, type RegistrationContext } from '../../protocol/registration/registration.js';
 import { rateLimitKey } from '../../rate-limit/client-key.js';
 import type { RateLimiter } from '../../rate-limit/limiter.js';
+import { bearerToken } from '../bearer.js';
 
 /**
  * `POST <registration path>` (RFC 7591 §3), at the configured path and each alias. The rate limit is counted
@@ -24,8 +25,11 @@ export function registerRoute(
         }
       },
       handler: async (request, reply) => {
-        const result = await registerClient(requireObjectBody(request), context, url);
-        request.log.info({ client_id: result.clientId }, 'client registered');
+        const result = await registerClient(
+          { body: requireObjectBody(request), initialAccessToken: bearerToken(request.headers.authorization), ip: request.ip },
+          context,
+          url,
+        );
         return reply.code(201).header('cache-control', 'no-store').header('pragma', 'no-cache').send(result.response);
       },
     });

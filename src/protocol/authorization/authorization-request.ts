@@ -3,6 +3,7 @@ import { OAuthError } from '../../errors/oauth-error.js';
 import type { ClientRecord, ClientStore } from '../../storage/ports.js';
 import { validateCodeChallenge } from '../pkce.js';
 import { grantableScope } from '../scope.js';
+import { clientPolicy, policyScopes } from '../registration/registration-policy.js';
 import { validateResource } from '../token/token-endpoint.js';
 import { redirectUriMatches } from './redirect-match.js';
 
@@ -61,7 +62,12 @@ export async function parseAuthorizationRequest(
 ): Promise<{ request: AuthorizationRequest; client: ClientRecord }> {
   const clientId = query['client_id'];
   if (!clientId) throw new AuthorizationPageError('invalid_request', 'The request has no client_id.');
-  const client = await context.clients.findClient(clientId);
+  const client = await context.clients.findClient(clientId).catch((error: unknown) => {
+    // A client whose metadata document cannot be fetched or is invalid is as unknown as an unregistered one: its
+    // redirect URI is not trusted, so the reason is shown on a page.
+    if (error instanceof OAuthError && error.code === 'invalid_client') throw new AuthorizationPageError('invalid_client', error.description);
+    throw error;
+  });
   if (!client) throw new AuthorizationPageError('invalid_client', 'This application is not registered here. It may register again and retry.');
   const redirectUri = resolveRedirectUri(query['redirect_uri'], client);
   const state = query['state'] ?? null;
@@ -94,7 +100,8 @@ export async function parseAuthorizationRequest(
       clientId,
       redirectUri,
       state,
-      scope: grantableScope(query['scope'], client.metadata.scope, context.config.scopes.supported),
+      // A client registered under a policy with allowed scopes is never granted others, whatever it asks for.
+      scope: grantableScope(query['scope'], client.metadata.scope, policyScopes(context.config.scopes.supported, clientPolicy(client, context.config))),
       codeChallenge,
       resource,
       nonce: query['nonce'] ?? null,

@@ -4,9 +4,7 @@ import type { Clock, RandomSource } from '../context.js';
 import { digestSecret, secretMatches } from '../secrets.js';
 import { clientInformation } from './client-information.js';
 import { isConfidential } from './client-metadata.js';
-import { secretBytes } from './registration.js';
-import type { RegistrationContext } from './registration.js';
-import { validateClientMetadata } from './validate-metadata.js';
+import { checkMetadata, secretBytes, type RegistrationContext } from './registration.js';
 
 /** What the client configuration endpoint needs. */
 export interface ClientConfigurationContext extends Omit<RegistrationContext, 'clients'> {
@@ -76,7 +74,8 @@ export async function updateClient(
   if (presentedSecret !== undefined && (typeof presentedSecret !== 'string' || !secretMatches(presentedSecret, record.clientSecretDigest))) {
     throw new OAuthError('invalid_client_metadata', 'client_secret does not match the current client secret');
   }
-  const metadata = validateClientMetadata(request, context.config.registration);
+  // The policy the client registered under still applies: an update must not move its redirects off the allow-list.
+  const { metadata, lookAlikeOf } = await checkMetadata(request, context, record.policy);
 
   let clientSecret: string | undefined;
   let clientSecretDigest = record.clientSecretDigest;
@@ -91,12 +90,18 @@ export async function updateClient(
     clientSecretDigest,
     registrationAccessTokenDigest: digestSecret(registrationAccessToken),
     metadata,
+    lookAlikeOf,
     updatedAt: context.clock.now(),
   };
   if (!(await context.clients.updateClient(updated, record.registrationAccessTokenDigest!))) {
     // Deleted, or updated with the same token, since we read it: the token presented is no longer valid.
     throw new OAuthError('invalid_token', 'the registration access token is not valid for this client');
   }
+  context.audit.record({
+    type: 'client.updated',
+    clientId,
+    data: { client_name: metadata.client_name ?? null, redirect_uris: metadata.redirect_uris.length, look_alike_of: lookAlikeOf },
+  });
   return clientInformation(updated, { clientSecret, registrationAccessToken, registrationClientUri: clientUri });
 }
 
@@ -110,4 +115,5 @@ export async function deleteClient(
   if (!(await context.clients.deleteClient(clientId))) {
     throw new OAuthError('invalid_token', 'the registration access token is not valid for this client');
   }
+  context.audit.record({ type: 'client.deleted', clientId, actor: 'client' });
 }

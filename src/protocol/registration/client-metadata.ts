@@ -21,6 +21,8 @@ export interface ClientMetadata {
   contacts?: string[];
   software_id?: string;
   software_version?: string;
+  /** The software statement the client registered with, returned unmodified (RFC 7591 §3.2.1). */
+  software_statement?: string;
 }
 
 export type TokenEndpointAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post';

@@ -1,18 +1,41 @@
+import type { JWTVerifyGetKey } from 'jose';
 import type { Config } from '../../config/defaults.js';
-import type { ClientRecord, ClientStore } from '../../storage/ports.js';
-import type { Clock, RandomSource } from '../context.js';
+import type { RegistrationPolicy } from '../../config/policies.js';
+import { OAuthError } from '../../errors/oauth-error.js';
+import {
+  InitialAccessTokenUnusableError,
+  type ClientRecord,
+  type ClientStore,
+  type InitialAccessTokenStore,
+  type RegistrationSource,
+} from '../../storage/ports.js';
+import type { AuditTrail, Clock, RandomSource } from '../context.js';
 import { digestSecret } from '../secrets.js';
 import { clientInformation } from './client-information.js';
-import { isConfidential } from './client-metadata.js';
-import { checkSoftwareStatement } from './software-statement.js';
+import { isConfidential, type ClientMetadata } from './client-metadata.js';
+import { authenticateInitialAccessToken } from './initial-access-token.js';
+import { detectLookAlike } from './look-alike.js';
+import { applyRegistrationPolicy, redirectHost } from './registration-policy.js';
+import { applySoftwareStatement, verifySoftwareStatement } from './software-statement.js';
 import { validateClientMetadata } from './validate-metadata.js';
 
-/** What registration needs: configuration, where clients are kept, a clock and a random source. */
+/** What registration needs: configuration, where clients and initial access tokens are kept, keys, a clock, randomness, the audit trail. */
 export interface RegistrationContext {
   config: Config;
-  clients: Pick<ClientStore, 'insertClient'>;
+  clients: Pick<ClientStore, 'insertClient' | 'countClientsWithPolicy'>;
+  initialAccessTokens: Pick<InitialAccessTokenStore, 'findInitialAccessToken'>;
+  /** The keys of a trusted software statement issuer, or undefined for an untrusted one. */
+  statementKeys: (issuer: string) => JWTVerifyGetKey | undefined;
   clock: Clock;
   random: RandomSource;
+  audit: AuditTrail;
+}
+
+/** A registration request: the parsed JSON body, the bearer token if any (RFC 7591 §3), and the caller's address. */
+export interface RegistrationRequest {
+  body: Record<string, unknown>;
+  initialAccessToken: string | undefined;
+  ip: string | null;
 }
 
 /** The result of a registration: the client information response to send with `201`. */
@@ -25,26 +48,42 @@ export interface RegistrationResult {
 export const secretBytes = 32;
 
 /**
- * Registers a client: validates the request, mints its identifier and secrets, stores it (durably, before
- * answering) with the secrets as digests only, and builds the response.
+ * Registers a client, as a list of named steps: authenticate the initial access token (required in protected
+ * mode), verify the software statement (its claims win over the request's), validate the metadata, apply the
+ * registration policy and its client cap, flag look-alike names, mint the identifier and secrets, and store
+ * the client (durably, before answering, spending the initial access token in the same commit) with its
+ * secrets as digests only.
  *
- * @param request the parsed JSON object of the request body
  * @param endpointUrl the absolute URL the request was sent to; `registration_client_uri` lives below it
  * @see https://www.rfc-editor.org/rfc/rfc7591#section-3
  */
 export async function registerClient(
-  request: Record<string, unknown>,
+  request: RegistrationRequest,
   context: RegistrationContext,
   endpointUrl: string,
 ): Promise<RegistrationResult> {
   const { config, clients, clock, random } = context;
-  const metadata = validateClientMetadata(request, config.registration);
-  if (typeof request['software_statement'] === 'string') checkSoftwareStatement(request['software_statement']);
+  const iat = await authenticateInitialAccessToken(request.initialAccessToken, {
+    store: context.initialAccessTokens,
+    config,
+    clock,
+  });
+  const checked = await checkMetadata(request.body, context, iat?.record.policy ?? null);
+  if (checked.policy?.maxClients !== undefined) {
+    // Counted before the insert, not with it: concurrent registrations can pass the cap by the number in flight.
+    if ((await clients.countClientsWithPolicy(checked.policyName!)) >= checked.policy.maxClients) {
+      throw new OAuthError('invalid_client_metadata', 'no more clients can be registered under this policy', {
+        detail: `policy ${checked.policyName} is at its maxClients (${checked.policy.maxClients})`,
+      });
+    }
+  }
 
+  const { metadata } = checked;
   const clientId = config.registration.profile === 'public-only' ? random.uuid() : random.token(16);
   const clientSecret = isConfidential(metadata.token_endpoint_auth_method) ? random.token(secretBytes) : undefined;
   const registrationAccessToken = random.token(secretBytes);
   const now = clock.now();
+  const source: RegistrationSource = iat ? 'iat' : checked.statementIssuer ? 'software_statement' : 'dynamic';
   const record: ClientRecord = {
     clientId,
     clientSecretDigest: clientSecret === undefined ? null : digestSecret(clientSecret),
@@ -52,14 +91,21 @@ export async function registerClient(
     registrationAccessTokenDigest: digestSecret(registrationAccessToken),
     clientIdIssuedAt: Math.floor(now / 1000),
     metadata,
-    registrationSource: 'dynamic',
+    registrationSource: source,
     updatedAt: now,
-    policy: null,
-    lookAlikeOf: null,
-    initialAccessTokenId: null,
+    policy: checked.policyName,
+    lookAlikeOf: checked.lookAlikeOf,
+    initialAccessTokenId: iat?.record.id ?? null,
     lastUsedAt: null,
   };
-  await clients.insertClient(record);
+  try {
+    await clients.insertClient(record, iat && { tokenDigest: iat.tokenDigest, now });
+  } catch (error) {
+    if (!(error instanceof InitialAccessTokenUnusableError)) throw error;
+    // Another registration spent its last use, or it was revoked, after we looked it up.
+    throw new OAuthError('invalid_token', 'the initial access token is invalid, expired, revoked or used up', { cause: error });
+  }
+  auditRegistration(record, request.ip, checked.statementIssuer, context.audit);
   return {
     clientId,
     response: clientInformation(record, {
@@ -68,6 +114,77 @@ export async function registerClient(
       registrationClientUri: clientConfigurationUri(endpointUrl, clientId),
     }),
   };
+}
+
+/** Metadata that passed every check, with the policy it was checked against and what was noticed on the way. */
+export interface CheckedMetadata {
+  metadata: ClientMetadata;
+  policyName: string | null;
+  policy: RegistrationPolicy | undefined;
+  statementIssuer: string | null;
+  lookAlikeOf: string | null;
+}
+
+/**
+ * The checks a registration and an update (RFC 7592 §2.2) share: the software statement, the metadata, the
+ * policy (the initial access token's or, failing that, the statement issuer's or the server's default), and the
+ * look-alike name check.
+ */
+export async function checkMetadata(
+  body: Record<string, unknown>,
+  context: Pick<RegistrationContext, 'config' | 'statementKeys' | 'clock'>,
+  assignedPolicy: string | null,
+): Promise<CheckedMetadata> {
+  const { config } = context;
+  const { softwareStatement } = config.registration;
+  let merged = body;
+  let statementIssuer: { issuer: string; policy?: string } | undefined;
+  const statement = body['software_statement'];
+  if (statement !== undefined) {
+    if (typeof statement !== 'string') throw new OAuthError('invalid_software_statement', 'software_statement must be a JWT string');
+    const verified = await verifySoftwareStatement(statement, {
+      keysFor: context.statementKeys,
+      issuers: softwareStatement.issuers,
+      clock: context.clock,
+    });
+    statementIssuer = verified.issuer;
+    merged = applySoftwareStatement(body, verified.claims);
+  } else if (softwareStatement.required) {
+    throw new OAuthError('invalid_software_statement', 'a software_statement from a trusted issuer is required to register');
+  }
+
+  let metadata = validateClientMetadata(merged, config.registration);
+  const policyName = assignedPolicy ?? statementIssuer?.policy ?? config.registration.policy;
+  const policy = policyName === null ? undefined : config.registration.policies[policyName];
+  if (policy) metadata = applyRegistrationPolicy(metadata, policy, { scopeRequested: typeof merged['scope'] === 'string' });
+  // RFC 7591 §3.2.1: a statement used to register is returned, unmodified, with the other metadata.
+  if (typeof statement === 'string') metadata = { ...metadata, software_statement: statement };
+  const lookAlikeOf = config.registration.flagLookAlikes ? detectLookAlike(metadata.client_name ?? '', metadata.redirect_uris) : null;
+  return { metadata, policyName, policy, statementIssuer: statementIssuer?.issuer ?? null, lookAlikeOf };
+}
+
+function auditRegistration(record: ClientRecord, ip: string | null, statementIssuer: string | null, audit: AuditTrail): void {
+  const { clientId, metadata } = record;
+  audit.record({
+    type: 'client.registered',
+    clientId,
+    ip,
+    data: {
+      source: record.registrationSource,
+      client_name: metadata.client_name ?? null,
+      redirect_hosts: [...new Set(metadata.redirect_uris.map((uri) => redirectHost(uri) ?? uri.slice(0, uri.indexOf(':') + 1)))],
+      token_endpoint_auth_method: metadata.token_endpoint_auth_method,
+      policy: record.policy,
+      software_id: metadata.software_id ?? null,
+      software_statement_issuer: statementIssuer,
+    },
+  });
+  if (record.initialAccessTokenId !== null) {
+    audit.record({ type: 'iat.used', clientId, ip, data: { iat_id: record.initialAccessTokenId } });
+  }
+  if (record.lookAlikeOf !== null) {
+    audit.record({ type: 'client.flagged', clientId, ip, data: { look_alike_of: record.lookAlikeOf, client_name: metadata.client_name ?? null } });
+  }
 }
 
 /** RFC 7592 §1: the client configuration endpoint of one client, below the registration endpoint. */

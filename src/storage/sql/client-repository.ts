@@ -1,6 +1,6 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { ClientMetadata } from '../../protocol/registration/client-metadata.js';
-import type { ClientRecord, ClientStore, RegistrationSource } from '../ports.js';
+import { InitialAccessTokenUnusableError, type ClientRecord, type ClientStore, type InitialAccessTokenUse, type RegistrationSource } from '../ports.js';
 import { GroupCommit } from './group-commit.js';
 import type { ClientsTable, Database, Guard } from './schema.js';
 
@@ -16,18 +16,21 @@ export function createClientRepository(
   options: {
     maxInFlight: number;
     guard: Guard;
-    /** Writes rows in one transaction; by default one multi-row `INSERT`. */
-    insertRows?: (rows: ClientRow[]) => Promise<void>;
+    /**
+     * Writes rows in one transaction, spending the initial access tokens given, or throws
+     * {@link InitialAccessTokenUnusableError}; by default one multi-row `INSERT`.
+     */
+    insertRows?: (rows: PendingClientRow[]) => Promise<void>;
   },
 ): ClientStore & { drain(): Promise<void> } {
   const { guard } = options;
-  const insertRows = options.insertRows ?? (async (rows) => void (await db.insertInto('clients').values(rows).execute()));
-  const inserts = new GroupCommit<ClientRecord>((records) => guard(() => insertRows(records.map(toRow))), {
+  const insertRows = options.insertRows ?? ((rows) => insertWithTokenUses(db, rows));
+  const inserts = new GroupCommit<PendingClientRow>((items) => guard(() => insertRows(items)), {
     maxBatch,
     maxInFlight: options.maxInFlight,
   });
   return {
-    insertClient: (record) => inserts.add(record),
+    insertClient: (record, initialAccessToken) => inserts.add({ row: toRow(record), initialAccessToken }),
     drain: () => inserts.drain(),
 
     findClient: (clientId) =>
@@ -92,6 +95,47 @@ export function createClientRepository(
 
 /** A `clients` row as written. */
 export type ClientRow = ReturnType<typeof toRow>;
+
+/** A row waiting for its group commit, with the initial access token its registration spends. */
+export interface PendingClientRow {
+  row: ClientRow;
+  initialAccessToken: InitialAccessTokenUse | undefined;
+}
+
+/**
+ * One multi-row `INSERT`; when some registrations spend initial access tokens, their uses are counted first
+ * in the same transaction. A token that cannot be used aborts the batch, which {@link GroupCommit} then
+ * retries one registration at a time, so only the one holding that token fails.
+ */
+async function insertWithTokenUses(db: Kysely<Database>, items: PendingClientRow[]): Promise<void> {
+  const rows = items.map((item) => item.row);
+  const uses = items.flatMap((item) => (item.initialAccessToken ? [item.initialAccessToken] : []));
+  if (uses.length === 0) {
+    await db.insertInto('clients').values(rows).execute();
+    return;
+  }
+  await db.transaction().execute(async (trx) => {
+    for (const use of uses) {
+      const result = await spendInitialAccessToken(trx, use).executeTakeFirst();
+      if (result.numUpdatedRows !== 1n) throw new InitialAccessTokenUnusableError();
+    }
+    await trx.insertInto('clients').values(rows).execute();
+  });
+}
+
+/**
+ * Counts one use of an initial access token if it is live: one conditional `UPDATE`, so the database
+ * serialises concurrent uses of one row and the second sees the first's increment.
+ */
+export function spendInitialAccessToken(db: Kysely<Database>, use: InitialAccessTokenUse) {
+  return db
+    .updateTable('initial_access_tokens')
+    .set({ uses: sql<number>`uses + 1` })
+    .where('token_digest', '=', use.tokenDigest)
+    .where('revoked_ms', 'is', null)
+    .where((eb) => eb.or([eb('expires_ms', 'is', null), eb('expires_ms', '>', use.now)]))
+    .where((eb) => eb.or([eb('max_uses', 'is', null), eb('uses', '<', eb.ref('max_uses'))]));
+}
 
 export function toRow(record: ClientRecord) {
   return {

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { InitialAccessTokenRecord, InitialAccessTokenStore } from '../ports.js';
+import { spendInitialAccessToken } from './client-repository.js';
 import type { Database, Guard, InitialAccessTokensTable } from './schema.js';
 
 /** The {@link InitialAccessTokenStore} over Kysely, for both dialects. */
@@ -46,19 +47,9 @@ export function createInitialAccessTokenRepository(db: Kysely<Database>, guard: 
         return result.numUpdatedRows === 1n;
       }),
 
-    // One conditional UPDATE: the database serialises concurrent uses of one row, and the second sees the
-    // first's increment, so a one-use token is used once whatever the dialect.
     useInitialAccessToken: (tokenDigest, now) =>
       guard(async () => {
-        const row = await db
-          .updateTable('initial_access_tokens')
-          .set((eb) => ({ uses: eb('uses', '+', 1) }))
-          .where('token_digest', '=', tokenDigest)
-          .where('revoked_ms', 'is', null)
-          .where((eb) => eb.or([eb('expires_ms', 'is', null), eb('expires_ms', '>', now)]))
-          .where((eb) => eb.or([eb('max_uses', 'is', null), eb('uses', '<', eb.ref('max_uses'))]))
-          .returningAll()
-          .executeTakeFirst();
+        const row = await spendInitialAccessToken(db, { tokenDigest, now }).returningAll().executeTakeFirst();
         return row && fromRow(row);
       }),
   };

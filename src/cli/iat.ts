@@ -1,0 +1,163 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import type { Config } from '../config/defaults.js';
+import { parseDuration } from '../config/load.js';
+import { createAuditTrail } from '../observability/audit-trail.js';
+import { createLogger } from '../observability/logger.js';
+import {
+  InitialAccessTokenRequestError,
+  isUsable,
+  issueInitialAccessToken,
+} from '../protocol/registration/initial-access-token.js';
+import { openStorage } from '../storage/open-storage.js';
+import type { InitialAccessTokenRecord, Storage } from '../storage/ports.js';
+import { systemClock, systemRandom } from '../system.js';
+import { formatTable, isoTime, readableTime } from './output.js';
+
+/** What `latchkey iat …` needs from `main.ts`: the shared configuration flags and how to read them. */
+export interface IatCommandsContext {
+  withConfigFlags(command: Command): Command;
+  configFrom(flags: Record<string, unknown>): Config;
+}
+
+/**
+ * `latchkey iat create|list|revoke`: initial access tokens (RFC 7591 §3) for `registration.mode: "protected"`
+ * (or, in open mode, to register under a named policy). The secret is printed once, at creation; only its
+ * digest is stored. Exit status: 0 done, 1 no such token, 2 bad usage.
+ */
+export function registerIatCommands(program: Command, context: IatCommandsContext): void {
+  const iat = program.command('iat').description('create, list and revoke initial access tokens for protected registration');
+
+  context
+    .withConfigFlags(iat.command('create').description('create an initial access token and print it (shown once)'))
+    .option('--uses <n>', 'how many registrations it allows (default: unlimited)', positiveInteger)
+    .option('--expires <duration>', 'lifetime, e.g. 3600, 12h, 7d (default: never)', duration)
+    .option('--policy <name>', 'registration policy for clients registered with it')
+    .option('--description <text>', 'a note for operators: who it is for')
+    .option('--json', 'print JSON instead of sentences')
+    .action(async (flags: Record<string, unknown>) => {
+      const config = context.configFrom(flags);
+      await withStorage(config, async (storage) => {
+        const audit = createAuditTrail({ store: storage.auditEvents, logger: createLogger('silent'), clock: systemClock, random: systemRandom });
+        try {
+          const { token, record } = await issueInitialAccessToken(
+            {
+              maxUses: (flags['uses'] as number | undefined) ?? null,
+              expiresInSeconds: (flags['expires'] as number | undefined) ?? null,
+              policy: (flags['policy'] as string | undefined) ?? null,
+              description: (flags['description'] as string | undefined) ?? null,
+            },
+            { store: storage.initialAccessTokens, config, clock: systemClock, random: systemRandom, audit, actor: 'cli' },
+          );
+          if (flags['json']) {
+            write(`${JSON.stringify({ token, ...toJson(record, systemClock.now()) }, null, 2)}\n`);
+            return;
+          }
+          write(
+            `Initial access token ${record.id} created` +
+              `${record.maxUses === null ? '' : `, for ${record.maxUses} registration${record.maxUses === 1 ? '' : 's'}`}` +
+              `${record.expiresAt === null ? '' : `, until ${readableTime(record.expiresAt)}`}` +
+              `${record.policy === null ? '' : `, policy ${record.policy}`}.\n` +
+              `Send it as "Authorization: Bearer <token>" with the registration request. It is shown only now:\n\n${token}\n`,
+          );
+        } finally {
+          await audit.close();
+        }
+      });
+    });
+
+  context
+    .withConfigFlags(iat.command('list').description('list initial access tokens (never their secrets)'))
+    .option('--json', 'print JSON instead of a table')
+    .action(async (flags: Record<string, unknown>) => {
+      await withStorage(context.configFrom(flags), async (storage) => {
+        const now = systemClock.now();
+        const tokens = await storage.initialAccessTokens.listInitialAccessTokens();
+        if (flags['json']) return write(`${JSON.stringify(tokens.map((t) => toJson(t, now)), null, 2)}\n`);
+        if (tokens.length === 0) return write('No initial access tokens. Create one with `latchkey iat create`.\n');
+        return write(
+          formatTable(
+            ['ID', 'STATUS', 'USES', 'EXPIRES', 'POLICY', 'CREATED', 'DESCRIPTION'],
+            tokens.map((t) => [
+              t.id,
+              status(t, now),
+              `${t.uses}/${t.maxUses ?? '∞'}`,
+              readableTime(t.expiresAt),
+              t.policy ?? '-',
+              readableTime(t.createdAt),
+              t.description ?? '',
+            ]),
+          ),
+        );
+      });
+    });
+
+  context
+    .withConfigFlags(iat.command('revoke').description('revoke an initial access token: it registers nothing more').argument('<id>', 'the token id from `iat list`'))
+    .option('--json', 'print JSON instead of a sentence')
+    .action(async (id: string, flags: Record<string, unknown>) => {
+      await withStorage(context.configFrom(flags), async (storage) => {
+        const revoked = await storage.initialAccessTokens.revokeInitialAccessToken(id, systemClock.now());
+        if (revoked) {
+          await storage.auditEvents.appendAuditEvents([
+            { id: systemRandom.uuid(), at: systemClock.now(), type: 'iat.revoked', clientId: null, userId: null, actor: 'cli', ip: null, data: { iat_id: id } },
+          ]);
+        }
+        if (flags['json']) write(`${JSON.stringify({ id, revoked })}\n`);
+        else write(revoked ? `Initial access token ${id} revoked.\n` : '');
+        if (!revoked) {
+          process.stderr.write(`latchkey: no live initial access token with id ${id}\n`);
+          process.exitCode = 1;
+        }
+      });
+    });
+}
+
+function status(token: InitialAccessTokenRecord, now: number): string {
+  if (token.revokedAt !== null) return 'revoked';
+  if (token.expiresAt !== null && token.expiresAt <= now) return 'expired';
+  if (!isUsable(token, now)) return 'used up';
+  return 'active';
+}
+
+function toJson(token: InitialAccessTokenRecord, now: number) {
+  return {
+    id: token.id,
+    status: status(token, now),
+    uses: token.uses,
+    maxUses: token.maxUses,
+    policy: token.policy,
+    description: token.description,
+    createdAt: isoTime(token.createdAt),
+    expiresAt: token.expiresAt === null ? null : isoTime(token.expiresAt),
+    revokedAt: token.revokedAt === null ? null : isoTime(token.revokedAt),
+  };
+}
+
+async function withStorage(config: Config, work: (storage: Storage) => Promise<void>): Promise<void> {
+  const storage = await openStorage(config.database);
+  try {
+    await storage.migrate();
+    await work(storage);
+  } catch (error) {
+    if (!(error instanceof InitialAccessTokenRequestError)) throw error;
+    process.stderr.write(`latchkey: ${error.message}\n`);
+    process.exitCode = 2;
+  } finally {
+    await storage.close();
+  }
+}
+
+function positiveInteger(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('expected a positive integer');
+  return Number(value);
+}
+
+function duration(value: string): number {
+  const seconds = parseDuration(value);
+  if (seconds === undefined || seconds < 1) throw new InvalidArgumentError('expected a duration such as 3600, 12h or 7d');
+  return seconds;
+}
+
+function write(text: string): void {
+  process.stdout.write(text);
+}

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createAuditTrail } from '../../src/observability/audit-trail.js';
+import { openStorage } from '../../src/storage/open-storage.js';
+import type { AuditEventStore, Storage } from '../../src/storage/ports.js';
+import { systemRandom } from '../../src/system.js';
+import { fixedClock } from '../support/clock.js';
+
+function recordingLogger() {
+  const lines: { level: string; object: object; message: string }[] = [];
+  return {
+    lines,
+    info: (object: object, message: string) => void lines.push({ level: 'info', object, message }),
+    warn: (object: object, message: string) => void lines.push({ level: 'warn', object, message }),
+  };
+}
+
+describe('the audit trail', () => {
+  let storage: Storage;
+  before(async () => {
+    storage = await openStorage({ url: 'sqlite::memory:', sqliteSynchronous: 'full', poolSize: 1 });
+    await storage.migrate();
+  });
+  after(() => storage.close());
+
+  it('logs each event at once and writes it to the table in a batch, with its time and id', async () => {
+    const logger = recordingLogger();
+    const clock = fixedClock(Date.UTC(2026, 5, 1));
+    const trail = createAuditTrail({ store: storage.auditEvents, logger, clock, random: systemRandom, flushDelayMs: 10_000 });
+    trail.record({ type: 'client.registered', clientId: 'c1', ip: '192.0.2.1', data: { source: 'dynamic' } });
+    trail.record({ type: 'iat.used', clientId: 'c1', data: { iat_id: 'i1' } });
+    assert.equal(logger.lines.length, 2, 'logged before any write');
+    assert.equal((await storage.auditEvents.listAuditEvents({ clientId: 'c1', limit: 10 })).length, 0, 'not written before the delay');
+    await trail.flush();
+    const events = await storage.auditEvents.listAuditEvents({ clientId: 'c1', limit: 10 });
+    assert.deepEqual(events.map((e) => e.type).sort(), ['client.registered', 'iat.used']);
+    const registered = events.find((e) => e.type === 'client.registered')!;
+    assert.equal(registered.at, Date.UTC(2026, 5, 1));
+    assert.equal(registered.ip, '192.0.2.1');
+    assert.deepEqual(registered.data, { source: 'dynamic' });
+    assert.match(registered.id, /^[0-9a-f-]{36}$/);
+    await trail.close();
+  });
+
+  it('writes by itself after the delay', async () => {
+    const trail = createAuditTrail({ store: storage.auditEvents, logger: recordingLogger(), clock: fixedClock(), random: systemRandom, flushDelayMs: 20 });
+    trail.record({ type: 'consent.granted', clientId: 'c2', userId: 'u1' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal((await storage.auditEvents.listAuditEvents({ clientId: 'c2', limit: 10 })).length, 1);
+    await trail.close();
+  });
+
+  it('keeps events when a write fails, warns, and writes them on the next attempt', async () => {
+    let failures = 1;
+    const flaky: AuditEventStore = {
+      listAuditEvents: (filter) => storage.auditEvents.listAuditEvents(filter),
+      appendAuditEvents: async (events) => {
+        if (failures-- > 0) throw new Error('database is down');
+        await storage.auditEvents.appendAuditEvents(events);
+      },
+    };
+    const logger = recordingLogger();
+    const trail = createAuditTrail({ store: flaky, logger, clock: fixedClock(), random: systemRandom, flushDelayMs: 10_000 });
+    trail.record({ type: 'token.revoked', clientId: 'c3' });
+    await trail.flush();
+    assert.ok(logger.lines.some((line) => line.level === 'warn' && /could not be written/.test(line.message)));
+    assert.equal((await storage.auditEvents.listAuditEvents({ clientId: 'c3', limit: 10 })).length, 0);
+    trail.record({ type: 'grant.revoked', clientId: 'c3' });
+    await trail.flush();
+    assert.deepEqual((await storage.auditEvents.listAuditEvents({ clientId: 'c3', limit: 10 })).map((e) => e.type).sort(), ['grant.revoked', 'token.revoked']);
+    await trail.close();
+  });
+
+  it('pages the newest events first, by type and before a time', async () => {
+    const clock = fixedClock(Date.UTC(2026, 6, 1));
+    const trail = createAuditTrail({ store: storage.auditEvents, logger: recordingLogger(), clock, random: systemRandom });
+    for (let i = 0; i < 5; i++) {
+      trail.record({ type: 'token.issued', clientId: 'c4', data: { n: i } });
+      clock.advance(1000);
+    }
+    await trail.close();
+    const firstPage = await storage.auditEvents.listAuditEvents({ clientId: 'c4', type: 'token.issued', limit: 2 });
+    assert.deepEqual(firstPage.map((e) => e.data['n']), [4, 3]);
+    const next = await storage.auditEvents.listAuditEvents({ clientId: 'c4', type: 'token.issued', before: firstPage[1]!.at, limit: 10 });
+    assert.deepEqual(next.map((e) => e.data['n']), [2, 1, 0]);
+  });
+});
