@@ -32,6 +32,8 @@ export function serverMetadata(config: Config): Record<string, unknown> {
     authorization_response_iss_parameter_supported: true,
     resource_indicators_supported: true,
     prompt_values_supported: ['none', 'login', 'consent'],
+    // draft-ietf-oauth-client-id-metadata-document §6: https client_id URLs are fetched (src/cimd/).
+    ...(config.cimd.enabled ? { client_id_metadata_document_supported: true } : {}),
   };
 }
 

@@ -1,0 +1,120 @@
+import type { Config } from '../../config/defaults.js';
+import { OAuthError } from '../../errors/oauth-error.js';
+import type { ClientMetadata } from '../registration/client-metadata.js';
+import { validateClientMetadata } from '../registration/validate-metadata.js';
+
+/**
+ * Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document): a client whose `client_id` is an
+ * `https` URL publishes its metadata at that URL. This file holds the rules on the URL and on the document; the
+ * fetching lives in `src/cimd/`.
+ */
+
+/**
+ * RFC 3986 characters outside percent-encodings. Anything else (spaces, `\`, `"`, non-ASCII) is refused rather
+ * than normalised, because the document's `client_id` must equal the URL by simple string comparison, and a
+ * URL the parser repairs is not the one that was sent.
+ */
+const uriCharacters = /^[A-Za-z0-9\-._~:/?\[\]@!$&'()*+,;=%]*$/;
+
+/** Path segments that are `.` or `..`, percent-encoded or not: WHATWG URL parsers resolve `%2e` as a dot too. */
+const dotSegment = /^(?:\.|%2e){1,2}$/i;
+
+/**
+ * Whether a `client_id` names a metadata document rather than a registered client. The draft (§7.1) asks servers
+ * that also mint their own identifiers to never start them with `https://`, and ours never do, so the prefix
+ * alone decides; whether the URL is acceptable is {@link validateClientIdUrl}'s job.
+ *
+ * @see https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document#section-3
+ */
+export function isMetadataDocumentClientId(clientId: string): boolean {
+  return clientId.startsWith('https://');
+}
+
+/**
+ * Checks a Client Identifier URL: `https`, a path, no user information, no fragment, no dot segments. A query
+ * is allowed (the draft only says SHOULD NOT). Checked before anything is fetched.
+ *
+ * @see https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document#section-3
+ * @throws {OAuthError} `invalid_client`
+ */
+export function validateClientIdUrl(url: string, maxLength: number): void {
+  const refuse = (why: string): never => {
+    throw new OAuthError('invalid_client', `The client_id URL ${why}.`);
+  };
+  if (!url.startsWith('https://')) refuse('must use the https scheme');
+  if (url.length > maxLength) refuse(`must not be longer than ${maxLength} characters`);
+  if (url.includes('#')) refuse('must not contain a fragment');
+  if (!uriCharacters.test(url) || /%(?![0-9A-Fa-f]{2})/.test(url)) refuse('contains characters that are not allowed in a URI');
+  const rest = url.slice('https://'.length);
+  const authorityEnd = rest.search(/[/?]/);
+  const authority = authorityEnd === -1 ? rest : rest.slice(0, authorityEnd);
+  if (authority.includes('@')) refuse('must not contain user information');
+  if (authority === '' || authority.startsWith(':')) refuse('has no host');
+  if (authorityEnd === -1 || rest[authorityEnd] !== '/') refuse('must contain a path');
+  const path = rest.slice(authorityEnd).split('?', 1)[0]!;
+  if (path.split('/').some((segment) => dotSegment.test(segment))) refuse('must not contain . or .. path segments');
+  if (!URL.canParse(url)) refuse('is not a well-formed URL');
+}
+
+/**
+ * Properties a metadata document must not have: there is no way to agree on a shared secret with a client that
+ * registers itself by URL (draft §4.1).
+ */
+const forbiddenProperties = ['client_secret', 'client_secret_expires_at'] as const;
+
+/** Token endpoint authentication methods built on a shared secret, which the draft forbids (§4.1). */
+const sharedSecretMethods = new Set(['client_secret_basic', 'client_secret_post', 'client_secret_jwt']);
+
+/**
+ * Validates a fetched Client ID Metadata Document and turns it into the metadata of a public client. The
+ * metadata fields go through the registration validator ({@link validateClientMetadata}), so a document is held
+ * to the same rules as a registration request; the rules below are the ones the draft adds. Only public clients
+ * (`token_endpoint_auth_method: "none"`) are accepted, whatever the registration profile: `private_key_jwt`,
+ * the one method the draft allows besides `none`, is not implemented here.
+ *
+ * @param url the Client Identifier URL the document was fetched from
+ * @see https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document#section-4
+ * @see https://modelcontextprotocol.io/specification/2025-11-25/basic/authorization#client-id-metadata-documents
+ * @throws {OAuthError} `invalid_client` for the URL; `invalid_client_metadata` or `invalid_redirect_uri` for the document
+ */
+export function validateMetadataDocument(url: string, document: unknown, config: Config): ClientMetadata {
+  validateClientIdUrl(url, config.registration.maxUriLength);
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+    throw new OAuthError('invalid_client_metadata', 'The metadata document must be a JSON object.');
+  }
+  const fields = document as Record<string, unknown>;
+  // Draft §4: simple string comparison (RFC 3986 §6.2.1), so `https://example.com:443/c` is not `https://example.com/c`.
+  if (fields['client_id'] !== url) {
+    throw new OAuthError('invalid_client_metadata', 'The client_id in the metadata document does not equal the URL it was fetched from.');
+  }
+  for (const name of forbiddenProperties) {
+    if (fields[name] !== undefined) throw new OAuthError('invalid_client_metadata', `The metadata document must not contain ${name}.`);
+  }
+  checkAuthMethod(fields['token_endpoint_auth_method']);
+  // Public clients only ever use the authorization code flow, so redirect URIs are always needed.
+  if (!Array.isArray(fields['redirect_uris']) || fields['redirect_uris'].length === 0) {
+    throw new OAuthError('invalid_redirect_uri', 'The metadata document must list redirect_uris.');
+  }
+  // A document is not a registration request: a software statement in it is not verified, so it is not read.
+  const { software_statement: _statement, ...request } = fields;
+  return validateClientMetadata(
+    { ...request, token_endpoint_auth_method: 'none' },
+    // The `default` profile is the one that accepts `none`; the limits stay the configured ones.
+    { ...config.registration, profile: 'default' },
+  );
+}
+
+/** RFC 7591 §2 defaults to `client_secret_basic`, which a document cannot use; absent therefore means `none` here. */
+function checkAuthMethod(method: unknown): void {
+  if (method === undefined || method === null || method === 'none') return;
+  if (typeof method !== 'string') throw new OAuthError('invalid_client_metadata', 'token_endpoint_auth_method must be a string.');
+  if (sharedSecretMethods.has(method)) {
+    throw new OAuthError('invalid_client_metadata', 'A metadata document must not use a shared-secret token_endpoint_auth_method; use none.');
+  }
+  throw new OAuthError(
+    'invalid_client_metadata',
+    method === 'private_key_jwt'
+      ? 'token_endpoint_auth_method private_key_jwt is not supported by this server; use none.'
+      : 'token_endpoint_auth_method is not supported; use none.',
+  );
+}
