@@ -2,8 +2,10 @@ import { describe } from 'node:test';
 import { postgresKind, postgresUrl } from '../support/databases.js';
 import { storageContract } from './contract.js';
 import { storageFlowContract } from './contract-flow.js';
+import { storageCleanupContract } from './contract-cleanup.js';
 
 describe('PostgreSQL storage', { skip: postgresUrl ? false : 'TEST_DATABASE_URL is not set' }, () => {
   storageContract(postgresKind);
   storageFlowContract(postgresKind);
+  storageCleanupContract(postgresKind);
 });

@@ -2,8 +2,10 @@ import { describe } from 'node:test';
 import { sqliteKind } from '../support/databases.js';
 import { storageContract } from './contract.js';
 import { storageFlowContract } from './contract-flow.js';
+import { storageCleanupContract } from './contract-cleanup.js';
 
 describe('SQLite storage', () => {
   storageContract(sqliteKind);
   storageFlowContract(sqliteKind);
+  storageCleanupContract(sqliteKind);
 });

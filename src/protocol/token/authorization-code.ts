@@ -1,8 +1,8 @@
 import { OAuthError } from '../../errors/oauth-error.js';
-import type { ClientRecord, GrantRecord } from '../../storage/ports.js';
+import type { AuthorizationCodeRecord, ClientRecord, GrantRecord } from '../../storage/ports.js';
 import { verifierMatches } from '../pkce.js';
 import { digestSecret } from '../secrets.js';
-import { mintRefreshToken, tokenResponse, type TokenContext, type TokenResponse } from './token-context.js';
+import { mintRefreshToken, recordGrantRevoked, tokenResponse, type TokenContext, type TokenResponse } from './token-context.js';
 
 /**
  * The `authorization_code` grant: a single-use code, bound to the client, the redirect URI, the PKCE challenge
@@ -27,7 +27,7 @@ export async function exchangeAuthorizationCode(
   const digest = digestSecret(code);
   const found = await context.codes.findCode(digest);
   if (!found) throw new OAuthError('invalid_grant', 'the authorization code is not valid');
-  if (found.usedAt !== null) await refuseReplay(found.grantId, context, now);
+  if (found.usedAt !== null) await refuseReplay(found.grantId, found.code, context, now);
   const stored = found.code;
   if (stored.clientId !== client.clientId) throw new OAuthError('invalid_grant', 'the authorization code was issued to another client');
   if (stored.expiresAt <= now) throw new OAuthError('invalid_grant', 'the authorization code has expired');
@@ -51,14 +51,21 @@ export async function exchangeAuthorizationCode(
   const refresh = client.metadata.grant_types.includes('refresh_token') ? mintRefreshToken(grant.id, grant.scope, context) : undefined;
   // Marking the code used and creating the grant share one commit; a concurrent redemption that won makes this a replay.
   if (!(await context.grants.redeemCode(digest, now, grant, refresh?.record ?? null))) {
-    await refuseReplay((await context.codes.findCode(digest))?.grantId ?? null, context, now);
+    await refuseReplay((await context.codes.findCode(digest))?.grantId ?? null, stored, context, now);
   }
-  return tokenResponse(grant, client, grant.scope, context, { refreshToken: refresh?.value, nonce: stored.nonce, withIdToken: true });
+  return tokenResponse(grant, client, grant.scope, context, {
+    grantType: 'authorization_code',
+    refreshToken: refresh?.value,
+    nonce: stored.nonce,
+    withIdToken: true,
+  });
 }
 
 /** A code presented again: the grant its first use issued is revoked, as the code has evidently leaked. */
-async function refuseReplay(grantId: string | null, context: TokenContext, now: number): Promise<never> {
-  if (grantId !== null) await context.grants.revokeGrant(grantId, now);
+async function refuseReplay(grantId: string | null, code: AuthorizationCodeRecord, context: TokenContext, now: number): Promise<never> {
+  if (grantId !== null && (await context.grants.revokeGrant(grantId, now))) {
+    recordGrantRevoked({ grantId, clientId: code.clientId, userId: code.userId }, 'code_replayed', context);
+  }
   throw new OAuthError('invalid_grant', 'the authorization code was already used; the tokens issued from it are revoked');
 }
 

@@ -29,5 +29,5 @@ export async function exchangeClientCredentials(params: Record<string, string>, 
     createdAt: now,
     revokedAt: null,
   };
-  return tokenResponse(grant, client, scope, context, {});
+  return tokenResponse(grant, client, scope, context, { grantType: 'client_credentials' });
 }

@@ -2,7 +2,7 @@ import { OAuthError } from '../../errors/oauth-error.js';
 import type { ClientRecord } from '../../storage/ports.js';
 import { isScopeSubset, scopeTokens } from '../scope.js';
 import { digestSecret } from '../secrets.js';
-import { mintRefreshToken, tokenResponse, type TokenContext, type TokenResponse } from './token-context.js';
+import { mintRefreshToken, recordGrantRevoked, tokenResponse, type TokenContext, type TokenResponse } from './token-context.js';
 
 /**
  * The `refresh_token` grant with rotation: every use returns a new refresh token and retires the old one. A
@@ -27,7 +27,10 @@ export async function exchangeRefreshToken(params: Record<string, string>, clien
   if (rotation.status === 'unknown') throw new OAuthError('invalid_grant', 'the refresh token is not valid');
   const { grant, token } = rotation;
   if (rotation.status === 'reused' || grant.clientId !== client.clientId) {
-    await context.grants.revokeGrant(grant.id, now);
+    if (await context.grants.revokeGrant(grant.id, now)) {
+      const reason = rotation.status === 'reused' ? 'refresh_token_reused' : 'refresh_token_of_another_client';
+      recordGrantRevoked({ grantId: grant.id, clientId: grant.clientId, userId: grant.userId }, reason, context);
+    }
     throw new OAuthError('invalid_grant', 'the refresh token was already used or belongs to another client; the grant is revoked');
   }
   if (grant.revokedAt !== null) throw new OAuthError('invalid_grant', 'the grant was revoked');
@@ -36,5 +39,5 @@ export async function exchangeRefreshToken(params: Record<string, string>, clien
   if (resource !== undefined && resource !== grant.resource) {
     throw new OAuthError('invalid_target', 'resource differs from the one the grant is for');
   }
-  return tokenResponse(grant, client, scope, context, { refreshToken: next.value });
+  return tokenResponse(grant, client, scope, context, { grantType: 'refresh_token', refreshToken: next.value });
 }

@@ -1,6 +1,8 @@
 import type { Config } from '../../config/defaults.js';
 import type { AuthorizationCodeStore, ClientRecord, ClientStore, GrantRecord, GrantStore, UserStore } from '../../storage/ports.js';
-import type { Clock, RandomSource, TokenSigner } from '../context.js';
+import { noUsageTracking, type ClientUsage } from '../client-usage.js';
+import { noAudit, type AuditTrail, type Clock, type RandomSource, type TokenSigner } from '../context.js';
+import type { GrantType } from '../registration/client-metadata.js';
 import { digestSecret } from '../secrets.js';
 import { scopeTokens } from '../scope.js';
 import { issueAccessToken, issueIdToken, userClaims } from '../tokens.js';
@@ -15,6 +17,10 @@ export interface TokenContext {
   signer: TokenSigner;
   clock: Clock;
   random: RandomSource;
+  /** Told of every issue, so that cleanup knows the client is in use; by default nothing is recorded. */
+  usage?: ClientUsage;
+  /** Records `token.issued` and `grant.revoked`; by default nothing is recorded. */
+  audit?: AuditTrail;
 }
 
 /** A successful token response (RFC 6749 §5.1). */
@@ -47,7 +53,7 @@ export async function tokenResponse(
   client: ClientRecord,
   scope: string,
   context: TokenContext,
-  extras: { refreshToken?: string | undefined; nonce?: string | null; withIdToken?: boolean },
+  extras: { grantType: GrantType; refreshToken?: string | undefined; nonce?: string | null; withIdToken?: boolean },
 ): Promise<TokenResponse> {
   const { config, clock, signer } = context;
   const nowMs = clock.now();
@@ -81,5 +87,30 @@ export async function tokenResponse(
       );
     }
   }
+  recordIssue(extras.grantType, grant, client, scope, context);
   return response;
+}
+
+/**
+ * Tells usage tracking and the audit trail that tokens were issued, once they have been: a code exchange
+ * completes an authorization, and a refresh or client credentials request shows the client is still in use.
+ * The event names the grant, never a token.
+ */
+function recordIssue(grantType: GrantType, grant: GrantRecord, client: ClientRecord, scope: string, context: TokenContext): void {
+  (context.usage ?? noUsageTracking).clientUsed(client.clientId);
+  (context.audit ?? noAudit).record({
+    type: 'token.issued',
+    clientId: client.clientId,
+    userId: grant.userId,
+    data: { grant_type: grantType, scope, grant_id: grant.id },
+  });
+}
+
+/** Records that a grant was revoked because one of its credentials was presented again (it has leaked). */
+export function recordGrantRevoked(
+  grant: { grantId: string; clientId: string; userId: string | null },
+  reason: 'code_replayed' | 'refresh_token_reused' | 'refresh_token_of_another_client',
+  context: TokenContext,
+): void {
+  (context.audit ?? noAudit).record({ type: 'grant.revoked', clientId: grant.clientId, userId: grant.userId, data: { grant_id: grant.grantId, reason } });
 }

@@ -1,45 +1,94 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
-import type { ClientCleanupStore, CleanupCriteria } from '../ports.js';
+import type { ClientCleanupStore, CleanupCriteria, RegistrationSource } from '../ports.js';
 import type { Database, Guard } from './schema.js';
 
 /**
- * The {@link ClientCleanupStore} over Kysely. One `DELETE … WHERE client_id IN (SELECT … LIMIT n)` per batch:
- * the eligibility conditions are evaluated by the statement that deletes, so nothing is deleted on the strength
- * of a read made earlier. Grants, codes, refresh tokens and consents go with the client (foreign-key cascades).
+ * Where the clients that cleanup may delete came from: every way a client registers itself. A client an
+ * operator creates by other means (should such a source be added) is never swept, as nobody would re-register it.
+ * A metadata-document client is only a cache of its document, fetched again at its next `/authorize`.
+ */
+const collectableSources: readonly RegistrationSource[] = ['dynamic', 'iat', 'software_statement', 'cimd'];
+
+type Builder = ExpressionBuilder<Database & { c: Database['clients'] }, 'c'>;
+type Condition = (eb: Builder, criteria: CleanupCriteria) => ReturnType<Builder['and']>;
+
+/**
+ * The {@link ClientCleanupStore} over Kysely. A batch is two `DELETE … WHERE client_id IN (SELECT … LIMIT n)`
+ * statements in one transaction, one per reason, so each deleted client's reason is exact. The eligibility
+ * conditions are evaluated by the statement that deletes, so nothing is deleted on the strength of a read made
+ * earlier. Grants, codes, refresh tokens and consents go with the client (foreign-key cascades).
  */
 export function createCleanupRepository(db: Kysely<Database>, guard: Guard): ClientCleanupStore {
+  const deleteWhere = async (trx: Kysely<Database>, condition: Condition, criteria: CleanupCriteria, limit: number) => {
+    if (limit <= 0) return [];
+    const rows = await trx
+      .deleteFrom('clients')
+      .where('client_id', 'in', (eb) =>
+        eb
+          .selectFrom('clients as c')
+          .select('c.client_id')
+          .where((w) => w.and([condition(w, criteria), holdsNothingLive(w, criteria)]))
+          .orderBy('c.created_ms')
+          .limit(limit),
+      )
+      .returning('client_id')
+      .execute();
+    return rows.map((row) => row.client_id);
+  };
   return {
     deleteUnusedClients: (criteria, limit) =>
-      guard(async () => {
-        const rows = await db
-          .deleteFrom('clients')
-          .where('client_id', 'in', (eb) =>
-            eb
-              .selectFrom('clients as c')
-              .select('c.client_id')
-              .where((w) => eligible(w, criteria))
-              .orderBy('c.created_ms')
-              .limit(limit),
-          )
-          .returning(['client_id', 'last_used_ms'])
-          .execute();
-        return rows.map((row) => ({ clientId: row.client_id, reason: row.last_used_ms === null ? ('unused' as const) : ('idle' as const) }));
-      }),
+      guard(() =>
+        db.transaction().execute(async (trx) => {
+          const unused = await deleteWhere(trx, neverAuthorized, criteria, limit);
+          const idle = await deleteWhere(trx, idleTooLong, criteria, limit - unused.length);
+          return [
+            ...unused.map((clientId) => ({ clientId, reason: 'unused' as const })),
+            ...idle.map((clientId) => ({ clientId, reason: 'idle' as const })),
+          ];
+        }),
+      ),
   };
 }
 
-type Builder = ExpressionBuilder<Database & { c: Database['clients'] }, 'c'>;
-
-/** Unused (never used, registered long ago) or idle (last used long ago), and holding nothing live. */
-function eligible(eb: Builder, criteria: CleanupCriteria) {
-  const { now, unusedRegisteredBefore, idleSince, accessTokensIssuedAfter } = criteria;
+/**
+ * Registered long enough ago and never completed an authorization: never used, and no grant ever issued (a
+ * grant with no recorded use means the use was not recorded, not that there was none).
+ */
+function neverAuthorized(eb: Builder, { unusedRegisteredBefore }: CleanupCriteria) {
   return eb.and([
-    eb.or([
-      eb.and([eb('c.last_used_ms', 'is', null), eb('c.created_ms', '<', unusedRegisteredBefore)]),
-      eb('c.last_used_ms', '<', idleSince),
-    ]),
-    // A grant that is not revoked and either was created recently enough to have a live access token, or has
-    // a refresh token that can still be used.
+    eb('c.registration_source', 'in', collectableSources),
+    eb('c.last_used_ms', 'is', null),
+    eb('c.created_ms', '<', unusedRegisteredBefore),
+    eb.not(eb.exists(eb.selectFrom('grants as g').select('g.id').whereRef('g.client_id', '=', 'c.client_id'))),
+  ]);
+}
+
+/**
+ * Not used since `idleSince`. A client with no recorded use but with grants (its use went unrecorded) counts
+ * as last used when its newest grant was created.
+ */
+function idleTooLong(eb: Builder, { idleSince }: CleanupCriteria) {
+  return eb.and([
+    eb('c.registration_source', 'in', collectableSources),
+    // Implied by the next conditions; stated so that the index on created_ms bounds the scan.
+    eb('c.created_ms', '<', idleSince),
+    eb.or([eb('c.last_used_ms', 'is', null), eb('c.last_used_ms', '<', idleSince)]),
+    eb.not(
+      eb.exists(
+        eb.selectFrom('grants as g').select('g.id').whereRef('g.client_id', '=', 'c.client_id').where('g.created_ms', '>=', idleSince),
+      ),
+    ),
+  ]);
+}
+
+/**
+ * Nothing the client holds still works: no access token that may be live (access tokens are not stored, so a
+ * grant created or a use recorded after `accessTokensIssuedAfter` may have one; client credentials leave no
+ * grant, only the recorded use), no usable refresh token, no code waiting to be redeemed.
+ */
+function holdsNothingLive(eb: Builder, { now, accessTokensIssuedAfter }: CleanupCriteria) {
+  return eb.and([
+    eb.or([eb('c.last_used_ms', 'is', null), eb('c.last_used_ms', '<=', accessTokensIssuedAfter)]),
     eb.not(
       eb.exists(
         eb

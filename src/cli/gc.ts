@@ -1,0 +1,91 @@
+import type { Command } from 'commander';
+import pino from 'pino';
+import type { Config } from '../config/defaults.js';
+import { createAuditTrail } from '../observability/audit-trail.js';
+import { createLogger } from '../observability/logger.js';
+import { cleanUpClients, type CleanupSummary } from '../protocol/cleanup.js';
+import { openStorage } from '../storage/open-storage.js';
+import { systemClock, systemRandom } from '../system.js';
+
+/** What `latchkey gc` needs from `main.ts`: the shared configuration flags and how to read them. */
+export interface GcCommandContext {
+  withConfigFlags(command: Command): Command;
+  configFrom(flags: Record<string, unknown>): Config;
+}
+
+/**
+ * `latchkey gc`: deletes unused dynamically registered clients once, as the server does every
+ * `cleanup.interval` (the thresholds are `cleanup.unusedAfter` and `cleanup.idleAfter`). Progress goes to
+ * stderr, the summary to stdout. Exit status: 0 done, 1 the cleanup failed (what was deleted until then stays
+ * deleted: every batch is its own transaction), 2 bad configuration.
+ */
+export function registerGcCommand(program: Command, context: GcCommandContext): void {
+  context
+    .withConfigFlags(program.command('gc').description('delete unused dynamically registered clients now (the server also does it periodically)'))
+    .option('--json', 'print JSON instead of a sentence')
+    .action(async (flags: Record<string, unknown>) => {
+      const config = context.configFrom(flags);
+      const progress = createProgress(process.stderr);
+      let deletedSoFar = 0;
+      try {
+        const summary = await runGc(config, (deleted, lastBatch) => {
+          deletedSoFar = deleted;
+          progress.update(deleted, lastBatch);
+        });
+        progress.done();
+        const deleted = summary.unused + summary.idle;
+        process.stdout.write(flags['json'] ? `${JSON.stringify({ deleted, ...summary }, null, 2)}\n` : `${sentence(deleted, summary)}\n`);
+      } catch (error) {
+        progress.done();
+        const message = error instanceof Error ? error.message : String(error);
+        const after = deletedSoFar > 0 ? ` after deleting ${clients(deletedSoFar)}` : '';
+        process.stderr.write(`latchkey: the cleanup failed${after}: ${message}\n`);
+        process.exitCode = 1;
+      }
+    });
+}
+
+/** Opens and migrates the storage (as the other commands do), runs one cleanup, and closes everything. */
+async function runGc(config: Config, onProgress: (deleted: number, lastBatch: number) => void): Promise<CleanupSummary> {
+  const storage = await openStorage(config.database);
+  // Audit events go to the database only; a failure to write them is worth a line on stderr.
+  const logger = createLogger('warn', pino.destination({ fd: 2, sync: true }));
+  const audit = createAuditTrail({ store: storage.auditEvents, logger, clock: systemClock, random: systemRandom });
+  try {
+    await storage.migrate();
+    return await cleanUpClients({ cleanup: storage.cleanup, config, clock: systemClock, audit }, onProgress);
+  } finally {
+    await audit.close();
+    await storage.close();
+  }
+}
+
+/**
+ * The progress line: on a terminal one counter redrawn in place; otherwise (a log file, CI) one plain line
+ * per batch that deleted something, since carriage returns would only garble the file.
+ */
+function createProgress(stream: NodeJS.WriteStream) {
+  let drawn = false;
+  return {
+    update(deleted: number, lastBatch: number) {
+      if (stream.isTTY) {
+        stream.write(`\r\x1b[2KDeleting unused clients… ${deleted} deleted`);
+        drawn = true;
+      } else if (lastBatch > 0) {
+        stream.write(`Deleted ${clients(lastBatch)} (${deleted} so far).\n`);
+      }
+    },
+    done() {
+      if (drawn) stream.write('\n');
+      drawn = false;
+    },
+  };
+}
+
+function sentence(deleted: number, summary: CleanupSummary): string {
+  return `Deleted ${clients(deleted)}: ${summary.unused} never used, ${summary.idle} idle.`;
+}
+
+function clients(n: number): string {
+  return `${n} client${n === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,66 @@
+import type { Config } from '../config/defaults.js';
+import type { CleanupCriteria, ClientCleanupStore } from '../storage/ports.js';
+import { usageRecordingIntervalMs } from './client-usage.js';
+import type { AuditTrail, Clock } from './context.js';
+
+/** What {@link cleanUpClients} needs. */
+export interface CleanupContext {
+  cleanup: ClientCleanupStore;
+  config: Pick<Config, 'cleanup' | 'tokens'>;
+  clock: Clock;
+  audit: AuditTrail;
+}
+
+/** What one cleanup run deleted, and in how many batches (transactions). */
+export interface CleanupSummary {
+  /** Clients that never completed an authorization within `cleanup.unusedAfter`. */
+  unused: number;
+  /** Clients not used for `cleanup.idleAfter`. */
+  idle: number;
+  batches: number;
+}
+
+/**
+ * Deletes abandoned dynamically registered clients: those that never completed an authorization within
+ * `cleanup.unusedAfter` of registering, and those unused for `cleanup.idleAfter`, with their grants. Agents
+ * often register anew on every connection, so without this the table only grows. A client holding a live
+ * grant, refresh token, code or possibly live access token is kept, whatever its age.
+ *
+ * Works in batches of `cleanup.batchSize`, each its own transaction, until a batch comes back short, so the
+ * database is never held for long. The criteria are fixed at the start: clients that become eligible during
+ * the run wait for the next one, which also guarantees that the loop ends.
+ *
+ * @param onProgress called after every batch with the number deleted so far and in that batch
+ */
+export async function cleanUpClients(
+  context: CleanupContext,
+  onProgress?: (deletedSoFar: number, lastBatch: number) => void,
+): Promise<CleanupSummary> {
+  const { cleanup, config, audit } = context;
+  const criteria = cleanupCriteria(config, context.clock.now());
+  const limit = config.cleanup.batchSize;
+  const summary: CleanupSummary = { unused: 0, idle: 0, batches: 0 };
+  for (;;) {
+    const deleted = await cleanup.deleteUnusedClients(criteria, limit);
+    summary.batches++;
+    for (const { clientId, reason } of deleted) {
+      summary[reason]++;
+      audit.record({ type: 'client.gc_deleted', clientId, actor: 'gc', data: { reason } });
+    }
+    onProgress?.(summary.unused + summary.idle, deleted.length);
+    if (deleted.length < limit) return summary;
+  }
+}
+
+/** The eligibility thresholds at `now`, from the configuration. */
+export function cleanupCriteria(config: Pick<Config, 'cleanup' | 'tokens'>, now: number): CleanupCriteria {
+  return {
+    now,
+    unusedRegisteredBefore: now - config.cleanup.unusedAfter * 1000,
+    idleSince: now - config.cleanup.idleAfter * 1000,
+    // Access tokens are not stored, so a client may hold a live one for a token lifetime after its last use.
+    // The recorded last use may be up to one recording interval older than the real one (it is written at
+    // most once an interval per client), so a recorded use within both of now may still have a live token.
+    accessTokensIssuedAfter: now - config.tokens.accessTokenTtlSeconds * 1000 - usageRecordingIntervalMs,
+  };
+}

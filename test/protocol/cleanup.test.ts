@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import pino from 'pino';
+import type { Config } from '../../src/config/defaults.js';
+import { loadConfig } from '../../src/config/load.js';
+import { createAuditTrail, type BackgroundAuditTrail } from '../../src/observability/audit-trail.js';
+import { cleanUpClients, cleanupCriteria } from '../../src/protocol/cleanup.js';
+import { openStorage } from '../../src/storage/open-storage.js';
+import type { Storage } from '../../src/storage/ports.js';
+import { systemRandom } from '../../src/system.js';
+import { fixedClock } from '../support/clock.js';
+import { sampleClient } from '../storage/contract.js';
+
+const hour = 3_600_000;
+const day = 24 * hour;
+
+describe('cleanUpClients', () => {
+  const clock = fixedClock(Date.UTC(2026, 5, 1));
+  let storage: Storage;
+  let audit: BackgroundAuditTrail;
+  let config: Config;
+
+  beforeEach(async () => {
+    clock.set(Date.UTC(2026, 5, 1));
+    storage = await openStorage({ url: 'sqlite::memory:', sqliteSynchronous: 'normal', poolSize: 1 });
+    await storage.migrate();
+    audit = createAuditTrail({ store: storage.auditEvents, logger: pino({ level: 'silent' }), clock, random: systemRandom });
+    config = loadConfig({ env: {}, overrides: { 'database.url': 'sqlite::memory:', 'cleanup.batchSize': 2 } });
+  });
+  afterEach(async () => {
+    await audit.close();
+    await storage.close();
+  });
+
+  async function client(registeredAgo: number, lastUsedAgo: number | null = null): Promise<string> {
+    const record = sampleClient({ updatedAt: clock.now() - registeredAgo });
+    await storage.clients.insertClient(record);
+    if (lastUsedAgo !== null) await storage.clients.touchClient(record.clientId, clock.now() - lastUsedAgo);
+    return record.clientId;
+  }
+
+  const run = (progress: [number, number][] = []) =>
+    cleanUpClients({ cleanup: storage.cleanup, config, clock, audit }, (deleted, lastBatch) => progress.push([deleted, lastBatch]));
+
+  it('derives the criteria from the clock and the configuration, allowing an hour of usage-recording slack', () => {
+    const now = clock.now();
+    assert.deepEqual(cleanupCriteria(config, now), {
+      now,
+      unusedRegisteredBefore: now - day,
+      idleSince: now - 90 * day,
+      accessTokensIssuedAfter: now - hour - hour,
+    });
+  });
+
+  it('deletes in batches of cleanup.batchSize until a batch is short, counting each reason and reporting progress', async () => {
+    const unused = [await client(2 * day), await client(3 * day), await client(4 * day)];
+    const idle = [await client(200 * day, 100 * day), await client(200 * day, 91 * day)];
+    const kept = [await client(23 * hour), await client(200 * day, 89 * day)];
+    const progress: [number, number][] = [];
+    assert.deepEqual(await run(progress), { unused: 3, idle: 2, batches: 3 });
+    assert.deepEqual(progress, [
+      [2, 2],
+      [4, 2],
+      [5, 1],
+    ]);
+    for (const id of [...unused, ...idle]) assert.equal(await storage.clients.findClient(id), undefined);
+    for (const id of kept) assert.ok(await storage.clients.findClient(id));
+  });
+
+  it('records one client.gc_deleted event per deleted client, by the gc, with the reason', async () => {
+    const unused = await client(2 * day);
+    const idle = await client(200 * day, 100 * day);
+    await run();
+    await audit.flush();
+    const events = await storage.auditEvents.listAuditEvents({ type: 'client.gc_deleted', limit: 10 });
+    assert.deepEqual(
+      events.map((e) => ({ clientId: e.clientId, actor: e.actor, data: e.data, at: e.at })).sort((a, b) => a.clientId!.localeCompare(b.clientId!)),
+      [
+        { clientId: unused, actor: 'gc', data: { reason: 'unused' }, at: clock.now() },
+        { clientId: idle, actor: 'gc', data: { reason: 'idle' }, at: clock.now() },
+      ].sort((a, b) => a.clientId.localeCompare(b.clientId)),
+    );
+  });
+
+  it('runs one empty batch when there is nothing to delete, and deletes a client once the clock passes its threshold', async () => {
+    const fresh = await client(23 * hour);
+    const progress: [number, number][] = [];
+    assert.deepEqual(await run(progress), { unused: 0, idle: 0, batches: 1 });
+    assert.deepEqual(progress, [[0, 0]]);
+    clock.advance(hour + 1);
+    assert.deepEqual(await run(), { unused: 1, idle: 0, batches: 1 });
+    assert.equal(await storage.clients.findClient(fresh), undefined);
+  });
+
+  it('keeps a client whose use was recorded within the access-token lifetime plus the slack, even when idleAfter is shorter', async () => {
+    config = loadConfig({ env: {}, overrides: { 'database.url': 'sqlite::memory:', 'cleanup.idleAfter': 3600 } });
+    const recent = await client(10 * day, 2 * hour - 1);
+    const older = await client(10 * day, 2 * hour + 1);
+    assert.deepEqual(await run(), { unused: 0, idle: 1, batches: 1 });
+    assert.ok(await storage.clients.findClient(recent));
+    assert.equal(await storage.clients.findClient(older), undefined);
+  });
+});

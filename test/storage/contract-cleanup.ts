@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import { openStorage } from '../../src/storage/open-storage.js';
+import type { CleanupCriteria, Storage } from '../../src/storage/ports.js';
+import type { DatabaseKind, TestDatabase } from '../support/databases.js';
+import { sampleClient } from './contract.js';
+
+const hour = 3_600_000;
+const day = 24 * hour;
+
+let n = 0;
+const unique = (prefix: string) => `${prefix}-${process.pid}-${++n}-${Math.random().toString(36).slice(2)}`;
+
+/**
+ * The cleanup half of the storage contract: which clients `deleteUnusedClients` deletes, with what, and in
+ * batches of what size. Times are fixed; the criteria are what `cleanUpClients` computes for an unused-after
+ * of 24 h, an idle-after of 90 days and one-hour access tokens (plus one hour of usage-recording slack).
+ * Each test asserts only on its own clients: a call may also sweep what earlier tests left behind.
+ */
+export function storageCleanupContract(kind: DatabaseKind): void {
+  let database: TestDatabase;
+  let storage: Storage;
+  let userId: string;
+
+  before(async () => {
+    database = await kind.create();
+    storage = await openStorage({ url: database.url, sqliteSynchronous: 'full', poolSize: 5 });
+    await storage.migrate();
+    userId = unique('user');
+    await storage.users.createUser({ id: userId, username: unique('name'), passwordHash: 'x', name: null, email: null, isAdmin: false, createdAt: 1 });
+  });
+  after(async () => {
+    await storage.close();
+    await database.cleanup();
+  });
+
+  const now = Date.UTC(2026, 5, 1);
+  const criteria = (at = now, idleAfter = 90 * day): CleanupCriteria => ({
+    now: at,
+    unusedRegisteredBefore: at - day,
+    idleSince: at - idleAfter,
+    accessTokensIssuedAfter: at - 2 * hour,
+  });
+
+  /** A client registered at `registeredAt`, last used at `lastUsedAt` (as the usage tracker would record it). */
+  async function client(registeredAt: number, lastUsedAt: number | null = null): Promise<string> {
+    const record = sampleClient({ updatedAt: registeredAt });
+    await storage.clients.insertClient(record);
+    if (lastUsedAt !== null) await storage.clients.touchClient(record.clientId, lastUsedAt);
+    return record.clientId;
+  }
+
+  async function grant(clientId: string, createdAt: number, options: { revokedAt?: number; refreshExpiresAt?: number } = {}) {
+    const id = unique('grant');
+    const refresh = options.refreshExpiresAt === undefined ? null : { tokenDigest: unique('rt'), grantId: id, scope: 'mcp', createdAt, expiresAt: options.refreshExpiresAt };
+    await storage.grants.createGrant({ id, clientId, userId, scope: 'mcp', resource: null, authTime: createdAt, createdAt, revokedAt: null }, refresh, null);
+    if (options.revokedAt !== undefined) await storage.grants.revokeGrant(id, options.revokedAt);
+    return { id, refreshDigest: refresh?.tokenDigest };
+  }
+
+  async function code(clientId: string, expiresAt: number) {
+    const codeDigest = unique('code');
+    await storage.codes.insertCode({
+      codeDigest,
+      clientId,
+      userId,
+      redirectUri: 'https://client.example/cb',
+      codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      scope: 'mcp',
+      resource: null,
+      nonce: null,
+      authTime: expiresAt - 60_000,
+      expiresAt,
+    });
+    return codeDigest;
+  }
+
+  /** Runs the cleanup until a batch comes back short; resolves the reason of each of `ids` that was deleted. */
+  async function cleanUp(ids: string[], at = criteria(), limit = 100) {
+    const reasons = new Map<string, string>();
+    for (;;) {
+      const batch = await storage.cleanup.deleteUnusedClients(at, limit);
+      for (const { clientId, reason } of batch) if (ids.includes(clientId)) reasons.set(clientId, reason);
+      if (batch.length < limit) return reasons;
+    }
+  }
+
+  const exists = async (clientId: string) => (await storage.clients.findClient(clientId)) !== undefined;
+
+  it('deletes a client registered over 24 h ago that never completed an authorization, with its consent and expired code', async () => {
+    const old = await client(now - 2 * day);
+    await storage.consents.saveConsent(userId, old, 'mcp', now - 2 * day);
+    const expired = await code(old, now - 2 * day + 60_000);
+    assert.deepEqual(await cleanUp([old]), new Map([[old, 'unused']]));
+    assert.equal(await exists(old), false);
+    assert.equal(await storage.consents.findConsent(userId, old), undefined);
+    assert.equal(await storage.codes.findCode(expired), undefined);
+  });
+
+  it('keeps a never-used client registered within the last 24 h', async () => {
+    const fresh = await client(now - 23 * hour);
+    assert.deepEqual(await cleanUp([fresh]), new Map());
+    assert.equal(await exists(fresh), true);
+  });
+
+  it('deletes a client idle for over 90 days with its revoked grant and refresh token', async () => {
+    const idle = await client(now - 200 * day, now - 100 * day);
+    const { id, refreshDigest } = await grant(idle, now - 100 * day, { revokedAt: now - 95 * day, refreshExpiresAt: now + day });
+    assert.deepEqual(await cleanUp([idle]), new Map([[idle, 'idle']]));
+    assert.equal(await exists(idle), false);
+    assert.equal(await storage.grants.findGrant(id), undefined);
+    assert.equal(await storage.grants.findRefreshToken(refreshDigest!), undefined);
+  });
+
+  it('keeps an idle client holding an unexpired unused refresh token, and deletes it once the token has expired', async () => {
+    const holder = await client(now - 200 * day, now - 100 * day);
+    await grant(holder, now - 100 * day, { refreshExpiresAt: now + hour });
+    assert.deepEqual(await cleanUp([holder]), new Map());
+    assert.equal(await exists(holder), true);
+    assert.deepEqual(await cleanUp([holder], criteria(now + 2 * hour)), new Map([[holder, 'idle']]));
+  });
+
+  it('keeps a client with an outstanding unexpired code, however old', async () => {
+    const authorizing = await client(now - 200 * day);
+    await code(authorizing, now + 60_000);
+    assert.deepEqual(await cleanUp([authorizing]), new Map());
+    assert.equal(await exists(authorizing), true);
+  });
+
+  it('keeps a client whose grant was created within the access-token lifetime (its access token may be live)', async () => {
+    // An idle-after of one hour, so that only the live access token protects these clients.
+    const strict = criteria(now, hour);
+    const recent = await client(now - 200 * day, now - 3 * hour);
+    await grant(recent, now - 90 * 60_000);
+    const older = await client(now - 200 * day, now - 3 * hour);
+    await grant(older, now - 3 * hour);
+    assert.deepEqual(await cleanUp([recent, older], strict), new Map([[older, 'idle']]));
+    assert.equal(await exists(recent), true);
+  });
+
+  it('keeps a client whose recorded use is within the access-token lifetime plus the recording slack (client credentials leave no grant)', async () => {
+    const strict = criteria(now, hour);
+    const recent = await client(now - 200 * day, now - 90 * 60_000);
+    const older = await client(now - 200 * day, now - 3 * hour);
+    assert.deepEqual(await cleanUp([recent, older], strict), new Map([[older, 'idle']]));
+    assert.equal(await exists(recent), true);
+  });
+
+  it('counts a client with grants but no recorded use as used when its newest grant was created', async () => {
+    const authorizedLately = await client(now - 10 * day);
+    await grant(authorizedLately, now - 5 * day, { refreshExpiresAt: now - day });
+    const authorizedLongAgo = await client(now - 200 * day);
+    await grant(authorizedLongAgo, now - 100 * day, { refreshExpiresAt: now - 10 * day });
+    assert.deepEqual(await cleanUp([authorizedLately, authorizedLongAgo]), new Map([[authorizedLongAgo, 'idle']]));
+    assert.equal(await exists(authorizedLately), true, 'it completed an authorization, so it is not "never used"');
+  });
+
+  it('deletes at most the limit per call, never-used clients first and oldest first, and repeated calls finish the job', async () => {
+    const later = now + 400 * day;
+    // First whatever earlier tests left that is eligible by then, so that only the clients below are.
+    await cleanUp([], criteria(later));
+    const unused = [await client(later - 3 * day), await client(later - 5 * day), await client(later - 4 * day)];
+    const idle = [await client(later - 300 * day, later - 200 * day), await client(later - 300 * day, later - 100 * day)];
+    const kept = await client(later - hour);
+    const batches: string[][] = [];
+    for (;;) {
+      const batch = await storage.cleanup.deleteUnusedClients(criteria(later), 2);
+      batches.push(batch.map((d) => `${d.clientId}:${d.reason}`));
+      if (batch.length < 2) break;
+    }
+    assert.deepEqual(batches.map((b) => b.length), [2, 2, 1], 'two per call until a short batch');
+    assert.deepEqual(batches[0]!.sort(), [`${unused[1]}:unused`, `${unused[2]}:unused`].sort(), 'the two oldest never-used clients');
+    assert.deepEqual(batches.flat().sort(), [...unused.map((id) => `${id}:unused`), ...idle.map((id) => `${id}:idle`)].sort());
+    assert.equal(await exists(kept), true);
+  });
+}
