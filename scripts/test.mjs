@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: every test/**/*.test.ts under node's test runner (through tsx). Without TEST_DATABASE_URL the
-// PostgreSQL half is skipped, and this says so; CI sets it and fails when PostgreSQL cannot be reached.
+// PostgreSQL half (and the tests of many instances and of a database outage) is skipped, and this says so; CI
+// sets it and fails when PostgreSQL cannot be reached. Shared rate limits need Redis: TEST_REDIS_URL, which
+// defaults to redis://127.0.0.1:6379 when TEST_DATABASE_URL is set.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +19,9 @@ const only = process.argv.slice(2);
 const files = only.length > 0 ? only : find('test').sort();
 if (!process.env.TEST_DATABASE_URL) {
   console.log('TEST_DATABASE_URL is not set: the PostgreSQL tests are skipped; everything runs on SQLite.');
-  console.log('  (for both: TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm test)');
+  console.log('  Skipped too: two instances on one database (e2e/many-instances), a database outage (e2e/outage, which');
+  console.log('  runs its own PostgreSQL server from initdb), and, without TEST_REDIS_URL, the shared Redis rate limits.');
+  console.log('  (for all: TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm test, with Redis on 127.0.0.1:6379)');
 }
 const result = spawnSync(
   process.execPath,

@@ -2,8 +2,8 @@
 export type RateLimitDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
 /**
- * A limit on how often one key (a client IP address) may do something. In-process today; a Redis backend
- * implements the same interface so that instances share the count.
+ * A limit on how often one key (a client IP address) may do something: counted in-process (`memory.ts`), or in
+ * Redis (`redis.ts`, built by `limiters.ts`) so that instances share the count.
  */
 export interface RateLimiter {
   consume(key: string): Promise<RateLimitDecision>;

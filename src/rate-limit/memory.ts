@@ -1,9 +1,16 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { RateLimiter } from './limiter.js';
 
 /** A fixed-window limit of `points` per `durationSeconds` per key, counted in this process. */
 export function createMemoryRateLimiter(options: { points: number; durationSeconds: number }): RateLimiter {
-  const limiter = new RateLimiterMemory({ points: options.points, duration: options.durationSeconds });
+  return toRateLimiter(new RateLimiterMemory({ points: options.points, duration: options.durationSeconds }));
+}
+
+/**
+ * A rate-limiter-flexible limiter (memory or Redis) as a {@link RateLimiter}. The library refuses by rejecting
+ * with a `RateLimiterRes`; that becomes a decision, while any other rejection is a real error and propagates.
+ */
+export function toRateLimiter(limiter: Pick<RateLimiterAbstract, 'consume'>): RateLimiter {
   return {
     async consume(key) {
       try {

@@ -1,6 +1,6 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { StorageUnavailableError, type Storage } from './ports.js';
+import { InitialAccessTokenUnusableError, StorageUnavailableError, type Storage } from './ports.js';
 import { createClientRepository } from './sql/client-repository.js';
 import { createServerSecretRepository, createSigningKeyRepository } from './sql/key-repository.js';
 import { createConsentRepository, createRevokedAccessTokenRepository } from './sql/consent-repository.js';
@@ -37,6 +37,10 @@ export function openPostgresStorage(options: PostgresOptions): Storage {
   });
   // An idle client losing its connection (a database restart) must not crash the process.
   pool.on('error', () => {});
+  // Nor may a checked-out client that loses it between queries (a database stopping under load): pg emits that
+  // 'error' on the client, where the pool listens only while the client is idle. The next query on it fails
+  // (and becomes a 503), and the pool discards it on release because it is no longer queryable.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const clients = createClientRepository(db, { maxInFlight: Math.max(1, options.poolSize - 2), guard: guardPostgres });
   return {
@@ -74,6 +78,7 @@ export function openPostgresStorage(options: PostgresOptions): Storage {
  * or the network (refused, reset, timed out), which also means unavailable.
  */
 function isUnavailable(error: unknown): boolean {
+  if (error instanceof InitialAccessTokenUnusableError) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return /^(08|53|57)/.test(code);
   return true;

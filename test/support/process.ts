@@ -19,6 +19,11 @@ export interface ServerProcessOptions {
   args?: string[];
   /** How long to wait for the "Latchkey is listening" line before giving up. */
   startTimeoutMs?: number;
+  /**
+   * Keep the registration and token rate limits as configured (by `env`, say). By default both are switched
+   * off, so that load tests are not refused.
+   */
+  rateLimits?: boolean;
 }
 
 export interface ServerProcess {
@@ -39,7 +44,7 @@ const keptLines = 200;
 
 /**
  * Starts the real server (`latchkey serve`) in its own process on a free port and resolves once it listens.
- * Registration rate limits are off. Its output is read continuously (so the pipe never fills and blocks it)
+ * Registration and token rate limits are off unless `rateLimits` is set. Its output is read continuously (so the pipe never fills and blocks it)
  * and the last lines kept. Callers must `kill()` it in an `after` hook; as a last resort every process still
  * running is killed when the test process exits.
  */
@@ -63,7 +68,11 @@ export async function spawnServer(options: ServerProcessOptions): Promise<Server
     ],
     {
       cwd: root,
-      env: { ...process.env, LATCHKEY_REGISTRATION_RATE_LIMIT: 'false', ...options.env },
+      env: {
+        ...process.env,
+        ...(options.rateLimits ? {} : { LATCHKEY_REGISTRATION_RATE_LIMIT: 'false', LATCHKEY_TOKEN_RATE_LIMIT: 'false' }),
+        ...options.env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

@@ -33,7 +33,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const database = await (options.database ?? sqliteKind).create();
   const config = loadConfig({
     env: {},
-    overrides: { 'database.url': database.url, 'registration.rateLimit.enabled': false, ...options.overrides },
+    overrides: {
+      'database.url': database.url,
+      'registration.rateLimit.enabled': false,
+      'token.rateLimit.enabled': false,
+      ...options.overrides,
+    },
   });
   const storage = await openStorage(config.database);
   await storage.migrate();
