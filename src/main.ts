@@ -1,10 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/defaults.js';
+import { startCleanupSchedule, type CleanupSchedule } from './cleanup/cleanup-schedule.js';
 import { buildApp } from './http/app.js';
+import { createAuditTrail } from './observability/audit-trail.js';
 import { createLogger } from './observability/logger.js';
+import { cleanUpClients } from './protocol/cleanup.js';
 import { openStorage } from './storage/open-storage.js';
+import type { AuditTrail } from './protocol/context.js';
 import type { Storage } from './storage/ports.js';
+import { systemClock, systemRandom } from './system.js';
 import { ensureFirstAdmin } from './users/first-admin.js';
 
 export interface RunningServer {
@@ -34,16 +39,39 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         `Change it with: npx latchkey users set-password ${admin.username}\n\n`,
     );
   }
-  const app = await buildApp({ config, storage, logger });
+  // One audit trail for the routes and the cleanup job, closed after both have stopped.
+  const audit = createAuditTrail({ store: storage.auditEvents, logger, clock: systemClock, random: systemRandom });
+  const app = await buildApp({ config, storage, logger, audit });
   const address = await app.listen({ host: config.host, port: config.port });
   logger.info({ address, issuer: config.issuer, database: storage.dialect, profile: config.registration.profile }, 'Latchkey is listening');
+  const cleanup = startCleanup(config, storage, audit, logger);
   let closing: Promise<void> | undefined;
   return {
     app,
     storage,
     address,
-    close: () => (closing ??= app.close().then(() => storage.close())),
+    close: () =>
+      (closing ??= app
+        .close()
+        .then(() => cleanup?.stop())
+        .then(() => audit.close())
+        .then(() => storage.close())),
   };
+}
+
+/**
+ * The periodic cleanup of unused clients, when `cleanup.enabled`. Its first run comes a minute after the start
+ * (or sooner, with a shorter interval), so that servers restarted more often than the interval still clean up.
+ */
+function startCleanup(config: Config, storage: Storage, audit: AuditTrail, logger: Logger): CleanupSchedule | undefined {
+  if (!config.cleanup.enabled) return undefined;
+  const intervalMs = config.cleanup.interval * 1000;
+  return startCleanupSchedule({
+    run: () => cleanUpClients({ cleanup: storage.cleanup, config, clock: systemClock, audit }),
+    intervalMs,
+    firstRunAfterMs: Math.min(intervalMs, 60_000),
+    logger,
+  });
 }
 
 /** Applies pending migrations and closes the database (`latchkey migrate`). */

@@ -2,6 +2,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { closeOnSignals, migrate, startServer } from '../main.js';
 import { createLogger } from '../observability/logger.js';
+import { registerGcCommand } from './gc.js';
+import { registerIatCommands } from './iat.js';
 import { registerKeyCommands } from './keys.js';
 import { registerUserCommands } from './users.js';
 
@@ -12,6 +14,7 @@ const configFlags = [
   ['--port <port>', 'port', 'TCP port to listen on'],
   ['--database <url>', 'database.url', 'sqlite:<file> or postgres://…'],
   ['--profile <name>', 'registration.profile', 'registration profile: default, confidential, public-only'],
+  ['--redis <url>', 'redis.url', 'redis://… to share rate limits across instances'],
   ['--log-level <level>', 'logLevel', 'log level'],
 ] as const;
 
@@ -32,7 +35,10 @@ function configFrom(flags: Record<string, unknown>) {
 
 const program = new Command('latchkey')
   .description('Latchkey: an OAuth 2.1 authorization server for MCP servers and AI agents')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Exit status 2 for bad usage (an unknown option, a bad option value), as for a bad configuration; commander
+  // would exit 1, which scripts cannot tell from a failed operation. Help and --version still exit 0.
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 
 withConfigFlags(program.command('serve').description('start the authorization server')).action(async (flags) => {
   const config = configFrom(flags);
@@ -48,6 +54,8 @@ withConfigFlags(program.command('migrate').description('apply pending database m
 
 registerUserCommands(program, { withConfigFlags, configFrom });
 registerKeyCommands(program, { withConfigFlags, configFrom });
+registerIatCommands(program, { withConfigFlags, configFrom });
+registerGcCommand(program, { withConfigFlags, configFrom });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof InvalidArgumentError) {

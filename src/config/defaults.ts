@@ -56,7 +56,7 @@ export interface Config {
     interval: number;
     batchSize: number;
   };
-  redis: { url: string | null };
+  redis: { url: string | null; keyPrefix: string };
   scopes: { supported: string[] };
   tokens: {
     accessTokenTtlSeconds: number;
@@ -371,6 +371,13 @@ export const options: readonly OptionSpec[] = [
     env: ['LATCHKEY_REDIS_URL', 'REDIS_URL'],
     flag: '--redis',
     doc: 'A Redis server (`redis://host:6379`) that holds the registration, token and sign-in rate limits, so that every instance counts together. While it cannot be reached, each instance counts on its own and logs it.',
+  },
+  {
+    key: 'redis.keyPrefix',
+    kind: { type: 'string' },
+    default: 'latchkey',
+    env: ['LATCHKEY_REDIS_KEY_PREFIX'],
+    doc: 'The prefix of every Redis key Latchkey writes (`<prefix>:register:<ip>`, …). Instances that should count together use the same prefix; separate deployments sharing one Redis use different ones.',
   },
   {
     key: 'scopes.supported',

@@ -3,11 +3,12 @@ import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/defaults.js';
+import { createAuditTrail, type BackgroundAuditTrail } from '../observability/audit-trail.js';
 import { createLogger } from '../observability/logger.js';
-import type { Clock, RandomSource } from '../protocol/context.js';
-import { unlimited, type RateLimiter } from '../rate-limit/limiter.js';
+import type { AuditTrail, Clock, RandomSource } from '../protocol/context.js';
+import type { RateLimiter } from '../rate-limit/limiter.js';
+import { createRateLimiters } from '../rate-limit/limiters.js';
 import { createLoginThrottle } from '../rate-limit/login-throttle.js';
-import { createMemoryRateLimiter } from '../rate-limit/memory.js';
 import type { Storage } from '../storage/ports.js';
 import { systemClock, systemRandom } from '../system.js';
 import { latchkeyPlugin } from './plugin.js';
@@ -21,9 +22,16 @@ export interface AppOptions {
   clock?: Clock;
   random?: RandomSource;
   logger?: Logger;
+  /** The per-IP limit on registrations; by default the one `registration.rateLimit` and `redis.url` describe. */
   registrationLimiter?: RateLimiter;
+  /** The per-IP limit on token requests; by default the one `token.rateLimit` and `redis.url` describe. */
+  tokenLimiter?: RateLimiter;
+  /** Where audit events go; by default the `audit_events` table (in the background) and the log. */
+  audit?: AuditTrail;
   /** The signing keys; by default, the ones in `storage` (generated on first start). */
   keys?: KeyManager;
+  /** How Client ID Metadata Documents are fetched: a CA to trust, for tests with a self-signed server. */
+  cimdFetchOptions?: { ca?: string };
 }
 
 /** Request bodies larger than this are refused with `413` before they are read. */
@@ -74,21 +82,39 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return reply.code(database === 'ok' ? 200 : 503).send({ status: database === 'ok' ? 'ready' : 'not ready', database });
   });
 
-  const { rateLimit } = config.registration;
   const clock = options.clock ?? systemClock;
   const keys = options.keys ?? createKeyManager({ store: storage.signingKeys, clock, config: config.keys });
   await keys.ensureKey();
   const random = options.random ?? systemRandom;
-  await app.register(latchkeyPlugin, {
-    keys,
-    cookieSecret: await storage.secrets.getOrCreateSecret('cookie-signing', () => random.token(32), clock.now()),
-    loginThrottle: createLoginThrottle({ maxFailures: config.login.maxFailures, windowSeconds: config.login.windowSeconds }),
-    config,
-    storage,
-    clock,
-    random,
-    registrationLimiter:
-      options.registrationLimiter ?? (rateLimit.enabled ? createMemoryRateLimiter(rateLimit) : unlimited),
-  });
+  const cookieSecret = await storage.secrets.getOrCreateSecret('cookie-signing', () => random.token(32), clock.now());
+  const audit = options.audit ?? createAuditTrail({ store: storage.auditEvents, logger, clock, random });
+  // Registered first, so it runs after every other onClose hook: events of the last requests are written.
+  if (!options.audit) app.addHook('onClose', () => (audit as BackgroundAuditTrail).close());
+  // Created after the awaits above, and closed if registering fails, so that a failed start leaves no Redis
+  // connection holding the process open. Waiting for the connection lets the first requests count together.
+  const limiters = createRateLimiters(config, logger);
+  app.addHook('onClose', () => limiters.close());
+  await limiters.ready();
+  try {
+    await app.register(latchkeyPlugin, {
+      keys,
+      cookieSecret,
+      loginThrottle: createLoginThrottle(
+        { maxFailures: config.login.maxFailures, windowSeconds: config.login.windowSeconds },
+        limiters.loginCounters,
+      ),
+      config,
+      storage,
+      clock,
+      random,
+      audit,
+      registrationLimiter: options.registrationLimiter ?? limiters.registration,
+      tokenLimiter: options.tokenLimiter ?? limiters.token,
+    ...(options.cimdFetchOptions ? { cimdFetchOptions: options.cimdFetchOptions } : {}),
+    });
+  } catch (error) {
+    await limiters.close();
+    throw error;
+  }
   return app;
 }

@@ -1,8 +1,11 @@
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
+import { createClientResolver } from '../cimd/client-resolver.js';
+import { createUsageTracker } from '../cleanup/usage-tracker.js';
 import type { Config } from '../config/defaults.js';
-import type { Clock, RandomSource } from '../protocol/context.js';
+import { noAudit, type AuditTrail, type Clock, type RandomSource } from '../protocol/context.js';
+import { createStatementKeyResolver } from '../keys/statement-keys.js';
 import type { RateLimiter } from '../rate-limit/limiter.js';
 import type { Storage } from '../storage/ports.js';
 import type { KeyManager } from '../keys/key-manager.js';
@@ -29,11 +32,17 @@ export interface LatchkeyPluginOptions {
   random: RandomSource;
   /** The per-IP limit on registrations. */
   registrationLimiter: RateLimiter;
+  /** The per-IP limit on token requests. */
+  tokenLimiter: RateLimiter;
   /** The signing keys; `ensureKey()` must have run. */
   keys: KeyManager;
   /** Signs cookies and pending authorization requests; the same on every instance. */
   cookieSecret: string;
   loginThrottle: LoginThrottle;
+  /** Where audit events go; by default nowhere. */
+  audit?: AuditTrail;
+  /** How Client ID Metadata Documents are fetched: a CA to trust (for tests with a self-signed server). */
+  cimdFetchOptions?: { ca?: string };
 }
 
 /**
@@ -43,6 +52,7 @@ export interface LatchkeyPluginOptions {
  */
 export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPluginOptions): Promise<void> {
   const { config, storage, clock, random } = options;
+  const audit = options.audit ?? noAudit;
   // Protocol bodies are parsed here, not by Fastify's default parser, so that errors have the RFCs' shape.
   app.removeAllContentTypeParsers();
   app.setErrorHandler((error, request, reply) => renderError(request, reply, error));
@@ -52,6 +62,15 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
     path: `${base}${path}`,
     url: `${config.issuer}${path}`,
   }));
+
+  // Client lookups by the endpoints that take a client_id: registered clients, and metadata document URLs.
+  const clients = createClientResolver({
+    clients: storage.clients,
+    config,
+    clock,
+    logger: app.log,
+    ...(options.cimdFetchOptions ? { fetchOptions: options.cimdFetchOptions } : {}),
+  });
 
   const tokenChecks = {
     issuer: config.issuer,
@@ -75,16 +94,27 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
     userinfoRoute(api, { ...tokenChecks, users: storage.users }, base);
     await api.register(async (json) => {
       json.addContentTypeParser('application/json', { parseAs: 'buffer' }, bodyParser(parseJsonObject));
-      registerRoute(json, { config, clients: storage.clients, clock, random, limiter: options.registrationLimiter }, endpoints);
-      clientConfigurationRoutes(json, { config, clients: storage.clients, clock, random }, endpoints);
+      const registration = {
+        config,
+        initialAccessTokens: storage.initialAccessTokens,
+        statementKeys: createStatementKeyResolver(config.registration.softwareStatement.issuers),
+        clock,
+        random,
+        audit,
+      };
+      registerRoute(json, { ...registration, clients: storage.clients, limiter: options.registrationLimiter }, endpoints);
+      clientConfigurationRoutes(json, { ...registration, clients: storage.clients }, endpoints);
     });
     await api.register(async (form) => {
       form.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, bodyParser(parseFormBody));
       const signer = createTokenSigner(options.keys);
-      revokeAndIntrospectRoutes(form, { ...tokenChecks, clients: storage.clients }, base);
+      // Last use is recorded coarsely (see createUsageTracker); its writes finish before the database closes.
+      const usage = createUsageTracker(storage.clients, clock, { logger: app.log });
+      form.addHook('onClose', () => usage.drain());
+      revokeAndIntrospectRoutes(form, { ...tokenChecks, clients, audit }, base);
       tokenRoute(
         form,
-        { config, clients: storage.clients, codes: storage.codes, grants: storage.grants, users: storage.users, signer, clock, random },
+        { config, clients, codes: storage.codes, grants: storage.grants, users: storage.users, signer, clock, random, limiter: options.tokenLimiter, usage, audit },
         `${base}/token`,
       );
     });
@@ -95,7 +125,7 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
     await pages.register(cookie, { secret: options.cookieSecret });
     pages.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, bodyParser(parseFormBody));
     const sessions = createSessions(config.issuer, config.login.sessionTtlSeconds, () => clock.now());
-    authorizeRoutes(pages, { config, storage, clock, random, sessions, throttle: options.loginThrottle }, base);
+    authorizeRoutes(pages, { config, storage, clients, clock, random, sessions, throttle: options.loginThrottle, audit }, base);
   });
 }
 

@@ -10,12 +10,12 @@ import {
   type AuthorizationRequest,
 } from '../../protocol/authorization/authorization-request.js';
 import { issueAuthorizationCode } from '../../protocol/authorization/issue-code.js';
-import type { Clock, RandomSource } from '../../protocol/context.js';
+import { noAudit, type AuditTrail, type Clock, type RandomSource } from '../../protocol/context.js';
 import { isScopeSubset, scopeTokens } from '../../protocol/scope.js';
 import { rateLimitKey } from '../../rate-limit/client-key.js';
 import type { LoginThrottle } from '../../rate-limit/login-throttle.js';
-import type { Storage } from '../../storage/ports.js';
-import { consentPage, errorPage, loginPage } from '../../ui/authorization-pages.js';
+import type { ClientStore, Storage } from '../../storage/ports.js';
+import { consentPage, errorPage, isUnverified, loginPage } from '../../ui/authorization-pages.js';
 import { authenticate } from '../../users/users.js';
 import type { Sessions } from '../session.js';
 
@@ -26,6 +26,10 @@ export interface AuthorizeContext {
   random: RandomSource;
   sessions: Sessions;
   throttle: LoginThrottle;
+  /** Client lookups, metadata document clients included; by default `storage.clients`. */
+  clients?: Pick<ClientStore, 'findClient'>;
+  /** Where sign-ins and consents are recorded; by default nowhere. */
+  audit?: AuditTrail;
 }
 
 /** How long a user has to sign in and decide before the pending request must be started again. */
@@ -37,6 +41,8 @@ const pendingLifetimeMs = 10 * 60_000;
  */
 export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext, base: string): void {
   const { config, storage, clock, sessions } = context;
+  const audit = context.audit ?? noAudit;
+  const clients = context.clients ?? storage.clients;
   const paths = { authorize: `${base}/authorize`, login: `${base}/login`, consent: `${base}/consent` };
 
   const pending = {
@@ -69,7 +75,7 @@ export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext,
   async function proceed(request: FastifyRequest, reply: FastifyReply, query: Record<string, string>, status: 302 | 303) {
     let parsed;
     try {
-      parsed = await parseAuthorizationRequest(query, { config, clients: storage.clients });
+      parsed = await parseAuthorizationRequest(query, { config, clients });
     } catch (error) {
       return fail(reply, error, status);
     }
@@ -89,7 +95,7 @@ export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext,
           pending: pending.seal(authz.prompt === 'login' ? rest : query),
           action: paths.login,
           clientName: client.metadata.client_name ?? client.clientId,
-          unverified: client.registrationSource === 'dynamic',
+          unverified: isUnverified(client),
         }),
       );
     }
@@ -118,7 +124,11 @@ export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext,
     const query = pending.open(request, form['pending']);
     if (!sessions.csrfMatches(request, form['csrf']) || !query) return expired(reply);
     const username = form['username'] ?? '';
-    const client = await storage.clients.findClient(query['client_id'] ?? '');
+    // Only for the name on the page: a client that is no longer valid is refused on the way back to /authorize.
+    const client = await clients.findClient(query['client_id'] ?? '').catch((error: unknown) => {
+      if (error instanceof OAuthError) return undefined;
+      throw error;
+    });
     const again = (status: number, error: string) => {
       const csrf = sessions.csrfToken(request, reply);
       return sendPage(reply, status, (nonce) =>
@@ -128,7 +138,7 @@ export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext,
           pending: form['pending']!,
           action: paths.login,
           clientName: client?.metadata.client_name ?? 'the application',
-          unverified: client?.registrationSource === 'dynamic',
+          unverified: client !== undefined && isUnverified(client),
           username,
           error,
         }),
@@ -140,11 +150,13 @@ export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext,
     const user = await authenticate(storage.users, username, form['password'] ?? '');
     if (!user) {
       await context.throttle.recordFailure(username, address);
+      // The name as typed is kept (it may be a real account under attack); the password never is.
+      audit.record({ type: 'user.sign_in_failed', ip: request.ip, data: { username: username.slice(0, 100) } });
       return again(401, 'The username or password is not right.');
     }
     await context.throttle.recordSuccess(username, address);
     sessions.write(reply, { userId: user.id, authTime: clock.now() });
-    request.log.info({ user_id: user.id }, 'user signed in');
+    audit.record({ type: 'user.signed_in', userId: user.id, ip: request.ip });
     return reply.header('cache-control', 'no-store').redirect(`${paths.authorize}?${new URLSearchParams(query)}`, 303);
   });
 
@@ -156,7 +168,7 @@ export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext,
     if (!session) return proceed(request, reply, query, 303);
     let parsed;
     try {
-      parsed = await parseAuthorizationRequest(query, { config, clients: storage.clients });
+      parsed = await parseAuthorizationRequest(query, { config, clients });
     } catch (error) {
       return fail(reply, error, 303);
     }
@@ -167,7 +179,7 @@ export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext,
     const previous = await storage.consents.findConsent(session.userId, client.clientId);
     const remembered = [...new Set([...scopeTokens(previous), ...scopeTokens(authz.scope)])].join(' ');
     await storage.consents.saveConsent(session.userId, client.clientId, remembered, clock.now());
-    request.log.info({ user_id: session.userId, client_id: client.clientId, scope: authz.scope }, 'consent given');
+    audit.record({ type: 'consent.granted', userId: session.userId, clientId: client.clientId, ip: request.ip, data: { scope: authz.scope } });
     return finish(reply, authz.redirectUri, { code: await issueCode(authz, session), state: authz.state }, 303);
   });
 
