@@ -1,17 +1,12 @@
 import type { Command } from 'commander';
 import pino from 'pino';
 import type { Config } from '../config/defaults.js';
+import type { ConfigCli } from './config-cli.js';
 import { createAuditTrail } from '../observability/audit-trail.js';
 import { createLogger } from '../observability/logger.js';
 import { cleanUpClients, type CleanupSummary } from '../protocol/cleanup.js';
 import { openStorage } from '../storage/open-storage.js';
 import { systemClock, systemRandom } from '../system.js';
-
-/** What `latchkey gc` needs from `main.ts`: the shared configuration flags and how to read them. */
-export interface GcCommandContext {
-  withConfigFlags(command: Command): Command;
-  configFrom(flags: Record<string, unknown>): Config;
-}
 
 /**
  * `latchkey gc`: deletes unused dynamically registered clients once, as the server does every
@@ -19,7 +14,7 @@ export interface GcCommandContext {
  * stderr, the summary to stdout. Exit status: 0 done, 1 the cleanup failed (what was deleted until then stays
  * deleted: every batch is its own transaction), 2 bad configuration.
  */
-export function registerGcCommand(program: Command, context: GcCommandContext): void {
+export function registerGcCommand(program: Command, context: ConfigCli): void {
   context
     .withConfigFlags(program.command('gc').description('delete unused dynamically registered clients now (the server also does it periodically)'))
     .option('--json', 'print JSON instead of a sentence')

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Config } from '../config/defaults.js';
+import type { ConfigCli } from './config-cli.js';
 import { parseDuration } from '../config/load.js';
 import { createAuditTrail } from '../observability/audit-trail.js';
 import { createLogger } from '../observability/logger.js';
@@ -13,18 +14,12 @@ import type { InitialAccessTokenRecord, Storage } from '../storage/ports.js';
 import { systemClock, systemRandom } from '../system.js';
 import { formatTable, isoTime, readableTime } from './output.js';
 
-/** What `latchkey iat …` needs from `main.ts`: the shared configuration flags and how to read them. */
-export interface IatCommandsContext {
-  withConfigFlags(command: Command): Command;
-  configFrom(flags: Record<string, unknown>): Config;
-}
-
 /**
  * `latchkey iat create|list|revoke`: initial access tokens (RFC 7591 §3) for `registration.mode: "protected"`
  * (or, in open mode, to register under a named policy). The secret is printed once, at creation; only its
  * digest is stored. Exit status: 0 done, 1 no such token, 2 bad usage.
  */
-export function registerIatCommands(program: Command, context: IatCommandsContext): void {
+export function registerIatCommands(program: Command, context: ConfigCli): void {
   const iat = program.command('iat').description('create, list and revoke initial access tokens for protected registration');
 
   context

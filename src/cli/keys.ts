@@ -1,23 +1,16 @@
 import type { Command } from 'commander';
 import type { Config } from '../config/defaults.js';
+import type { ConfigCli } from './config-cli.js';
 import { createKeyManager, type KeyManager, type SigningKeyInfo } from '../keys/key-manager.js';
 import { openStorage } from '../storage/open-storage.js';
 import { systemClock } from '../system.js';
 import { formatTable, isoTime, readableTime } from './output.js';
 
-/** What `main.ts` lends the command group: its configuration flags and how it turns them into a Config. */
-export interface KeyCommandsContext {
-  /** Adds `--config`, `--database` and the other configuration flags to a command. */
-  withConfigFlags(command: Command): Command;
-  /** The validated configuration from a command's flags, the environment and the configuration file. */
-  configFrom(flags: Record<string, unknown>): Config;
-}
-
 /**
  * `latchkey keys list|rotate`: the signing keys in the database, and a new current key whose predecessor keeps
  * verifying for `keys.rotationGraceSeconds`. Running instances pick the new key up within `keys.refreshSeconds`.
  */
-export function registerKeyCommands(program: Command, context: KeyCommandsContext): void {
+export function registerKeyCommands(program: Command, context: ConfigCli): void {
   const keys = program.command('keys').description('list and rotate the token signing keys');
 
   context

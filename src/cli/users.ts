@@ -2,18 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import type { Config } from '../config/defaults.js';
+import type { ConfigCli } from './config-cli.js';
 import { openStorage } from '../storage/open-storage.js';
 import type { UserRecord, UserStore } from '../storage/ports.js';
 import { validateNewPassword } from '../users/password.js';
 import { formatTable } from './output.js';
 import { UserError, createUser, normalizeUsername, removeUser, setUserPassword, validateUsername, type UserErrorCode } from '../users/users.js';
-
-/** What `latchkey users …` needs from `main.ts`: the shared configuration flags and how to read them. */
-export interface ConfigCli {
-  withConfigFlags(command: Command): Command;
-  configFrom(flags: Record<string, unknown>): Config;
-}
 
 /**
  * A refusal the operator can act on: printed as one line (no stack trace) with exit status 1 (the operation
