@@ -9,7 +9,7 @@ import { createConsentRepository, createRevokedAccessTokenRepository } from './s
 import { createCodeRepository, createGrantRepository } from './sql/grant-repository.js';
 import { migrateToLatest } from './sql/migrate.js';
 import { createUserRepository } from './sql/user-repository.js';
-import { createAuditRepository } from './sql/audit-repository.js';
+import { createAuditRepository, type AuditRow } from './sql/audit-repository.js';
 import { createCleanupRepository } from './sql/cleanup-repository.js';
 import { createInitialAccessTokenRepository } from './sql/initial-access-token-repository.js';
 import type { Database } from './sql/schema.js';
@@ -49,7 +49,7 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
     consents: createConsentRepository(db, guardSqlite),
     revokedAccessTokens: createRevokedAccessTokenRepository(db, guardSqlite),
     initialAccessTokens: createInitialAccessTokenRepository(db, guardSqlite),
-    auditEvents: createAuditRepository(db, guardSqlite),
+    auditEvents: createAuditRepository(db, guardSqlite, preparedAuditInsert(database, db)),
     cleanup: createCleanupRepository(db, guardSqlite),
     migrate: () => migrateToLatest(db, 'sqlite'),
     ping: async () => {
@@ -107,6 +107,23 @@ function preparedInsert(database: BetterSqlite3.Database, db: Kysely<Database>):
     // would nest these inserts in it as a savepoint, and its rollback would lose registrations already answered.
     const run = insertAll;
     await db.connection().execute(async () => run(items));
+  };
+}
+
+/** Audit events as one prepared insert run per row in one transaction, under Kysely's connection lock. */
+function preparedAuditInsert(database: BetterSqlite3.Database, db: Kysely<Database>): (rows: AuditRow[]) => Promise<void> {
+  let insertAll: ((rows: AuditRow[]) => void) | undefined;
+  return async (rows) => {
+    if (!insertAll) {
+      const template: AuditRow = { id: '', at_ms: 0, type: 'client.registered', client_id: null, user_id: null, actor: null, ip: null, data: '' };
+      const columns = Object.keys(template) as (keyof AuditRow)[];
+      const statement = database.prepare(db.insertInto('audit_events').values(template).compile().sql);
+      insertAll = database.transaction((batch: AuditRow[]) => {
+        for (const row of batch) statement.run(columns.map((column) => row[column]));
+      });
+    }
+    const run = insertAll;
+    await db.connection().execute(async () => run(rows));
   };
 }
 

@@ -42,6 +42,23 @@ describe('the audit trail', () => {
     await trail.close();
   });
 
+  it('writes in bounded batches, and a flush writes them all', async () => {
+    const sizes: number[] = [];
+    const counting: AuditEventStore = {
+      listAuditEvents: (filter) => storage.auditEvents.listAuditEvents(filter),
+      appendAuditEvents: async (events) => {
+        sizes.push(events.length);
+        await storage.auditEvents.appendAuditEvents(events);
+      },
+    };
+    const trail = createAuditTrail({ store: counting, logger: recordingLogger(), clock: fixedClock(), random: systemRandom, maxBatch: 2 });
+    for (let i = 0; i < 5; i++) trail.record({ type: 'token.issued', clientId: 'c5' });
+    await trail.flush();
+    assert.deepEqual(sizes, [2, 2, 1]);
+    assert.equal((await storage.auditEvents.listAuditEvents({ clientId: 'c5', limit: 10 })).length, 5);
+    await trail.close();
+  });
+
   it('writes by itself after the delay', async () => {
     const trail = createAuditTrail({ store: storage.auditEvents, logger: recordingLogger(), clock: fixedClock(), random: systemRandom, flushDelayMs: 20 });
     trail.record({ type: 'consent.granted', clientId: 'c2', userId: 'u1' });
