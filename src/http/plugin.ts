@@ -16,7 +16,11 @@ import { parseFormBody } from './form-body.js';
 import { decodeUtf8, parseJsonObject } from './json-body.js';
 import { renderError } from './render-error.js';
 import { createSessions } from './session.js';
+import { accountRoutes } from './routes/account.js';
+import { adminRoutes } from './routes/admin.js';
 import { authorizeRoutes } from './routes/authorize.js';
+import { openapiRoute } from './routes/openapi.js';
+import { signInRoutes } from './routes/sign-in.js';
 import { clientConfigurationRoutes } from './routes/client-configuration.js';
 import { jwksRoute } from './routes/jwks.js';
 import { metadataRoutes } from './routes/metadata.js';
@@ -90,6 +94,7 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
       maxAge: 86_400,
     });
     metadataRoutes(api, config);
+    openapiRoute(api, config, base);
     jwksRoute(api, options.keys, `${base}/jwks.json`);
     userinfoRoute(api, { ...tokenChecks, users: storage.users }, base);
     await api.register(async (json) => {
@@ -126,6 +131,10 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
     pages.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, bodyParser(parseFormBody));
     const sessions = createSessions(config.issuer, config.login.sessionTtlSeconds, () => clock.now());
     authorizeRoutes(pages, { config, storage, clients, clock, random, sessions, throttle: options.loginThrottle, audit }, base);
+    const pagesContext = { config, storage, clock, random, sessions, throttle: options.loginThrottle, audit, keys: options.keys, base };
+    signInRoutes(pages, pagesContext);
+    accountRoutes(pages, pagesContext);
+    adminRoutes(pages, pagesContext);
   });
 }
 

@@ -47,6 +47,10 @@ export function createSessions(issuer: string, sessionTtlSeconds: number, now: (
         maxAge: sessionTtlSeconds,
       });
     },
+    /** Signs the browser out: the session cookie is cleared (the CSRF cookie stays, for the next sign-in). */
+    clear(reply: FastifyReply): void {
+      reply.clearCookie(names.session, names.options);
+    },
     /**
      * The CSRF token of this browser (double-submit: a cookie, repeated in each form), created when missing.
      * A cross-site page can make the browser send the cookie, but cannot read it to put it in the form.

@@ -62,6 +62,43 @@ export interface ClientStore {
    * replaced afterwards. Never touches a client of another registration source with the same id.
    */
   saveMetadataDocumentClient(record: ClientRecord): Promise<void>;
+  /**
+   * One page of clients, newest first (by `clientIdIssuedAt`, then `clientId`), for the admin dashboard and
+   * `latchkey clients list`. Pages by keyset (`after`), never by offset, so page 2,000 costs what page 1 does.
+   */
+  listClients(query: ClientListQuery): Promise<ClientPage>;
+  /** How many clients match `filter` (for "1–50 of 1,234"). */
+  countClients(filter: ClientListFilter): Promise<number>;
+}
+
+/** Which clients a listing shows. Every given condition must hold. */
+export interface ClientListFilter {
+  /**
+   * Case-insensitive substring of the client's `client_name`, its `client_id`, or the host of one of its
+   * redirect URIs (for a private-use scheme URI, its scheme).
+   */
+  search?: string;
+  source?: RegistrationSource;
+  /** Only clients flagged as look-alikes ({@link ClientRecord.lookAlikeOf} set). */
+  flagged?: boolean;
+  /**
+   * By last use ({@link ClientRecord.lastUsedAt}): `never` used; `since` — used at or after `at`; `idle` —
+   * not used since `at` (never used counts as idle).
+   */
+  usage?: { kind: 'never' } | { kind: 'since'; at: number } | { kind: 'idle'; at: number };
+}
+
+export interface ClientListQuery extends ClientListFilter {
+  /** At most this many clients (1–500). */
+  limit: number;
+  /** The `next` cursor of the previous page; absent for the first page. */
+  after?: string;
+}
+
+export interface ClientPage {
+  clients: ClientRecord[];
+  /** Cursor of the following page; null on the last page. Opaque to callers. */
+  next: string | null;
 }
 
 /** The initial access token a registration spends, and when. */
@@ -148,6 +185,30 @@ export interface AuditEventStore {
   appendAuditEvents(events: AuditEvent[]): Promise<void>;
   /** Newest first, optionally of one client or type, before a time (for paging). */
   listAuditEvents(filter: { clientId?: string; type?: AuditEventType; before?: number; limit: number }): Promise<AuditEvent[]>;
+  /**
+   * How many events of each counter key happened per hour or per UTC day in `[from, to)` (milliseconds),
+   * read from hourly totals that {@link appendAuditEvents} keeps in the same transaction as the events (see
+   * `auditCounterKeys`), so a 30-day chart reads at most 720 rows per key, never the events themselves.
+   * Buckets without events are absent.
+   */
+  countAuditEvents(query: { from: number; to: number; bucket: 'hour' | 'day'; keys: string[] }): Promise<AuditCount[]>;
+}
+
+/** Events of one counter key in one bucket. */
+export interface AuditCount {
+  key: string;
+  /** Start of the hour or UTC day, in milliseconds. */
+  bucketStart: number;
+  count: number;
+}
+
+/**
+ * The counters an event adds one to: its type, and for `token.issued` also `token.issued:<grant_type>`
+ * (so that completed authorizations, `token.issued:authorization_code`, can be charted apart).
+ */
+export function auditCounterKeys(event: Pick<AuditEvent, 'type' | 'data'>): string[] {
+  const grantType = event.data['grant_type'];
+  return event.type === 'token.issued' && typeof grantType === 'string' ? [event.type, `${event.type}:${grantType}`] : [event.type];
 }
 
 /** What makes a dynamically registered client eligible for cleanup (all times in milliseconds). */
@@ -311,6 +372,8 @@ export interface GrantStore {
   rotateRefreshToken(tokenDigest: string, next: RefreshTokenRecord, now: number): Promise<RefreshRotation>;
   /** A refresh token and its grant, whether used or not. */
   findRefreshToken(tokenDigest: string): Promise<{ token: RefreshTokenRecord; used: boolean; grant: GrantRecord } | undefined>;
+  /** A client's grants, newest first, revoked ones included, at most `limit`; `now` decides `refreshable`. */
+  listClientGrants(clientId: string, now: number, limit: number): Promise<GrantSummary[]>;
 }
 
 /** Remembered consent decisions. */
@@ -319,6 +382,38 @@ export interface ConsentStore {
   findConsent(userId: string, clientId: string): Promise<string | undefined>;
   saveConsent(userId: string, clientId: string, scope: string, now: number): Promise<void>;
   deleteConsent(userId: string, clientId: string): Promise<boolean>;
+  /** The clients a user has consented to (their "connected apps"), most recently granted first. */
+  listConnectedApps(userId: string): Promise<ConnectedApp[]>;
+  /**
+   * Cuts a client off from a user: forgets the consent and revokes every grant of that user for that client
+   * (their refresh tokens stop working at once), in one transaction. Resolves how many grants were revoked,
+   * or `false` when there was neither a consent nor a live grant.
+   */
+  revokeConnectedApp(userId: string, clientId: string, now: number): Promise<{ grantsRevoked: number } | false>;
+}
+
+/** A client a user has authorized, as the connected-apps page shows it. */
+export interface ConnectedApp {
+  clientId: string;
+  clientName: string | null;
+  redirectUris: string[];
+  registrationSource: RegistrationSource;
+  /** The scopes consented to. */
+  scope: string;
+  /** When consent was first given, in milliseconds. */
+  grantedAt: number;
+  /** When consent was last given or a token issued for it, in milliseconds (coarse). */
+  lastUsedAt: number | null;
+}
+
+/** A grant as the admin dashboard lists it. */
+export interface GrantSummary extends GrantRecord {
+  /** The user's name; null for client credentials. */
+  username: string | null;
+  /** When its newest refresh token was issued (its last refresh), in milliseconds; null if it has none. */
+  lastRefreshedAt: number | null;
+  /** Whether it can still be refreshed: not revoked, with an unused, unexpired refresh token. */
+  refreshable: boolean;
 }
 
 /** Access tokens revoked before they expire (RFC 7009), for introspection. */

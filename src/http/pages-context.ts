@@ -1,0 +1,47 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../config/defaults.js';
+import type { KeyManager } from '../keys/key-manager.js';
+import type { AuditTrail, Clock, RandomSource } from '../protocol/context.js';
+import type { LoginThrottle } from '../rate-limit/login-throttle.js';
+import type { Storage, UserRecord } from '../storage/ports.js';
+import type { Sessions } from './session.js';
+
+/** What the pages a person sees (sign-in, connected apps, the admin dashboard) work with. */
+export interface PagesContext {
+  config: Config;
+  storage: Storage;
+  clock: Clock;
+  random: RandomSource;
+  sessions: Sessions;
+  throttle: LoginThrottle;
+  audit: AuditTrail;
+  keys: KeyManager;
+  /** The issuer's path (`''` for an issuer at the root): every page's URL starts with it. */
+  base: string;
+}
+
+/** The signed-in user of this request, if the session cookie is valid and the account still exists. */
+export async function signedInUser(context: PagesContext, request: FastifyRequest): Promise<UserRecord | undefined> {
+  const session = context.sessions.read(request);
+  return session && (await context.storage.users.findUserById(session.userId));
+}
+
+/**
+ * Sends a browser that is not signed in to the sign-in page, which brings it back to `returnTo` (a path of
+ * this server, see {@link safeReturnPath}) afterwards.
+ */
+export function redirectToSignIn(context: PagesContext, reply: FastifyReply, returnTo: string): FastifyReply {
+  return reply.header('cache-control', 'no-store').redirect(`${context.base}/signin?${new URLSearchParams({ return_to: returnTo })}`, 303);
+}
+
+/**
+ * Where the sign-in page may send the browser afterwards: only the account and admin pages of this server,
+ * by path. Anything else (another host, `//host`, a backslash, a scheme) falls back to the account page, so the
+ * sign-in page is never an open redirect.
+ */
+export function safeReturnPath(base: string, value: string | undefined): string {
+  const fallback = `${base}/account`;
+  if (value === undefined || !/^\/[A-Za-z0-9\-._~/%?=&+]*$/.test(value) || value.startsWith('//')) return fallback;
+  const allowed = [`${base}/account`, `${base}/admin`];
+  return allowed.some((prefix) => value === prefix || value.startsWith(`${prefix}/`) || value.startsWith(`${prefix}?`)) ? value : fallback;
+}

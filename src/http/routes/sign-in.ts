@@ -1,0 +1,57 @@
+import type { FastifyInstance } from 'fastify';
+import { rateLimitKey } from '../../rate-limit/client-key.js';
+import { signInPage } from '../../ui/sign-in-page.js';
+import { authenticate } from '../../users/users.js';
+import { safeReturnPath, signedInUser, type PagesContext } from '../pages-context.js';
+import { sendPage } from './authorize.js';
+
+/**
+ * `GET|POST /signin` and `POST /signout`: signing in to the account and admin pages, outside an authorization
+ * request. Same throttle and session as the authorization pages; the form carries the CSRF token and the
+ * page to return to, which must be one of this server's account or admin pages (no open redirect).
+ */
+export function signInRoutes(app: FastifyInstance, context: PagesContext): void {
+  const { base, sessions, storage, clock, audit } = context;
+  const paths = { signIn: `${base}/signin`, signOut: `${base}/signout` };
+
+  app.get(paths.signIn, async (request, reply) => {
+    const query = request.query as Record<string, unknown>;
+    const returnTo = safeReturnPath(base, typeof query['return_to'] === 'string' ? query['return_to'] : undefined);
+    if (await signedInUser(context, request)) return reply.header('cache-control', 'no-store').redirect(returnTo, 303);
+    const csrf = sessions.csrfToken(request, reply);
+    const notice = query['signed_out'] === '1' ? 'You are signed out.' : undefined;
+    return sendPage(reply, 200, (nonce) => signInPage({ nonce, csrf, action: paths.signIn, returnTo, notice }));
+  });
+
+  app.post(paths.signIn, async (request, reply) => {
+    const form = request.body as Record<string, string>;
+    const returnTo = safeReturnPath(base, form['return_to']);
+    const username = form['username'] ?? '';
+    const again = (status: number, error: string) => {
+      const csrf = sessions.csrfToken(request, reply);
+      return sendPage(reply, status, (nonce) => signInPage({ nonce, csrf, action: paths.signIn, returnTo, username, error }));
+    };
+    if (!sessions.csrfMatches(request, form['csrf'])) return again(400, 'The form was too old or was not sent from this browser. Please sign in again.');
+    const address = rateLimitKey(request.ip);
+    const decision = await context.throttle.check(username, address);
+    if (!decision.allowed) return again(429, `Too many failed attempts. Try again in ${Math.ceil(decision.retryAfterSeconds / 60)} minute(s).`);
+    const user = await authenticate(storage.users, username, form['password'] ?? '');
+    if (!user) {
+      await context.throttle.recordFailure(username, address);
+      audit.record({ type: 'user.sign_in_failed', ip: request.ip, data: { username: username.slice(0, 100) } });
+      return again(401, 'The username or password is not right.');
+    }
+    await context.throttle.recordSuccess(username, address);
+    sessions.write(reply, { userId: user.id, authTime: clock.now() });
+    audit.record({ type: 'user.signed_in', userId: user.id, ip: request.ip });
+    return reply.header('cache-control', 'no-store').redirect(returnTo, 303);
+  });
+
+  app.post(paths.signOut, async (request, reply) => {
+    const form = request.body as Record<string, string>;
+    // A cross-site form cannot sign a user out either: the token must match.
+    if (!sessions.csrfMatches(request, form['csrf'])) return reply.code(400).header('cache-control', 'no-store').send({ error: 'invalid_request', error_description: 'The CSRF token is missing or wrong.' });
+    sessions.clear(reply);
+    return reply.header('cache-control', 'no-store').redirect(`${paths.signIn}?signed_out=1`, 303);
+  });
+}
