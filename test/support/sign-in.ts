@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
-import { TestBrowser } from './http-browser.js';
+import { TestBrowser } from './browser.js';
 
 /**
  * A {@link TestBrowser} signed in as `username` through the real sign-in page (`GET` then `POST /signin`),
