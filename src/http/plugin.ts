@@ -6,6 +6,7 @@ import { createUsageTracker } from '../cleanup/usage-tracker.js';
 import type { Config } from '../config/defaults.js';
 import { noAudit, type AuditTrail, type Clock, type RandomSource } from '../protocol/context.js';
 import { createStatementKeyResolver } from '../keys/statement-keys.js';
+import { cacheInitialAccessTokenLookups } from '../storage/initial-access-token-cache.js';
 import type { RateLimiter } from '../rate-limit/limiter.js';
 import type { Storage } from '../storage/ports.js';
 import type { KeyManager } from '../keys/key-manager.js';
@@ -101,7 +102,7 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
       json.addContentTypeParser('application/json', { parseAs: 'buffer' }, bodyParser(parseJsonObject));
       const registration = {
         config,
-        initialAccessTokens: storage.initialAccessTokens,
+        initialAccessTokens: cacheInitialAccessTokenLookups(storage.initialAccessTokens, clock),
         statementKeys: createStatementKeyResolver(config.registration.softwareStatement.issuers),
         clock,
         random,
