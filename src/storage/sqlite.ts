@@ -9,7 +9,7 @@ import { createConsentRepository, createRevokedAccessTokenRepository } from './s
 import { createCodeRepository, createGrantRepository } from './sql/grant-repository.js';
 import { migrateToLatest } from './sql/migrate.js';
 import { createUserRepository } from './sql/user-repository.js';
-import { createAuditRepository, type AuditRow } from './sql/audit-repository.js';
+import { addCounts, createAuditRepository, type AuditCountRow, type AuditRow, type AuditWriter } from './sql/audit-repository.js';
 import { createCleanupRepository } from './sql/cleanup-repository.js';
 import { createInitialAccessTokenRepository } from './sql/initial-access-token-repository.js';
 import type { Database } from './sql/schema.js';
@@ -110,20 +110,25 @@ function preparedInsert(database: BetterSqlite3.Database, db: Kysely<Database>):
   };
 }
 
-/** Audit events as one prepared insert run per row in one transaction, under Kysely's connection lock. */
-function preparedAuditInsert(database: BetterSqlite3.Database, db: Kysely<Database>): (rows: AuditRow[]) => Promise<void> {
-  let insertAll: ((rows: AuditRow[]) => void) | undefined;
-  return async (rows) => {
+/**
+ * Audit events as one prepared insert run per row, and the batch's hourly counts as one prepared upsert run per
+ * distinct counter, in one transaction, under Kysely's connection lock.
+ */
+function preparedAuditInsert(database: BetterSqlite3.Database, db: Kysely<Database>): AuditWriter {
+  let insertAll: ((rows: AuditRow[], counts: AuditCountRow[]) => void) | undefined;
+  return async (rows, counts) => {
     if (!insertAll) {
       const template: AuditRow = { id: '', at_ms: 0, type: 'client.registered', client_id: null, user_id: null, actor: null, ip: null, data: '' };
       const columns = Object.keys(template) as (keyof AuditRow)[];
-      const statement = database.prepare(db.insertInto('audit_events').values(template).compile().sql);
-      insertAll = database.transaction((batch: AuditRow[]) => {
-        for (const row of batch) statement.run(columns.map((column) => row[column]));
+      const insert = database.prepare(db.insertInto('audit_events').values(template).compile().sql);
+      const add = database.prepare(addCounts(db, [{ key: '', hour_ms: 0, count: 0 }]).compile().sql);
+      insertAll = database.transaction((batch: AuditRow[], batchCounts: AuditCountRow[]) => {
+        for (const row of batch) insert.run(columns.map((column) => row[column]));
+        for (const count of batchCounts) add.run(count.key, count.hour_ms, count.count);
       });
     }
     const run = insertAll;
-    await db.connection().execute(async () => run(rows));
+    await db.connection().execute(async () => run(rows, counts));
   };
 }
 

@@ -46,6 +46,7 @@ describe('the audit trail', () => {
     const sizes: number[] = [];
     const counting: AuditEventStore = {
       listAuditEvents: (filter) => storage.auditEvents.listAuditEvents(filter),
+      countAuditEvents: (query) => storage.auditEvents.countAuditEvents(query),
       appendAuditEvents: async (events) => {
         sizes.push(events.length);
         await storage.auditEvents.appendAuditEvents(events);
@@ -71,6 +72,7 @@ describe('the audit trail', () => {
     let failures = 1;
     const flaky: AuditEventStore = {
       listAuditEvents: (filter) => storage.auditEvents.listAuditEvents(filter),
+      countAuditEvents: (query) => storage.auditEvents.countAuditEvents(query),
       appendAuditEvents: async (events) => {
         if (failures-- > 0) throw new Error('database is down');
         await storage.auditEvents.appendAuditEvents(events);

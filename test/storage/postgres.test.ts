@@ -3,9 +3,13 @@ import { postgresKind, postgresUrl } from '../support/databases.js';
 import { storageContract } from './contract.js';
 import { storageFlowContract } from './contract-flow.js';
 import { storageCleanupContract } from './contract-cleanup.js';
+import { storageClientListingContract } from './contract-client-listing.js';
+import { storageOperatorContract } from './contract-operator.js';
 
 describe('PostgreSQL storage', { skip: postgresUrl ? false : 'TEST_DATABASE_URL is not set' }, () => {
   storageContract(postgresKind);
   storageFlowContract(postgresKind);
+  storageClientListingContract(postgresKind);
+  storageOperatorContract(postgresKind);
   storageCleanupContract(postgresKind);
 });

@@ -3,9 +3,13 @@ import { sqliteKind } from '../support/databases.js';
 import { storageContract } from './contract.js';
 import { storageFlowContract } from './contract-flow.js';
 import { storageCleanupContract } from './contract-cleanup.js';
+import { storageClientListingContract } from './contract-client-listing.js';
+import { storageOperatorContract } from './contract-operator.js';
 
 describe('SQLite storage', () => {
   storageContract(sqliteKind);
   storageFlowContract(sqliteKind);
+  storageClientListingContract(sqliteKind);
+  storageOperatorContract(sqliteKind);
   storageCleanupContract(sqliteKind);
 });

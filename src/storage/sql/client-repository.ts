@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { ClientMetadata } from '../../protocol/registration/client-metadata.js';
 import { InitialAccessTokenUnusableError, type ClientRecord, type ClientStore, type InitialAccessTokenUse, type RegistrationSource } from '../ports.js';
+import { clientSearchText, encodeCursor, pageSize, selectClientPage, selectClients } from './client-listing.js';
 import { GroupCommit } from './group-commit.js';
 import type { ClientsTable, Database, Guard } from './schema.js';
 
@@ -85,10 +86,34 @@ export function createClientRepository(
           .insertInto('clients')
           .values(row)
           .onConflict((oc) =>
-            oc.column('client_id').doUpdateSet({ metadata: changes.metadata, updated_ms: changes.updated_ms, look_alike_of: changes.look_alike_of })
+            oc
+              .column('client_id')
+              .doUpdateSet({
+                metadata: changes.metadata,
+                updated_ms: changes.updated_ms,
+                look_alike_of: changes.look_alike_of,
+                search_text: changes.search_text,
+              })
               .where('clients.registration_source', '=', 'cimd'),
           )
           .execute();
+      }),
+
+    listClients: (query) =>
+      guard(async () => {
+        const rows = await selectClientPage(db, query).execute();
+        const size = pageSize(query.limit);
+        const clients = rows.slice(0, size).map(fromRow);
+        const last = clients.at(-1);
+        return { clients, next: rows.length > size && last ? encodeCursor(last.clientIdIssuedAt, last.clientId) : null };
+      }),
+
+    countClients: (filter) =>
+      guard(async () => {
+        const row = await selectClients(db, filter)
+          .select((eb) => eb.fn.countAll<number | string>().as('count'))
+          .executeTakeFirstOrThrow();
+        return Number(row.count);
       }),
   };
 }
@@ -151,6 +176,7 @@ export function toRow(record: ClientRecord) {
     policy: record.policy,
     look_alike_of: record.lookAlikeOf,
     initial_access_token_id: record.initialAccessTokenId,
+    search_text: clientSearchText(record.clientId, record.metadata),
   };
 }
 

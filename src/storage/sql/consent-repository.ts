@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { ConsentStore, RevokedAccessTokenStore } from '../ports.js';
+import type { ClientMetadata } from '../../protocol/registration/client-metadata.js';
+import type { ConsentStore, RegistrationSource, RevokedAccessTokenStore } from '../ports.js';
 import type { Database, Guard } from './schema.js';
 
 /** The {@link ConsentStore} over Kysely. */
@@ -23,6 +24,72 @@ export function createConsentRepository(db: Kysely<Database>, guard: Guard): Con
         const result = await db.deleteFrom('consents').where('user_id', '=', userId).where('client_id', '=', clientId).executeTakeFirst();
         return result.numDeletedRows === 1n;
       }),
+
+    listConnectedApps: (userId) =>
+      guard(async () => {
+        // The newest grant and refresh token of this user and client, through the index on grants.user_id: a
+        // user holds few grants, so the subqueries read a handful of rows each.
+        const rows = await db
+          .selectFrom('consents as c')
+          .innerJoin('clients as k', 'k.client_id', 'c.client_id')
+          .select(['c.client_id', 'c.scope', 'c.created_ms', 'c.updated_ms', 'k.metadata', 'k.registration_source'])
+          .select((eb) => [
+            eb
+              .selectFrom('grants as g')
+              .whereRef('g.user_id', '=', 'c.user_id')
+              .whereRef('g.client_id', '=', 'c.client_id')
+              .select((g) => g.fn.max('g.created_ms').as('m'))
+              .as('last_grant_ms'),
+            eb
+              .selectFrom('grants as g')
+              .innerJoin('refresh_tokens as r', 'r.grant_id', 'g.id')
+              .whereRef('g.user_id', '=', 'c.user_id')
+              .whereRef('g.client_id', '=', 'c.client_id')
+              .select((g) => g.fn.max('r.created_ms').as('m'))
+              .as('last_refresh_ms'),
+          ])
+          .where('c.user_id', '=', userId)
+          .orderBy('c.created_ms', 'desc')
+          .orderBy('c.client_id')
+          .execute();
+        return rows.map((row) => {
+          const metadata = (typeof row.metadata === 'string' ? JSON.parse(row.metadata) : row.metadata) as ClientMetadata;
+          const times = [row.updated_ms, row.last_grant_ms, row.last_refresh_ms].filter((t) => t !== null).map(Number);
+          return {
+            clientId: row.client_id,
+            clientName: metadata.client_name ?? null,
+            redirectUris: metadata.redirect_uris ?? [],
+            registrationSource: row.registration_source as RegistrationSource,
+            scope: row.scope,
+            grantedAt: Number(row.created_ms),
+            lastUsedAt: times.length > 0 ? Math.max(...times) : null,
+          };
+        });
+      }),
+
+    revokeConnectedApp: (userId, clientId, now) =>
+      guard(() =>
+        db.transaction().execute(async (trx) => {
+          const consent = await trx.deleteFrom('consents').where('user_id', '=', userId).where('client_id', '=', clientId).executeTakeFirst();
+          const grants = await trx
+            .updateTable('grants')
+            .set({ revoked_ms: now })
+            .where('user_id', '=', userId)
+            .where('client_id', '=', clientId)
+            .where('revoked_ms', 'is', null)
+            .executeTakeFirst();
+          // A code issued but not yet redeemed would otherwise become a fresh grant after the user cut the app off.
+          await trx
+            .updateTable('authorization_codes')
+            .set({ used_ms: now })
+            .where('user_id', '=', userId)
+            .where('client_id', '=', clientId)
+            .where('used_ms', 'is', null)
+            .execute();
+          const grantsRevoked = Number(grants.numUpdatedRows);
+          return consent.numDeletedRows === 0n && grantsRevoked === 0 ? false : { grantsRevoked };
+        }),
+      ),
   };
 }
 

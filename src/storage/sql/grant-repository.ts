@@ -101,6 +101,42 @@ export function createGrantRepository(db: Kysely<Database>, guard: Guard): Grant
         const grant = await findGrant(row.grant_id);
         return grant && { token: refreshTokenFromRow(row), used: row.used_ms !== null, grant };
       }),
+    listClientGrants: (clientId, now, limit) =>
+      guard(async () => {
+        const rows = await db
+          .selectFrom('grants as g')
+          .leftJoin('users as u', 'u.id', 'g.user_id')
+          .selectAll('g')
+          .select('u.username')
+          .select((eb) => [
+            eb.selectFrom('refresh_tokens as r').whereRef('r.grant_id', '=', 'g.id').select((r) => r.fn.max('r.created_ms').as('m')).as('last_refreshed_ms'),
+            eb
+              .exists(
+                eb
+                  .selectFrom('refresh_tokens as r')
+                  .select('r.token_digest')
+                  .whereRef('r.grant_id', '=', 'g.id')
+                  .where('r.used_ms', 'is', null)
+                  .where('r.expires_ms', '>', now),
+              )
+              .as('has_live_token'),
+          ])
+          .where('g.client_id', '=', clientId)
+          .orderBy('g.created_ms', 'desc')
+          .orderBy('g.id', 'desc')
+          .limit(limit)
+          .execute();
+        return rows.map(({ username, last_refreshed_ms, has_live_token, ...row }) => {
+          const grant = grantFromRow(row);
+          return {
+            ...grant,
+            username,
+            lastRefreshedAt: last_refreshed_ms === null ? null : Number(last_refreshed_ms),
+            // EXISTS is 0/1 on SQLite, a boolean on PostgreSQL.
+            refreshable: grant.revokedAt === null && Boolean(has_live_token),
+          };
+        });
+      }),
   };
 }
 

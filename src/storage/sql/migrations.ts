@@ -1,4 +1,6 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { backfillAuditCounts, backfillClientSearchText } from './backfill.js';
+import type { Database } from './schema.js';
 
 /**
  * The schema, as an ordered list of migrations applied at start and by `latchkey migrate`. Migrations are
@@ -150,6 +152,53 @@ function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration
           .execute();
         await db.schema.createIndex('audit_events_at_ms').on('audit_events').columns(['at_ms', 'type']).execute();
         await db.schema.createIndex('audit_events_client_id').on('audit_events').columns(['client_id', 'at_ms']).execute();
+      },
+    },
+    '0004_operator_pages': {
+      async up(db: Kysely<unknown>) {
+        // The clients listing: newest first by (client_id_issued_at, client_id), paged by keyset. Each filter that
+        // can be selective has an index in listing order, so a filtered page walks it and stops after one page.
+        // On SQLite the unfiltered one also holds search_text and last_used_ms: a search or a `since` filter that
+        // few clients match walks the index and reads a row only when it matches (SQLite defers the row lookup
+        // until the index columns pass the WHERE). Not on PostgreSQL, whose B-tree entries are limited to about
+        // 2.7 kB, less than a long name and ten redirect hosts; its statistics lead it to a sequential scan and a
+        // top-N sort for a rare search, and to the last_used_ms index for a rare `since`.
+        await db.schema.alterTable('clients').addColumn('search_text', 'text', (c) => c.notNull().defaultTo('')).execute();
+        const listingColumns = ['client_id_issued_at', 'client_id', ...(dialect === 'sqlite' ? ['search_text', 'last_used_ms'] : [])];
+        await db.schema.createIndex('clients_listing').on('clients').columns(listingColumns).execute();
+        await db.schema
+          .createIndex('clients_listing_source')
+          .on('clients')
+          .columns(['registration_source', 'client_id_issued_at', 'client_id'])
+          .execute();
+        await db.schema
+          .createIndex('clients_listing_flagged')
+          .on('clients')
+          .columns(['client_id_issued_at', 'client_id'])
+          .where(sql.ref('look_alike_of'), 'is not', null)
+          .execute();
+        // Last use first, then listing order: `last_used_ms is null` (never used) is an equality on the first
+        // column, so those clients come out in listing order, and cleanup still finds them by it.
+        await db.schema.dropIndex('clients_last_used_ms').execute();
+        await db.schema
+          .createIndex('clients_last_used_ms')
+          .on('clients')
+          .columns(['last_used_ms', 'client_id_issued_at', 'client_id'])
+          .execute();
+        // Deleting a client cascades to its codes and consents, and cutting an app off updates a user's codes:
+        // without these, each scans the whole table.
+        await db.schema.createIndex('authorization_codes_client_id').on('authorization_codes').columns(['client_id', 'user_id']).execute();
+        await db.schema.createIndex('consents_client_id').on('consents').column('client_id').execute();
+        // Events per counter key per hour (see auditCounterKeys), kept with the events for the dashboard charts.
+        await db.schema
+          .createTable('audit_counts')
+          .addColumn('key', 'text', (c) => c.notNull())
+          .addColumn('hour_ms', 'bigint', (c) => c.notNull())
+          .addColumn('count', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('audit_counts_pk', ['key', 'hour_ms'])
+          .execute();
+        await backfillClientSearchText(db as Kysely<Database>);
+        await backfillAuditCounts(db as Kysely<Database>, dialect);
       },
     },
   };

@@ -24,6 +24,12 @@ export interface ClientsTable {
   /** The well-known agent whose name this client imitates, when flagged. */
   look_alike_of: string | null;
   initial_access_token_id: string | null;
+  /**
+   * What a listing's search matches, lower-cased and newline-separated: the client name, the client id, and the
+   * host (for a private-use scheme, the scheme) of each redirect URI. Written with every insert and update, so a
+   * search is one `LIKE` over one column and never parses JSON.
+   */
+  search_text: string;
 }
 
 /** Local user accounts; passwords as scrypt hashes (`scrypt$N$r$p$salt$hash`). */
@@ -135,6 +141,14 @@ export interface AuditEventsTable {
   data: ColumnType<unknown, string, string>;
 }
 
+/** Events per counter key (see `auditCounterKeys`) per hour, kept with the events, for the dashboard charts. */
+export interface AuditCountsTable {
+  key: string;
+  /** The start of the hour, in milliseconds. */
+  hour_ms: number;
+  count: number;
+}
+
 export interface Database {
   clients: ClientsTable;
   users: UsersTable;
@@ -147,4 +161,5 @@ export interface Database {
   revoked_access_tokens: RevokedAccessTokensTable;
   initial_access_tokens: InitialAccessTokensTable;
   audit_events: AuditEventsTable;
+  audit_counts: AuditCountsTable;
 }

@@ -1,0 +1,247 @@
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { openStorage } from '../../src/storage/open-storage.js';
+import type { ClientListFilter, ClientRecord, Storage } from '../../src/storage/ports.js';
+import { toRow as auditRow } from '../../src/storage/sql/audit-repository.js';
+import { toRow as clientRow } from '../../src/storage/sql/client-repository.js';
+import { migrationProvider } from '../../src/storage/sql/migrations.js';
+import type { ClientsTable, Database } from '../../src/storage/sql/schema.js';
+import type { DatabaseKind, TestDatabase } from '../support/databases.js';
+import { sampleClient } from './contract.js';
+
+let n = 0;
+const unique = (prefix: string) => `${prefix}-${process.pid}-${++n}-${Math.random().toString(36).slice(2)}`;
+
+/**
+ * The clients listing of the storage contract: keyset pages, filters, search and counts, and the migration that
+ * fills the search column of clients stored before it. Each test asserts on its own clients only, since the
+ * listing also shows what earlier tests stored.
+ */
+export function storageClientListingContract(kind: DatabaseKind): void {
+  let database: TestDatabase;
+  let storage: Storage;
+
+  before(async () => {
+    database = await kind.create();
+    storage = await openStorage({ url: database.url, sqliteSynchronous: 'full', poolSize: 5 });
+    await storage.migrate();
+  });
+  after(async () => {
+    await storage.close();
+    await database.cleanup();
+  });
+
+  /** Every client matching `filter`, page after page, in the order listed. */
+  async function listAll(filter: ClientListFilter, limit = 500): Promise<ClientRecord[]> {
+    const clients: ClientRecord[] = [];
+    let after: string | undefined;
+    for (let pages = 0; pages < 1000; pages++) {
+      const page = await storage.clients.listClients({ ...filter, limit, ...(after === undefined ? {} : { after }) });
+      clients.push(...page.clients);
+      if (page.next === null) return clients;
+      after = page.next;
+    }
+    throw new Error('the listing never ended');
+  }
+
+  /** The ids listed for `filter` that are among `ids`, in listing order. */
+  async function listedAmong(filter: ClientListFilter, ids: string[]): Promise<string[]> {
+    return (await listAll(filter)).map((c) => c.clientId).filter((id) => ids.includes(id));
+  }
+
+  async function insert(overrides: Partial<ClientRecord> = {}): Promise<ClientRecord> {
+    const client = sampleClient(overrides);
+    await storage.clients.insertClient(client);
+    return client;
+  }
+
+  it('pages through every client exactly once, newest first, ties broken by client id, whatever the page size', async () => {
+    // Several clients share an issue time, so that page boundaries fall between equal times.
+    for (let i = 0; i < 23; i++) await insert({ clientIdIssuedAt: 1_900_000_000 + Math.floor(i / 3), clientId: `walk-${i % 3}-${unique('c')}` });
+    const total = await storage.clients.countClients({});
+    for (const limit of [1, 4, 7, 500]) {
+      const walked = await listAll({}, limit);
+      assert.equal(walked.length, total, `page size ${limit}: as many as counted`);
+      assert.equal(new Set(walked.map((c) => c.clientId)).size, total, `page size ${limit}: none twice`);
+      for (let i = 1; i < walked.length; i++) {
+        const [a, b] = [walked[i - 1]!, walked[i]!];
+        assert.ok(a.clientIdIssuedAt >= b.clientIdIssuedAt, `page size ${limit}: newest first`);
+        if (a.clientIdIssuedAt === b.clientIdIssuedAt) assert.ok(a.clientId > b.clientId, `page size ${limit}: ties by client id, descending`);
+      }
+    }
+    const first = await storage.clients.listClients({ limit: 4 });
+    assert.equal(first.clients.length, 4);
+    assert.ok(first.next);
+    const all = await storage.clients.listClients({ limit: 500 });
+    assert.equal(all.next, null, 'no cursor after the last page');
+    assert.deepEqual(all.clients[0], first.clients[0], 'listed clients are whole records');
+  });
+
+  it('lists the first page for a cursor it did not write', async () => {
+    const first = await storage.clients.listClients({ limit: 3 });
+    for (const after of ['not a cursor', '', Buffer.from('{"a":1}').toString('base64url'), Buffer.from('[1.5,"x"]').toString('base64url')]) {
+      assert.deepEqual(await storage.clients.listClients({ limit: 3, after }), first, JSON.stringify(after));
+    }
+  });
+
+  it('keeps a page to between 1 and 500 clients', async () => {
+    assert.equal((await storage.clients.listClients({ limit: 0 })).clients.length, 1);
+    assert.ok((await storage.clients.listClients({ limit: 10_000 })).clients.length <= 500);
+  });
+
+  it('filters by registration source, flag and last use, and counts what it lists', async () => {
+    const at = 1_780_000_000_000;
+    const dynamic = await insert();
+    const iat = await insert({ registrationSource: 'iat' });
+    const cimd = await insert({ registrationSource: 'cimd', lookAlikeOf: 'Claude' });
+    const flagged = await insert({ lookAlikeOf: 'Cursor' });
+    await storage.clients.touchClient(iat.clientId, at - 1);
+    await storage.clients.touchClient(cimd.clientId, at);
+    await storage.clients.touchClient(flagged.clientId, at + 1);
+    const ids = [dynamic, iat, cimd, flagged].map((c) => c.clientId);
+    const cases: [ClientListFilter, ClientRecord[]][] = [
+      [{}, [flagged, cimd, iat, dynamic]],
+      [{ source: 'iat' }, [iat]],
+      [{ source: 'cimd' }, [cimd]],
+      [{ source: 'dynamic' }, [flagged, dynamic]],
+      [{ flagged: true }, [flagged, cimd]],
+      [{ flagged: false }, [flagged, cimd, iat, dynamic]],
+      [{ usage: { kind: 'never' } }, [dynamic]],
+      [{ usage: { kind: 'since', at } }, [flagged, cimd]],
+      [{ usage: { kind: 'idle', at } }, [iat, dynamic]],
+      [{ source: 'dynamic', flagged: true, usage: { kind: 'since', at } }, [flagged]],
+    ];
+    for (const [filter, expected] of cases) {
+      assert.deepEqual(await listedAmong(filter, ids), expected.map((c) => c.clientId), JSON.stringify(filter));
+      const listed = await listAll(filter);
+      assert.equal(await storage.clients.countClients(filter), listed.length, `count of ${JSON.stringify(filter)}`);
+    }
+  });
+
+  it('searches client names, client ids and redirect hosts case-insensitively, and a private-use scheme', async () => {
+    const tag = unique('t').replace(/\W/g, '');
+    const named = await insert({ metadata: { ...sampleClient().metadata, client_name: `Zebra ${tag} Assistant` } });
+    const byId = await insert({ clientId: `Id-${tag}-Upper` });
+    const hosted = await insert({ metadata: { ...sampleClient().metadata, redirect_uris: [`https://Mcp.${tag}.Example:8443/cb`] } });
+    const native = await insert({
+      metadata: { ...sampleClient().metadata, application_type: 'native', redirect_uris: [`cursor${tag}://anysphere.cursor-retrieval/oauth/callback`, `com.${tag}.app:/cb`] },
+    });
+    const ids = [named, byId, hosted, native].map((c) => c.clientId);
+    const search = async (text: string) => listedAmong({ search: text }, ids);
+    assert.deepEqual(await search(`ZEBRA ${tag.toUpperCase()}`), [named.clientId]);
+    assert.deepEqual(await search(`id-${tag}-upper`), [byId.clientId]);
+    assert.deepEqual(await search(`mcp.${tag}.example`), [hosted.clientId]);
+    assert.deepEqual(await search('8443/cb'), [], 'a port or path is not part of the host');
+    assert.deepEqual(await search(`CURSOR${tag}`), [native.clientId], 'the scheme of a private-use URI');
+    assert.deepEqual(await search(`com.${tag}.app`), [native.clientId], 'a private-use URI without a host');
+    assert.deepEqual(await search(tag), [native.clientId, hosted.clientId, byId.clientId, named.clientId]);
+    assert.equal(await storage.clients.countClients({ search: tag }), 4);
+    assert.equal(await storage.clients.countClients({ search: `  ${tag}  ` }), 4, 'surrounding spaces are ignored');
+    assert.equal(await storage.clients.countClients({ search: `${tag} nothing like it` }), 0);
+  });
+
+  it('matches %, _, ! and \\ in a search literally', async () => {
+    const tag = unique('w').replace(/\W/g, '');
+    const withName = (name: string) => insert({ metadata: { ...sampleClient().metadata, client_name: `${tag} ${name}` } });
+    const percent = await withName('100% sure');
+    const plain = await withName('100 x sure');
+    const underscore = await withName('under_score');
+    const other = await withName('underXscore');
+    const backslash = await withName('back\\slash');
+    const bang = await withName('wow!%');
+    const ids = [percent, plain, underscore, other, backslash, bang].map((c) => c.clientId);
+    assert.deepEqual(await listedAmong({ search: '100%' }, ids), [percent.clientId]);
+    assert.deepEqual(await listedAmong({ search: 'r_s' }, ids), [underscore.clientId]);
+    assert.deepEqual(await listedAmong({ search: 'k\\s' }, ids), [backslash.clientId]);
+    assert.deepEqual(await listedAmong({ search: 'ow!%' }, ids), [bang.clientId]);
+    assert.deepEqual(await listedAmong({ search: '!' }, ids), [bang.clientId]);
+    assert.equal(await storage.clients.countClients({ search: `${tag} 100%` }), 1);
+  });
+
+  it('finds a client by its new name after an update and after its metadata document changes', async () => {
+    const tag = unique('u').replace(/\W/g, '');
+    const client = await insert();
+    assert.equal(await storage.clients.updateClient({ ...client, metadata: { ...client.metadata, client_name: `Renamed ${tag}` } }, client.registrationAccessTokenDigest!), true);
+    assert.deepEqual(await listedAmong({ search: `renamed ${tag}` }, [client.clientId]), [client.clientId]);
+    const documentId = `https://${tag}.example/client.json`;
+    const document = sampleClient({ clientId: documentId, registrationSource: 'cimd', metadata: { ...sampleClient().metadata, client_name: `First ${tag}` } });
+    await storage.clients.saveMetadataDocumentClient(document);
+    await storage.clients.saveMetadataDocumentClient({ ...document, metadata: { ...document.metadata, client_name: `Second ${tag}` } });
+    assert.deepEqual(await listedAmong({ search: `second ${tag}` }, [documentId]), [documentId]);
+    assert.deepEqual(await listedAmong({ search: `first ${tag}` }, [documentId]), []);
+  });
+
+  it('fills the search text of clients and the hourly audit counts of events stored before migration 0004', async () => {
+    const old = await kind.create();
+    try {
+      const db = openKysely(old.url);
+      const migrator = new Migrator({ db, provider: migrationProvider(kind.name) });
+      const { error } = await migrator.migrateTo('0003_governance');
+      if (error) throw error;
+      const clients = Array.from({ length: 1500 }, (_, i) =>
+        sampleClient({ metadata: { ...sampleClient().metadata, client_name: i === 1234 ? 'Needle Finder' : `Old ${i}`, redirect_uris: [`https://host${i}.example/cb`] } }),
+      );
+      for (let start = 0; start < clients.length; start += 300) {
+        const rows = clients.slice(start, start + 300).map((client) => {
+          const { search_text: _search, ...row } = clientRow(client);
+          return row;
+        });
+        await db.insertInto('clients').values(rows).execute();
+      }
+      const hour = 3_600_000;
+      const t = Date.UTC(2026, 0, 1, 10);
+      const event = (at: number, type: string, data: Record<string, unknown>) =>
+        auditRow({ id: unique('e'), at, type: type as 'token.issued', clientId: null, userId: null, actor: null, ip: null, data });
+      await db
+        .insertInto('audit_events')
+        .values([
+          event(t, 'token.issued', { grant_type: 'authorization_code' }),
+          event(t + 59 * 60_000, 'token.issued', { grant_type: 'authorization_code' }),
+          event(t + hour, 'token.issued', { grant_type: 'refresh_token' }),
+          event(t + hour, 'token.issued', { grant_type: 7 }),
+          event(t, 'client.registered', {}),
+        ])
+        .execute();
+      await db.destroy();
+
+      const migrated = await openStorage({ url: old.url, sqliteSynchronous: 'full', poolSize: 2 });
+      try {
+        await migrated.migrate();
+        assert.deepEqual((await migrated.clients.listClients({ search: 'NEEDLE', limit: 10 })).clients.map((c) => c.clientId), [clients[1234]!.clientId]);
+        assert.equal(await migrated.clients.countClients({ search: 'host1499.example' }), 1, 'the last batch too');
+        assert.equal(await migrated.clients.countClients({ search: clients[0]!.clientId.toUpperCase() }), 1);
+        const counts = await migrated.auditEvents.countAuditEvents({
+          from: t,
+          to: t + 2 * hour,
+          bucket: 'hour',
+          keys: ['token.issued', 'token.issued:authorization_code', 'token.issued:refresh_token', 'token.issued:7', 'client.registered'],
+        });
+        assert.deepEqual(counts, [
+          { key: 'client.registered', bucketStart: t, count: 1 },
+          { key: 'token.issued', bucketStart: t, count: 2 },
+          { key: 'token.issued:authorization_code', bucketStart: t, count: 2 },
+          { key: 'token.issued', bucketStart: t + hour, count: 2 },
+          { key: 'token.issued:refresh_token', bucketStart: t + hour, count: 1 },
+        ]);
+      } finally {
+        await migrated.close();
+      }
+    } finally {
+      await old.cleanup();
+    }
+  });
+}
+
+/** The tables as migration 0003 left them. */
+type DatabaseBefore0004 = Omit<Database, 'clients'> & { clients: Omit<ClientsTable, 'search_text'> };
+
+/** A bare Kysely on a test database, to build the schema of an older release. */
+function openKysely(url: string): Kysely<DatabaseBefore0004> {
+  const dialect = url.startsWith('sqlite:')
+    ? new SqliteDialect({ database: new BetterSqlite3(url.slice('sqlite:'.length)) })
+    : new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) });
+  return new Kysely<DatabaseBefore0004>({ dialect });
+}
