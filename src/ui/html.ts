@@ -32,9 +32,11 @@ function render(value: unknown): string {
 
 /**
  * A whole page: small, readable without JavaScript or external assets, with a per-response style nonce for
- * the Content-Security-Policy.
+ * the Content-Security-Policy. `wide` gives a page of tables (the admin dashboard) a wide column instead of the
+ * narrow one of the sign-in and consent pages, and `header` (site navigation) comes before the main content;
+ * `styles` are added after the shared ones, under the same nonce.
  */
-export function page(input: { title: string; nonce: string; body: SafeHtml }): string {
+export function page(input: { title: string; nonce: string; body: SafeHtml; wide?: boolean; header?: SafeHtml; styles?: string }): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -43,10 +45,10 @@ export function page(input: { title: string; nonce: string; body: SafeHtml }): s
 <meta name="referrer" content="no-referrer">
 <link rel="icon" href="data:,">
 <title>${input.title}</title>
-<style nonce="${input.nonce}">${new SafeHtml(styles)}</style>
+<style nonce="${input.nonce}">${new SafeHtml(styles)}${new SafeHtml(input.styles ?? '')}</style>
 </head>
-<body>
-<main>
+<body${input.wide ? html` class="wide"` : ''}>
+${input.header ?? ''}<main>
 ${input.body}
 </main>
 </body>
@@ -58,6 +60,8 @@ const styles = `
 :root { color-scheme: light dark; font-family: system-ui, sans-serif; line-height: 1.5; }
 body { margin: 0; display: flex; justify-content: center; padding: 2rem 1rem; }
 main { max-width: 28rem; width: 100%; }
+body.wide { flex-direction: column; align-items: center; padding-top: 0; }
+body.wide > header, body.wide main { max-width: 76rem; width: 100%; }
 h1 { font-size: 1.4rem; margin: 0 0 1rem; }
 form { display: grid; gap: .75rem; margin-top: 1rem; }
 label { display: grid; gap: .25rem; font-weight: 600; }

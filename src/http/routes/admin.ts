@@ -1,5 +1,28 @@
 import type { FastifyInstance } from 'fastify';
+import { adminMessagePage } from '../../ui/admin-layout.js';
 import type { PagesContext } from '../pages-context.js';
+import { clientRoutes } from './admin-clients.js';
+import { keyRoutes } from './admin-keys.js';
+import { overviewRoutes } from './admin-overview.js';
+import { adminRouter } from './admin-router.js';
+import { tokenRoutes } from './admin-tokens.js';
+import { userRoutes } from './admin-users.js';
+import { sendPage } from './authorize.js';
 
-/** The admin dashboard under `/admin` (being built). */
-export function adminRoutes(_app: FastifyInstance, _context: PagesContext): void {}
+/**
+ * The admin dashboard under `<base>/admin`: overview with charts, clients, initial access tokens, users and
+ * signing keys. Every route goes through one router ({@link adminRouter}): administrators only, CSRF-checked
+ * POSTs, pages that are never cached and never framed.
+ */
+export function adminRoutes(app: FastifyInstance, context: PagesContext): void {
+  const router = adminRouter(app, context);
+  overviewRoutes(router, context);
+  clientRoutes(router, context);
+  tokenRoutes(router, context);
+  userRoutes(router, context);
+  keyRoutes(router, context);
+  // Any other address below /admin: a page (never cached, never framed) rather than the API's JSON 404.
+  router.get('/*', async (_request, reply, admin) =>
+    sendPage(reply, 404, (nonce) => adminMessagePage({ nonce, frame: admin.frame, title: 'Page not found', message: 'There is no dashboard page at this address.' })),
+  );
+}

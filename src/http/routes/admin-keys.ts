@@ -1,0 +1,25 @@
+import { keyListPage } from '../../ui/admin-pages-keys.js';
+import type { PagesContext } from '../pages-context.js';
+import { readNotice, redirectWithNotice, type AdminRouter } from './admin-router.js';
+import { sendPage } from './authorize.js';
+
+/**
+ * `GET /admin/keys` (every key that still verifies tokens; never key material) and `POST /admin/keys/rotate`:
+ * a new current key, the previous one verifying for `keys.rotationGraceSeconds` (as `latchkey keys rotate`).
+ */
+export function keyRoutes(router: AdminRouter, context: PagesContext): void {
+  const { keys, config, audit } = context;
+
+  router.get('/keys', async (request, reply, admin) => {
+    const listed = await keys.listKeys();
+    return sendPage(reply, 200, (nonce) =>
+      keyListPage({ nonce, frame: admin.frame, keys: listed, notice: readNotice(request), graceSeconds: config.keys.rotationGraceSeconds, refreshSeconds: config.keys.refreshSeconds }),
+    );
+  });
+
+  router.post('/keys/rotate', async (request, reply, admin) => {
+    const key = await keys.rotate();
+    audit.record({ type: 'key.rotated', actor: admin.actor, ip: request.ip, data: { kid: key.kid, alg: key.alg } });
+    return redirectWithNotice(context, reply, '/keys', 'key-rotated', key.kid);
+  });
+}

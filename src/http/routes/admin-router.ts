@@ -1,0 +1,110 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { StorageUnavailableError, type UserRecord } from '../../storage/ports.js';
+import { adminMessagePage, forbiddenPage, type AdminFrame } from '../../ui/admin-layout.js';
+import { redirectToSignIn, signedInUser, type PagesContext } from '../pages-context.js';
+import { sendPage } from './authorize.js';
+
+/** The signed-in administrator of a dashboard request. */
+export interface AdminRequest {
+  user: UserRecord;
+  /** For the page: base path, CSRF token, username. */
+  frame: AdminFrame;
+  /** The audit trail's `actor`: `admin:<username>`. */
+  actor: string;
+}
+
+/** A dashboard handler: called only for an administrator, and for a POST only with a valid CSRF token. */
+export type AdminHandler = (request: FastifyRequest, reply: FastifyReply, admin: AdminRequest) => Promise<FastifyReply>;
+
+/** Registers dashboard routes by their path below `<base>/admin`; every one goes through the access check. */
+export interface AdminRouter {
+  get(path: string, handler: AdminHandler): void;
+  post(path: string, handler: AdminHandler): void;
+}
+
+/**
+ * The one way dashboard routes are registered: it lets in only a signed-in user with the admin role (a browser
+ * without a session goes to the sign-in page, any other user gets 403), checks the CSRF token of every POST
+ * before the handler runs, and answers failures with a page. Every answer carries `sendPage`'s headers (never
+ * cached, never framed), or is a redirect.
+ */
+export function adminRouter(app: FastifyInstance, context: PagesContext): AdminRouter {
+  const { base, sessions } = context;
+
+  /** The administrator of this request, or the reply that turns everyone else away. */
+  async function admit(request: FastifyRequest, reply: FastifyReply): Promise<AdminRequest | FastifyReply> {
+    const user = await signedInUser(context, request);
+    // After signing in, a GET comes back where it was; a POST cannot be replayed, so it lands on the overview.
+    if (!user) return redirectToSignIn(context, reply, request.method === 'GET' ? request.url : `${base}/admin`);
+    const csrf = sessions.csrfToken(request, reply);
+    if (!user.isAdmin) return sendPage(reply, 403, (nonce) => forbiddenPage({ nonce, base, csrf, username: user.username }));
+    return { user, frame: { base, csrf, username: user.username }, actor: `admin:${user.username}` };
+  }
+
+  const guarded = (handler: AdminHandler, checkCsrf: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const admin = await admit(request, reply);
+    if (!('user' in admin)) return admin;
+    const form = (request.body ?? {}) as Record<string, string | undefined>;
+    if (checkCsrf && !sessions.csrfMatches(request, form['csrf'])) {
+      return sendPage(reply, 400, (nonce) =>
+        adminMessagePage({
+          nonce,
+          frame: admin.frame,
+          title: 'This form has expired',
+          message: 'The form was too old or was not sent from this browser, so nothing was changed. Go back, reload the page and try again.',
+        }),
+      );
+    }
+    try {
+      return await handler(request, reply, admin);
+    } catch (error) {
+      // A page rather than the JSON error of the API; the log has the details.
+      request.log.error({ err: error }, 'admin page failed');
+      const unavailable = error instanceof StorageUnavailableError;
+      return sendPage(reply, unavailable ? 503 : 500, (nonce) =>
+        adminMessagePage({
+          nonce,
+          frame: admin.frame,
+          title: unavailable ? 'The database is unavailable' : 'Something went wrong',
+          message: unavailable ? 'The database could not be reached. Try again in a moment.' : 'The request failed. The server log has the details.',
+        }),
+      );
+    }
+  };
+
+  return {
+    get: (path, handler) => void app.get(`${base}/admin${path}`, guarded(handler, false)),
+    post: (path, handler) => void app.post(`${base}/admin${path}`, guarded(handler, true)),
+  };
+}
+
+/** What a redirect after a POST tells the next page (Post/Redirect/Get): a fixed message, perhaps naming something. */
+const notices = {
+  'client-deleted': (subject: string) => `Client ${subject} was deleted: its grants, refresh tokens and codes no longer work.`,
+  'iat-revoked': (subject: string) => `Initial access token ${subject} was revoked: it registers no more clients.`,
+  'iat-not-revoked': () => 'That initial access token was already revoked, or does not exist.',
+  'user-created': (subject: string) => `User ${subject} was created.`,
+  'user-removed': (subject: string) => `User ${subject} was removed, with their consents and grants.`,
+  'key-rotated': (subject: string) => `Signing key ${subject} is now current. The previous key keeps verifying tokens until its grace period ends.`,
+} satisfies Record<string, (subject: string) => string>;
+
+export type NoticeCode = keyof typeof notices;
+
+/** A 303 to a dashboard page, with a notice of what was done. */
+export function redirectWithNotice(context: PagesContext, reply: FastifyReply, path: string, notice: NoticeCode, subject = ''): FastifyReply {
+  const query = new URLSearchParams({ notice, ...(subject ? { subject } : {}) });
+  return reply.header('cache-control', 'no-store').redirect(`${context.base}/admin${path}?${query}`, 303);
+}
+
+/**
+ * The notice a page shows after a redirect: only the fixed messages above, never text from the URL on its own
+ * (the subject, at most 200 characters, is escaped into one of them), so a link cannot put words in the
+ * dashboard's mouth beyond a name.
+ */
+export function readNotice(request: FastifyRequest): string | undefined {
+  const query = request.query as Record<string, unknown>;
+  const code = query['notice'];
+  const subject = typeof query['subject'] === 'string' ? query['subject'].slice(0, 200) : '';
+  if (typeof code !== 'string' || !Object.hasOwn(notices, code)) return undefined;
+  return notices[code as NoticeCode](subject);
+}
