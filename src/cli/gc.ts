@@ -7,6 +7,7 @@ import { createLogger } from '../observability/logger.js';
 import { cleanUpClients, type CleanupSummary } from '../protocol/cleanup.js';
 import { openStorage } from '../storage/open-storage.js';
 import { systemClock, systemRandom } from '../system.js';
+import { createProgress } from './progress.js';
 
 /**
  * `latchkey gc`: deletes unused dynamically registered clients once, as the server does every
@@ -20,12 +21,13 @@ export function registerGcCommand(program: Command, context: ConfigCli): void {
     .option('--json', 'print JSON instead of a sentence')
     .action(async (flags: Record<string, unknown>) => {
       const config = context.configFrom(flags);
-      const progress = createProgress(process.stderr);
+      // No total is known in advance: the cleanup deletes batch after batch until one comes back short.
+      const progress = createProgress(process.stderr, { label: 'Deleting unused clients… deleted so far:' });
       let deletedSoFar = 0;
       try {
         const summary = await runGc(config, (deleted, lastBatch) => {
           deletedSoFar = deleted;
-          progress.update(deleted, lastBatch);
+          progress.update(deleted, lastBatch > 0 ? `Deleted ${clients(lastBatch)} (${deleted} so far).` : undefined);
         });
         progress.done();
         const deleted = summary.unused + summary.idle;
@@ -53,28 +55,6 @@ async function runGc(config: Config, onProgress: (deleted: number, lastBatch: nu
     await audit.close();
     await storage.close();
   }
-}
-
-/**
- * The progress line: on a terminal one counter redrawn in place; otherwise (a log file, CI) one plain line
- * per batch that deleted something, since carriage returns would only garble the file.
- */
-function createProgress(stream: NodeJS.WriteStream) {
-  let drawn = false;
-  return {
-    update(deleted: number, lastBatch: number) {
-      if (stream.isTTY) {
-        stream.write(`\r\x1b[2KDeleting unused clients… ${deleted} deleted`);
-        drawn = true;
-      } else if (lastBatch > 0) {
-        stream.write(`Deleted ${clients(lastBatch)} (${deleted} so far).\n`);
-      }
-    },
-    done() {
-      if (drawn) stream.write('\n');
-      drawn = false;
-    },
-  };
 }
 
 function sentence(deleted: number, summary: CleanupSummary): string {

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { closeOnSignals, migrate, startServer } from '../main.js';
 import { createLogger } from '../observability/logger.js';
+import { registerClientCommands } from './clients.js';
 import { registerGcCommand } from './gc.js';
 import { registerIatCommands } from './iat.js';
 import { registerKeyCommands } from './keys.js';
@@ -54,6 +55,7 @@ withConfigFlags(program.command('migrate').description('apply pending database m
 
 registerUserCommands(program, { withConfigFlags, configFrom });
 registerKeyCommands(program, { withConfigFlags, configFrom });
+registerClientCommands(program, { withConfigFlags, configFrom });
 registerIatCommands(program, { withConfigFlags, configFrom });
 registerGcCommand(program, { withConfigFlags, configFrom });
 

@@ -46,6 +46,28 @@ describe('the latchkey command', () => {
     assert.equal(result.status, 0);
     assert.match(result.stdout, /--database <url>/);
   });
+
+  it('shows help, with exit status 0, for every command group and command', () => {
+    const groups = { users: ['add', 'list', 'remove', 'set-password'], clients: ['list', 'show', 'delete'], iat: ['create', 'list', 'revoke'], keys: ['list', 'rotate'] };
+    const top = latchkey(['--help']);
+    assert.equal(top.status, 0);
+    for (const name of ['serve', 'migrate', 'gc', ...Object.keys(groups)]) assert.match(top.stdout, new RegExp(`\\n  ${name}\\b`), `${name} is listed`);
+    for (const [group, commands] of Object.entries(groups)) {
+      const help = latchkey([group, '--help']);
+      assert.equal(help.status, 0, `${group} --help`);
+      for (const command of commands) {
+        assert.match(help.stdout, new RegExp(`\\n  ${command}\\b`), `${group} ${command} is listed`);
+        const commandHelp = latchkey([group, command, '--help']);
+        assert.equal(commandHelp.status, 0, `${group} ${command} --help`);
+        assert.match(commandHelp.stdout, new RegExp(`^Usage: latchkey ${group} ${command}`));
+      }
+    }
+  });
+
+  it('exits 2 for an unknown command or a group without a command', () => {
+    assert.equal(latchkey(['frobnicate']).status, 2);
+    assert.equal(latchkey(['clients']).status, 2);
+  });
 });
 
 describe('latchkey serve on a new database', () => {

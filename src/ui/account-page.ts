@@ -1,0 +1,105 @@
+import type { ConnectedApp, UserRecord } from '../storage/ports.js';
+import { isUnverified } from './authorization-pages.js';
+import { html, page, type SafeHtml } from './html.js';
+import { describeScope } from './scope-descriptions.js';
+
+/** Where the page's forms go: each app's revoke action, and signing out. */
+export interface AccountPaths {
+  revoke: (clientId: string) => string;
+  signOut: string;
+}
+
+/**
+ * The connected-apps page: every app the user has allowed, with what it may do and where it sends its
+ * answers, and a button that cuts it off. An app's name is its own choice (anyone can register any name), so
+ * the redirect hosts, which it cannot fake, are shown beside it, and self-registered apps are marked.
+ */
+export function accountPage(input: {
+  nonce: string;
+  csrf: string;
+  user: UserRecord;
+  apps: ConnectedApp[];
+  paths: AccountPaths;
+  notice?: string | undefined;
+}): string {
+  const { user, csrf } = input;
+  return page({
+    title: 'Connected apps',
+    nonce: input.nonce,
+    styles: accountStyles,
+    body: html`<h1>Connected apps</h1>
+<p>Signed in as <strong data-testid="user-name">${user.name ?? user.username}</strong>${user.name ? html` <span class="muted">(${user.username})</span>` : ''}</p>
+<form method="post" action="${input.paths.signOut}" data-testid="sign-out">
+<input type="hidden" name="csrf" value="${csrf}">
+<div class="actions"><button type="submit">Sign out</button></div>
+</form>
+${input.notice ? html`<p class="muted" role="status" data-testid="notice">${input.notice}</p>` : ''}
+${
+  input.apps.length === 0
+    ? html`<p data-testid="no-apps">No apps are connected to your account. When you allow an app to access your account, it appears here, and you can revoke its access at any time.</p>`
+    : html`<p class="muted">These apps may act on your behalf. Revoking an app's access takes effect at once: its tokens stop working, and it must ask you again.</p>
+${input.apps.map((app) => appRow(app, csrf, input.paths.revoke(app.clientId)))}`
+}`,
+  });
+}
+
+function appRow(app: ConnectedApp, csrf: string, action: string): SafeHtml {
+  const name = app.clientName ?? app.clientId;
+  const scopes = app.scope.split(' ').filter(Boolean);
+  return html`<section class="app" data-testid="app-row" data-client-id="${app.clientId}">
+<h2><span data-testid="app-name">${name}</span>${isUnverified(app) ? html` <span class="badge" data-testid="unverified">Unverified</span>` : ''}</h2>
+<dl>
+<dt>Sends you back to</dt><dd data-testid="redirect-hosts">${redirectHosts(app.redirectUris).join(', ')}</dd>
+<dt>Allowed</dt><dd data-testid="granted-at">${when(app.grantedAt)}</dd>
+<dt>Last used</dt><dd data-testid="last-used">${app.lastUsedAt === null ? 'never' : when(app.lastUsedAt)}</dd>
+</dl>
+${
+  scopes.length > 0
+    ? html`<p>It can:</p><ul class="scopes" data-testid="scopes">${scopes.map((s) => html`<li>${describeScope(s)} <span class="muted">(${s})</span></li>`)}</ul>`
+    : html`<p data-testid="scopes">It has no permissions beyond knowing you allowed it.</p>`
+}
+<form method="post" action="${action}">
+<input type="hidden" name="csrf" value="${csrf}">
+<button type="submit" data-testid="revoke" aria-label="Revoke the access of ${name}">Revoke access</button>
+</form>
+</section>`;
+}
+
+/**
+ * The distinct hosts an app's redirect URIs point at: what the user can recognise. A private-use scheme
+ * (`com.example.app:/cb`) has no host; it names an app on the user's device.
+ */
+export function redirectHosts(uris: string[]): string[] {
+  const hosts = uris.map((uri) => {
+    try {
+      const url = new URL(uri);
+      return url.host || `${url.protocol.slice(0, -1)} (an app on this device)`;
+    } catch {
+      return uri;
+    }
+  });
+  return [...new Set(hosts)];
+}
+
+const accountStyles = `
+section.app { border: 1px solid #8888; border-radius: .5rem; padding: .75rem 1rem; margin: 1rem 0; }
+section.app h2 { font-size: 1.1rem; margin: 0; overflow-wrap: anywhere; }
+section.app dl { margin: .5rem 0; }
+`;
+
+/** A time in UTC, to the minute, in a `<time>` element (the server does not know the reader's time zone). */
+function when(ms: number): SafeHtml {
+  const iso = new Date(ms).toISOString();
+  return html`<time datetime="${iso}">${iso.slice(0, 16).replace('T', ' ')} UTC</time>`;
+}
+
+/** A refusal on the account pages (a stale form), with the way back. */
+export function accountErrorPage(input: { nonce: string; title: string; message: string; back: string }): string {
+  return page({
+    title: input.title,
+    nonce: input.nonce,
+    body: html`<h1>${input.title}</h1>
+<p class="error" role="alert">${input.message}</p>
+<p><a href="${input.back}">Back to your connected apps</a></p>`,
+  });
+}
