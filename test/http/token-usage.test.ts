@@ -77,10 +77,10 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
       assert.equal(lastUsedAt, exchangedAt, 'written once, at the code exchange');
       const issued = events.filter((e) => e.type === 'token.issued');
       assert.deepEqual(
-        issued.map((e) => ({ userId: e.userId, grantType: e.data['grant_type'], scope: e.data['scope'], at: e.at })),
+        issued.map((e) => ({ userId: e.userId, grantType: e.data['grant_type'], scope: e.data['scope'], at: e.at, ip: e.ip })),
         [
-          { userId: 'user-1', grantType: 'authorization_code', scope: 'mcp:tools', at: exchangedAt },
-          { userId: 'user-1', grantType: 'refresh_token', scope: 'mcp:tools', at: exchangedAt + 30 * minute },
+          { userId: 'user-1', grantType: 'authorization_code', scope: 'mcp:tools', at: exchangedAt, ip: '127.0.0.1' },
+          { userId: 'user-1', grantType: 'refresh_token', scope: 'mcp:tools', at: exchangedAt + 30 * minute, ip: '127.0.0.1' },
         ],
       );
       assert.equal(issued[0]!.data['grant_id'], issued[1]!.data['grant_id'], 'a refresh continues the same grant');
@@ -110,6 +110,7 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
       const revoked = events.filter((e) => e.type === 'grant.revoked');
       assert.equal(revoked.length, 1);
       assert.equal(revoked[0]!.data['reason'], 'code_replayed');
+      assert.equal(revoked[0]!.ip, '127.0.0.1', 'the address that replayed the code');
       assert.equal(revoked[0]!.data['grant_id'], events.find((e) => e.type === 'token.issued')!.data['grant_id']);
     });
   });

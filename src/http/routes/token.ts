@@ -21,7 +21,7 @@ export function tokenRoute(app: FastifyInstance, context: TokenContext & { limit
     },
     handler: async (request, reply) => {
       const params = (request.body ?? {}) as Record<string, string>;
-      const response = await exchangeToken(params, presentedClientCredentials(request), context);
+      const response = await exchangeToken(params, presentedClientCredentials(request), { ...context, ip: request.ip });
       request.log.info({ client_id: params['client_id'], grant_type: params['grant_type'] }, 'tokens issued');
       return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(response);
     },

@@ -21,6 +21,8 @@ export interface TokenContext {
   usage?: ClientUsage;
   /** Records `token.issued` and `grant.revoked`; by default nothing is recorded. */
   audit?: AuditTrail;
+  /** The client's address, for the audit trail. */
+  ip?: string | null;
 }
 
 /** A successful token response (RFC 6749 §5.1). */
@@ -102,6 +104,7 @@ function recordIssue(grantType: GrantType, grant: GrantRecord, client: ClientRec
     type: 'token.issued',
     clientId: client.clientId,
     userId: grant.userId,
+    ip: context.ip ?? null,
     data: { grant_type: grantType, scope, grant_id: grant.id },
   });
 }
@@ -112,5 +115,11 @@ export function recordGrantRevoked(
   reason: 'code_replayed' | 'refresh_token_reused' | 'refresh_token_of_another_client',
   context: TokenContext,
 ): void {
-  (context.audit ?? noAudit).record({ type: 'grant.revoked', clientId: grant.clientId, userId: grant.userId, data: { grant_id: grant.grantId, reason } });
+  (context.audit ?? noAudit).record({
+    type: 'grant.revoked',
+    clientId: grant.clientId,
+    userId: grant.userId,
+    ip: context.ip ?? null,
+    data: { grant_id: grant.grantId, reason },
+  });
 }
