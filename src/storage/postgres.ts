@@ -6,6 +6,7 @@ import { createServerSecretRepository, createSigningKeyRepository } from './sql/
 import { createConsentRepository, createRevokedAccessTokenRepository } from './sql/consent-repository.js';
 import { createCodeRepository, createGrantRepository } from './sql/grant-repository.js';
 import { migrateToLatest } from './sql/migrate.js';
+import { createTransactionBatcher } from './sql/transaction-batcher.js';
 import { createUserRepository } from './sql/user-repository.js';
 import { createAuditRepository } from './sql/audit-repository.js';
 import { createCleanupRepository } from './sql/cleanup-repository.js';
@@ -43,6 +44,8 @@ export function openPostgresStorage(options: PostgresOptions): Storage {
   pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const clients = createClientRepository(db, { maxInFlight: Math.max(1, options.poolSize - 2), guard: guardPostgres });
+  // Token requests' writes (code redemption, refresh rotation) share commits, as registrations do.
+  const grants = createGrantRepository(db, guardPostgres, createTransactionBatcher(db, guardPostgres, { maxBatch: 200, maxInFlight: Math.max(1, options.poolSize - 2) }));
   return {
     dialect: 'postgres',
     clients,
@@ -50,7 +53,7 @@ export function openPostgresStorage(options: PostgresOptions): Storage {
     signingKeys: createSigningKeyRepository(db, guardPostgres),
     secrets: createServerSecretRepository(db, guardPostgres),
     codes: createCodeRepository(db, guardPostgres),
-    grants: createGrantRepository(db, guardPostgres),
+    grants,
     consents: createConsentRepository(db, guardPostgres),
     revokedAccessTokens: createRevokedAccessTokenRepository(db, guardPostgres),
     initialAccessTokens: createInitialAccessTokenRepository(db, guardPostgres),
@@ -67,6 +70,7 @@ export function openPostgresStorage(options: PostgresOptions): Storage {
     },
     close: async () => {
       await clients.drain();
+      await grants.drain();
       await db.destroy();
     },
   };

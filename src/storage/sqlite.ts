@@ -8,6 +8,7 @@ import { createServerSecretRepository, createSigningKeyRepository } from './sql/
 import { createConsentRepository, createRevokedAccessTokenRepository } from './sql/consent-repository.js';
 import { createCodeRepository, createGrantRepository } from './sql/grant-repository.js';
 import { migrateToLatest } from './sql/migrate.js';
+import { createTransactionBatcher } from './sql/transaction-batcher.js';
 import { createUserRepository } from './sql/user-repository.js';
 import { addCounts, createAuditRepository, type AuditCountRow, type AuditRow, type AuditWriter } from './sql/audit-repository.js';
 import { createCleanupRepository } from './sql/cleanup-repository.js';
@@ -38,6 +39,8 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
     guard: guardSqlite,
     insertRows: preparedInsert(database, db),
   });
+  // Token requests' writes (code redemption, refresh rotation) share commits, as registrations do.
+  const grants = createGrantRepository(db, guardSqlite, createTransactionBatcher(db, guardSqlite, { maxBatch: 200, maxInFlight: 1 }));
   return {
     dialect: 'sqlite',
     clients,
@@ -45,7 +48,7 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
     signingKeys: createSigningKeyRepository(db, guardSqlite),
     secrets: createServerSecretRepository(db, guardSqlite),
     codes: createCodeRepository(db, guardSqlite),
-    grants: createGrantRepository(db, guardSqlite),
+    grants,
     consents: createConsentRepository(db, guardSqlite),
     revokedAccessTokens: createRevokedAccessTokenRepository(db, guardSqlite),
     initialAccessTokens: createInitialAccessTokenRepository(db, guardSqlite),
@@ -62,6 +65,7 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
     },
     close: async () => {
       await clients.drain();
+      await grants.drain();
       await db.destroy();
     },
   };

@@ -7,6 +7,7 @@ import type {
   RefreshTokenRecord,
 } from '../ports.js';
 import type { AuthorizationCodesTable, Database, GrantsTable, RefreshTokensTable, Guard } from './schema.js';
+import { createTransactionBatcher, type TransactionBatcher } from './transaction-batcher.js';
 
 /** The {@link AuthorizationCodeStore} over Kysely; redemption is in the grant repository, with the grant it creates. */
 export function createCodeRepository(db: Kysely<Database>, guard: Guard): AuthorizationCodeStore {
@@ -37,8 +38,15 @@ export function createCodeRepository(db: Kysely<Database>, guard: Guard): Author
   };
 }
 
-/** The {@link GrantStore} over Kysely. */
-export function createGrantRepository(db: Kysely<Database>, guard: Guard): GrantStore {
+/**
+ * The {@link GrantStore} over Kysely. Code redemptions and refresh token rotations share transactions through
+ * `batcher` (group commit), so that concurrent token requests cost one commit, not one each.
+ */
+export function createGrantRepository(
+  db: Kysely<Database>,
+  guard: Guard,
+  batcher: TransactionBatcher = createTransactionBatcher(db, guard, { maxBatch: 200, maxInFlight: 1 }),
+): GrantStore & { drain(): Promise<void> } {
   const findGrant = async (id: string) => {
     const row = await db.selectFrom('grants').selectAll().where('id', '=', id).executeTakeFirst();
     return row && grantFromRow(row);
@@ -54,22 +62,21 @@ export function createGrantRepository(db: Kysely<Database>, guard: Guard): Grant
           }
         }),
       ),
+    drain: () => batcher.drain(),
     redeemCode: (codeDigest, now, grant, refreshToken) =>
-      guard(() =>
-        db.transaction().execute(async (trx) => {
-          // The conditional update decides which of concurrent redemptions wins; the losers write nothing.
-          const consumed = await trx
-            .updateTable('authorization_codes')
-            .set({ used_ms: now, grant_id: grant.id })
-            .where('code_digest', '=', codeDigest)
-            .where('used_ms', 'is', null)
-            .executeTakeFirst();
-          if (consumed.numUpdatedRows !== 1n) return false;
-          await trx.insertInto('grants').values(grantRow(grant)).execute();
-          if (refreshToken) await trx.insertInto('refresh_tokens').values(refreshTokenRow(refreshToken)).execute();
-          return true;
-        }),
-      ),
+      batcher.run(async (trx) => {
+        // The conditional update decides which of concurrent redemptions wins; the losers write nothing.
+        const consumed = await trx
+          .updateTable('authorization_codes')
+          .set({ used_ms: now, grant_id: grant.id })
+          .where('code_digest', '=', codeDigest)
+          .where('used_ms', 'is', null)
+          .executeTakeFirst();
+        if (consumed.numUpdatedRows !== 1n) return false;
+        await trx.insertInto('grants').values(grantRow(grant)).execute();
+        if (refreshToken) await trx.insertInto('refresh_tokens').values(refreshTokenRow(refreshToken)).execute();
+        return true;
+      }),
     findGrant: (id) => guard(() => findGrant(id)),
     revokeGrant: (id, now) =>
       guard(async () => {
@@ -77,23 +84,21 @@ export function createGrantRepository(db: Kysely<Database>, guard: Guard): Grant
         return result.numUpdatedRows === 1n;
       }),
     rotateRefreshToken: (tokenDigest, next, now) =>
-      guard(() =>
-        db.transaction().execute(async (trx) => {
-          const used = await trx
-            .updateTable('refresh_tokens')
-            .set({ used_ms: now })
-            .where('token_digest', '=', tokenDigest)
-            .where('used_ms', 'is', null)
-            .returningAll()
-            .executeTakeFirst();
-          const token = used ?? (await trx.selectFrom('refresh_tokens').selectAll().where('token_digest', '=', tokenDigest).executeTakeFirst());
-          if (!token) return { status: 'unknown' as const };
-          const grantRow = await trx.selectFrom('grants').selectAll().where('id', '=', token.grant_id).executeTakeFirstOrThrow();
-          if (!used) return { status: 'reused' as const, token: refreshTokenFromRow(token), grant: grantFromRow(grantRow) };
-          await trx.insertInto('refresh_tokens').values(refreshTokenRow(next)).execute();
-          return { status: 'rotated' as const, token: refreshTokenFromRow(token), grant: grantFromRow(grantRow) };
-        }),
-      ),
+      batcher.run(async (trx) => {
+        const used = await trx
+          .updateTable('refresh_tokens')
+          .set({ used_ms: now })
+          .where('token_digest', '=', tokenDigest)
+          .where('used_ms', 'is', null)
+          .returningAll()
+          .executeTakeFirst();
+        const token = used ?? (await trx.selectFrom('refresh_tokens').selectAll().where('token_digest', '=', tokenDigest).executeTakeFirst());
+        if (!token) return { status: 'unknown' as const };
+        const grantRow = await trx.selectFrom('grants').selectAll().where('id', '=', token.grant_id).executeTakeFirstOrThrow();
+        if (!used) return { status: 'reused' as const, token: refreshTokenFromRow(token), grant: grantFromRow(grantRow) };
+        await trx.insertInto('refresh_tokens').values(refreshTokenRow(next)).execute();
+        return { status: 'rotated' as const, token: refreshTokenFromRow(token), grant: grantFromRow(grantRow) };
+      }),
     findRefreshToken: (tokenDigest) =>
       guard(async () => {
         const row = await db.selectFrom('refresh_tokens').selectAll().where('token_digest', '=', tokenDigest).executeTakeFirst();

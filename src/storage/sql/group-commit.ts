@@ -1,8 +1,8 @@
 import { StorageUnavailableError } from '../ports.js';
 
-interface Pending<T> {
+interface Pending<T, R> {
   item: T;
-  resolve: () => void;
+  resolve: (result: R) => void;
   reject: (error: unknown) => void;
 }
 
@@ -12,25 +12,26 @@ interface Pending<T> {
  * many requests, which is what lets a durable database keep up with the HTTP layer.
  *
  * A failed batch is retried one item at a time, so that one bad row fails only its own request; when the
- * database is unavailable, the whole batch fails at once.
+ * database is unavailable, the whole batch fails at once. `write` may answer each item with a result (in the
+ * order of the items), which its caller receives.
  */
-export class GroupCommit<T> {
-  readonly #queue: Pending<T>[] = [];
-  readonly #write: (items: T[]) => Promise<void>;
+export class GroupCommit<T, R = void> {
+  readonly #queue: Pending<T, R>[] = [];
+  readonly #write: (items: T[]) => Promise<R[] | void>;
   readonly #maxBatch: number;
   readonly #maxInFlight: number;
   #inFlight = 0;
   #scheduled = false;
   #idle: (() => void)[] = [];
 
-  constructor(write: (items: T[]) => Promise<void>, options: { maxBatch: number; maxInFlight: number }) {
+  constructor(write: (items: T[]) => Promise<R[] | void>, options: { maxBatch: number; maxInFlight: number }) {
     this.#write = write;
     this.#maxBatch = options.maxBatch;
     this.#maxInFlight = options.maxInFlight;
   }
 
-  /** Resolves once `item` is committed. */
-  add(item: T): Promise<void> {
+  /** Resolves once `item` is committed, with its result. */
+  add(item: T): Promise<R> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ item, resolve, reject });
       this.#schedule();
@@ -59,14 +60,14 @@ export class GroupCommit<T> {
     this.#inFlight++;
     this.#schedule();
     try {
-      await this.#write(batch.map((p) => p.item));
-      for (const p of batch) p.resolve();
+      const results = await this.#write(batch.map((p) => p.item));
+      batch.forEach((p, i) => p.resolve(results?.[i] as R));
     } catch (error) {
       if (batch.length === 1 || error instanceof StorageUnavailableError) {
         for (const p of batch) p.reject(error);
       } else {
         for (const p of batch) {
-          await this.#write([p.item]).then(p.resolve, p.reject);
+          await this.#write([p.item]).then((results) => p.resolve(results?.[0] as R), p.reject);
         }
       }
     } finally {
