@@ -5,6 +5,7 @@ import { startCleanupSchedule, type CleanupSchedule } from './cleanup/cleanup-sc
 import { buildApp } from './http/app.js';
 import { createAuditTrail } from './observability/audit-trail.js';
 import { createLogger } from './observability/logger.js';
+import { createMetrics } from './observability/metrics.js';
 import { cleanUpClients } from './protocol/cleanup.js';
 import { openStorage } from './storage/open-storage.js';
 import type { AuditTrail } from './protocol/context.js';
@@ -41,10 +42,12 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   }
   // One audit trail for the routes and the cleanup job, closed after both have stopped.
   const audit = createAuditTrail({ store: storage.auditEvents, logger, clock: systemClock, random: systemRandom });
-  const app = await buildApp({ config, storage, logger, audit });
+  // One set of metrics for the routes and the cleanup job (which counts its deletions through the trail).
+  const metrics = config.metrics.enabled ? createMetrics() : undefined;
+  const app = await buildApp({ config, storage, logger, audit, ...(metrics ? { metrics } : {}) });
   const address = await app.listen({ host: config.host, port: config.port });
   logger.info({ address, issuer: config.issuer, database: storage.dialect, profile: config.registration.profile }, 'Latchkey is listening');
-  const cleanup = startCleanup(config, storage, audit, logger);
+  const cleanup = startCleanup(config, storage, metrics ? metrics.countingAuditTrail(audit) : audit, logger);
   let closing: Promise<void> | undefined;
   return {
     app,
@@ -93,6 +96,16 @@ function announceUnsafeDefaults(config: Config, logger: Logger): void {
     logger.warn('The database is in memory: everything is lost when the server stops');
   }
   if (!config.registration.rateLimit.enabled) logger.warn('Registration is not rate-limited');
+  if (config.metrics.enabled && config.metrics.bearerToken === null && !isLoopback(config.host)) {
+    logger.warn(
+      { path: config.metrics.path, host: config.host },
+      'The metrics are served without a token on a non-loopback address: block the path at the proxy, or set metrics.bearerToken',
+    );
+  }
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 /** Runs until SIGTERM or SIGINT, then shuts down gracefully. */

@@ -15,6 +15,7 @@ export interface Config {
   port: number;
   logLevel: LogLevel;
   trustProxy: boolean;
+  metrics: { enabled: boolean; path: string; bearerToken: string | null };
   database: {
     url: string;
     sqliteSynchronous: 'full' | 'normal';
@@ -135,7 +136,28 @@ export const options: readonly OptionSpec[] = [
     default: false,
     env: ['LATCHKEY_TRUST_PROXY'],
     flag: '--trust-proxy',
-    doc: 'Take the client address from `X-Forwarded-For`. Only enable behind a proxy you control: otherwise clients choose their own address and escape per-IP rate limits.',
+    doc: 'Take the client address from `X-Forwarded-For`. Only enable behind a proxy you control: otherwise clients choose their own address and escape per-IP rate limits. It also makes the server take the request id of the logs from an `X-Request-Id` header (at most 128 of `A-Z a-z 0-9 . _ -`); otherwise every request gets a fresh UUID. Either way the id is sent back in `X-Request-Id`.',
+  },
+  {
+    key: 'metrics.enabled',
+    kind: { type: 'bool' },
+    default: true,
+    env: ['LATCHKEY_METRICS_ENABLED'],
+    doc: 'Serve Prometheus metrics at `metrics.path`: requests and their latency per route and status, registrations by source, tokens issued by grant type, rate-limit rejections, cleanup deletions, and the process (memory, CPU, event loop). Disabled, no metric is collected and the path answers `404`.',
+  },
+  {
+    key: 'metrics.path',
+    kind: { type: 'path' },
+    default: '/metrics',
+    env: ['LATCHKEY_METRICS_PATH'],
+    doc: 'The path of the metrics, at the root of the server (not below the issuer path), like `/healthz` and `/readyz`. The metrics hold no secret, client id or address, only counts per route, but they tell anyone who can read them how the server is used: do not route this path from the internet (block it at the proxy), or set `metrics.bearerToken`. A server listening on a non-loopback address without a token says so at start.',
+  },
+  {
+    key: 'metrics.bearerToken',
+    kind: { type: 'nullable-string' },
+    default: null,
+    env: ['LATCHKEY_METRICS_BEARER_TOKEN'],
+    doc: 'When set, `metrics.path` answers only requests that carry `Authorization: Bearer <this value>` (Prometheus: `authorization: {credentials: …}`); others get `401`. Use a long random value (`openssl rand -base64 32`).',
   },
   {
     key: 'database.url',

@@ -1,10 +1,13 @@
-import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/defaults.js';
 import { createAuditTrail, type BackgroundAuditTrail } from '../observability/audit-trail.js';
-import { createLogger } from '../observability/logger.js';
+import { instrumentApp } from '../observability/http-metrics.js';
+import { createLogger, withRedaction } from '../observability/logger.js';
+import { createMetrics, type Metrics } from '../observability/metrics.js';
+import { requestIdGenerator } from '../observability/request-id.js';
 import type { AuditTrail, Clock, RandomSource } from '../protocol/context.js';
 import type { RateLimiter } from '../rate-limit/limiter.js';
 import { createRateLimiters } from '../rate-limit/limiters.js';
@@ -32,6 +35,11 @@ export interface AppOptions {
   keys?: KeyManager;
   /** How Client ID Metadata Documents are fetched: a CA to trust, for tests with a self-signed server. */
   cimdFetchOptions?: { ca?: string };
+  /**
+   * The metrics to count into, when `metrics.enabled`; by default a fresh set. `main.ts` passes its own, which
+   * the cleanup job counts into too.
+   */
+  metrics?: Metrics;
 }
 
 /** Request bodies larger than this are refused with `413` before they are read. */
@@ -56,30 +64,39 @@ function answerMalformedRequest(error: Error & { code?: string }, socket: Duplex
 }
 
 /**
- * The standalone server: a Fastify instance with Latchkey's plugin, JSON 404s, health checks and security
- * headers. It does not listen; `main.ts` does, and tests use `inject()`.
+ * The standalone server: a Fastify instance with Latchkey's plugin, JSON 404s, health checks, metrics, request
+ * ids and security headers. It does not listen; `main.ts` does, and tests use `inject()`.
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, storage } = options;
-  const logger: FastifyBaseLogger = options.logger ?? createLogger(config.logLevel);
+  // A logger given by the host gets the same redaction as ours: secrets stay out of the log either way.
+  const logger: FastifyBaseLogger = options.logger ? withRedaction(options.logger) : createLogger(config.logLevel);
   const app = Fastify({
     loggerInstance: logger,
     trustProxy: config.trustProxy,
     bodyLimit,
-    genReqId: () => randomUUID(),
+    genReqId: requestIdGenerator(config.trustProxy),
     return503OnClosing: true,
     clientErrorHandler: answerMalformedRequest,
   });
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('x-content-type-options', 'nosniff');
+  const shutdown = drainOnClose(app);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-content-type-options', 'nosniff').header('x-request-id', request.id);
+    if (shutdown.closing) reply.header('connection', 'close');
   });
   app.setErrorHandler((error, request, reply) => renderError(request, reply, error));
   app.setNotFoundHandler((request, reply) => renderError(request, reply, new OAuthError('not_found')));
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
-    const database = (await storage.ping()) ? 'ok' : 'unavailable';
-    return reply.code(database === 'ok' ? 200 : 503).send({ status: database === 'ok' ? 'ready' : 'not ready', database });
+  // Disabled, nothing is counted: no hook, no route (the path is a 404).
+  const metrics = config.metrics.enabled ? (options.metrics ?? createMetrics()) : undefined;
+  if (metrics) instrumentApp(app, config, metrics);
+
+  // Probes come every few seconds: only their warnings are logged (they are still counted in the metrics).
+  app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { logLevel: 'warn' }, async (request, reply) => {
+    const ready = await storage.ping();
+    if (!ready) request.log.warn('not ready: the database cannot be reached');
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', database: ready ? 'ok' : 'unavailable' });
   });
 
   const clock = options.clock ?? systemClock;
@@ -88,6 +105,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const random = options.random ?? systemRandom;
   const cookieSecret = await storage.secrets.getOrCreateSecret('cookie-signing', () => random.token(32), clock.now());
   const audit = options.audit ?? createAuditTrail({ store: storage.auditEvents, logger, clock, random });
+  // Registrations, token issues and cleanup deletions are counted as they are recorded.
+  const trail = metrics ? metrics.countingAuditTrail(audit) : audit;
   // Registered first, so it runs after every other onClose hook: events of the last requests are written.
   if (!options.audit) app.addHook('onClose', () => (audit as BackgroundAuditTrail).close());
   // Created after the awaits above, and closed if registering fails, so that a failed start leaves no Redis
@@ -107,10 +126,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       storage,
       clock,
       random,
-      audit,
+      audit: trail,
       registrationLimiter: options.registrationLimiter ?? limiters.registration,
       tokenLimiter: options.tokenLimiter ?? limiters.token,
-    ...(options.cimdFetchOptions ? { cimdFetchOptions: options.cimdFetchOptions } : {}),
+      ...(options.cimdFetchOptions ? { cimdFetchOptions: options.cimdFetchOptions } : {}),
     });
   } catch (error) {
     await limiters.close();
@@ -118,3 +137,68 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
   return app;
 }
+
+/** How long a connection may stay silent once the server is closing and every handler has finished. */
+const closingIdleMs = 1000;
+
+/**
+ * Graceful close, in three parts.
+ *
+ * - `close()` first waits for every route handler still running, including those whose client has gone: Node's
+ *   server closes once its connections have, and a handler whose connection was reset would otherwise go on
+ *   to query a database already closed (and record audit events after the trail was flushed).
+ * - While closing, responses say `Connection: close`. Node closes the connections that are idle when the
+ *   server closes, not those that become idle after their last response, which would hold the shutdown for
+ *   the keep-alive timeout (72 s), past an orchestrator's grace period.
+ * - Nor does Node close a connection that has not sent a request yet (one a client or load balancer opened in
+ *   advance): once the handlers have finished, a connection silent for {@link closingIdleMs} is closed.
+ *
+ * New requests meanwhile get Fastify's `503` (`return503OnClosing`), so a load balancer moves them elsewhere.
+ */
+function drainOnClose(app: FastifyInstance): { readonly closing: boolean } {
+  const state = { closing: false };
+  const sockets = new Set<Socket>();
+  let silencing = false;
+  app.server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    if (silencing) socket.setTimeout(closingIdleMs);
+  });
+  // Node's HTTP server destroys a socket that times out when nothing else handles the timeout.
+  const closeSilentConnections = () => {
+    silencing = true;
+    for (const socket of sockets) socket.setTimeout(closingIdleMs);
+  };
+  let running = 0;
+  let drained: (() => void) | undefined;
+  const finished = () => {
+    if (--running > 0 || drained === undefined) return;
+    const done = drained;
+    drained = undefined;
+    closeSilentConnections();
+    done();
+  };
+  app.addHook('onRoute', (route) => {
+    const handler = route.handler;
+    // Only handlers that return a promise are counted; the result is handed back untouched.
+    route.handler = function (this: FastifyInstance, request, reply) {
+      const result: unknown = handler.call(this, request, reply);
+      if (result instanceof Promise) {
+        running++;
+        result.then(finished, finished);
+      }
+      return result;
+    } as typeof handler;
+  });
+  app.addHook('preClose', (done) => {
+    state.closing = true;
+    if (running === 0) {
+      closeSilentConnections();
+      return done();
+    }
+    app.log.info({ requests: running }, 'waiting for requests in flight to finish');
+    drained = done;
+  });
+  return state;
+}
+

@@ -42,6 +42,7 @@ describe('loadConfig', () => {
         port: 8080,
         logLevel: 'info',
         trustProxy: false,
+        metrics: { enabled: true, path: '/metrics', bearerToken: null },
         database: { url: 'sqlite:./data/latchkey.db', sqliteSynchronous: 'full', poolSize: 10 },
         registration: {
           profile: 'default',
@@ -146,6 +147,9 @@ describe('loadConfig', () => {
       ['LATCHKEY_LOG_LEVEL', { LATCHKEY_LOG_LEVEL: 'debug' }, (c) => c.logLevel, 'debug'],
       ['LATCHKEY_TRUST_PROXY=true', { LATCHKEY_TRUST_PROXY: 'true' }, (c) => c.trustProxy, true],
       ['LATCHKEY_TRUST_PROXY=1', { LATCHKEY_TRUST_PROXY: '1' }, (c) => c.trustProxy, true],
+      ['LATCHKEY_METRICS_ENABLED=false', { LATCHKEY_METRICS_ENABLED: 'false' }, (c) => c.metrics.enabled, false],
+      ['LATCHKEY_METRICS_PATH', { LATCHKEY_METRICS_PATH: '/internal/metrics' }, (c) => c.metrics.path, '/internal/metrics'],
+      ['LATCHKEY_METRICS_BEARER_TOKEN', { LATCHKEY_METRICS_BEARER_TOKEN: 's3cret-scrape-token' }, (c) => c.metrics.bearerToken, 's3cret-scrape-token'],
       ['LATCHKEY_REGISTRATION_RATE_LIMIT=false', { LATCHKEY_REGISTRATION_RATE_LIMIT: 'false' }, (c) => c.registration.rateLimit.enabled, false],
       ['LATCHKEY_REGISTRATION_RATE_LIMIT=0', { LATCHKEY_REGISTRATION_RATE_LIMIT: '0' }, (c) => c.registration.rateLimit.enabled, false],
       ['DATABASE_URL', { DATABASE_URL: 'postgres://u@db:5432/latchkey' }, (c) => c.database.url, 'postgres://u@db:5432/latchkey'],

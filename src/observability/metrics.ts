@@ -1,0 +1,155 @@
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { AuditEntry, AuditTrail } from '../protocol/context.js';
+
+/** The rate limits whose rejections are counted: `latchkey_rate_limit_rejections_total{limiter}`. */
+export type LimiterName = 'registration' | 'token' | 'sign-in';
+
+/**
+ * The metrics of one server (one app instance), in a registry of its own: tests and host applications build
+ * many apps in one process, and the default global registry would mix (and refuse to re-register) them.
+ */
+export interface Metrics {
+  /** `text/plain; version=0.0.4; charset=utf-8`. */
+  readonly contentType: string;
+  /** The Prometheus text of this server's metrics, then of the process's (memory, CPU, event loop, GC). */
+  render(): Promise<string>;
+  /**
+   * Counts one answered request. `route` is the route pattern (`/register/:clientId`), never the URL, so that
+   * the number of series stays bounded.
+   */
+  observeRequest(route: string, method: string, status: number, seconds: number): void;
+  /** Counts one request refused by a rate limit. */
+  rateLimitRejected(limiter: LimiterName): void;
+  /**
+   * A trail that counts registrations (`client.registered`), token issues (`token.issued`) and cleanup
+   * deletions (`client.gc_deleted`), then hands every entry to `trail`. The audit trail is the one place every
+   * one of these events already passes through, so protocol code needs no metrics of its own.
+   */
+  countingAuditTrail(trail: AuditTrail): AuditTrail;
+}
+
+/** A request's two series, looked up once per route, method and status instead of hashed label objects. */
+interface RequestSeries {
+  count: { inc(): void };
+  duration: { observe(value: number): void };
+}
+
+/**
+ * Label values that exist before their first event, as zeros: `rate()` and alerts on a series that appears
+ * only with its first increment miss that increment.
+ */
+const knownLabels = {
+  source: ['dynamic', 'iat', 'software_statement'],
+  grantType: ['authorization_code', 'refresh_token', 'client_credentials'],
+  limiter: ['registration', 'token', 'sign-in'] satisfies LimiterName[],
+  reason: ['unused', 'idle'],
+};
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  const requests = new Counter({
+    name: 'latchkey_http_requests_total',
+    help: 'HTTP requests answered, by route pattern (or "unmatched"), method and status.',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [registry],
+  });
+  const durations = new Histogram({
+    name: 'latchkey_http_request_duration_seconds',
+    help: 'Time from receiving a request to finishing its response, by route pattern, method and status.',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const registrations = new Counter({
+    name: 'latchkey_registrations_total',
+    help: 'Clients registered, by registration source (dynamic, iat, software_statement).',
+    labelNames: ['source'] as const,
+    registers: [registry],
+  });
+  const tokens = new Counter({
+    name: 'latchkey_tokens_issued_total',
+    help: 'Successful token responses, by grant type.',
+    labelNames: ['grant_type'] as const,
+    registers: [registry],
+  });
+  const rejections = new Counter({
+    name: 'latchkey_rate_limit_rejections_total',
+    help: 'Requests refused with 429 by a rate limit: registration, token, or sign-in (failed sign-ins per account and address).',
+    labelNames: ['limiter'] as const,
+    registers: [registry],
+  });
+  const gcDeleted = new Counter({
+    name: 'latchkey_gc_deleted_clients_total',
+    help: 'Unused or idle self-registered clients deleted by the cleanup, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  for (const source of knownLabels.source) registrations.labels(source).inc(0);
+  for (const grantType of knownLabels.grantType) tokens.labels(grantType).inc(0);
+  for (const limiter of knownLabels.limiter) rejections.labels(limiter).inc(0);
+  for (const reason of knownLabels.reason) gcDeleted.labels(reason).inc(0);
+
+  const series = new Map<string, RequestSeries>();
+  const processRegistry = processMetrics();
+
+  return {
+    contentType: registry.contentType,
+    async render() {
+      return (await registry.metrics()) + (await processRegistry.metrics());
+    },
+    observeRequest(route, method, status, seconds) {
+      const key = `${method} ${status} ${route}`;
+      let found = series.get(key);
+      if (found === undefined) {
+        const code = String(status);
+        found = { count: requests.labels(route, method, code), duration: durations.labels(route, method, code) };
+        series.set(key, found);
+      }
+      found.count.inc();
+      found.duration.observe(seconds);
+    },
+    rateLimitRejected(limiter) {
+      rejections.labels(limiter).inc();
+    },
+    countingAuditTrail(trail) {
+      return {
+        record(entry: AuditEntry) {
+          switch (entry.type) {
+            case 'client.registered':
+              registrations.labels(labelOf(entry, 'source')).inc();
+              break;
+            case 'token.issued':
+              tokens.labels(labelOf(entry, 'grant_type')).inc();
+              break;
+            case 'client.gc_deleted':
+              gcDeleted.labels(labelOf(entry, 'reason')).inc();
+              break;
+            default:
+              break;
+          }
+          trail.record(entry);
+        },
+      };
+    },
+  };
+}
+
+/** A label value from an audit event's data; the values are the code's own enums, so the series stay few. */
+function labelOf(entry: AuditEntry, name: string): string {
+  const value = entry.data?.[name];
+  return typeof value === 'string' ? value : 'unknown';
+}
+
+let processRegistry: Registry | undefined;
+
+/**
+ * The process's metrics (`process_*`, `nodejs_*`), collected once per process: they describe the process,
+ * not a server, and each collection starts an event-loop monitor and a GC observer that are never stopped.
+ */
+function processMetrics(): Registry {
+  if (processRegistry === undefined) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}

@@ -1,0 +1,201 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { after, describe, it } from 'node:test';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { loadConfig } from '../../src/config/load.js';
+import { buildApp } from '../../src/http/app.js';
+import pino from 'pino';
+import { createLogger, redactUrl, withRedaction } from '../../src/observability/logger.js';
+import { openStorage } from '../../src/storage/open-storage.js';
+import type { Storage } from '../../src/storage/ports.js';
+import { createUser } from '../../src/users/users.js';
+import { TestBrowser } from '../support/browser.js';
+import { sqliteKind } from '../support/databases.js';
+
+const issuer = 'https://as.example.com';
+const redirectUri = 'https://client.example/cb';
+const form = { 'content-type': 'application/x-www-form-urlencoded' };
+const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+
+/** An app whose log (at `trace`, through the server's own logger factory) is kept as text. */
+async function loggedApp(overrides: Record<string, unknown> = {}): Promise<{ app: FastifyInstance; storage: Storage; log: () => string }> {
+  const database = await sqliteKind.create();
+  const config = loadConfig({ env: {}, overrides: { issuer, 'database.url': database.url, 'registration.rateLimit.enabled': false, ...overrides } });
+  const storage = await openStorage(config.database);
+  await storage.migrate();
+  let text = '';
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      text += chunk.toString('utf8');
+      done();
+    },
+  });
+  const app = await buildApp({ config, storage, logger: createLogger('trace', destination) });
+  await app.ready();
+  after(async () => {
+    await app.close();
+    await storage.close();
+    await database.cleanup();
+  });
+  return { app, storage, log: () => text };
+}
+
+const lines = (text: string) => text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+
+describe('structured logs', () => {
+  it('never log the secrets of a whole flow: registration, sign-in, consent, code exchange, refresh, introspection, revocation', async () => {
+    const { app, storage, log } = await loggedApp();
+    const password = 'correct horse battery staple';
+    await createUser(storage.users, { username: 'alice', password }, { now: Date.now(), newId: () => 'user-alice' });
+    const responses: LightMyRequestResponse[] = [];
+    const seen = <T extends LightMyRequestResponse>(response: T): T => (responses.push(response), response);
+
+    const registered = seen(
+      await app.inject({
+        method: 'POST',
+        url: '/register',
+        payload: { client_name: 'Logged', redirect_uris: [redirectUri], token_endpoint_auth_method: 'client_secret_basic', grant_types: ['authorization_code', 'refresh_token'] },
+      }),
+    );
+    assert.equal(registered.statusCode, 201, registered.body);
+    const client = registered.json() as { client_id: string; client_secret: string; registration_access_token: string };
+    const read = seen(await app.inject({ method: 'GET', url: `/register/${client.client_id}`, headers: { authorization: `Bearer ${client.registration_access_token}` } }));
+    assert.equal(read.statusCode, 200);
+
+    const verifier = randomBytes(32).toString('base64url');
+    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    const browser = new TestBrowser(app);
+    const query = new URLSearchParams({
+      response_type: 'code', client_id: client.client_id, redirect_uri: redirectUri, code_challenge: challenge,
+      code_challenge_method: 'S256', state: 'st', scope: 'openid mcp:tools offline_access',
+    });
+    const login = seen(await browser.get(`/authorize?${query}`));
+    assert.equal(login.statusCode, 200, login.body);
+    const consent = seen(await browser.follow(seen(await browser.submit(login, { username: 'alice', password }))));
+    assert.equal(consent.statusCode, 200, consent.body);
+    const allowed = seen(await browser.submit(consent, { decision: 'allow' }));
+    const code = new URL(String(allowed.headers.location)).searchParams.get('code');
+    assert.ok(code, 'the consent redirects with a code');
+
+    const authorization = basic(client.client_id, client.client_secret);
+    const token = async (params: Record<string, string>) => {
+      const response = seen(await app.inject({ method: 'POST', url: '/token', payload: new URLSearchParams(params).toString(), headers: { ...form, authorization } }));
+      assert.equal(response.statusCode, 200, response.body);
+      return response.json() as { access_token: string; refresh_token: string; id_token: string };
+    };
+    const first = await token({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: redirectUri });
+    const second = await token({ grant_type: 'refresh_token', refresh_token: first.refresh_token });
+    const introspected = seen(await app.inject({ method: 'POST', url: '/introspect', payload: `token=${second.access_token}`, headers: { ...form, authorization } }));
+    assert.equal(introspected.json().active, true);
+    // A client that puts secrets in the URL (RFC 6750 §2.3 allows it for access tokens): URLs are logged.
+    seen(await app.inject({ method: 'GET', url: `/userinfo?access_token=${second.access_token}` }));
+    seen(await app.inject({ method: 'POST', url: `/token?client_secret=${client.client_secret}&code=${code}`, payload: 'grant_type=nothing', headers: form }));
+    const revoked = seen(await app.inject({ method: 'POST', url: '/revoke', payload: `token=${second.refresh_token}`, headers: { ...form, authorization } }));
+    assert.equal(revoked.statusCode, 200);
+
+    const text = log();
+    const secrets: Record<string, string> = {
+      client_secret: client.client_secret,
+      registration_access_token: client.registration_access_token,
+      code,
+      verifier,
+      password,
+      first_access_token: first.access_token,
+      first_refresh_token: first.refresh_token,
+      id_token: first.id_token,
+      second_access_token: second.access_token,
+      second_refresh_token: second.refresh_token,
+      ...Object.fromEntries([...browser.cookies].map(([name, value]) => [`cookie ${name}`, value])),
+    };
+    for (const [name, secret] of Object.entries(secrets)) {
+      assert.ok(secret.length >= 16, `${name} is long enough to find`);
+      assert.equal(text.includes(secret), false, `the log holds the ${name}`);
+      // Every token's tail too: a truncated or differently encoded copy would still leak most of it.
+      assert.equal(text.includes(secret.slice(-16)), false, `the log holds the end of the ${name}`);
+    }
+    assert.match(text, /\/userinfo\?access_token=\[redacted\]/, 'the URL is logged, without the token');
+    assert.match(text, /\/token\?client_secret=\[redacted\]&code=\[redacted\]/);
+
+    // Every request has an id, sent back in X-Request-Id and carried by every line logged about it.
+    const entries = lines(text);
+    const ids = new Set<string>();
+    for (const response of responses) {
+      const id = response.headers['x-request-id'];
+      assert.equal(typeof id, 'string', `${response.statusCode} response has an x-request-id`);
+      ids.add(id as string);
+      const own = entries.filter((entry) => entry['reqId'] === id);
+      assert.ok(own.some((entry) => entry['msg'] === 'incoming request'), `the request ${id} is logged`);
+      assert.ok(own.some((entry) => entry['msg'] === 'request completed'), `the response ${id} is logged`);
+    }
+    assert.equal(ids.size, responses.length, 'the ids are distinct');
+    for (const entry of entries.filter((e) => 'req' in e || 'res' in e || 'responseTime' in e)) {
+      assert.equal(typeof entry['reqId'], 'string', `a request line without reqId: ${JSON.stringify(entry)}`);
+    }
+    const issued = entries.find((entry) => entry['msg'] === 'tokens issued');
+    assert.ok(issued && ids.has(String(issued['reqId'])), 'lines logged by a route carry its request id');
+  });
+
+  it('logs probes only when they fail, and still counts them', async () => {
+    const { app, log } = await loggedApp();
+    for (const url of ['/healthz', '/readyz', '/metrics']) {
+      const response = await app.inject({ method: 'GET', url });
+      assert.equal(response.statusCode, 200, url);
+      assert.ok(response.headers['x-request-id'], `${url} answers with a request id`);
+    }
+    assert.doesNotMatch(log(), /"url":"\/(healthz|readyz|metrics)"/);
+    const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+    assert.match(metrics.body, /latchkey_http_requests_total\{route="\/readyz",method="GET",status="200"\} 1/);
+  });
+});
+
+describe('request ids', () => {
+  const get = (app: FastifyInstance, requestId: string) => app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': requestId } });
+
+  it('ignores an incoming X-Request-Id when no proxy is trusted: a client does not choose the id of its log lines', async () => {
+    const { app } = await loggedApp();
+    const response = await get(app, 'chosen-by-client');
+    assert.match(String(response.headers['x-request-id']), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it("keeps a trusted proxy's X-Request-Id when it is short and plain, and replaces any other", async () => {
+    const { app, log } = await loggedApp({ trustProxy: true });
+    const kept = await get(app, 'edge-7f3a.b_9-1');
+    assert.equal(kept.headers['x-request-id'], 'edge-7f3a.b_9-1');
+    const missing = await app.inject({ method: 'GET', url: '/no-such-page' });
+    assert.equal(lines(log()).find((entry) => entry['reqId'] === missing.headers['x-request-id'])?.['msg'], 'incoming request');
+    for (const unsafe of ['x'.repeat(129), 'has space', 'new\u2028line', 'quote"', '']) {
+      const replaced = await get(app, unsafe);
+      assert.notEqual(replaced.headers['x-request-id'], unsafe);
+      assert.match(String(replaced.headers['x-request-id']), /^[0-9a-f-]{36}$/, JSON.stringify(unsafe));
+    }
+  });
+});
+
+describe('redaction', () => {
+  it('applies to a logger the host application configured without it', () => {
+    let text = '';
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        text += chunk.toString('utf8');
+        done();
+      },
+    });
+    const logger = withRedaction(pino({ level: 'info' }, destination));
+    logger.info({ client_secret: 's1', client: { registration_access_token: 's2' }, req: { method: 'GET', url: '/userinfo?access_token=s3' }, err: { code: 'ECONNRESET' } }, 'x');
+    const line = JSON.parse(text) as { client_secret: string; client: Record<string, string>; req: { url: string }; err: { code: string } };
+    assert.equal(line.client_secret, '[redacted]');
+    assert.equal(line.client['registration_access_token'], '[redacted]');
+    assert.equal(line.req.url, '/userinfo?access_token=[redacted]');
+    assert.equal(line.err.code, 'ECONNRESET', 'error codes are kept');
+  });
+
+
+  it('replaces the values of secret query parameters and leaves the rest', () => {
+    assert.equal(redactUrl('/authorize?client_id=a&state=s'), '/authorize?client_id=a&state=s');
+    assert.equal(redactUrl('/cb?code=abc&state=s'), '/cb?code=[redacted]&state=s');
+    assert.equal(redactUrl('/x?ACCESS_TOKEN=t#f'), '/x?ACCESS_TOKEN=[redacted]#f');
+    assert.equal(redactUrl('/x?mycode=1&refresh_token=r'), '/x?mycode=1&refresh_token=[redacted]');
+    assert.equal(redactUrl('/healthz'), '/healthz');
+  });
+});
