@@ -15,7 +15,12 @@
  *   BENCH_DURATION=10          measured seconds per target
  *   BENCH_WARMUP=3             warm-up seconds per target (0: none)
  *   BENCH_CONNECTIONS=50       autocannon connections
- *   BENCH_ONLY=sqlite,postgres run a subset of baseline | sqlite | sqlite-protected | postgres (comma-separated);
+ *   BENCH_ONLY=sqlite,postgres run a subset of baseline | sqlite | sqlite-no-metrics | sqlite-protected | postgres
+ *                              (comma-separated; sqlite brings the two runs compared with it along);
+ *                              sqlite-no-metrics: the same load with metrics.enabled false
+ *                              (LATCHKEY_METRICS_ENABLED=false: no hook at all), right after sqlite, whose req/s it
+ *                              is compared with (issue 5: /metrics adds no measurable cost, ≥ 0.95×); the sqlite
+ *                              run scrapes GET /metrics once at the end to show it counted the load;
  *                              sqlite-protected: registration.mode protected, each request with an initial access
  *                              token and under a policy (allow-list, scopes, methods), compared with sqlite
  *   BENCH_BODY=varied          varied: each connection cycles through 32 bodies with distinct client_names;
@@ -66,9 +71,13 @@ buildUnlessGiven();
 // Settings.
 
 
-/** This benchmark's targets: the shared ones, plus protected registration on SQLite right after open SQLite. */
-type RegisterTarget = TargetName | 'sqlite-protected';
-const registerTargets: readonly RegisterTarget[] = ['baseline', 'sqlite', 'sqlite-protected', 'postgres'];
+/**
+ * This benchmark's targets: the shared ones, plus two variants of open SQLite run right after it and compared with
+ * it: without metrics, and protected registration.
+ */
+type RegisterTarget = TargetName | 'sqlite-no-metrics' | 'sqlite-protected';
+const registerTargets: readonly RegisterTarget[] = ['baseline', 'sqlite', 'sqlite-no-metrics', 'sqlite-protected', 'postgres'];
+const sqliteVariants: readonly RegisterTarget[] = ['sqlite-no-metrics', 'sqlite-protected'];
 
 function selectedTargets(): RegisterTarget[] {
   const raw = process.env['BENCH_ONLY'];
@@ -79,7 +88,7 @@ function selectedTargets(): RegisterTarget[] {
       throw new Error(`BENCH_ONLY must list ${registerTargets.join(', ')} (comma-separated); got ${JSON.stringify(raw)}`);
     }
   }
-  return registerTargets.filter((name) => names.includes(name) || (name === 'sqlite-protected' && names.includes('sqlite')));
+  return registerTargets.filter((name) => names.includes(name) || (sqliteVariants.includes(name) && names.includes('sqlite')));
 }
 
 const settings = {
@@ -101,6 +110,8 @@ const targets = {
   postgres: { minRatio: 0.35, maxP99Ms: undefined as number | undefined, maxRssMiB: 100 },
   // Issue 4: policy checks and the initial access token lookup cost at most 10% of open registration.
   'sqlite-protected': { minRatioOfOpen: 0.9 },
+  // Issue 5: /metrics adds no measurable cost: open SQLite (metrics on, the default) ≥ 0.95× the same without.
+  'sqlite-no-metrics': { minRatioOnToOff: 0.95 },
 };
 
 /** The policy of the protected run: every kind of check, each of which the bench requests pass. */
@@ -162,7 +173,32 @@ interface RunResult extends Measured {
   /** Latchkey only: rows in `clients` after the run, and 2xx answers counted by autocannon (warm-up included). */
   rowsStored?: number;
   answered2xx?: number;
+  /** Latchkey only: what `GET /metrics` answered after the run, before the server stopped. */
+  metrics?: MetricsProbe;
   notes: string[];
+}
+
+/** What `GET /metrics` answered at the end of a run. */
+interface MetricsProbe {
+  status: number;
+  /** Whether the body has the per-route request counter, `latchkey_http_requests_total`. */
+  hasRequestCounter: boolean;
+  /** The `POST /register` answers with `201` that counter holds; null when the metrics were not served. */
+  registered201: number | null;
+}
+
+/** Scrapes `GET /metrics` once: on, it shows the load was counted; off, it answers 404. */
+async function probeMetrics(address: string): Promise<MetricsProbe> {
+  const response = await fetch(`${address}/metrics`);
+  const body = await response.text();
+  let registered201: number | null = null;
+  if (response.status === 200) {
+    registered201 = 0;
+    for (const [, labels = '', value] of body.matchAll(/^latchkey_http_requests_total\{([^}]*)\}\s+(\S+)$/gm)) {
+      if (labels.includes(`route="${registrationPath}"`) && labels.includes('method="POST"') && labels.includes('status="201"')) registered201 += Number(value);
+    }
+  }
+  return { status: response.status, hasRequestCounter: body.includes('latchkey_http_requests_total'), registered201 };
 }
 
 interface Skipped {
@@ -252,21 +288,27 @@ function startLatchkey(name: string, databaseUrl: string, extraEnv: Record<strin
   });
 }
 
+interface RunOptions {
+  /** Runs after the measured run, while the server still runs (e.g. to scrape its metrics). */
+  beforeStop?: (server: ServerProcess, result: RunResult) => Promise<void>;
+  /** Runs once the server has stopped (e.g. to count the rows it stored). */
+  after?: (result: RunResult) => Promise<void>;
+  /** A local database server whose CPU belongs to the run (see `cpuSnapshot`). */
+  databaseProcess?: string;
+  /** The `Authorization` header of every request. */
+  authorization?: string;
+}
+
 /** Starts `start()`, measures it, and always stops it (and reports log lines at warn or above seen under load). */
-async function withServer(
-  target: RegisterTarget,
-  label: string,
-  start: () => Promise<ServerProcess>,
-  after?: (result: RunResult) => Promise<void>,
-  databaseProcess?: string,
-  authorization?: string,
-): Promise<RunResult> {
+async function withServer(target: RegisterTarget, label: string, start: () => Promise<ServerProcess>, options: RunOptions = {}): Promise<RunResult> {
+  const { beforeStop, after, databaseProcess, authorization } = options;
   const server = await start();
   const stop = onCleanup(() => server.stop());
   process.stdout.write(`  pid ${server.pid} at ${server.address}\n`);
   let result: RunResult;
   try {
     result = await measure(target, label, server, databaseProcess, authorization);
+    if (beforeStop) await beforeStop(server, result);
   } finally {
     await stop();
   }
@@ -289,24 +331,33 @@ async function runBaseline(): Promise<RunResult> {
   );
 }
 
-async function runSqlite(mode: 'open' | 'protected' = 'open'): Promise<RunResult> {
+/** Records what `GET /metrics` answers at the end of a Latchkey run. */
+async function scrapeMetrics(server: ServerProcess, run: RunResult): Promise<void> {
+  run.metrics = await probeMetrics(server.address);
+}
+
+/**
+ * Open SQLite (metrics on, the default), or one of its variants compared with it: `no-metrics` (the same with
+ * `metrics.enabled` false) and `protected` (an initial access token and a policy).
+ */
+async function runSqlite(mode: 'open' | 'no-metrics' | 'protected' = 'open'): Promise<RunResult> {
   const temp = tempDir('latchkey-bench-');
   try {
     if (temp.warning) process.stdout.write(`  warning: ${temp.warning}\n`);
     const file = join(temp.dir, 'latchkey.db');
     const protectedMode = mode === 'protected';
-    const label = `Latchkey SQLite (synchronous=${settings.sqliteSynchronous})${protectedMode ? ', protected + policy' : ''}`;
+    const target: RegisterTarget = mode === 'open' ? 'sqlite' : `sqlite-${mode}`;
+    const label = `Latchkey SQLite (synchronous=${settings.sqliteSynchronous})${protectedMode ? ', protected + policy' : mode === 'no-metrics' ? ', metrics off' : ''}`;
     const env: Record<string, string> = { LATCHKEY_SQLITE_SYNCHRONOUS: settings.sqliteSynchronous };
+    if (mode === 'no-metrics') env['LATCHKEY_METRICS_ENABLED'] = 'false';
     let authorization: string | undefined;
     if (protectedMode) {
       Object.assign(env, { LATCHKEY_REGISTRATION_MODE: 'protected', LATCHKEY_REGISTRATION_POLICIES: benchPolicies });
       authorization = `Bearer ${createInitialAccessToken(`sqlite:${file}`, env)}`;
     }
-    const result = await withServer(
-      protectedMode ? 'sqlite-protected' : 'sqlite',
-      label,
-      () => startLatchkey(protectedMode ? 'sqlite-protected' : 'sqlite', `sqlite:${file}`, env),
-      async (run) => {
+    const result = await withServer(target, label, () => startLatchkey(target, `sqlite:${file}`, env), {
+      beforeStop: scrapeMetrics,
+      after: async (run) => {
         const db = new BetterSqlite3(file, { readonly: true });
         try {
           const row = db.prepare('SELECT count(*) AS n FROM clients').get() as { n: number };
@@ -320,9 +371,8 @@ async function runSqlite(mode: 'open' | 'protected' = 'open'): Promise<RunResult
           db.close();
         }
       },
-      undefined,
-      authorization,
-    );
+      ...(authorization === undefined ? {} : { authorization }),
+    });
     if (temp.warning) result.notes.push(temp.warning);
     return result;
   } finally {
@@ -332,7 +382,8 @@ async function runSqlite(mode: 'open' | 'protected' = 'open'): Promise<RunResult
 
 /** An unlimited initial access token under the bench policy, created with the CLI as an operator would. */
 function createInitialAccessToken(databaseUrl: string, env: Record<string, string>): string {
-  const output = execFileSync(process.execPath, [settings.latchkeyEntry, 'iat', 'create', '--policy', 'bench', '--json', '--database', databaseUrl], {
+  const loader = settings.latchkeyEntry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const output = execFileSync(process.execPath, [...loader, settings.latchkeyEntry, 'iat', 'create', '--policy', 'bench', '--json', '--database', databaseUrl], {
     env: cleanEnv(env),
     cwd: root,
     encoding: 'utf8',
@@ -347,16 +398,14 @@ async function runPostgres(): Promise<RunResult | Skipped> {
   try {
     const { server_version: version, fsync, synchronous_commit: syncCommit } = database.settings;
     process.stdout.write(`  database ${database.name} on ${redact(settings.postgresUrl)} (PostgreSQL ${version}, fsync=${fsync}, synchronous_commit=${syncCommit})\n`);
-    const result = await withServer(
-      'postgres',
-      label,
-      () => startLatchkey('postgres', database.url, {}),
-      async (run) => {
+    const result = await withServer('postgres', label, () => startLatchkey('postgres', database.url, {}), {
+      beforeStop: scrapeMetrics,
+      after: async (run) => {
         run.rowsStored = await database.count('clients');
       },
       // A PostgreSQL on this machine: its backends' CPU is part of the run, not a disturbance.
-      'postgres',
-    );
+      databaseProcess: 'postgres',
+    });
     if (fsync !== 'on' || syncCommit === 'off') result.notes.push(`PostgreSQL runs with fsync=${fsync}, synchronous_commit=${syncCommit}: commits are not durable`);
     return result;
   } finally {
@@ -373,8 +422,34 @@ interface Check {
   detail: string;
 }
 
+/** Open SQLite's req/s over the same run without metrics, and its server CPU per request over the other's. */
+function metricsCost(open: RunResult, off: RunResult): { ratio: number; cpuPerRequestRatio: number | null } {
+  const perRequest = (run: RunResult) => (run.cpu.server === null || run.reqPerSec === 0 ? null : run.cpu.server / run.reqPerSec);
+  const on = perRequest(open);
+  const without = perRequest(off);
+  return { ratio: open.reqPerSec / off.reqPerSec, cpuPerRequestRatio: on === null || without === null ? null : on / without };
+}
+
 function checksFor(result: RunResult, baseline: RunResult | undefined, open: RunResult | undefined): Check[] {
   if (result.target === 'baseline') return [];
+  if (result.target === 'sqlite-no-metrics') {
+    const { minRatioOnToOff } = targets['sqlite-no-metrics'];
+    const checks: Check[] = [
+      { name: 'no-metrics: non-2xx = 0', pass: result.non2xx === 0 && result.errors === 0, detail: `${result.non2xx} non-2xx, ${result.errors} errors` },
+      { name: 'no-metrics: GET /metrics is 404', pass: result.metrics?.status === 404, detail: `answered ${result.metrics?.status ?? 'nothing'}` },
+    ];
+    if (open) {
+      const { ratio, cpuPerRequestRatio } = metricsCost(open, result);
+      checks.push({
+        name: `metrics on ≥ ${minRatioOnToOff}× metrics off req/s`,
+        pass: ratio >= minRatioOnToOff,
+        detail:
+          `${ratio.toFixed(3)}× (${Math.round(open.reqPerSec)} ÷ ${Math.round(result.reqPerSec)} req/s` +
+          `${cpuPerRequestRatio === null ? '' : `; server CPU per request ${cpuPerRequestRatio.toFixed(3)}× off's`})`,
+      });
+    }
+    return checks;
+  }
   if (result.target === 'sqlite-protected') {
     const { minRatioOfOpen } = targets['sqlite-protected'];
     const checks: Check[] = [{ name: 'protected: non-2xx = 0', pass: result.non2xx === 0 && result.errors === 0, detail: `${result.non2xx} non-2xx, ${result.errors} errors` }];
@@ -398,6 +473,16 @@ function checksFor(result: RunResult, baseline: RunResult | undefined, open: Run
   if (result.maxRssMiB !== null) {
     checks.push({ name: `${name}: max RSS ≤ ${goal.maxRssMiB} MiB`, pass: result.maxRssMiB <= goal.maxRssMiB, detail: `${result.maxRssMiB.toFixed(1)} MiB` });
   }
+  if (result.target === 'sqlite' && result.metrics) {
+    // The counter sees every 201 the server sent, including those still in flight when autocannon stopped counting.
+    const { status, hasRequestCounter, registered201 } = result.metrics;
+    const counted = registered201 ?? 0;
+    checks.push({
+      name: `${name}: GET /metrics counted the load`,
+      pass: status === 200 && hasRequestCounter && counted >= (result.answered2xx ?? 0),
+      detail: status === 200 ? `${counted} POST ${registrationPath} 201s counted for ${result.answered2xx ?? '?'} answered` : `answered ${status}`,
+    });
+  }
   if (result.rowsStored !== undefined && result.answered2xx !== undefined) {
     // autocannon stops counting at the deadline while up to `connections` requests are still in flight, so a
     // few more rows than counted answers is expected; fewer would mean a 201 without a stored client.
@@ -410,6 +495,14 @@ function checksFor(result: RunResult, baseline: RunResult | undefined, open: Run
   return checks;
 }
 
+
+/** The JSON fields of the metrics comparison: open SQLite (metrics on) over this run (metrics off). */
+function metricsCostJson(cost: { ratio: number; cpuPerRequestRatio: number | null }) {
+  return {
+    ratioMetricsOnToOff: round(cost.ratio, 3),
+    serverCpuPerRequestOnToOff: cost.cpuPerRequestRatio === null ? null : round(cost.cpuPerRequestRatio, 3),
+  };
+}
 
 function report(results: (RunResult | Skipped)[]): void {
   const runs = results.filter((result): result is RunResult => !('skipped' in result));
@@ -448,7 +541,7 @@ function report(results: (RunResult | Skipped)[]): void {
   const checks = runs.flatMap((result) => checksFor(result, baseline, open));
   if (checks.length > 0) {
     process.stdout.write('\nTargets (2-core machine)\n');
-    for (const check of checks) process.stdout.write(`  ${check.pass ? '✓' : '✗'} ${check.name.padEnd(34)} ${check.detail}\n`);
+    for (const check of checks) process.stdout.write(`  ${check.pass ? '✓' : '✗'} ${check.name.padEnd(40)} ${check.detail}\n`);
     if (!baseline) process.stdout.write('  (no baseline run: the req/s ratios are not checked; drop BENCH_ONLY or add baseline to it)\n');
   }
   for (const result of runs) {
@@ -480,6 +573,8 @@ function report(results: (RunResult | Skipped)[]): void {
             ...measuredJson(result),
             ratio: result.target === 'baseline' ? 1 : ratioOf(result) === undefined ? null : round(ratioOf(result)!, 3),
             ...(result.target === 'sqlite-protected' && open ? { ratioOfOpen: round(result.reqPerSec / open.reqPerSec, 3) } : {}),
+            ...(result.target === 'sqlite-no-metrics' && open ? metricsCostJson(metricsCost(open, result)) : {}),
+            ...(result.metrics ? { metrics: result.metrics } : {}),
             ...(result.rowsStored === undefined ? {} : { rowsStored: result.rowsStored, answered2xx: result.answered2xx }),
           },
     ),
@@ -507,6 +602,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\n▶ ${target}\n`);
     if (target === 'baseline') results.push(await runBaseline());
     else if (target === 'sqlite') results.push(await runSqlite());
+    else if (target === 'sqlite-no-metrics') results.push(await runSqlite('no-metrics'));
     else if (target === 'sqlite-protected') results.push(await runSqlite('protected'));
     else {
       const result = await runPostgres();
