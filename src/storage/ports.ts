@@ -164,7 +164,9 @@ export type AuditEventType =
   | 'grant.revoked'
   | 'key.rotated'
   | 'user.signed_in'
-  | 'user.sign_in_failed';
+  | 'user.sign_in_failed'
+  | 'user.created'
+  | 'user.removed';
 
 /** One audit event. `data` never holds a secret (no token, secret, code or password, not even a digest). */
 export interface AuditEvent {

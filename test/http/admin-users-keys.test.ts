@@ -31,6 +31,13 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
       assert.notEqual(carol?.passwordHash, 'carol carol carol');
       const asCarol = await signedInBrowser(server.app, { username: 'carol', password: 'carol carol carol' }, '/admin');
       assert.equal((await asCarol.get('/admin/users')).statusCode, 200);
+      const [event] = await eventually(
+        () => server.storage.auditEvents.listAuditEvents({ type: 'user.created', limit: 5 }),
+        (events) => events.length === 1,
+        'a user.created event',
+      );
+      assert.deepEqual({ actor: event!.actor, userId: event!.userId, data: event!.data }, { actor: 'admin:root', userId: carol!.id, data: { username: 'carol', is_admin: true } });
+      assert.ok(!JSON.stringify(event).includes('carol carol carol'), 'never the password');
     });
 
     it('shows why a user cannot be created, keeps the fields but never the password', async () => {
@@ -70,6 +77,16 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
       const unknown = await admin.post('/admin/users/nobody/remove', { csrf: csrfOf(list) });
       assert.equal(unknown.statusCode, 404);
       assert.match(unknown.body, /There is no user named &#34;nobody&#34;/);
+      const events = await eventually(
+        () => server.storage.auditEvents.listAuditEvents({ type: 'user.removed', limit: 5 }),
+        (found) => found.length >= 1,
+        'a user.removed event',
+      );
+      assert.deepEqual(
+        events.map((event) => [event.actor, event.data['username']]),
+        [['admin:root', 'bob']],
+        'one event, for bob: neither the refused self-removal nor the unknown user',
+      );
     });
 
     it('lists the signing keys and rotates: a new current kid, the old one retired but still published', async () => {

@@ -33,6 +33,7 @@ export function userRoutes(router: AdminRouter, context: PagesContext): void {
         { username: form.username, password: body['password'] ?? '', isAdmin: form.isAdmin, name: form.name, email: form.email },
         { now: clock.now(), newId: randomUUID },
       );
+      context.audit.record({ type: 'user.created', userId: user.id, actor: admin.actor, ip: request.ip, data: { username: user.username, is_admin: user.isAdmin } });
       return redirectWithNotice(context, reply, '/users', 'user-created', user.username);
     } catch (error) {
       if (error instanceof UserError) return list(reply, admin, error.code === 'username_taken' ? 409 : 400, { error: error.message, form });
@@ -45,12 +46,14 @@ export function userRoutes(router: AdminRouter, context: PagesContext): void {
     if (username === admin.user.username) {
       return list(reply, admin, 400, { error: 'You cannot remove your own account. Another administrator can.' });
     }
+    const removed = await storage.users.findUserByUsername(username);
     try {
       await removeUser(storage.users, username);
     } catch (error) {
       if (error instanceof UserError) return list(reply, admin, 404, { error: error.message });
       throw error;
     }
+    context.audit.record({ type: 'user.removed', userId: removed?.id ?? null, actor: admin.actor, ip: request.ip, data: { username } });
     return redirectWithNotice(context, reply, '/users', 'user-removed', username);
   });
 }
