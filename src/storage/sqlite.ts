@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
-import { InitialAccessTokenUnusableError, StorageUnavailableError, type ClientRecord, type Storage } from './ports.js';
-import { createClientRepository, spendInitialAccessToken, toRow, type ClientRow, type PendingClientRow } from './sql/client-repository.js';
+import { InitialAccessTokenUnusableError, StorageUnavailableError, type ClientRecord, type InitialAccessTokenUse, type Storage } from './ports.js';
+import { createClientRepository, spendInitialAccessToken, tokenUses, toRow, type ClientRow, type PendingClientRow } from './sql/client-repository.js';
 import { createServerSecretRepository, createSigningKeyRepository } from './sql/key-repository.js';
 import { createConsentRepository, createRevokedAccessTokenRepository } from './sql/consent-repository.js';
 import { createCodeRepository, createGrantRepository } from './sql/grant-repository.js';
@@ -97,14 +97,12 @@ function preparedInsert(database: BetterSqlite3.Database, db: Kysely<Database>):
   return async (items) => {
     if (!insertAll) {
       const insert = database.prepare(db.insertInto('clients').values(template).compile().sql);
-      const spend = database.prepare(spendInitialAccessToken(db, { tokenDigest: '', now: 0 }).compile().sql);
+      const spend = preparedSpend(database, db);
       insertAll = database.transaction((batch: PendingClientRow[]) => {
-        for (const { row, initialAccessToken } of batch) {
-          if (initialAccessToken && spend.run(initialAccessToken.tokenDigest, initialAccessToken.now).changes !== 1) {
-            throw new InitialAccessTokenUnusableError();
-          }
-          insert.run(columns.map((column) => row[column]));
+        for (const use of tokenUses(batch)) {
+          if (spend(use) !== 1) throw new InitialAccessTokenUnusableError();
         }
+        for (const { row } of batch) insert.run(columns.map((column) => row[column]));
       });
     }
     // Through Kysely's connection lock: were a Kysely transaction open on this connection, better-sqlite3
@@ -112,6 +110,23 @@ function preparedInsert(database: BetterSqlite3.Database, db: Kysely<Database>):
     const run = insertAll;
     await db.connection().execute(async () => run(items));
   };
+}
+
+/**
+ * {@link spendInitialAccessToken} as a prepared statement: compiled once by Kysely with marker values, whose
+ * positions say where each argument goes. Answers how many rows it changed (1, or 0 when the token is unusable).
+ */
+function preparedSpend(database: BetterSqlite3.Database, db: Kysely<Database>): (use: InitialAccessTokenUse & { count: number }) => number {
+  const markers = { tokenDigest: '\u0000token-digest', now: -1.5, count: -2.5 };
+  const compiled = spendInitialAccessToken(db, { tokenDigest: markers.tokenDigest, now: markers.now }, markers.count).compile();
+  const pick = compiled.parameters.map((parameter) => {
+    if (parameter === markers.tokenDigest) return (use: InitialAccessTokenUse & { count: number }) => use.tokenDigest;
+    if (parameter === markers.now) return (use: InitialAccessTokenUse & { count: number }) => use.now;
+    if (parameter === markers.count) return (use: InitialAccessTokenUse & { count: number }) => use.count;
+    throw new Error(`unexpected parameter in the initial access token update: ${String(parameter)}`);
+  });
+  const statement = database.prepare(compiled.sql);
+  return (use) => statement.run(pick.map((get) => get(use))).changes;
 }
 
 /**

@@ -134,14 +134,14 @@ export interface PendingClientRow {
  */
 async function insertWithTokenUses(db: Kysely<Database>, items: PendingClientRow[]): Promise<void> {
   const rows = items.map((item) => item.row);
-  const uses = items.flatMap((item) => (item.initialAccessToken ? [item.initialAccessToken] : []));
+  const uses = tokenUses(items);
   if (uses.length === 0) {
     await db.insertInto('clients').values(rows).execute();
     return;
   }
   await db.transaction().execute(async (trx) => {
     for (const use of uses) {
-      const result = await spendInitialAccessToken(trx, use).executeTakeFirst();
+      const result = await spendInitialAccessToken(trx, use, use.count).executeTakeFirst();
       if (result.numUpdatedRows !== 1n) throw new InitialAccessTokenUnusableError();
     }
     await trx.insertInto('clients').values(rows).execute();
@@ -149,17 +149,39 @@ async function insertWithTokenUses(db: Kysely<Database>, items: PendingClientRow
 }
 
 /**
- * Counts one use of an initial access token if it is live: one conditional `UPDATE`, so the database
- * serialises concurrent uses of one row and the second sees the first's increment.
+ * The initial access token uses of a batch, one entry per token with how many registrations spend it: an
+ * operator hands one token to many agents, and one `UPDATE` of its row per batch costs less than one per
+ * registration. The latest `now` of the batch decides expiry (the strictest). If the token cannot cover them
+ * all, the batch fails and is retried one registration at a time (see `GroupCommit`), which spends exactly
+ * the uses that remain.
  */
-export function spendInitialAccessToken(db: Kysely<Database>, use: InitialAccessTokenUse) {
+export function tokenUses(items: PendingClientRow[]): (InitialAccessTokenUse & { count: number })[] {
+  const byDigest = new Map<string, InitialAccessTokenUse & { count: number }>();
+  for (const { initialAccessToken: use } of items) {
+    if (!use) continue;
+    const seen = byDigest.get(use.tokenDigest);
+    if (seen) {
+      seen.count += 1;
+      seen.now = Math.max(seen.now, use.now);
+    } else {
+      byDigest.set(use.tokenDigest, { tokenDigest: use.tokenDigest, now: use.now, count: 1 });
+    }
+  }
+  return [...byDigest.values()];
+}
+
+/**
+ * Counts `count` uses of an initial access token if it is live and has that many left: one conditional
+ * `UPDATE`, so the database serialises concurrent uses of one row and the second sees the first's increment.
+ */
+export function spendInitialAccessToken(db: Kysely<Database>, use: InitialAccessTokenUse, count = 1) {
   return db
     .updateTable('initial_access_tokens')
-    .set({ uses: sql<number>`uses + 1` })
+    .set({ uses: sql<number>`uses + ${count}` })
     .where('token_digest', '=', use.tokenDigest)
     .where('revoked_ms', 'is', null)
     .where((eb) => eb.or([eb('expires_ms', 'is', null), eb('expires_ms', '>', use.now)]))
-    .where((eb) => eb.or([eb('max_uses', 'is', null), eb('uses', '<', eb.ref('max_uses'))]));
+    .where((eb) => eb.or([eb('max_uses', 'is', null), eb(sql<number>`uses + ${count}`, '<=', eb.ref('max_uses'))]));
 }
 
 export function toRow(record: ClientRecord) {
