@@ -12,11 +12,10 @@ import {
 import { issueAuthorizationCode } from '../../protocol/authorization/issue-code.js';
 import { noAudit, type AuditTrail, type Clock, type RandomSource } from '../../protocol/context.js';
 import { isScopeSubset, scopeTokens } from '../../protocol/scope.js';
-import { rateLimitKey } from '../../rate-limit/client-key.js';
 import type { LoginThrottle } from '../../rate-limit/login-throttle.js';
 import type { ClientStore, Storage } from '../../storage/ports.js';
 import { consentPage, errorPage, isUnverified, loginPage } from '../../ui/authorization-pages.js';
-import { authenticate } from '../../users/users.js';
+import { signInWithPassword } from '../password-sign-in.js';
 import type { Sessions } from '../session.js';
 
 export interface AuthorizeContext {
@@ -144,19 +143,11 @@ export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext,
         }),
       );
     };
-    const address = rateLimitKey(request.ip);
-    const decision = await context.throttle.check(username, address);
-    if (!decision.allowed) return again(429, `Too many failed attempts. Try again in ${Math.ceil(decision.retryAfterSeconds / 60)} minute(s).`);
-    const user = await authenticate(storage.users, username, form['password'] ?? '');
-    if (!user) {
-      await context.throttle.recordFailure(username, address);
-      // The name as typed is kept (it may be a real account under attack); the password never is.
-      audit.record({ type: 'user.sign_in_failed', ip: request.ip, data: { username: username.slice(0, 100) } });
-      return again(401, 'The username or password is not right.');
-    }
-    await context.throttle.recordSuccess(username, address);
-    sessions.write(reply, { userId: user.id, authTime: clock.now() });
-    audit.record({ type: 'user.signed_in', userId: user.id, ip: request.ip });
+    const outcome = await signInWithPassword({ users: storage.users, throttle: context.throttle, sessions, clock, audit }, request, reply, {
+      username,
+      password: form['password'] ?? '',
+    });
+    if (!('user' in outcome)) return again(outcome.status, outcome.message);
     return reply.header('cache-control', 'no-store').redirect(`${paths.authorize}?${new URLSearchParams(query)}`, 303);
   });
 

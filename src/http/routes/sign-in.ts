@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { rateLimitKey } from '../../rate-limit/client-key.js';
 import { signInPage } from '../../ui/sign-in-page.js';
-import { authenticate } from '../../users/users.js';
+import { signInWithPassword } from '../password-sign-in.js';
 import { safeReturnPath, signedInUser, type PagesContext } from '../pages-context.js';
 import { sendPage } from './authorize.js';
 
@@ -32,18 +31,11 @@ export function signInRoutes(app: FastifyInstance, context: PagesContext): void 
       return sendPage(reply, status, (nonce) => signInPage({ nonce, csrf, action: paths.signIn, returnTo, username, error }));
     };
     if (!sessions.csrfMatches(request, form['csrf'])) return again(400, 'The form was too old or was not sent from this browser. Please sign in again.');
-    const address = rateLimitKey(request.ip);
-    const decision = await context.throttle.check(username, address);
-    if (!decision.allowed) return again(429, `Too many failed attempts. Try again in ${Math.ceil(decision.retryAfterSeconds / 60)} minute(s).`);
-    const user = await authenticate(storage.users, username, form['password'] ?? '');
-    if (!user) {
-      await context.throttle.recordFailure(username, address);
-      audit.record({ type: 'user.sign_in_failed', ip: request.ip, data: { username: username.slice(0, 100) } });
-      return again(401, 'The username or password is not right.');
-    }
-    await context.throttle.recordSuccess(username, address);
-    sessions.write(reply, { userId: user.id, authTime: clock.now() });
-    audit.record({ type: 'user.signed_in', userId: user.id, ip: request.ip });
+    const outcome = await signInWithPassword({ users: storage.users, throttle: context.throttle, sessions, clock, audit }, request, reply, {
+      username,
+      password: form['password'] ?? '',
+    });
+    if (!('user' in outcome)) return again(outcome.status, outcome.message);
     return reply.header('cache-control', 'no-store').redirect(returnTo, 303);
   });
 
