@@ -1,73 +1,17 @@
 // The end-to-end proof of the resource side: the MCP TypeScript SDK's own client, with an OAuthClientProvider,
 // against examples/mcp-server protected by Latchkey, both on real ports.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { decodeJwt } from 'jose';
 import { startMcpServer, type RunningMcpServer } from '../../examples/mcp-server/server.js';
 import { createUser } from '../../src/users/users.js';
 import { TestBrowser } from '../support/browser.js';
+import { AgentProvider, whoami } from '../support/mcp-agent.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { freePort } from '../support/real-port.js';
-
-/**
- * What an agent keeps for one MCP server. Its "browser" is a function that walks Latchkey's login and consent
- * pages and returns the redirect back to the client; with `interactive` off, no user is there to do so.
- */
-class AgentProvider implements OAuthClientProvider {
-  client: OAuthClientInformationMixed | undefined;
-  saved: OAuthTokens | undefined;
-  code: string | undefined;
-  redirects = 0;
-  interactive = true;
-  private verifier = '';
-  private expectedState = '';
-  constructor(private readonly signIn: (authorizationUrl: URL) => Promise<URL>) {}
-
-  get redirectUrl() {
-    return 'http://127.0.0.1:33418/callback';
-  }
-  get clientMetadata(): OAuthClientMetadata {
-    return { client_name: 'SDK e2e agent', redirect_uris: [this.redirectUrl], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none' };
-  }
-  state() {
-    return (this.expectedState = randomBytes(16).toString('base64url'));
-  }
-  clientInformation() {
-    return this.client;
-  }
-  saveClientInformation(information: OAuthClientInformationMixed) {
-    this.client = information;
-  }
-  tokens() {
-    return this.saved;
-  }
-  saveTokens(tokens: OAuthTokens) {
-    this.saved = tokens;
-  }
-  saveCodeVerifier(verifier: string) {
-    this.verifier = verifier;
-  }
-  codeVerifier() {
-    return this.verifier;
-  }
-  invalidateCredentials(scope: 'all' | 'client' | 'tokens' | 'verifier' | 'discovery') {
-    if (scope === 'all' || scope === 'client') this.client = undefined;
-    if (scope === 'all' || scope === 'tokens') this.saved = undefined;
-  }
-  async redirectToAuthorization(authorizationUrl: URL) {
-    this.redirects += 1;
-    if (!this.interactive) return;
-    const back = await this.signIn(authorizationUrl);
-    assert.equal(`${back.origin}${back.pathname}`, this.redirectUrl);
-    assert.equal(back.searchParams.get('state'), this.expectedState);
-    this.code = back.searchParams.get('code') ?? assert.fail(`no code in ${back.href}`);
-  }
-}
 
 describe('MCP TypeScript SDK client against examples/mcp-server and Latchkey', () => {
   let latchkey: TestServer;
@@ -77,20 +21,25 @@ describe('MCP TypeScript SDK client against examples/mcp-server and Latchkey', (
   const clock = { now: () => Date.now() + offset };
   /** Every request the SDK made, as `METHOD path status`. */
   const requests: string[] = [];
-  const provider = new AgentProvider(async (authorizationUrl) => {
-    assert.equal(authorizationUrl.origin, issuer);
-    assert.equal(authorizationUrl.searchParams.get('resource'), mcp.resource, 'RFC 8707: the resource from the RFC 9728 metadata');
-    const browser = new TestBrowser(latchkey.app);
-    const login = await browser.get(`${authorizationUrl.pathname}${authorizationUrl.search}`);
-    assert.equal(login.statusCode, 200, login.body);
-    const consent = await browser.follow(await browser.submit(login, { username: 'alice', password: 'correct horse battery' }));
-    assert.equal(consent.statusCode, 200, consent.body);
-    assert.match(consent.body, /data-testid="client-name">SDK e2e agent</);
-    const done = await browser.submit(consent, { decision: 'allow' });
-    assert.equal(done.statusCode, 303, done.body);
-    const back = new URL(String(done.headers.location));
-    assert.equal(back.searchParams.get('iss'), issuer, 'RFC 9207');
-    return back;
+  const provider = new AgentProvider({
+    clientName: 'SDK e2e agent',
+    redirectUrl: 'http://127.0.0.1:33418/callback',
+    // Latchkey's login and consent pages, walked through inject().
+    userAgent: async (authorizationUrl) => {
+      assert.equal(authorizationUrl.origin, issuer);
+      assert.equal(authorizationUrl.searchParams.get('resource'), mcp.resource, 'RFC 8707: the resource from the RFC 9728 metadata');
+      const browser = new TestBrowser(latchkey.app);
+      const login = await browser.get(`${authorizationUrl.pathname}${authorizationUrl.search}`);
+      assert.equal(login.statusCode, 200, login.body);
+      const consent = await browser.follow(await browser.submit(login, { username: 'alice', password: 'correct horse battery' }));
+      assert.equal(consent.statusCode, 200, consent.body);
+      assert.match(consent.body, /data-testid="client-name">SDK e2e agent</);
+      const done = await browser.submit(consent, { decision: 'allow' });
+      assert.equal(done.statusCode, 303, done.body);
+      const back = new URL(String(done.headers.location));
+      assert.equal(back.searchParams.get('iss'), issuer, 'RFC 9207');
+      return back;
+    },
   });
 
   const recordingFetch = async (url: string | URL, init?: RequestInit): Promise<Response> => {
@@ -103,11 +52,6 @@ describe('MCP TypeScript SDK client against examples/mcp-server and Latchkey', (
     const next = new Client({ name: 'latchkey-e2e', version: '1.0.0' });
     await next.connect(new StreamableHTTPClientTransport(new URL(mcp.url), { authProvider: provider, fetch: recordingFetch }));
     return next;
-  }
-  async function whoami(on: Client): Promise<{ sub: string; client_id: string; scope: string }> {
-    const result = await on.callTool({ name: 'whoami' });
-    const [content] = result.content as { type: string; text: string }[];
-    return JSON.parse(content!.text);
   }
 
   before(async () => {

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { startMcpServer, type RunningMcpServer } from '../../examples/mcp-server/server.js';
 import { createUser } from '../../src/users/users.js';
 import { TestBrowser } from '../support/browser.js';
+import { checkedScreenshot, launchChromium, openWatchedPage, screenshotDirectory, skipWithoutChromium as skip } from '../support/chromium.js';
 import { AgentProvider, authorizeAgent, refreshAgent, whoami } from '../support/mcp-agent.js';
 import { startCallbackServer, startListeningTestServer, type CallbackServer, type ListeningTestServer } from '../support/real-port.js';
 
@@ -20,28 +19,14 @@ import { startCallbackServer, startListeningTestServer, type CallbackServer, typ
  * checked for the charts and the data.
  *
  * Needs Debian's `chromium` at /usr/bin/chromium. Without it the suite is skipped, except under CI, where it
- * fails (.ci/run installs it). Set LATCHKEY_SCREENSHOTS to a directory to keep the screenshots.
+ * fails (.ci/run installs it). Set LATCHKEY_SCREENSHOTS to a directory to keep the screenshots. (See
+ * test/support/chromium.ts.)
  */
-
-const chromiumPath = '/usr/bin/chromium';
-/** Without these, Chromium reaches for the network (updates, sync, QUIC probes), which is closed here. */
-const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const skip =
-  !existsSync(chromiumPath) && !process.env['CI']
-    ? `Chromium is not installed at ${chromiumPath} (apt-get install -y chromium); skipped outside CI, a failure under CI`
-    : false;
 
 const alice = { username: 'alice', password: 'correct horse battery' };
 const root = { username: 'root', password: 'root root root root' };
 /** A name no other client has, so that a search finds exactly the agent. */
 const agentName = (label: string) => `Operator e2e ${label} ${randomBytes(4).toString('hex')}`;
-
-/** The width and height in a PNG's IHDR chunk, after checking the signature. */
-function pngSize(bytes: Buffer): { width: number; height: number } {
-  assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG signature');
-  assert.equal(bytes.subarray(12, 16).toString('latin1'), 'IHDR');
-  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
-}
 
 /** The never-cached, never-framed headers every operator page must carry. */
 function assertPageHeaders(response: Response | null, what: string) {
@@ -61,7 +46,7 @@ describe('operator pages in headless Chromium: admin dashboard and connected app
   let page: Page;
   /** Console errors, page errors and CSP reports of the current test's pages. */
   let problems: string[];
-  const screenshotDir = process.env['LATCHKEY_SCREENSHOTS'] ?? mkdtempSync(join(tmpdir(), 'latchkey-operator-'));
+  const screenshots = screenshotDirectory('latchkey-operator-');
   let aliceId = '';
 
   /** The first agent: authorized by alice in Chromium, deleted by the administrator. */
@@ -69,13 +54,12 @@ describe('operator pages in headless Chromium: admin dashboard and connected app
 
   before(async () => {
     if (skip) return;
-    if (!existsSync(chromiumPath)) throw new Error(`CI is set and Chromium is missing at ${chromiumPath}: install it (apt-get install -y chromium)`);
     server = await startListeningTestServer();
     callback = await startCallbackServer();
     mcp = await startMcpServer({ issuer: server.issuer });
     aliceId = (await createUser(server.storage.users, { ...alice, name: 'Alice' }, { now: Date.now(), newId: () => 'user-alice' })).id;
     await createUser(server.storage.users, { ...root, isAdmin: true }, { now: Date.now(), newId: () => 'user-root' });
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
+    browser = await launchChromium();
   });
   after(async () => {
     await deleted?.client?.close();
@@ -83,21 +67,11 @@ describe('operator pages in headless Chromium: admin dashboard and connected app
     await mcp?.close();
     await callback?.close();
     await server?.close();
-    if (!process.env['LATCHKEY_SCREENSHOTS']) rmSync(screenshotDir, { recursive: true, force: true });
+    screenshots.remove();
   });
 
   beforeEach(async () => {
-    problems = [];
-    context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
-    page = await context.newPage();
-    page.on('console', (message) => {
-      // Chromium's own /favicon.ico probe (the pages declare no icon) 404s; it is not something a page needs.
-      if (message.location().url.endsWith('/favicon.ico')) return;
-      if (message.type() === 'error' || /Content Security Policy|Refused to/i.test(message.text())) {
-        problems.push(`console ${message.type()}: ${message.text()} (${message.location().url})`);
-      }
-    });
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    ({ context, page, problems } = await openWatchedPage(browser, { width: 1100, height: 800 }));
   });
   afterEach(async () => {
     await context?.close();
@@ -113,15 +87,8 @@ describe('operator pages in headless Chromium: admin dashboard and connected app
   }
 
   /** A full-page screenshot, checked to be a PNG of the viewport's width with content in it. */
-  async function screenshot(name: string): Promise<string> {
-    const path = join(screenshotDir, name);
-    await page.screenshot({ path, fullPage: true });
-    const png = readFileSync(path);
-    const { width, height } = pngSize(png);
-    assert.equal(width, 1100);
-    assert.ok(height >= 400 && height <= 8000, `a page-sized screenshot (${width}×${height})`);
-    assert.ok(png.length > 20_000 && png.length < 4_000_000, `a screenshot with content (${png.length} bytes)`);
-    return path;
+  async function screenshot(name: string): Promise<void> {
+    await checkedScreenshot(page, join(screenshots.path, name), { width: 1100, height: [400, 8000], bytes: [20_000, 4_000_000] });
   }
 
   /** The number a chart shows as its total (`<testId>-total`, e.g. "1,234"). */

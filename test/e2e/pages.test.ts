@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createUser } from '../../src/users/users.js';
+import { checkedScreenshot, launchChromium, openWatchedPage, screenshotDirectory, skipWithoutChromium as skip } from '../support/chromium.js';
 import { startCallbackServer, startListeningTestServer, type CallbackServer, type ListeningTestServer } from '../support/real-port.js';
 
 /**
@@ -15,16 +14,9 @@ import { startCallbackServer, startListeningTestServer, type CallbackServer, typ
  * nothing else it needs, the labels work, and the page renders.
  *
  * Needs Debian's `chromium` at /usr/bin/chromium. Without it the suite is skipped, except under CI, where it
- * fails (.ci/run installs it). Set LATCHKEY_SCREENSHOTS to a directory to keep the screenshots.
+ * fails (.ci/run installs it). Set LATCHKEY_SCREENSHOTS to a directory to keep the screenshots. (See
+ * test/support/chromium.ts.)
  */
-
-const chromiumPath = '/usr/bin/chromium';
-/** Without these, Chromium reaches for the network (updates, sync, QUIC probes), which is closed here. */
-const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const skip =
-  !existsSync(chromiumPath) && !process.env['CI']
-    ? `Chromium is not installed at ${chromiumPath} (apt-get install -y chromium); skipped outside CI, a failure under CI`
-    : false;
 
 const resource = 'https://mcp.example.com/mcp';
 const alice = { username: 'alice', password: 'correct horse battery' };
@@ -32,13 +24,6 @@ const alice = { username: 'alice', password: 'correct horse battery' };
 function pkce() {
   const verifier = randomBytes(32).toString('base64url');
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
-}
-
-/** The width and height in a PNG's IHDR chunk, after checking the signature. */
-function pngSize(bytes: Buffer): { width: number; height: number } {
-  assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG signature');
-  assert.equal(bytes.subarray(12, 16).toString('latin1'), 'IHDR');
-  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
 }
 
 describe('login and consent pages in headless Chromium', () => {
@@ -49,36 +34,25 @@ describe('login and consent pages in headless Chromium', () => {
   let page: Page;
   /** Console errors, page errors and CSP reports of the current test's page. */
   let problems: string[];
-  const screenshotDir = process.env['LATCHKEY_SCREENSHOTS'] ?? mkdtempSync(join(tmpdir(), 'latchkey-pages-'));
+  const screenshots = screenshotDirectory('latchkey-pages-');
 
   before(async () => {
     if (skip) return;
-    if (!existsSync(chromiumPath)) throw new Error(`CI is set and Chromium is missing at ${chromiumPath}: install it (apt-get install -y chromium)`);
     server = await startListeningTestServer();
     callback = await startCallbackServer();
     await createUser(server.storage.users, { ...alice, name: 'Alice' }, { now: Date.now(), newId: () => 'user-alice' });
     await createUser(server.storage.users, { username: 'bob', password: 'bob bob bob bob' }, { now: Date.now(), newId: () => 'user-bob' });
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
     await callback?.close();
     await server?.close();
-    if (!process.env['LATCHKEY_SCREENSHOTS']) rmSync(screenshotDir, { recursive: true, force: true });
+    screenshots.remove();
   });
 
   beforeEach(async () => {
-    problems = [];
-    context = await browser.newContext({ viewport: { width: 800, height: 700 } });
-    page = await context.newPage();
-    page.on('console', (message) => {
-      // Chromium's own /favicon.ico probe (the pages declare no icon) 404s; it is not something a page needs.
-      if (message.location().url.endsWith('/favicon.ico')) return;
-      if (message.type() === 'error' || /Content Security Policy|Refused to/i.test(message.text())) {
-        problems.push(`console ${message.type()}: ${message.text()} (${message.location().url})`);
-      }
-    });
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    ({ context, page, problems } = await openWatchedPage(browser, { width: 800, height: 700 }));
   });
   afterEach(async () => {
     await context?.close();
@@ -141,13 +115,7 @@ describe('login and consent pages in headless Chromium', () => {
     const badgeBackground = await page.evaluate('getComputedStyle(document.querySelector("[data-testid=unverified]")).backgroundColor');
     assert.equal(badgeBackground, 'rgb(245, 197, 66)', 'the page styles apply under the Content-Security-Policy');
 
-    const screenshotPath = join(screenshotDir, 'consent.png');
-    await page.screenshot({ path: screenshotPath, fullPage: true });
-    const png = readFileSync(screenshotPath);
-    const { width, height } = pngSize(png);
-    assert.equal(width, 800);
-    assert.ok(height >= 300 && height <= 3000, `a page-sized screenshot (${width}×${height})`);
-    assert.ok(png.length > 10_000 && png.length < 2_000_000, `a screenshot with content (${png.length} bytes)`);
+    await checkedScreenshot(page, join(screenshots.path, 'consent.png'), { width: 800, height: [300, 3000], bytes: [10_000, 2_000_000] });
 
     const received = callback.next();
     await page.getByRole('button', { name: 'Allow' }).click();
@@ -197,7 +165,7 @@ describe('login and consent pages in headless Chromium', () => {
     assert.equal(await alert.textContent(), 'The username or password is not right.');
     assert.equal(await page.getByLabel('Username').inputValue(), 'bob');
     assert.equal(await page.getByLabel('Password').inputValue(), '', 'the password is not echoed back');
-    await page.screenshot({ path: join(screenshotDir, 'login-error.png'), fullPage: true });
+    await page.screenshot({ path: join(screenshots.path, 'login-error.png'), fullPage: true });
 
     await page.getByLabel('Password').fill('bob bob bob bob');
     await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'Sign in' }).click()]);

@@ -5,8 +5,8 @@ import type { ClientRecord } from '../../src/storage/ports.js';
 import { TestBrowser } from '../support/browser.js';
 import { fixedClock } from '../support/clock.js';
 import { forEachDatabase, type DatabaseKind } from '../support/databases.js';
-import { startTestServer, type TestServer } from '../support/server.js';
-import { adminSetup, authorizeAsAlice, eventually, register, token } from './admin-fixtures.js';
+import type { TestServer } from '../support/server.js';
+import { authorizeAsAlice, dashboardNoon, eventually, register, startAdminDashboard, token } from './admin-fixtures.js';
 
 const dayMs = 86_400_000;
 const rows = (body: string) => [...body.matchAll(/<tr data-testid="client-row">([\s\S]*?)<\/tr>/g)].map((match) => match[1]!);
@@ -33,13 +33,12 @@ function metadataDocumentClient(now: number): ClientRecord {
 
 forEachDatabase(describe, (kind: DatabaseKind) => {
   describe('admin dashboard: clients', () => {
-    const clock = fixedClock(Date.UTC(2026, 5, 10, 12));
+    const clock = fixedClock(dashboardNoon);
     let server: TestServer;
     let admin: TestBrowser;
 
     before(async () => {
-      server = await startTestServer({ database: kind, clock });
-      admin = await adminSetup(server, clock.now());
+      ({ server, admin } = await startAdminDashboard(kind, clock));
     });
     after(() => server.close());
 

@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import type { TestBrowser } from '../support/browser.js';
-import type { TestServer } from '../support/server.js';
+import type { DatabaseKind } from '../support/databases.js';
+import { startTestServer, type TestServer } from '../support/server.js';
 import { signedInBrowser } from '../support/sign-in.js';
+import type { Clock } from '../../src/protocol/context.js';
 import { createUser } from '../../src/users/users.js';
 
 /** What the admin dashboard tests share: accounts, registration, an authorization through the real pages. */
@@ -17,6 +19,20 @@ export async function adminSetup(server: TestServer, now = Date.now()): Promise<
   await createUser(server.storage.users, { ...root, isAdmin: true }, { now, newId: randomUUID });
   await createUser(server.storage.users, { ...alice, name: 'Alice', email: 'alice@example.com' }, { now, newId: randomUUID });
   return signedInBrowser(server.app, root, '/admin');
+}
+
+/** Noon UTC, so that the day's and the hour's buckets are well inside the 30-day and 48-hour windows. */
+export const dashboardNoon = Date.UTC(2026, 5, 10, 12);
+
+/** Latchkey on `kind` and `clock`, with the accounts of {@link adminSetup} and `root` signed in as `admin`. */
+export async function startAdminDashboard(kind: DatabaseKind, clock: Clock): Promise<{ server: TestServer; admin: TestBrowser }> {
+  const server = await startTestServer({ database: kind, clock });
+  try {
+    return { server, admin: await adminSetup(server, clock.now()) };
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
 }
 
 /** Registers a client through `POST /register`; public unless the body says otherwise. */

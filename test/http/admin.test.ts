@@ -6,7 +6,7 @@ import { forEachDatabase, type DatabaseKind } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { signedInBrowser } from '../support/sign-in.js';
 import { TestBrowser as Browser } from '../support/browser.js';
-import { adminSetup, alice, assertAdminHeaders, authorizeAsAlice, csrfOf, eventually, register, token } from './admin-fixtures.js';
+import { alice, assertAdminHeaders, authorizeAsAlice, csrfOf, dashboardNoon, eventually, register, startAdminDashboard, token } from './admin-fixtures.js';
 
 const dayMs = 86_400_000;
 
@@ -20,14 +20,12 @@ function chart(body: string, testId: string) {
 
 forEachDatabase(describe, (kind: DatabaseKind) => {
   describe('admin dashboard: access, headers, CSRF and the overview', () => {
-    // Noon UTC, so that the day's and the hour's buckets are well inside the 30-day and 48-hour windows.
-    const clock = fixedClock(Date.UTC(2026, 5, 10, 12));
+    const clock = fixedClock(dashboardNoon);
     let server: TestServer;
     let admin: TestBrowser;
 
     before(async () => {
-      server = await startTestServer({ database: kind, clock });
-      admin = await adminSetup(server, clock.now());
+      ({ server, admin } = await startAdminDashboard(kind, clock));
     });
     after(() => server.close());
 
