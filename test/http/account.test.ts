@@ -204,8 +204,9 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
       assert.match(again.body, /to access your account\?/, 'the consent page again');
     });
 
-    it('revokes an app whose client_id is a URL (a metadata document client), by its encoded id in the path', async () => {
-      const clientId = 'https://agent.example/client.json';
+    it('revokes an app whose client_id is a long URL (a metadata document client), by its encoded id in the path', async () => {
+      // Longer than the 100 characters Fastify allows a path parameter: the route takes the rest of the path.
+      const clientId = `https://agent.example/${'metadata/'.repeat(150)}client.json`;
       await server.storage.clients.saveMetadataDocumentClient(
         sampleClient({ clientId, registrationSource: 'cimd', clientSecretDigest: null, registrationAccessTokenDigest: null, metadata: { ...sampleClient().metadata, client_name: 'Doc <Agent>', redirect_uris: ['http://127.0.0.1/cb', 'com.example.agent:/cb'] } }),
       );

@@ -32,7 +32,9 @@ export function accountRoutes(app: FastifyInstance, context: PagesContext): void
     return sendPage(reply, 200, (nonce) => accountPage({ nonce, csrf, user, apps, notice, paths }));
   });
 
-  app.post(`${base}/account/apps/:clientId/revoke`, async (request, reply) => {
+  // The client id is the rest of the path (a wildcard, not a parameter): metadata-document clients have URLs of
+  // up to 2000 characters as their ids, beyond the 100 that Fastify allows a path parameter.
+  app.post(`${base}/account/apps/*`, async (request, reply) => {
     const user = await signedInUser(context, request);
     if (!user) return redirectToSignIn(context, reply, paths.account);
     const form = request.body as Record<string, string> | undefined;
@@ -46,7 +48,9 @@ export function accountRoutes(app: FastifyInstance, context: PagesContext): void
         }),
       );
     }
-    const { clientId } = request.params as { clientId: string };
+    const path = (request.params as Record<string, string | undefined>)['*'] ?? '';
+    if (!path.endsWith('/revoke')) return reply.callNotFound();
+    const clientId = path.slice(0, -'/revoke'.length);
     const revoked = await storage.consents.revokeConnectedApp(user.id, clientId, clock.now());
     if (revoked) {
       audit.record({ type: 'consent.revoked', userId: user.id, clientId, ip: request.ip, data: { grants_revoked: revoked.grantsRevoked } });
