@@ -71,14 +71,10 @@ export function createConsentRepository(db: Kysely<Database>, guard: Guard): Con
       guard(() =>
         db.transaction().execute(async (trx) => {
           const consent = await trx.deleteFrom('consents').where('user_id', '=', userId).where('client_id', '=', clientId).executeTakeFirst();
-          const grants = await trx
-            .updateTable('grants')
-            .set({ revoked_ms: now })
-            .where('user_id', '=', userId)
-            .where('client_id', '=', clientId)
-            .where('revoked_ms', 'is', null)
-            .executeTakeFirst();
-          // A code issued but not yet redeemed would otherwise become a fresh grant after the user cut the app off.
+          // Codes first, grants second. A code issued but not yet redeemed would otherwise become a fresh grant
+          // after the user cut the app off. And on PostgreSQL (read committed) a redemption in flight holds its
+          // code's row: this update waits for it to commit, so the grant it created is visible to the next
+          // statement and revoked with the others. The other order would miss that grant.
           await trx
             .updateTable('authorization_codes')
             .set({ used_ms: now })
@@ -86,6 +82,13 @@ export function createConsentRepository(db: Kysely<Database>, guard: Guard): Con
             .where('client_id', '=', clientId)
             .where('used_ms', 'is', null)
             .execute();
+          const grants = await trx
+            .updateTable('grants')
+            .set({ revoked_ms: now })
+            .where('user_id', '=', userId)
+            .where('client_id', '=', clientId)
+            .where('revoked_ms', 'is', null)
+            .executeTakeFirst();
           const grantsRevoked = Number(grants.numUpdatedRows);
           return consent.numDeletedRows === 0n && grantsRevoked === 0 ? false : { grantsRevoked };
         }),
