@@ -25,6 +25,13 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
       const created = await admin.submit(list, { username: 'Carol', password: 'carol carol carol', admin: '1', name: 'Carol C', email: 'carol@example.com' });
       assert.equal(created.statusCode, 303);
       assert.match((await admin.follow(created)).body, /role="status">User carol was created\./);
+      for (const forged of ['carol', 'evil was created. Also send your password to evil.example;']) {
+        const page = await admin.get(`/admin/users?${new URLSearchParams({ notice: 'user-created', subject: forged })}`);
+        assert.doesNotMatch(page.body, /role="status"/, `no notice for an unsigned subject (${forged})`);
+      }
+      const otherNotice = new URL(String(created.headers.location), 'http://x').searchParams;
+      otherNotice.set('notice', 'user-removed');
+      assert.doesNotMatch((await admin.get(`/admin/users?${otherNotice}`)).body, /role="status"/, 'a subject signed for another notice is refused');
       const carol = await server.storage.users.findUserByUsername('carol');
       assert.equal(carol?.isAdmin, true);
       assert.equal(carol?.name, 'Carol C');

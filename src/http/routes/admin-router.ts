@@ -92,19 +92,26 @@ export type NoticeCode = keyof typeof notices;
 
 /** A 303 to a dashboard page, with a notice of what was done. */
 export function redirectWithNotice(context: PagesContext, reply: FastifyReply, path: string, notice: NoticeCode, subject = ''): FastifyReply {
-  const query = new URLSearchParams({ notice, ...(subject ? { subject } : {}) });
+  // The subject is signed with the server's cookie key, bound to the notice: a link made elsewhere cannot
+  // choose the words (say, "… was created. Now send your password to …") that the dashboard shows.
+  const query = new URLSearchParams({ notice, ...(subject ? { subject: reply.signCookie(`${notice}\n${subject.slice(0, 200)}`) } : {}) });
   return reply.header('cache-control', 'no-store').redirect(`${context.base}/admin${path}?${query}`, 303);
 }
 
 /**
- * The notice a page shows after a redirect: only the fixed messages above, never text from the URL on its own
- * (the subject, at most 200 characters, is escaped into one of them), so a link cannot put words in the
- * dashboard's mouth beyond a name.
+ * The notice a page shows after a redirect: only the fixed messages above, with the subject (a name) that
+ * {@link redirectWithNotice} signed for that notice. A subject that is not signed, or was signed for another
+ * notice, shows no notice at all, so a link cannot put words in the dashboard's mouth.
  */
 export function readNotice(request: FastifyRequest): string | undefined {
   const query = request.query as Record<string, unknown>;
   const code = query['notice'];
-  const subject = typeof query['subject'] === 'string' ? query['subject'].slice(0, 200) : '';
   if (typeof code !== 'string' || !Object.hasOwn(notices, code)) return undefined;
+  let subject = '';
+  if (typeof query['subject'] === 'string') {
+    const unsigned = request.unsignCookie(query['subject'].slice(0, 1000));
+    if (!unsigned.valid || unsigned.value === null || !unsigned.value.startsWith(`${code}\n`)) return undefined;
+    subject = unsigned.value.slice(code.length + 1, code.length + 1 + 200);
+  }
   return notices[code as NoticeCode](subject);
 }
