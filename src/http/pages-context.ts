@@ -22,8 +22,7 @@ export interface PagesContext {
 
 /** The signed-in user of this request, if the session cookie is valid and the account still exists. */
 export async function signedInUser(context: PagesContext, request: FastifyRequest): Promise<UserRecord | undefined> {
-  const session = context.sessions.read(request);
-  return session && (await context.storage.users.findUserById(session.userId));
+  return (await context.sessions.readUser(request, context.storage.users))?.user;
 }
 
 /**
@@ -36,12 +35,29 @@ export function redirectToSignIn(context: PagesContext, reply: FastifyReply, ret
 
 /**
  * Where the sign-in page may send the browser afterwards: only the account and admin pages of this server,
- * by path. Anything else (another host, `//host`, a backslash, a scheme) falls back to the account page, so the
- * sign-in page is never an open redirect.
+ * by path. Anything else (another host, `//host`, a backslash, a scheme, a `.` or `..` segment even
+ * percent-encoded, which the browser would resolve out of the allowed pages) falls back to the account page,
+ * so the sign-in page is never an open redirect, not even to another application on the same host.
  */
 export function safeReturnPath(base: string, value: string | undefined): string {
   const fallback = `${base}/account`;
-  if (value === undefined || !/^\/[A-Za-z0-9\-._~/%?=&+]*$/.test(value) || value.startsWith('//')) return fallback;
+  if (value === undefined || value.length > 2000) return fallback;
+  const queryAt = value.indexOf('?');
+  const path = queryAt === -1 ? value : value.slice(0, queryAt);
+  const query = queryAt === -1 ? '' : value.slice(queryAt);
+  if (!/^\/[A-Za-z0-9\-._~%!$&'()*+,;=:@/]*$/.test(path) || !/^[A-Za-z0-9\-._~%!$&'()*+,;=:@/?]*$/.test(query)) return fallback;
+  const segments = path.slice(1).split('/');
+  for (const [i, segment] of segments.entries()) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      return fallback;
+    }
+    // An empty segment is a `//`, except a trailing slash. Browsers resolve `.`, `..`, `%2e` and `%2e%2e`
+    // segments; they leave `%2f` and `%5c` alone, so encoded client ids (URLs) stay allowed.
+    if ((segment === '' && i !== segments.length - 1) || decoded === '.' || decoded === '..') return fallback;
+  }
   const allowed = [`${base}/account`, `${base}/admin`];
-  return allowed.some((prefix) => value === prefix || value.startsWith(`${prefix}/`) || value.startsWith(`${prefix}?`)) ? value : fallback;
+  return allowed.some((prefix) => path === prefix || path.startsWith(`${prefix}/`)) ? value : fallback;
 }

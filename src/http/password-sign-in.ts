@@ -34,7 +34,7 @@ export async function signInWithPassword(
     return { status: 401, message: 'The username or password is not right.' };
   }
   await context.throttle.recordSuccess(username, address);
-  context.sessions.write(reply, { userId: user.id, authTime: context.clock.now() });
+  context.sessions.write(reply, { userId: user.id, authTime: context.clock.now(), epoch: user.sessionEpoch });
   context.audit.record({ type: 'user.signed_in', userId: user.id, ip: request.ip });
   return { user };
 }

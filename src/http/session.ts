@@ -1,12 +1,15 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/cookie';
+import type { UserRecord, UserStore } from '../storage/ports.js';
 
 /** A signed-in user, as the session cookie carries them. */
 export interface Session {
   userId: string;
   /** When the user signed in (milliseconds), for `auth_time`. */
   authTime: number;
+  /** The user's session epoch when they signed in: the session ends when it changes (sign-out, new password). */
+  epoch: number;
 }
 
 /**
@@ -35,13 +38,23 @@ export function createSessions(issuer: string, sessionTtlSeconds: number, now: (
       if (raw === undefined) return undefined;
       const unsigned = request.unsignCookie(raw);
       if (!unsigned.valid || unsigned.value === null) return undefined;
-      const [userId, authTime, expires] = unsigned.value.split('|');
-      if (!userId || !authTime || !expires || Number(expires) <= now()) return undefined;
-      return { userId, authTime: Number(authTime) };
+      const [userId, authTime, expires, epoch] = unsigned.value.split('|');
+      if (!userId || !authTime || !expires || epoch === undefined || Number(expires) <= now()) return undefined;
+      return { userId, authTime: Number(authTime), epoch: Number(epoch) };
+    },
+    /**
+     * The signed-in user: a valid session cookie whose user still exists, with the session epoch it was
+     * signed in under. Signing out or a new password raises the epoch, which ends every copy of the cookie
+     * (the cookie alone is only a signature, and could otherwise be replayed until it expires).
+     */
+    async readUser(request: FastifyRequest, users: Pick<UserStore, 'findUserById'>): Promise<{ session: Session; user: UserRecord } | undefined> {
+      const session = this.read(request);
+      const user = session && (await users.findUserById(session.userId));
+      return session && user && user.sessionEpoch === session.epoch ? { session, user } : undefined;
     },
     write(reply: FastifyReply, session: Session): void {
       const expires = now() + sessionTtlSeconds * 1000;
-      reply.setCookie(names.session, `${session.userId}|${session.authTime}|${expires}`, {
+      reply.setCookie(names.session, `${session.userId}|${session.authTime}|${expires}|${session.epoch}`, {
         ...names.options,
         signed: true,
         maxAge: sessionTtlSeconds,

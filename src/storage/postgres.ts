@@ -45,7 +45,7 @@ export function openPostgresStorage(options: PostgresOptions): Storage {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const clients = createClientRepository(db, { maxInFlight: Math.max(1, options.poolSize - 2), guard: guardPostgres });
   // Token requests' writes (code redemption, refresh rotation) share commits, as registrations do.
-  const grants = createGrantRepository(db, guardPostgres, createTransactionBatcher(db, guardPostgres, { maxBatch: 200, maxInFlight: Math.max(1, options.poolSize - 2) }));
+  const grants = createGrantRepository(db, guardPostgres, createTransactionBatcher(db, guardPostgres, { maxBatch: 16, maxInFlight: Math.max(1, options.poolSize - 2) }));
   return {
     dialect: 'postgres',
     clients,

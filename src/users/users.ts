@@ -72,6 +72,7 @@ export async function createUser(store: UserStore, input: NewUser, deps: { now: 
     email,
     isAdmin: input.isAdmin ?? false,
     createdAt: deps.now,
+    sessionEpoch: 0,
   };
   if (!(await store.createUser(user))) throw taken(username);
   return user;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createUser } from '../../src/users/users.js';
+import { createUser, setUserPassword } from '../../src/users/users.js';
 import { TestBrowser } from '../support/browser.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { signedInBrowser } from '../support/sign-in.js';
@@ -32,7 +32,33 @@ describe('sign-in and sign-out pages (outside an authorization request)', () => 
     assert.ok([...browser.cookies.keys()].some((name) => name.endsWith('latchkey-session')));
   });
 
-  for (const target of ['https://evil.example/', '//evil.example/admin', '/\\evil.example', '/token', 'javascript:alert(1)', '/adminx']) {
+  it('returns to a client page whose encoded id is a URL', async () => {
+    await signedInBrowser(server.app, alice, `/admin/clients/${encodeURIComponent('https://agent.example/client.json')}`);
+  });
+
+  it('answers a sign-in, sign-out, login or consent POST without a body with the form again, never a 500', async () => {
+    const browser = new TestBrowser(server.app);
+    await browser.get('/signin');
+    for (const url of ['/signin', '/signout', '/login', '/consent']) {
+      const response = await server.app.inject({ method: 'POST', url, headers: { cookie: [...browser.cookies].map(([name, value]) => `${name}=${value}`).join('; ') } });
+      assert.equal(response.statusCode, 400, `${url}: ${response.body.slice(0, 200)}`);
+    }
+  });
+
+  for (const target of [
+    'https://evil.example/',
+    '//evil.example/admin',
+    '/\\evil.example',
+    '/token',
+    'javascript:alert(1)',
+    '/adminx',
+    '/admin/..//evil.example',
+    '/admin/%2e%2e/%2e%2e/other',
+    '/account/../authorize?x=1',
+    '/admin/%2E%2E/token',
+    '/admin//evil.example',
+    '/admin/%zz',
+  ]) {
     it(`never returns to ${target} (no open redirect): the account page instead`, async () => {
       const browser = new TestBrowser(server.app);
       const form = await browser.get(`/signin?${new URLSearchParams({ return_to: target })}`);
@@ -75,5 +101,27 @@ describe('sign-in and sign-out pages (outside an authorization request)', () => 
     assert.equal(browser.cookies.get('latchkey-session'), '', 'the session cookie is cleared');
     const again = await browser.get('/signin?return_to=/account');
     assert.equal(again.statusCode, 200, 'the sign-in form is shown again, not a redirect');
+  });
+
+  it('ends every session of the user on sign-out: a copy of the cookie stops working too', async () => {
+    const browser = await signedInBrowser(server.app, alice, '/account');
+    const elsewhere = await signedInBrowser(server.app, alice, '/account');
+    const copied = `latchkey-session=${browser.cookies.get('latchkey-session')}`;
+    const withCopy = () => server.app.inject({ method: 'GET', url: '/account', headers: { cookie: copied } });
+    assert.equal((await withCopy()).statusCode, 200, 'the copied cookie works while the session lasts');
+    assert.equal((await browser.post('/signout', { csrf: browser.cookies.get('latchkey-csrf')! })).statusCode, 303);
+    const after = await withCopy();
+    assert.equal(after.statusCode, 303, 'the copied cookie leads to sign-in');
+    assert.match(String(after.headers.location), /^\/signin\?/);
+    assert.equal((await elsewhere.get('/account')).statusCode, 303, 'the session in the other browser ended too');
+    await signedInBrowser(server.app, alice, '/account');
+  });
+
+  it('ends every session of the user when their password changes', async () => {
+    const browser = await signedInBrowser(server.app, alice, '/account');
+    assert.equal((await browser.get('/account')).statusCode, 200);
+    await setUserPassword(server.storage.users, 'alice', 'a brand new passphrase');
+    assert.equal((await browser.get('/account')).statusCode, 303);
+    await setUserPassword(server.storage.users, 'alice', alice.password);
   });
 });

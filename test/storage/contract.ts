@@ -123,11 +123,14 @@ export function storageContract(kind: DatabaseKind): void {
     const user = { id: `u-${Math.random()}`, username: `alice-${counter++}`, passwordHash: 'scrypt$x', name: 'Alice', email: null, isAdmin: true, createdAt: 1_767_225_600_000 };
     assert.equal(await storage.users.createUser(user), true);
     assert.equal(await storage.users.createUser({ ...user, id: 'other-id' }), false, 'a taken username is refused');
-    assert.deepEqual(await storage.users.findUserByUsername(user.username), user);
-    assert.deepEqual(await storage.users.findUserById(user.id), user);
+    assert.deepEqual(await storage.users.findUserByUsername(user.username), { ...user, sessionEpoch: 0 });
+    assert.deepEqual(await storage.users.findUserById(user.id), { ...user, sessionEpoch: 0 });
     assert.ok((await storage.users.listUsers()).some((u) => u.id === user.id));
+    await storage.users.endSessions(user.id);
+    assert.equal((await storage.users.findUserById(user.id))?.sessionEpoch, 1, 'ending the sessions raises the epoch');
     assert.equal(await storage.users.setPasswordHash(user.username, 'scrypt$y'), true);
     assert.equal((await storage.users.findUserById(user.id))?.passwordHash, 'scrypt$y');
+    assert.equal((await storage.users.findUserById(user.id))?.sessionEpoch, 2, 'a new password ends the sessions too');
     assert.equal(await storage.users.deleteUser(user.username), true);
     assert.equal(await storage.users.findUserById(user.id), undefined);
     assert.equal(await storage.users.deleteUser(user.username), false);

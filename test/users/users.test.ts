@@ -61,6 +61,7 @@ forEachDatabase(describe, (kind) => {
         email: 'alice@example.com',
         isAdmin: true,
         createdAt: now,
+        sessionEpoch: 0,
       });
       assert.match(stored!.passwordHash, /^scrypt\$32768\$8\$1\$/);
       assert.doesNotMatch(stored!.passwordHash, /correct horse/);

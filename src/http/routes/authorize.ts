@@ -79,10 +79,11 @@ export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext,
       return fail(reply, error, status);
     }
     const { request: authz, client } = parsed;
-    const session = sessions.read(request);
+    const signedIn = await sessions.readUser(request, storage.users);
     const redirectError = (code: 'login_required' | 'consent_required') =>
       fail(reply, new AuthorizationRedirectError(new OAuthError(code), authz.redirectUri, authz.state), status);
-    const user = session && (await storage.users.findUserById(session.userId));
+    const session = signedIn?.session;
+    const user = signedIn?.user;
     if (!session || !user || authz.prompt === 'login') {
       if (authz.prompt === 'none') return redirectError('login_required');
       const { prompt: _, ...rest } = query;
@@ -119,7 +120,7 @@ export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext,
   });
 
   app.post(paths.login, async (request, reply) => {
-    const form = request.body as Record<string, string>;
+    const form = (request.body ?? {}) as Record<string, string | undefined>;
     const query = pending.open(request, form['pending']);
     if (!sessions.csrfMatches(request, form['csrf']) || !query) return expired(reply);
     const username = form['username'] ?? '';
@@ -152,10 +153,10 @@ export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext,
   });
 
   app.post(paths.consent, async (request, reply) => {
-    const form = request.body as Record<string, string>;
+    const form = (request.body ?? {}) as Record<string, string | undefined>;
     const query = pending.open(request, form['pending']);
     if (!sessions.csrfMatches(request, form['csrf']) || !query) return expired(reply);
-    const session = sessions.read(request);
+    const session = (await sessions.readUser(request, storage.users))?.session;
     if (!session) return proceed(request, reply, query, 303);
     let parsed;
     try {

@@ -23,7 +23,7 @@ export function signInRoutes(app: FastifyInstance, context: PagesContext): void 
   });
 
   app.post(paths.signIn, async (request, reply) => {
-    const form = request.body as Record<string, string>;
+    const form = (request.body ?? {}) as Record<string, string | undefined>;
     const returnTo = safeReturnPath(base, form['return_to']);
     const username = form['username'] ?? '';
     const again = (status: number, error: string) => {
@@ -40,9 +40,12 @@ export function signInRoutes(app: FastifyInstance, context: PagesContext): void 
   });
 
   app.post(paths.signOut, async (request, reply) => {
-    const form = request.body as Record<string, string>;
+    const form = (request.body ?? {}) as Record<string, string | undefined>;
     // A cross-site form cannot sign a user out either: the token must match.
     if (!sessions.csrfMatches(request, form['csrf'])) return reply.code(400).header('cache-control', 'no-store').send({ error: 'invalid_request', error_description: 'The CSRF token is missing or wrong.' });
+    // Every session of the user ends, not only this browser's cookie: a copy of it stops working too.
+    const signedIn = await sessions.readUser(request, storage.users);
+    if (signedIn) await storage.users.endSessions(signedIn.user.id);
     sessions.clear(reply);
     return reply.header('cache-control', 'no-store').redirect(`${paths.signIn}?signed_out=1`, 303);
   });

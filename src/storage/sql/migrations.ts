@@ -201,6 +201,12 @@ function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration
         await backfillAuditCounts(db as Kysely<Database>, dialect);
       },
     },
+    '0005_session_epoch': {
+      async up(db: Kysely<unknown>) {
+        // Session cookies carry the user's epoch; raising it (sign-out, a new password) ends every session.
+        await db.schema.alterTable('users').addColumn('session_epoch', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+      },
+    },
   };
 }
 

@@ -42,6 +42,8 @@ export interface UsersTable {
   /** 1/0 on SQLite, boolean on PostgreSQL. */
   is_admin: ColumnType<boolean | number, boolean | number, boolean | number>;
   created_ms: number;
+  /** Raised to end every session of the user (sign-out, a new password); session cookies carry it. */
+  session_epoch: ColumnType<number, number | undefined, number>;
 }
 
 /** Token signing keys, shared by every instance. A retired key no longer signs; an expired one leaves the JWKS. */

@@ -32,8 +32,16 @@ export function createUserRepository(db: Kysely<Database>, guard: Guard, dialect
       guard(async () => (await db.selectFrom('users').selectAll().orderBy('username').execute()).map((row) => fromRow(row)!)),
     setPasswordHash: (username, passwordHash) =>
       guard(async () => {
-        const result = await db.updateTable('users').set({ password_hash: passwordHash }).where('username', '=', username).executeTakeFirst();
+        const result = await db
+          .updateTable('users')
+          .set((eb) => ({ password_hash: passwordHash, session_epoch: eb('session_epoch', '+', 1) }))
+          .where('username', '=', username)
+          .executeTakeFirst();
         return result.numUpdatedRows === 1n;
+      }),
+    endSessions: (userId) =>
+      guard(async () => {
+        await db.updateTable('users').set((eb) => ({ session_epoch: eb('session_epoch', '+', 1) })).where('id', '=', userId).execute();
       }),
     deleteUser: (username) =>
       guard(async () => (await db.deleteFrom('users').where('username', '=', username).executeTakeFirst()).numDeletedRows === 1n),
@@ -50,5 +58,6 @@ function fromRow(row: Selectable<UsersTable> | undefined): UserRecord | undefine
     email: row.email,
     isAdmin: Boolean(row.is_admin),
     createdAt: Number(row.created_ms),
+    sessionEpoch: Number(row.session_epoch),
   };
 }
