@@ -155,6 +155,7 @@ export type AuditEventType =
   | 'client.flagged'
   | 'client.gc_deleted'
   | 'iat.created'
+  /** Written by earlier versions; a registration's token use is now `client.registered`'s `iat_id`. */
   | 'iat.used'
   | 'iat.revoked'
   | 'consent.granted'

@@ -204,7 +204,12 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
       const auth = { authorization: `Bearer ${created.registration_access_token}` };
       const deleted = await server.app.inject({ method: 'DELETE', url: `/register/${created.client_id}`, headers: auth });
       assert.equal(deleted.statusCode, 204);
+      const withToken = (await register(server, client(), await createToken(server, { policy: 'partners' }))).json();
+      const iatId = (await server.storage.clients.findClient(withToken.client_id))?.initialAccessTokenId;
+      assert.ok(iatId);
       await server.app.close(); // flushes the trail
+      const tokenEvents = await server.storage.auditEvents.listAuditEvents({ clientId: withToken.client_id, limit: 10 });
+      assert.deepEqual(tokenEvents.map((e) => [e.type, e.data['iat_id']]), [['client.registered', iatId]], 'the token use is the registration event, not a second one');
       const events = await server.storage.auditEvents.listAuditEvents({ clientId: created.client_id, limit: 10 });
       assert.deepEqual(events.map((e) => e.type).sort(), ['client.deleted', 'client.registered']);
       const registered = events.find((e) => e.type === 'client.registered')!;

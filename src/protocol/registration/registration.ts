@@ -177,11 +177,11 @@ function auditRegistration(record: ClientRecord, ip: string | null, statementIss
       policy: record.policy,
       software_id: metadata.software_id ?? null,
       software_statement_issuer: statementIssuer,
+      // The use of an initial access token is this event (one per registration, not a second one): the
+      // registration path is the hot one, and each event is a log line and a row.
+      iat_id: record.initialAccessTokenId,
     },
   });
-  if (record.initialAccessTokenId !== null) {
-    audit.record({ type: 'iat.used', clientId, ip, data: { iat_id: record.initialAccessTokenId } });
-  }
   if (record.lookAlikeOf !== null) {
     audit.record({ type: 'client.flagged', clientId, ip, data: { look_alike_of: record.lookAlikeOf, client_name: metadata.client_name ?? null } });
   }
