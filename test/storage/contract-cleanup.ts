@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, it } from 'node:test';
-import { openStorage } from '../../src/storage/open-storage.js';
+import { it } from 'node:test';
 import type { CleanupCriteria, Storage } from '../../src/storage/ports.js';
-import type { DatabaseKind, TestDatabase } from '../support/databases.js';
+import type { DatabaseKind } from '../support/databases.js';
 import { sampleClient } from './contract.js';
+import { unique, withFreshStorage } from '../support/storage.js';
 
 const hour = 3_600_000;
 const day = 24 * hour;
 
-let n = 0;
-const unique = (prefix: string) => `${prefix}-${process.pid}-${++n}-${Math.random().toString(36).slice(2)}`;
 
 /**
  * The cleanup half of the storage contract: which clients `deleteUnusedClients` deletes, with what, and in
@@ -18,20 +16,12 @@ const unique = (prefix: string) => `${prefix}-${process.pid}-${++n}-${Math.rando
  * Each test asserts only on its own clients: a call may also sweep what earlier tests left behind.
  */
 export function storageCleanupContract(kind: DatabaseKind): void {
-  let database: TestDatabase;
   let storage: Storage;
   let userId: string;
-
-  before(async () => {
-    database = await kind.create();
-    storage = await openStorage({ url: database.url, sqliteSynchronous: 'full', poolSize: 5 });
-    await storage.migrate();
+  withFreshStorage(kind, async (opened) => {
+    storage = opened;
     userId = unique('user');
     await storage.users.createUser({ id: userId, username: unique('name'), passwordHash: 'x', name: null, email: null, isAdmin: false, createdAt: 1 });
-  });
-  after(async () => {
-    await storage.close();
-    await database.cleanup();
   });
 
   const now = Date.UTC(2026, 5, 1);

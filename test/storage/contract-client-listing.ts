@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, it } from 'node:test';
+import { it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
@@ -9,11 +9,10 @@ import { toRow as auditRow } from '../../src/storage/sql/audit-repository.js';
 import { toRow as clientRow } from '../../src/storage/sql/client-repository.js';
 import { migrationProvider } from '../../src/storage/sql/migrations.js';
 import type { ClientsTable, Database } from '../../src/storage/sql/schema.js';
-import type { DatabaseKind, TestDatabase } from '../support/databases.js';
+import type { DatabaseKind } from '../support/databases.js';
 import { sampleClient } from './contract.js';
+import { unique, withFreshStorage } from '../support/storage.js';
 
-let n = 0;
-const unique = (prefix: string) => `${prefix}-${process.pid}-${++n}-${Math.random().toString(36).slice(2)}`;
 
 /**
  * The clients listing of the storage contract: keyset pages, filters, search and counts, and the migration that
@@ -21,17 +20,9 @@ const unique = (prefix: string) => `${prefix}-${process.pid}-${++n}-${Math.rando
  * listing also shows what earlier tests stored.
  */
 export function storageClientListingContract(kind: DatabaseKind): void {
-  let database: TestDatabase;
   let storage: Storage;
-
-  before(async () => {
-    database = await kind.create();
-    storage = await openStorage({ url: database.url, sqliteSynchronous: 'full', poolSize: 5 });
-    await storage.migrate();
-  });
-  after(async () => {
-    await storage.close();
-    await database.cleanup();
+  withFreshStorage(kind, (opened) => {
+    storage = opened;
   });
 
   /** Every client matching `filter`, page after page, in the order listed. */

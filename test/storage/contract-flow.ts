@@ -1,33 +1,23 @@
 import assert from 'node:assert/strict';
-import { after, before, it } from 'node:test';
-import { openStorage } from '../../src/storage/open-storage.js';
+import { it } from 'node:test';
 import type { AuthorizationCodeRecord, GrantRecord, RefreshTokenRecord, Storage } from '../../src/storage/ports.js';
-import type { DatabaseKind, TestDatabase } from '../support/databases.js';
+import type { DatabaseKind } from '../support/databases.js';
 import { sampleClient } from './contract.js';
+import { unique, withFreshStorage } from '../support/storage.js';
 
-let n = 0;
-const unique = (prefix: string) => `${prefix}-${process.pid}-${++n}-${Math.random().toString(36).slice(2)}`;
 
 /** The authorization-flow half of the storage contract: codes, grants, refresh tokens, consents, revocations. */
 export function storageFlowContract(kind: DatabaseKind): void {
-  let database: TestDatabase;
   let storage: Storage;
   let clientId: string;
   let userId: string;
-
-  before(async () => {
-    database = await kind.create();
-    storage = await openStorage({ url: database.url, sqliteSynchronous: 'full', poolSize: 5 });
-    await storage.migrate();
+  withFreshStorage(kind, async (opened) => {
+    storage = opened;
     const client = sampleClient();
     await storage.clients.insertClient(client);
     clientId = client.clientId;
     userId = unique('user');
     await storage.users.createUser({ id: userId, username: unique('name'), passwordHash: 'x', name: null, email: null, isAdmin: false, createdAt: 1 });
-  });
-  after(async () => {
-    await storage.close();
-    await database.cleanup();
   });
 
   const code = (overrides: Partial<AuthorizationCodeRecord> = {}): AuthorizationCodeRecord => ({

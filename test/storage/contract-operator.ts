@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, it } from 'node:test';
-import { openStorage } from '../../src/storage/open-storage.js';
+import { it } from 'node:test';
 import type { AuditEvent, GrantRecord, RefreshTokenRecord, Storage } from '../../src/storage/ports.js';
-import type { DatabaseKind, TestDatabase } from '../support/databases.js';
+import type { DatabaseKind } from '../support/databases.js';
 import { sampleClient } from './contract.js';
+import { unique, withFreshStorage } from '../support/storage.js';
 
-let n = 0;
-const unique = (prefix: string) => `${prefix}-${process.pid}-${++n}-${Math.random().toString(36).slice(2)}`;
 const hour = 3_600_000;
 const day = 24 * hour;
 
@@ -15,17 +13,9 @@ const day = 24 * hour;
  * hourly audit counts behind the dashboard charts. (The clients listing is `contract-client-listing.ts`.)
  */
 export function storageOperatorContract(kind: DatabaseKind): void {
-  let database: TestDatabase;
   let storage: Storage;
-
-  before(async () => {
-    database = await kind.create();
-    storage = await openStorage({ url: database.url, sqliteSynchronous: 'full', poolSize: 5 });
-    await storage.migrate();
-  });
-  after(async () => {
-    await storage.close();
-    await database.cleanup();
+  withFreshStorage(kind, (opened) => {
+    storage = opened;
   });
 
   async function user(username = unique('name')): Promise<string> {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID, scryptSync } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
-import { openStorage } from '../../src/storage/open-storage.js';
+import { before, describe, it } from 'node:test';
 import type { Storage } from '../../src/storage/ports.js';
 import { passwordNeedsRehash, verifyPassword } from '../../src/users/password.js';
 import { UserError, authenticate, createUser, removeUser, setUserPassword, type UserErrorCode } from '../../src/users/users.js';
-import { forEachDatabase, type TestDatabase } from '../support/databases.js';
+import { forEachDatabase } from '../support/databases.js';
+import { withFreshStorage } from '../support/storage.js';
 
 const now = Date.UTC(2026, 0, 1);
 const deps = { now, newId: randomUUID };
@@ -32,16 +32,9 @@ async function fastest(runs: number, work: () => Promise<unknown>): Promise<numb
 }
 
 forEachDatabase(describe, (kind) => {
-  let database: TestDatabase;
   let storage: Storage;
-  before(async () => {
-    database = await kind.create();
-    storage = await openStorage({ url: database.url, sqliteSynchronous: 'full', poolSize: 5 });
-    await storage.migrate();
-  });
-  after(async () => {
-    await storage.close();
-    await database.cleanup();
+  withFreshStorage(kind, (opened) => {
+    storage = opened;
   });
 
   describe('createUser', () => {
