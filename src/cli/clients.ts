@@ -1,14 +1,11 @@
 import { createInterface } from 'node:readline/promises';
 import { InvalidArgumentError, type Command } from 'commander';
-import pino from 'pino';
-import type { Config } from '../config/defaults.js';
 import type { ConfigCli } from './config-cli.js';
-import { createAuditTrail } from '../observability/audit-trail.js';
-import { createLogger } from '../observability/logger.js';
-import { openStorage } from '../storage/open-storage.js';
 import type { ClientListFilter, ClientRecord, ClientStore, GrantSummary, RegistrationSource, Storage } from '../storage/ports.js';
-import { systemClock, systemRandom } from '../system.js';
+import { systemClock } from '../system.js';
 import { formatTable, isoTime, jsonOutput, printable, readableTime, truncate } from './output.js';
+import { CliFailure, positiveInteger, reportRefusals, withAuditTrail, withStorage } from './command-support.js';
+import { deleteClientAsOperator } from '../protocol/registration/client-configuration.js';
 import { createProgress } from './progress.js';
 
 const sources: readonly RegistrationSource[] = ['dynamic', 'iat', 'software_statement', 'cimd'];
@@ -18,16 +15,6 @@ const pageSize = 500;
 const grantsShown = 100;
 /** From this many clients, `clients delete` draws a progress bar on a terminal. */
 const progressFrom = 10;
-
-/** A refusal the operator can act on: one line on stderr, exit status 1 (database state) or 2 (usage). */
-class CliFailure extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: 1 | 2,
-  ) {
-    super(message);
-  }
-}
 
 /**
  * `latchkey clients list|show|delete`: what agents have registered, one client in detail with its grants, and
@@ -48,7 +35,7 @@ export function registerClientCommands(program: Command, context: ConfigCli): vo
     .option('--limit <n>', 'show at most this many clients', positiveInteger, 100)
     .option('--json', 'print a JSON array instead of a table')
     .action((flags: Record<string, unknown>) =>
-      withStorage(context.configFrom(flags), async (storage) => {
+      reportRefusals(() => withStorage(context.configFrom(flags), async (storage) => {
         const filter: ClientListFilter = {
           ...(typeof flags['search'] === 'string' ? { search: flags['search'] } : {}),
           ...(flags['source'] ? { source: flags['source'] as RegistrationSource } : {}),
@@ -62,7 +49,7 @@ export function registerClientCommands(program: Command, context: ConfigCli): vo
           const total = await storage.clients.countClients(filter);
           process.stderr.write(`Showing the newest ${listed.length} of ${total} matching clients; raise --limit to see more.\n`);
         }
-      }),
+      })),
     );
 
   context
@@ -70,12 +57,12 @@ export function registerClientCommands(program: Command, context: ConfigCli): vo
     .argument('<client_id>')
     .option('--json', 'print JSON instead of text')
     .action((clientId: string, flags: Record<string, unknown>) =>
-      withStorage(context.configFrom(flags), async (storage) => {
+      reportRefusals(() => withStorage(context.configFrom(flags), async (storage) => {
         const client = await storage.clients.findClient(clientId);
         if (!client) throw new CliFailure(`There is no client with client_id ${JSON.stringify(printable(clientId))}.`, 1);
         const grants = await storage.grants.listClientGrants(clientId, systemClock.now(), grantsShown);
         write(flags['json'] ? jsonOutput({ ...detailJson(client), grants: grants.map(grantJson) }) : clientText(client, grants));
-      }),
+      })),
     );
 
   context
@@ -83,30 +70,32 @@ export function registerClientCommands(program: Command, context: ConfigCli): vo
     .argument('<client_id...>', 'one or more client ids')
     .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
     .option('--json', 'print JSON instead of sentences')
-    .action(async (ids: string[], flags: Record<string, unknown>) => {
-      const config = context.configFrom(flags);
-      const unique = [...new Set(ids)];
-      // Refused before anything is read: a script that forgot --yes should learn it at once, not half-way.
-      if (flags['yes'] !== true && !process.stdin.isTTY) {
-        return fail(new CliFailure('No terminal to confirm the deletion: add --yes to delete without asking.', 2));
-      }
-      await withStorage(config, async (storage) => {
-        const found: ClientRecord[] = [];
-        const unknown: string[] = [];
-        for (const id of unique) {
-          const client = await storage.clients.findClient(id);
-          if (client) found.push(client);
-          else unknown.push(id);
+    .action((ids: string[], flags: Record<string, unknown>) =>
+      reportRefusals(async () => {
+        const config = context.configFrom(flags);
+        const unique = [...new Set(ids)];
+        // Refused before anything is read: a script that forgot --yes should learn it at once, not half-way.
+        if (flags['yes'] !== true && !process.stdin.isTTY) {
+          throw new CliFailure('No terminal to confirm the deletion: add --yes to delete without asking.', 2);
         }
-        if (found.length > 0 && flags['yes'] !== true) await confirm(found);
-        const { deleted, gone } = await deleteClients(storage, found);
-        unknown.push(...gone);
-        if (flags['json']) write(jsonOutput({ deleted, unknown }));
-        else for (const client of found.filter((c) => deleted.includes(c.clientId))) write(`Deleted client ${printable(client.clientId)} (${displayName(client)}).\n`);
-        for (const id of unknown) process.stderr.write(`latchkey: there is no client with client_id ${JSON.stringify(printable(id))}\n`);
-        if (unknown.length > 0) process.exitCode = 1;
-      });
-    });
+        await withStorage(config, async (storage) => {
+          const found: ClientRecord[] = [];
+          const unknown: string[] = [];
+          for (const id of unique) {
+            const client = await storage.clients.findClient(id);
+            if (client) found.push(client);
+            else unknown.push(id);
+          }
+          if (found.length > 0 && flags['yes'] !== true) await confirm(found);
+          const { deleted, gone } = await deleteClients(storage, found);
+          unknown.push(...gone);
+          if (flags['json']) write(jsonOutput({ deleted, unknown }));
+          else for (const client of found.filter((c) => deleted.includes(c.clientId))) write(`Deleted client ${printable(client.clientId)} (${displayName(client)}).\n`);
+          for (const id of unknown) process.stderr.write(`latchkey: there is no client with client_id ${JSON.stringify(printable(id))}\n`);
+          if (unknown.length > 0) process.exitCode = 1;
+        });
+      }),
+    );
 }
 
 /** The first `limit` clients matching `filter`, page after page (keyset), and whether more may follow. */
@@ -126,33 +115,22 @@ async function listUpTo(store: ClientStore, filter: ClientListFilter, limit: num
  * Deletes each client and records `client.deleted` (actor `cli`); `gone` are those deleted meanwhile by
  * someone else. Progress goes to stderr on a terminal when there are many.
  */
-async function deleteClients(storage: Storage, clients: ClientRecord[]): Promise<{ deleted: string[]; gone: string[] }> {
-  // Audit events go to the database only; a failure to write them is worth a line on stderr.
-  const logger = createLogger('warn', pino.destination({ fd: 2, sync: true }));
-  const audit = createAuditTrail({ store: storage.auditEvents, logger, clock: systemClock, random: systemRandom });
-  const progress = clients.length >= progressFrom ? createProgress(process.stderr, { label: 'Deleting clients', total: clients.length }) : undefined;
-  const deleted: string[] = [];
-  const gone: string[] = [];
-  try {
-    for (const [i, client] of clients.entries()) {
-      if (await storage.clients.deleteClient(client.clientId)) {
-        deleted.push(client.clientId);
-        audit.record({
-          type: 'client.deleted',
-          clientId: client.clientId,
-          actor: 'cli',
-          data: { client_name: client.metadata.client_name ?? null, registration_source: client.registrationSource },
-        });
-      } else {
-        gone.push(client.clientId);
+function deleteClients(storage: Storage, clients: ClientRecord[]): Promise<{ deleted: string[]; gone: string[] }> {
+  return withAuditTrail(storage, async (audit) => {
+    const progress = clients.length >= progressFrom ? createProgress(process.stderr, { label: 'Deleting clients', total: clients.length }) : undefined;
+    const deleted: string[] = [];
+    const gone: string[] = [];
+    try {
+      for (const [i, client] of clients.entries()) {
+        if (await deleteClientAsOperator(client, { clients: storage.clients, audit, actor: 'cli' })) deleted.push(client.clientId);
+        else gone.push(client.clientId);
+        progress?.update(i + 1);
       }
-      progress?.update(i + 1);
+    } finally {
+      progress?.done();
     }
-  } finally {
-    progress?.done();
-    await audit.close();
-  }
-  return { deleted, gone };
+    return { deleted, gone };
+  });
 }
 
 /** Asks on the terminal (the question on stderr, stdout stays for output); anything but yes cancels. */
@@ -173,29 +151,6 @@ async function confirm(clients: ClientRecord[]): Promise<void> {
   } finally {
     rl.close();
   }
-}
-
-/**
- * Opens and migrates the configured storage, runs `work`, and closes the storage whatever happens. A
- * {@link CliFailure} becomes one line on stderr and its exit status; anything else (a configuration error, an
- * unreachable database) goes on to `main.ts`'s handler.
- */
-async function withStorage(config: Config, work: (storage: Storage) => Promise<void>): Promise<void> {
-  const storage = await openStorage(config.database);
-  try {
-    await storage.migrate();
-    await work(storage);
-  } catch (error) {
-    if (!(error instanceof CliFailure)) throw error;
-    fail(error);
-  } finally {
-    await storage.close();
-  }
-}
-
-function fail(error: CliFailure): void {
-  process.stderr.write(`latchkey: ${error.message}\n`);
-  process.exitCode = error.exitCode;
 }
 
 function clientsTable(clients: ClientRecord[]): string {
@@ -323,11 +278,6 @@ function registrationSource(value: string): RegistrationSource {
   const found = sources.find((s) => s === value);
   if (!found) throw new InvalidArgumentError(`expected one of ${sources.join(', ')}`);
   return found;
-}
-
-function positiveInteger(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('expected a positive integer');
-  return Number(value);
 }
 
 function count(n: number): string {

@@ -1,12 +1,9 @@
 import type { Command } from 'commander';
-import pino from 'pino';
 import type { Config } from '../config/defaults.js';
 import type { ConfigCli } from './config-cli.js';
-import { createAuditTrail } from '../observability/audit-trail.js';
-import { createLogger } from '../observability/logger.js';
 import { cleanUpClients, type CleanupSummary } from '../protocol/cleanup.js';
-import { openStorage } from '../storage/open-storage.js';
-import { systemClock, systemRandom } from '../system.js';
+import { systemClock } from '../system.js';
+import { withAuditTrail, withStorage } from './command-support.js';
 import { createProgress } from './progress.js';
 
 /**
@@ -44,17 +41,9 @@ export function registerGcCommand(program: Command, context: ConfigCli): void {
 
 /** Opens and migrates the storage (as the other commands do), runs one cleanup, and closes everything. */
 async function runGc(config: Config, onProgress: (deleted: number, lastBatch: number) => void): Promise<CleanupSummary> {
-  const storage = await openStorage(config.database);
-  // Audit events go to the database only; a failure to write them is worth a line on stderr.
-  const logger = createLogger('warn', pino.destination({ fd: 2, sync: true }));
-  const audit = createAuditTrail({ store: storage.auditEvents, logger, clock: systemClock, random: systemRandom });
-  try {
-    await storage.migrate();
-    return await cleanUpClients({ cleanup: storage.cleanup, config, clock: systemClock, audit }, onProgress);
-  } finally {
-    await audit.close();
-    await storage.close();
-  }
+  return withStorage(config, (storage) =>
+    withAuditTrail(storage, (audit) => cleanUpClients({ cleanup: storage.cleanup, config, clock: systemClock, audit }, onProgress)),
+  );
 }
 
 function sentence(deleted: number, summary: CleanupSummary): string {

@@ -1,18 +1,15 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import type { Config } from '../config/defaults.js';
 import type { ConfigCli } from './config-cli.js';
 import { parseDuration } from '../config/load.js';
-import { createAuditTrail } from '../observability/audit-trail.js';
-import { createLogger } from '../observability/logger.js';
 import {
   InitialAccessTokenRequestError,
   isUsable,
   issueInitialAccessToken,
 } from '../protocol/registration/initial-access-token.js';
-import { openStorage } from '../storage/open-storage.js';
-import type { InitialAccessTokenRecord, Storage } from '../storage/ports.js';
+import type { InitialAccessTokenRecord } from '../storage/ports.js';
 import { systemClock, systemRandom } from '../system.js';
 import { formatTable, isoTime, readableTime } from './output.js';
+import { CliFailure, positiveInteger, reportRefusals, withAuditTrail, withStorage } from './command-support.js';
 
 /**
  * `latchkey iat create|list|revoke`: initial access tokens (RFC 7591 §3) for `registration.mode: "protected"`
@@ -31,40 +28,35 @@ export function registerIatCommands(program: Command, context: ConfigCli): void 
     .option('--json', 'print JSON instead of sentences')
     .action(async (flags: Record<string, unknown>) => {
       const config = context.configFrom(flags);
-      await withStorage(config, async (storage) => {
-        const audit = createAuditTrail({ store: storage.auditEvents, logger: createLogger('silent'), clock: systemClock, random: systemRandom });
-        try {
-          const { token, record } = await issueInitialAccessToken(
-            {
-              maxUses: (flags['uses'] as number | undefined) ?? null,
-              expiresInSeconds: (flags['expires'] as number | undefined) ?? null,
-              policy: (flags['policy'] as string | undefined) ?? null,
-              description: (flags['description'] as string | undefined) ?? null,
-            },
-            { store: storage.initialAccessTokens, config, clock: systemClock, random: systemRandom, audit, actor: 'cli' },
-          );
-          if (flags['json']) {
-            write(`${JSON.stringify({ token, ...toJson(record, systemClock.now()) }, null, 2)}\n`);
-            return;
-          }
-          write(
-            `Initial access token ${record.id} created` +
-              `${record.maxUses === null ? '' : `, for ${record.maxUses} registration${record.maxUses === 1 ? '' : 's'}`}` +
-              `${record.expiresAt === null ? '' : `, until ${readableTime(record.expiresAt)}`}` +
-              `${record.policy === null ? '' : `, policy ${record.policy}`}.\n` +
-              `Send it as "Authorization: Bearer <token>" with the registration request. It is shown only now:\n\n${token}\n`,
-          );
-        } finally {
-          await audit.close();
+      await reportRefusals(() => withStorage(config, (storage) => withAuditTrail(storage, async (audit) => {
+        const { token, record } = await issueInitialAccessToken(
+          {
+            maxUses: (flags['uses'] as number | undefined) ?? null,
+            expiresInSeconds: (flags['expires'] as number | undefined) ?? null,
+            policy: (flags['policy'] as string | undefined) ?? null,
+            description: (flags['description'] as string | undefined) ?? null,
+          },
+          { store: storage.initialAccessTokens, config, clock: systemClock, random: systemRandom, audit, actor: 'cli' },
+        );
+        if (flags['json']) {
+          write(`${JSON.stringify({ token, ...toJson(record, systemClock.now()) }, null, 2)}\n`);
+          return;
         }
-      });
+        write(
+          `Initial access token ${record.id} created` +
+            `${record.maxUses === null ? '' : `, for ${record.maxUses} registration${record.maxUses === 1 ? '' : 's'}`}` +
+            `${record.expiresAt === null ? '' : `, until ${readableTime(record.expiresAt)}`}` +
+            `${record.policy === null ? '' : `, policy ${record.policy}`}.\n` +
+            `Send it as "Authorization: Bearer <token>" with the registration request. It is shown only now:\n\n${token}\n`,
+        );
+      })), tokenRequestRefusal);
     });
 
   context
     .withConfigFlags(iat.command('list').description('list initial access tokens (never their secrets)'))
     .option('--json', 'print JSON instead of a table')
     .action(async (flags: Record<string, unknown>) => {
-      await withStorage(context.configFrom(flags), async (storage) => {
+      await reportRefusals(() => withStorage(context.configFrom(flags), async (storage) => {
         const now = systemClock.now();
         const tokens = await storage.initialAccessTokens.listInitialAccessTokens();
         if (flags['json']) return write(`${JSON.stringify(tokens.map((t) => toJson(t, now)), null, 2)}\n`);
@@ -83,14 +75,14 @@ export function registerIatCommands(program: Command, context: ConfigCli): void 
             ]),
           ),
         );
-      });
+      }), tokenRequestRefusal);
     });
 
   context
     .withConfigFlags(iat.command('revoke').description('revoke an initial access token: it registers nothing more').argument('<id>', 'the token id from `iat list`'))
     .option('--json', 'print JSON instead of a sentence')
     .action(async (id: string, flags: Record<string, unknown>) => {
-      await withStorage(context.configFrom(flags), async (storage) => {
+      await reportRefusals(() => withStorage(context.configFrom(flags), async (storage) => {
         const revoked = await storage.initialAccessTokens.revokeInitialAccessToken(id, systemClock.now());
         if (revoked) {
           await storage.auditEvents.appendAuditEvents([
@@ -103,7 +95,7 @@ export function registerIatCommands(program: Command, context: ConfigCli): void 
           process.stderr.write(`latchkey: no live initial access token with id ${id}\n`);
           process.exitCode = 1;
         }
-      });
+      }), tokenRequestRefusal);
     });
 }
 
@@ -128,23 +120,9 @@ function toJson(token: InitialAccessTokenRecord, now: number) {
   };
 }
 
-async function withStorage(config: Config, work: (storage: Storage) => Promise<void>): Promise<void> {
-  const storage = await openStorage(config.database);
-  try {
-    await storage.migrate();
-    await work(storage);
-  } catch (error) {
-    if (!(error instanceof InitialAccessTokenRequestError)) throw error;
-    process.stderr.write(`latchkey: ${error.message}\n`);
-    process.exitCode = 2;
-  } finally {
-    await storage.close();
-  }
-}
-
-function positiveInteger(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('expected a positive integer');
-  return Number(value);
+/** A token request the operator can correct (an unknown policy, a bad count) is a usage error. */
+function tokenRequestRefusal(error: unknown): CliFailure | undefined {
+  return error instanceof InitialAccessTokenRequestError ? new CliFailure(error.message, 2) : undefined;
 }
 
 function duration(value: string): number {

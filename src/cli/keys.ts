@@ -2,9 +2,9 @@ import type { Command } from 'commander';
 import type { Config } from '../config/defaults.js';
 import type { ConfigCli } from './config-cli.js';
 import { createKeyManager, type KeyManager, type SigningKeyInfo } from '../keys/key-manager.js';
-import { openStorage } from '../storage/open-storage.js';
 import { systemClock } from '../system.js';
 import { formatTable, isoTime, readableTime } from './output.js';
+import { withStorage } from './command-support.js';
 
 /**
  * `latchkey keys list|rotate`: the signing keys in the database, and a new current key whose predecessor keeps
@@ -43,14 +43,8 @@ export function registerKeyCommands(program: Command, context: ConfigCli): void 
     });
 }
 
-async function withKeyManager<R>(config: Config, work: (manager: KeyManager) => Promise<R>): Promise<R> {
-  const storage = await openStorage(config.database);
-  try {
-    await storage.migrate();
-    return await work(createKeyManager({ store: storage.signingKeys, clock: systemClock, config: config.keys }));
-  } finally {
-    await storage.close();
-  }
+function withKeyManager<R>(config: Config, work: (manager: KeyManager) => Promise<R>): Promise<R> {
+  return withStorage(config, (storage) => work(createKeyManager({ store: storage.signingKeys, clock: systemClock, config: config.keys })));
 }
 
 function toJson(info: SigningKeyInfo) {

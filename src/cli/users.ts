@@ -3,24 +3,11 @@ import { Writable } from 'node:stream';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import type { ConfigCli } from './config-cli.js';
-import { openStorage } from '../storage/open-storage.js';
 import type { UserRecord, UserStore } from '../storage/ports.js';
 import { validateNewPassword } from '../users/password.js';
 import { formatTable } from './output.js';
 import { UserError, createUser, normalizeUsername, removeUser, setUserPassword, validateUsername, type UserErrorCode } from '../users/users.js';
-
-/**
- * A refusal the operator can act on: printed as one line (no stack trace) with exit status 1 (the operation
- * failed: unknown user, name taken) or 2 (bad usage or input).
- */
-class CliFailure extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: 1 | 2,
-  ) {
-    super(message);
-  }
-}
+import { CliFailure, reportRefusals, withStorage } from './command-support.js';
 
 /** Exit status 1 for a state of the database, 2 for input the operator can correct. */
 const exitCodes: Record<UserErrorCode, 1 | 2> = {
@@ -102,26 +89,15 @@ export function registerUserCommands(program: Command, cli: ConfigCli): void {
 }
 
 /**
- * Opens and migrates the configured storage, runs `work`, and closes the storage whatever happens. A
- * {@link UserError} or {@link CliFailure} becomes one line on stderr and an exit status; anything else (a
- * configuration error, an unreachable database) goes on to `main.ts`'s handler.
+ * Runs `work` on the user store of the configured storage (opened, migrated, closed). A {@link UserError} or
+ * {@link CliFailure} becomes one line on stderr and an exit status; anything else (a configuration error, an
+ * unreachable database) goes on to `main.ts`'s handler.
  */
-async function withUsers(cli: ConfigCli, flags: Record<string, unknown>, work: (store: UserStore) => Promise<void>): Promise<void> {
-  const config = cli.configFrom(flags);
-  const storage = await openStorage(config.database);
-  try {
-    await storage.migrate();
-    await work(storage.users);
-  } catch (error) {
-    if (error instanceof UserError || error instanceof CliFailure) {
-      process.stderr.write(`latchkey: ${error.message}\n`);
-      process.exitCode = error instanceof UserError ? exitCodes[error.code] : error.exitCode;
-      return;
-    }
-    throw error;
-  } finally {
-    await storage.close();
-  }
+function withUsers(cli: ConfigCli, flags: Record<string, unknown>, work: (store: UserStore) => Promise<void>): Promise<void> {
+  return reportRefusals(
+    () => withStorage(cli.configFrom(flags), (storage) => work(storage.users)),
+    (error) => (error instanceof UserError ? new CliFailure(error.message, exitCodes[error.code]) : undefined),
+  );
 }
 
 /**

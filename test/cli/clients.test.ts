@@ -186,7 +186,7 @@ describe('latchkey clients', () => {
       assert.equal(await storage.grants.findRefreshToken('refresh-digest-partner'), undefined, 'and its refresh token');
       const [event] = await storage.auditEvents.listAuditEvents({ clientId: partner.clientId, type: 'client.deleted', limit: 5 });
       assert.equal(event?.actor, 'cli');
-      assert.deepEqual(event?.data, { client_name: 'Partner Bot', registration_source: 'iat' });
+      assert.deepEqual(event?.data, { client_name: 'Partner Bot', source: 'iat' });
     });
 
     const json = latchkey(['clients', 'delete', document.clientId, '-y', '--json']);

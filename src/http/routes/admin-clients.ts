@@ -6,6 +6,7 @@ import { clientListPage, type ClientFilterForm } from '../../ui/admin-pages-clie
 import type { PagesContext } from '../pages-context.js';
 import { readNotice, redirectWithNotice, type AdminRequest, type AdminRouter } from './admin-router.js';
 import { sendPage } from './authorize.js';
+import { deleteClientAsOperator } from '../../protocol/registration/client-configuration.js';
 
 /** Clients per page of the list. */
 export const clientsPerPage = 50;
@@ -49,16 +50,7 @@ export function clientRoutes(router: AdminRouter, context: PagesContext): void {
     const clientId = path.endsWith('/delete') ? path.slice(0, -'/delete'.length) : '';
     const client = clientId ? await storage.clients.findClient(clientId) : undefined;
     if (!client) return notFound(reply, admin);
-    // The schema removes the client's grants, refresh tokens and codes with it: the agent's next refresh fails.
-    if (await storage.clients.deleteClient(client.clientId)) {
-      audit.record({
-        type: 'client.deleted',
-        clientId: client.clientId,
-        actor: admin.actor,
-        ip: request.ip,
-        data: { client_name: client.metadata.client_name ?? null, source: client.registrationSource },
-      });
-    }
+    await deleteClientAsOperator(client, { clients: storage.clients, audit, actor: admin.actor, ip: request.ip });
     const name = client.metadata.client_name;
     return redirectWithNotice(context, reply, '/clients', 'client-deleted', name ? `“${name}” (${client.clientId})` : client.clientId);
   });
