@@ -20,7 +20,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import type { ClientMetadata } from '../src/protocol/registration/client-metadata.js';
 import { detectLookAlike } from '../src/protocol/registration/look-alike.js';
-import { redirectHost } from '../src/protocol/registration/registration-policy.js';
+import { redirectHost, redirectHosts } from '../src/protocol/registration/registration-policy.js';
 import { digestSecret } from '../src/protocol/secrets.js';
 import type { AuditEvent, ClientRecord, RegistrationSource, Storage } from '../src/storage/ports.js';
 import { createUser } from '../src/users/users.js';
@@ -202,7 +202,7 @@ function registeredEvent(record: ClientRecord, rng: Rng): AuditEvent {
     data: {
       source: record.registrationSource,
       client_name: metadata.client_name ?? null,
-      redirect_hosts: [...new Set(metadata.redirect_uris.map((uri) => redirectHost(uri) ?? uri.slice(0, uri.indexOf(':') + 1)))],
+      redirect_hosts: redirectHosts(metadata.redirect_uris),
       token_endpoint_auth_method: metadata.token_endpoint_auth_method,
       policy: record.policy,
       software_id: metadata.software_id ?? null,

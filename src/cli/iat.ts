@@ -3,7 +3,7 @@ import type { ConfigCli } from './config-cli.js';
 import { parseDuration } from '../config/load.js';
 import {
   InitialAccessTokenRequestError,
-  isUsable,
+  initialAccessTokenStatus,
   issueInitialAccessToken,
 } from '../protocol/registration/initial-access-token.js';
 import type { InitialAccessTokenRecord } from '../storage/ports.js';
@@ -66,7 +66,7 @@ export function registerIatCommands(program: Command, context: ConfigCli): void 
             ['ID', 'STATUS', 'USES', 'EXPIRES', 'POLICY', 'CREATED', 'DESCRIPTION'],
             tokens.map((t) => [
               t.id,
-              status(t, now),
+              initialAccessTokenStatus(t, now),
               `${t.uses}/${t.maxUses ?? '∞'}`,
               readableTime(t.expiresAt),
               t.policy ?? '-',
@@ -99,17 +99,10 @@ export function registerIatCommands(program: Command, context: ConfigCli): void 
     });
 }
 
-function status(token: InitialAccessTokenRecord, now: number): string {
-  if (token.revokedAt !== null) return 'revoked';
-  if (token.expiresAt !== null && token.expiresAt <= now) return 'expired';
-  if (!isUsable(token, now)) return 'used up';
-  return 'active';
-}
-
 function toJson(token: InitialAccessTokenRecord, now: number) {
   return {
     id: token.id,
-    status: status(token, now),
+    status: initialAccessTokenStatus(token, now),
     uses: token.uses,
     maxUses: token.maxUses,
     policy: token.policy,

@@ -1,9 +1,9 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/defaults.js';
 import { OAuthError } from '../errors/oauth-error.js';
 import { bearerToken } from '../http/bearer.js';
 import type { LimiterName, Metrics } from './metrics.js';
+import { digestSecret, secretMatches } from '../protocol/secrets.js';
 
 /**
  * Counts and times every answered request (one `onResponse` hook, labelled by route pattern, `unmatched` for
@@ -27,12 +27,12 @@ export function instrumentApp(app: FastifyInstance, config: Config, metrics: Met
     done();
   });
 
-  const expected = config.metrics.bearerToken === null ? undefined : digest(config.metrics.bearerToken);
+  const expected = config.metrics.bearerToken === null ? null : digestSecret(config.metrics.bearerToken);
   // Probes and scrapes come every few seconds: their lines would drown the log, so only warnings are logged.
   app.get(config.metrics.path, { logLevel: 'warn' }, async (request, reply) => {
-    if (expected !== undefined) {
+    if (expected !== null) {
       const presented = bearerToken(request.headers.authorization);
-      if (presented === undefined || !timingSafeEqual(digest(presented), expected)) {
+      if (presented === undefined || !secretMatches(presented, expected)) {
         throw new OAuthError('invalid_token', 'the metrics need the configured bearer token', { tokenPresented: presented !== undefined });
       }
     }
@@ -52,6 +52,3 @@ function limiterByRoute(config: Config): Map<string, LimiterName> {
   return routes;
 }
 
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
-}

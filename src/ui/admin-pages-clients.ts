@@ -1,4 +1,4 @@
-import { redirectHost } from '../protocol/registration/registration-policy.js';
+import { redirectHosts } from '../protocol/registration/registration-policy.js';
 import type { ClientRecord, RegistrationSource } from '../storage/ports.js';
 import { adminPage, adminTime, sourceLabels, type AdminFrame } from './admin-layout.js';
 import { html, type SafeHtml } from './html.js';
@@ -21,11 +21,6 @@ const usageLabels: Record<Exclude<ClientFilterForm['usage'], ''>, string> = {
 /** The dashboard page of one client. */
 export function clientHref(base: string, clientId: string): string {
   return `${base}/admin/clients/${encodeURIComponent(clientId)}`;
-}
-
-/** The hosts of a client's redirect URIs; a private-use scheme (`cursor:`) stands for URIs without a host. */
-export function redirectHosts(uris: readonly string[]): string[] {
-  return [...new Set(uris.map((uri) => redirectHost(uri) ?? uri.slice(0, uri.indexOf(':') + 1)))];
 }
 
 /** The clients page: a GET search form, the count, one page of the table, and a link to the next page. */

@@ -1,4 +1,4 @@
-import { isUsable } from '../protocol/registration/initial-access-token.js';
+import { initialAccessTokenStatus } from '../protocol/registration/initial-access-token.js';
 import type { InitialAccessTokenRecord } from '../storage/ports.js';
 import { adminPage, adminTime, type AdminFrame } from './admin-layout.js';
 import { html, type SafeHtml } from './html.js';
@@ -12,12 +12,6 @@ export interface IatForm {
 }
 
 /** Whether a token can still register clients, and if not, why. */
-export function iatStatus(token: InitialAccessTokenRecord, now: number): 'active' | 'revoked' | 'expired' | 'used up' {
-  if (token.revokedAt !== null) return 'revoked';
-  if (token.expiresAt !== null && token.expiresAt <= now) return 'expired';
-  return isUsable(token, now) ? 'active' : 'used up';
-}
-
 /** The initial access tokens (never their secrets) and the form that creates one. */
 export function iatListPage(input: {
   nonce: string;
@@ -60,7 +54,7 @@ function tokenTable(frame: AdminFrame, tokens: InitialAccessTokenRecord[], now: 
 <thead><tr><th scope="col">ID</th><th scope="col">Description</th><th scope="col">Policy</th><th scope="col">Uses</th><th scope="col">Created</th><th scope="col">Expires</th><th scope="col">Revoked</th><th scope="col">Status</th><th scope="col"><span class="muted">Action</span></th></tr></thead>
 <tbody>
 ${tokens.map((token) => {
-  const status = iatStatus(token, now);
+  const status = initialAccessTokenStatus(token, now);
   return html`<tr data-testid="iat-row">
 <td class="id">${token.id}</td>
 <td>${token.description ?? ''}</td>

@@ -3,6 +3,7 @@ import type { ClientMetadata } from '../../protocol/registration/client-metadata
 import { checkHttpsUrl, metadataFields, type FieldRule, type MetadataField } from '../../protocol/registration/metadata-fields.js';
 import { authMethodsFor } from '../../protocol/registration/validate-metadata.js';
 import { serverMetadata } from '../../protocol/server-metadata.js';
+import { serverManagedFields } from '../../protocol/registration/client-configuration.js';
 
 /** A JSON Schema (2020-12) or an OpenAPI object, as plain JSON. */
 export type Json = Record<string, unknown>;
@@ -118,9 +119,6 @@ export function registrationRequestSchema(config: Config): Json {
     allOf: rules,
   };
 }
-
-/** Fields a client must not send in an update (RFC 7592 §2.2), as `src/protocol/registration/client-configuration.ts` refuses them. */
-const serverManagedFields = ['registration_access_token', 'registration_client_uri', 'client_secret_expires_at', 'client_id_issued_at'];
 
 /** The update request (RFC 7592 §2.2): the whole metadata again, with `client_id`; it replaces what was registered. */
 export function clientUpdateRequestSchema(): Json {

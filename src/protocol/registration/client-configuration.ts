@@ -14,7 +14,7 @@ export interface ClientConfigurationContext extends Omit<RegistrationContext, 'c
 }
 
 /** Fields a client must not send in an update: the server sets them (RFC 7592 §2.2). */
-const serverManagedFields = ['registration_access_token', 'registration_client_uri', 'client_secret_expires_at', 'client_id_issued_at'];
+export const serverManagedFields = ['registration_access_token', 'registration_client_uri', 'client_secret_expires_at', 'client_id_issued_at'];
 
 /**
  * Finds the client a registration access token belongs to. An unknown client and a wrong token get the same

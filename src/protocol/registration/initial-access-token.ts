@@ -81,6 +81,13 @@ export function isUsable(record: InitialAccessTokenRecord, now: number): boolean
   );
 }
 
+/** How an initial access token stands at `now`, for people (the dashboard, `latchkey iat list`). */
+export function initialAccessTokenStatus(record: InitialAccessTokenRecord, now: number): 'active' | 'revoked' | 'expired' | 'used up' {
+  if (record.revokedAt !== null) return 'revoked';
+  if (record.expiresAt !== null && record.expiresAt <= now) return 'expired';
+  return isUsable(record, now) ? 'active' : 'used up';
+}
+
 /**
  * The initial access token a registration presents (RFC 7591 §3: as an OAuth 2.0 bearer token), looked up by
  * digest. With `registration.mode: "protected"` one is required; in open mode one may still be presented, to

@@ -15,6 +15,11 @@ export function redirectHost(uri: string): string | undefined {
   return authority.replace(/:\d*$/, '') || undefined;
 }
 
+/** The hosts of a client's redirect URIs; a private-use scheme (`cursor:`) stands for URIs without a host. */
+export function redirectHosts(uris: readonly string[]): string[] {
+  return [...new Set(uris.map((uri) => redirectHost(uri) ?? uri.slice(0, uri.indexOf(':') + 1)))];
+}
+
 /** Whether `host` matches a pattern: the same name, or `*.suffix` for any name below `suffix` (not `suffix` itself). */
 export function hostMatches(host: string, pattern: string): boolean {
   if (pattern.startsWith('*.')) return host.endsWith(pattern.slice(1)) && host.length > pattern.length - 1;

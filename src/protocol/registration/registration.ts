@@ -15,7 +15,7 @@ import { clientInformation } from './client-information.js';
 import { isConfidential, type ClientMetadata } from './client-metadata.js';
 import { authenticateInitialAccessToken } from './initial-access-token.js';
 import { detectLookAlike } from './look-alike.js';
-import { applyRegistrationPolicy, redirectHost } from './registration-policy.js';
+import { applyRegistrationPolicy, redirectHosts } from './registration-policy.js';
 import { applySoftwareStatement, verifySoftwareStatement } from './software-statement.js';
 import { validateClientMetadata } from './validate-metadata.js';
 
@@ -172,7 +172,7 @@ function auditRegistration(record: ClientRecord, ip: string | null, statementIss
     data: {
       source: record.registrationSource,
       client_name: metadata.client_name ?? null,
-      redirect_hosts: [...new Set(metadata.redirect_uris.map((uri) => redirectHost(uri) ?? uri.slice(0, uri.indexOf(':') + 1)))],
+      redirect_hosts: redirectHosts(metadata.redirect_uris),
       token_endpoint_auth_method: metadata.token_endpoint_auth_method,
       policy: record.policy,
       software_id: metadata.software_id ?? null,

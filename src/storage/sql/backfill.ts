@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { ClientMetadata } from '../../protocol/registration/client-metadata.js';
 import { clientSearchText } from './client-listing.js';
 import type { Database } from './schema.js';
+import { parseMetadata } from './client-repository.js';
 
 /** Clients per read and per `UPDATE`: two parameters a row, well under SQLite's limit. */
 const batchSize = 1000;
@@ -19,7 +20,7 @@ export async function backfillClientSearchText(db: Kysely<Database>): Promise<vo
     const rows = await query.execute();
     if (rows.length === 0) return;
     const values = rows.map((row) => {
-      const metadata = (typeof row.metadata === 'string' ? JSON.parse(row.metadata) : row.metadata) as Partial<ClientMetadata>;
+      const metadata = parseMetadata(row.metadata) as Partial<ClientMetadata>;
       return sql`(${row.client_id}, ${clientSearchText(row.client_id, metadata)})`;
     });
     await sql`update clients set search_text = v.column2 from (values ${sql.join(values)}) as v where clients.client_id = v.column1`.execute(db);

@@ -202,8 +202,13 @@ export function toRow(record: ClientRecord) {
   };
 }
 
+/** The `metadata` column as stored: JSON text on SQLite, already an object (jsonb) on PostgreSQL. */
+export function parseMetadata(column: unknown): ClientMetadata {
+  return (typeof column === 'string' ? JSON.parse(column) : column) as ClientMetadata;
+}
+
 function fromRow(row: Selectable<ClientsTable>): ClientRecord {
-  const metadata = typeof row.metadata === 'string' ? JSON.parse(row.metadata) : row.metadata;
+  const metadata = parseMetadata(row.metadata);
   return {
     clientId: row.client_id,
     clientSecretDigest: row.client_secret_digest,

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
-import type { ClientMetadata } from '../../protocol/registration/client-metadata.js';
 import type { ConsentStore, RegistrationSource, RevokedAccessTokenStore } from '../ports.js';
 import type { Database, Guard } from './schema.js';
+import { parseMetadata } from './client-repository.js';
 
 /** The {@link ConsentStore} over Kysely. */
 export function createConsentRepository(db: Kysely<Database>, guard: Guard): ConsentStore {
@@ -53,7 +53,7 @@ export function createConsentRepository(db: Kysely<Database>, guard: Guard): Con
           .orderBy('c.client_id')
           .execute();
         return rows.map((row) => {
-          const metadata = (typeof row.metadata === 'string' ? JSON.parse(row.metadata) : row.metadata) as ClientMetadata;
+          const metadata = parseMetadata(row.metadata);
           const times = [row.updated_ms, row.last_grant_ms, row.last_refresh_ms].filter((t) => t !== null).map(Number);
           return {
             clientId: row.client_id,
