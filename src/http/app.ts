@@ -6,7 +6,7 @@ import type { Config } from '../config/defaults.js';
 import { createAuditTrail, type BackgroundAuditTrail } from '../observability/audit-trail.js';
 import { instrumentApp } from '../observability/http-metrics.js';
 import { createLogger, withRedaction } from '../observability/logger.js';
-import { createMetrics, type Metrics } from '../observability/metrics.js';
+import { createMetrics, type LimiterName, type Metrics } from '../observability/metrics.js';
 import { requestIdGenerator } from '../observability/request-id.js';
 import type { AuditTrail, Clock, RandomSource } from '../protocol/context.js';
 import type { RateLimiter } from '../rate-limit/limiter.js';
@@ -114,21 +114,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const limiters = createRateLimiters(config, logger);
   app.addHook('onClose', () => limiters.close());
   await limiters.ready();
+  // Rate-limit refusals are counted by the limits themselves, where they happen.
+  const countRefusals = (limiter: RateLimiter, name: LimiterName) => (metrics ? metrics.countingLimiter(limiter, name) : limiter);
+  const loginThrottle = createLoginThrottle({ maxFailures: config.login.maxFailures, windowSeconds: config.login.windowSeconds }, limiters.loginCounters);
   try {
     await app.register(latchkeyPlugin, {
       keys,
       cookieSecret,
-      loginThrottle: createLoginThrottle(
-        { maxFailures: config.login.maxFailures, windowSeconds: config.login.windowSeconds },
-        limiters.loginCounters,
-      ),
+      loginThrottle: metrics ? metrics.countingThrottle(loginThrottle) : loginThrottle,
       config,
       storage,
       clock,
       random,
       audit: trail,
-      registrationLimiter: options.registrationLimiter ?? limiters.registration,
-      tokenLimiter: options.tokenLimiter ?? limiters.token,
+      registrationLimiter: countRefusals(options.registrationLimiter ?? limiters.registration, 'registration'),
+      tokenLimiter: countRefusals(options.tokenLimiter ?? limiters.token, 'token'),
       ...(options.cimdFetchOptions ? { cimdFetchOptions: options.cimdFetchOptions } : {}),
     });
   } catch (error) {

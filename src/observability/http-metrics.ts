@@ -2,28 +2,20 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/defaults.js';
 import { OAuthError } from '../errors/oauth-error.js';
 import { bearerToken } from '../http/bearer.js';
-import type { LimiterName, Metrics } from './metrics.js';
+import type { Metrics } from './metrics.js';
 import { digestSecret, secretMatches } from '../protocol/secrets.js';
 
 /**
  * Counts and times every answered request (one `onResponse` hook, labelled by route pattern, `unmatched` for
  * requests no route matched) and serves the metrics at `metrics.path`. Called only when `metrics.enabled`:
  * disabled, no hook runs at all.
- *
- * A `429` is a rate-limit rejection, counted under the limiter of its route. The sign-in pages answer their
- * throttled attempts with a `429` page rather than an error, so counting status codes here catches all three
- * limits without touching the routes.
+ * (Rate-limit refusals are counted by the limiters themselves: see `Metrics.countingLimiter`.)
  */
 export function instrumentApp(app: FastifyInstance, config: Config, metrics: Metrics): void {
-  const limiters = limiterByRoute(config);
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
     metrics.observeRequest(route, request.method, status, reply.elapsedTime / 1000);
-    if (status === 429) {
-      const limiter = limiters.get(route);
-      if (limiter !== undefined) metrics.rateLimitRejected(limiter);
-    }
     done();
   });
 
@@ -39,16 +31,5 @@ export function instrumentApp(app: FastifyInstance, config: Config, metrics: Met
     const text = await metrics.render();
     return reply.header('content-type', metrics.contentType).header('cache-control', 'no-store').send(text);
   });
-}
-
-/** The routes of each rate limit, as Fastify names them (below the issuer's path). */
-function limiterByRoute(config: Config): Map<string, LimiterName> {
-  const base = new URL(config.issuer).pathname.replace(/\/+$/, '');
-  const routes = new Map<string, LimiterName>();
-  for (const path of [config.registration.path, ...config.registration.aliases]) routes.set(`${base}${path}`, 'registration');
-  routes.set(`${base}/token`, 'token');
-  routes.set(`${base}/login`, 'sign-in');
-  routes.set(`${base}/signin`, 'sign-in');
-  return routes;
 }
 

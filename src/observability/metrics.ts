@@ -1,5 +1,7 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { AuditEntry, AuditTrail } from '../protocol/context.js';
+import type { RateLimiter } from '../rate-limit/limiter.js';
+import type { LoginThrottle } from '../rate-limit/login-throttle.js';
 
 /** The rate limits whose rejections are counted: `latchkey_rate_limit_rejections_total{limiter}`. */
 export type LimiterName = 'registration' | 'token' | 'sign-in';
@@ -18,14 +20,16 @@ export interface Metrics {
    * the number of series stays bounded.
    */
   observeRequest(route: string, method: string, status: number, seconds: number): void;
-  /** Counts one request refused by a rate limit. */
-  rateLimitRejected(limiter: LimiterName): void;
   /**
    * A trail that counts registrations (`client.registered`), token issues (`token.issued`) and cleanup
    * deletions (`client.gc_deleted`), then hands every entry to `trail`. The audit trail is the one place every
    * one of these events already passes through, so protocol code needs no metrics of its own.
    */
   countingAuditTrail(trail: AuditTrail): AuditTrail;
+  /** A limiter that counts its refusals under `name`, then answers as `limiter` does. */
+  countingLimiter(limiter: RateLimiter, name: LimiterName): RateLimiter;
+  /** A sign-in throttle that counts the attempts it refuses (under `sign-in`), then answers as `throttle` does. */
+  countingThrottle(throttle: LoginThrottle): LoginThrottle;
 }
 
 /** A request's two series, looked up once per route, method and status instead of hashed label objects. */
@@ -108,9 +112,6 @@ export function createMetrics(): Metrics {
       found.count.inc();
       found.duration.observe(seconds);
     },
-    rateLimitRejected(limiter) {
-      rejections.labels(limiter).inc();
-    },
     countingAuditTrail(trail) {
       return {
         record(entry: AuditEntry) {
@@ -129,6 +130,26 @@ export function createMetrics(): Metrics {
           }
           trail.record(entry);
         },
+      };
+    },
+    countingLimiter(limiter, name) {
+      return {
+        async consume(key) {
+          const decision = await limiter.consume(key);
+          if (!decision.allowed) rejections.labels(name).inc();
+          return decision;
+        },
+      };
+    },
+    countingThrottle(throttle) {
+      return {
+        async check(username, ip) {
+          const decision = await throttle.check(username, ip);
+          if (!decision.allowed) rejections.labels('sign-in').inc();
+          return decision;
+        },
+        recordFailure: (username, ip) => throttle.recordFailure(username, ip),
+        recordSuccess: (username, ip) => throttle.recordSuccess(username, ip),
       };
     },
   };

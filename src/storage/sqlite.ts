@@ -8,7 +8,6 @@ import { createServerSecretRepository, createSigningKeyRepository } from './sql/
 import { createConsentRepository, createRevokedAccessTokenRepository } from './sql/consent-repository.js';
 import { createCodeRepository, createGrantRepository } from './sql/grant-repository.js';
 import { migrateToLatest } from './sql/migrate.js';
-import { createTransactionBatcher } from './sql/transaction-batcher.js';
 import { createUserRepository } from './sql/user-repository.js';
 import { addCounts, createAuditRepository, type AuditCountRow, type AuditRow, type AuditWriter } from './sql/audit-repository.js';
 import { createCleanupRepository } from './sql/cleanup-repository.js';
@@ -39,8 +38,8 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
     guard: guardSqlite,
     insertRows: preparedInsert(database, db),
   });
-  // Token requests' writes (code redemption, refresh rotation) share commits, as registrations do.
-  const grants = createGrantRepository(db, guardSqlite, createTransactionBatcher(db, guardSqlite, { maxBatch: 200, maxInFlight: 1 }));
+  // Token requests' writes (code redemption, refresh rotation) share commits, as registrations do (by default).
+  const grants = createGrantRepository(db, guardSqlite);
   return {
     dialect: 'sqlite',
     clients,
