@@ -14,7 +14,6 @@ export interface FormState {
 export function loginPage(
   input: FormState & { clientName: string; unverified: boolean; username?: string | undefined; error?: string | undefined },
 ): string {
-  const retry = input.error !== undefined && input.username !== undefined;
   return page({
     title: 'Sign in',
     nonce: input.nonce,
@@ -24,11 +23,20 @@ ${input.error ? html`<p class="error" role="alert">${input.error}</p>` : ''}
 <form method="post" action="${input.action}">
 <input type="hidden" name="csrf" value="${input.csrf}">
 <input type="hidden" name="pending" value="${input.pending}">
-<label>Username <input type="text" name="username" autocomplete="username" required${retry ? '' : html` autofocus`} value="${input.username ?? ''}"></label>
-<label>Password <input type="password" name="password" autocomplete="current-password" required${retry ? html` autofocus` : ''}></label>
-<button class="primary" type="submit">Sign in</button>
+${credentialFields(input)}
 </form>`,
   });
+}
+
+/**
+ * The username and password fields and the submit button of a sign-in form. After a failed attempt the name
+ * is kept (never the password) and the password field has the focus.
+ */
+export function credentialFields(input: { username?: string | undefined; error?: string | undefined }): SafeHtml {
+  const retry = input.error !== undefined && input.username !== undefined;
+  return html`<label>Username <input type="text" name="username" autocomplete="username" required${retry ? '' : html` autofocus`} value="${input.username ?? ''}"></label>
+<label>Password <input type="password" name="password" autocomplete="current-password" required${retry ? html` autofocus` : ''}></label>
+<button class="primary" type="submit">Sign in</button>`;
 }
 
 /** A host to show for a URL, or a description of why there is none. */

@@ -1,3 +1,4 @@
+import { credentialFields } from './authorization-pages.js';
 import { html, page } from './html.js';
 
 /** The sign-in page for the account and admin pages (not part of an authorization request). */
@@ -10,7 +11,6 @@ export function signInPage(input: {
   error?: string | undefined;
   notice?: string | undefined;
 }): string {
-  const retry = input.error !== undefined && input.username !== undefined;
   return page({
     title: 'Sign in',
     nonce: input.nonce,
@@ -20,9 +20,7 @@ ${input.error ? html`<p class="error" role="alert">${input.error}</p>` : ''}
 <form method="post" action="${input.action}">
 <input type="hidden" name="csrf" value="${input.csrf}">
 <input type="hidden" name="return_to" value="${input.returnTo}">
-<label>Username <input type="text" name="username" autocomplete="username" required${retry ? '' : html` autofocus`} value="${input.username ?? ''}"></label>
-<label>Password <input type="password" name="password" autocomplete="current-password" required${retry ? html` autofocus` : ''}></label>
-<button class="primary" type="submit">Sign in</button>
+${credentialFields(input)}
 </form>`,
   });
 }
