@@ -1,6 +1,7 @@
-import { Redis } from 'ioredis';
+import type * as IORedis from 'ioredis';
 import type { BaseLogger } from 'pino';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
+import { requireOptional } from '../config/optional-package.js';
 
 /**
  * How long one rate-limit command may wait on Redis. A check runs before every registration and token request,
@@ -37,6 +38,9 @@ export interface RedisRateLimitStore {
  * back are each logged once, not once per request.
  */
 export function connectRedisRateLimitStore(url: string, prefix: string, logger: RateLimitLogger): RedisRateLimitStore {
+  // ioredis is an optional peer dependency, loaded only when redis.url is set (a missing one is a one-line
+  // error). It is CommonJS, so require() loads it here at once; this factory is synchronous.
+  const { Redis } = requireOptional<typeof IORedis>('ioredis');
   const client = new Redis(url, {
     enableOfflineQueue: false,
     connectTimeout: connectTimeoutMs,
