@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Transpiles src/**/*.ts to dist/ (ESM, one file per source, with source maps) for running with plain node:
 // no TypeScript loader in the server process, so less memory and no per-call helpers. Type checking is
-// `npm run typecheck`; this only strips types, in well under a second. With `--types` (npm's `prepare`, so
-// after `npm ci`) it also writes the .d.ts files that the package's exports point at, when TypeScript is installed.
+// `npm run typecheck`; this only strips types, in well under a second. With `--types` (`npm run build`, and npm's
+// `prepack`, so every packed or published tarball has them) it also writes the .d.ts files that the package's
+// exports point at, and fails without TypeScript rather than pack a package without types.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -23,17 +24,19 @@ await build({
   outbase: join(root, 'src'),
   format: 'esm',
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   sourcemap: true,
+  // Stack traces map to src/ lines through the mappings alone; the sources themselves would double the package.
+  sourcesContent: false,
   logLevel: 'warning',
 });
 
 if (process.argv.includes('--types')) {
   const tsc = join(root, 'node_modules/typescript/bin/tsc');
-  if (existsSync(tsc)) {
-    const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
-    if (result.status !== 0) process.exit(result.status ?? 1);
-  } else {
-    console.warn('TypeScript is not installed: dist/ has no type declarations');
+  if (!existsSync(tsc)) {
+    console.error('build: TypeScript is not installed (npm ci installs it): cannot write the type declarations');
+    process.exit(1);
   }
+  const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  if (result.status !== 0) process.exit(result.status ?? 1);
 }
