@@ -1,4 +1,5 @@
 import { parsePolicies, parseStatementIssuers, type RegistrationPolicy, type SoftwareStatementIssuer } from './policies.js';
+import { parseResources, type ProtectedResource } from './resources.js';
 
 /**
  * Every configuration option: its type, default, environment variable, command-line flag and documentation.
@@ -59,6 +60,7 @@ export interface Config {
   };
   redis: { url: string | null; keyPrefix: string };
   scopes: { supported: string[] };
+  resources: ProtectedResource[];
   tokens: {
     accessTokenTtlSeconds: number;
     refreshTokenTtlSeconds: number;
@@ -407,6 +409,13 @@ export const options: readonly OptionSpec[] = [
     default: ['openid', 'profile', 'email', 'offline_access', 'mcp', 'mcp:tools', 'mcp:resources', 'mcp:prompts'],
     env: ['LATCHKEY_SCOPES'],
     doc: 'The scopes this server grants (`scopes_supported`). A client asking for others at `/authorize` is granted the supported subset, not refused: agents register before they know the scopes.',
+  },
+  {
+    key: 'resources',
+    kind: { type: 'json', parse: parseResources, describe: 'a list of protected resources' },
+    default: [],
+    env: ['LATCHKEY_RESOURCES'],
+    doc: 'The protected resources (MCP servers) this server issues tokens for (RFC 8707), e.g. `[{"uri": "https://mcp.example.com/mcp", "name": "Example tools", "scopes": ["mcp:tools"], "machineClients": false}]`. A `resource` parameter naming none of them is `invalid_target` at `/authorize` and `/token`; it matches whatever the case of scheme and host, a default port or a trailing slash, and tokens carry the `uri` as written here in `aud`. A request without `resource` gets the resource marked `"default": true` (or the first). The consent page shows the `name`. `scopes_supported` becomes the OpenID Connect scopes of `scopes.supported` plus every resource\'s `scopes`, and a token for a resource carries only its scopes. `machineClients: true` lets clients that may use `client_credentials` (created by an operator, or registered under a policy with `allowClientCredentials`) get tokens for it. Empty (zero set-up): users may authorize any `https` or loopback `resource`, which the consent page shows, and machine clients get no token at all.',
   },
   {
     key: 'tokens.accessTokenTtlSeconds',

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { options, type Config, type OptionSpec } from './defaults.js';
+import { identityScopes, resourceKey } from './resources.js';
 
 /** A configuration that cannot be used; the message names the key and where its value came from. */
 export class ConfigError extends Error {
@@ -63,6 +64,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   }
   const result = config as unknown as Config;
   checkCrossOptionRules(result);
+  if (result.resources.length > 0) result.scopes.supported = resourceScopes(result);
   return deepFreeze(result);
 }
 
@@ -186,10 +188,20 @@ function checkCrossOptionRules(config: Config): void {
       throw new ConfigError(`Invalid configuration: policy "${name}" maxRedirectUris exceeds registration.maxRedirectUris`);
     }
   }
+  const keys = config.resources.map((r) => resourceKey(r.uri));
+  if (new Set(keys).size !== keys.length) {
+    throw new ConfigError('Invalid configuration: resources names one resource twice (URIs are compared without case of scheme and host, default port or trailing slash)');
+  }
   const paths = [config.registration.path, ...config.registration.aliases];
   if (new Set(paths).size !== paths.length) {
     throw new ConfigError('Invalid configuration: registration.aliases repeats registration.path or another alias');
   }
+}
+
+/** With resources configured, `scopes_supported` is the identity scopes offered plus every resource's scopes. */
+function resourceScopes(config: Config): string[] {
+  const identity = config.scopes.supported.filter((scope) => identityScopes.includes(scope));
+  return [...new Set([...identity, ...config.resources.flatMap((r) => r.scopes)])];
 }
 
 const units: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };

@@ -4,9 +4,9 @@ import type { ClientMetadata } from '../protocol/registration/client-metadata.js
 /**
  * How a client came to be registered: `dynamic` (open RFC 7591 registration), `iat` (with an initial access
  * token), `software_statement` (with a statement from a trusted issuer), `cimd` (a Client ID Metadata
- * Document, fetched at `/authorize`).
+ * Document, fetched at `/authorize`), `operator` (created by an operator from the CLI or the dashboard).
  */
-export type RegistrationSource = 'dynamic' | 'iat' | 'software_statement' | 'cimd';
+export type RegistrationSource = 'dynamic' | 'iat' | 'software_statement' | 'cimd' | 'operator';
 
 /** A registered client as stored: secrets only as SHA-256 digests (base64url). */
 export interface ClientRecord {
@@ -386,11 +386,23 @@ export interface GrantStore {
   listClientGrants(clientId: string, now: number, limit: number): Promise<GrantSummary[]>;
 }
 
+/**
+ * A remembered consent: the scopes and resources a user allowed a client, and the fingerprint of the client as
+ * it was shown to them (name, redirects, flags). A client that changed since is asked again.
+ */
+export interface Consent {
+  scope: string;
+  /** The audiences (resource URIs, or the issuer) the consent covers. */
+  resources: string[];
+  clientFingerprint: string;
+}
+
 /** Remembered consent decisions. */
 export interface ConsentStore {
-  /** The scope a user has consented to for a client, or undefined. */
-  findConsent(userId: string, clientId: string): Promise<string | undefined>;
-  saveConsent(userId: string, clientId: string, scope: string, now: number): Promise<void>;
+  /** What a user has consented to for a client, or undefined. */
+  findConsent(userId: string, clientId: string): Promise<Consent | undefined>;
+  /** Stores (replaces) a user's consent for a client. */
+  saveConsent(userId: string, clientId: string, consent: Consent, now: number): Promise<void>;
   deleteConsent(userId: string, clientId: string): Promise<boolean>;
   /** The clients a user has consented to (their "connected apps"), most recently granted first. */
   listConnectedApps(userId: string): Promise<ConnectedApp[]>;
