@@ -17,7 +17,7 @@ import { authenticateInitialAccessToken } from './initial-access-token.js';
 import { detectLookAlike } from './look-alike.js';
 import { applyRegistrationPolicy, redirectHosts } from './registration-policy.js';
 import { applySoftwareStatement, verifySoftwareStatement } from './software-statement.js';
-import { validateClientMetadata } from './validate-metadata.js';
+import { validateClientMetadata, validateJwks } from './validate-metadata.js';
 
 /** What registration needs: configuration, where clients and initial access tokens are kept, keys, a clock, randomness, the audit trail. */
 export interface RegistrationContext {
@@ -154,6 +154,7 @@ export async function checkMetadata(
   }
 
   let metadata = validateClientMetadata(merged, config.registration);
+  await validateJwks(metadata.jwks);
   const policyName = assignedPolicy ?? statementIssuer?.policy ?? config.registration.policy;
   const policy = policyName === null ? undefined : config.registration.policies[policyName];
   if (policy) metadata = applyRegistrationPolicy(metadata, policy, { scopeRequested: typeof merged['scope'] === 'string' });
