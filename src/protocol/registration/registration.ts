@@ -146,6 +146,7 @@ export async function checkMetadata(
       keysFor: context.statementKeys,
       issuers: softwareStatement.issuers,
       clock: context.clock,
+      audiences: statementAudiences(config),
     });
     statementIssuer = verified.issuer;
     merged = applySoftwareStatement(body, verified.claims);
@@ -186,6 +187,11 @@ function auditRegistration(record: ClientRecord, ip: string | null, statementIss
   if (record.lookAlikeOf !== null) {
     audit.record({ type: 'client.flagged', clientId, ip, data: { look_alike_of: record.lookAlikeOf, client_name: metadata.client_name ?? null } });
   }
+}
+
+/** What a software statement's `aud` may name: this server's issuer, and its registration endpoint at each of its paths. */
+function statementAudiences(config: Config): string[] {
+  return [config.issuer, ...[config.registration.path, ...config.registration.aliases].map((path) => `${config.issuer}${path}`)];
 }
 
 /** RFC 7592 §1: the client configuration endpoint of one client, below the registration endpoint. */
