@@ -64,6 +64,21 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
       }
     });
 
+    describe('finding 9: look-alike names from the UTS #39 confusables data', () => {
+      for (const [name, flagged] of [
+        ['\u13dflaude', 'Claude'], // Cherokee tli
+        ['\ua4dalaude', 'Claude'], // Lisu ca
+        ['Cla\u057dde', 'Claude'], // Armenian seh
+        ['Y\u043eur B\u0430nk', 'Your Bank'], // Cyrillic o and a: mixed scripts
+      ] as const) {
+        it(`registers "${name}" but flags it as ${flagged}`, async () => {
+          const response = await register(server, client({ client_name: name, redirect_uris: ['https://phish.example/cb'] }));
+          assert.equal(response.statusCode, 201, response.body);
+          assert.equal((await server.storage.clients.findClient(response.json().client_id))?.lookAlikeOf, flagged);
+        });
+      }
+    });
+
     describe('finding 16: jwks members are real public keys (RFC 7517, RFC 7518)', () => {
       const refused: [string, Record<string, unknown>, RegExp][] = [
         ['an RSA key without n', { kty: 'RSA', e: 'AQAB' }, /jwks\.keys\[0\] is not a valid RSA public key: n and e/],
