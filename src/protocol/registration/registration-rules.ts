@@ -41,7 +41,8 @@ export interface RuleOptions {
  * @throws {OAuthError} `invalid_redirect_uri`, `invalid_client_metadata`
  */
 export async function applyRegistrationRules(metadata: ClientMetadata, config: Config, options: RuleOptions): Promise<RuledMetadata> {
-  await validateJwks(metadata.jwks);
+  // Most clients register no keys: no promise to wait for on the hot path then.
+  if (metadata.jwks !== undefined) await validateJwks(metadata.jwks);
   const { policyName } = options;
   const policy = policyName === null ? undefined : config.registration.policies[policyName];
   const ruled = policy ? applyRegistrationPolicy(metadata, policy, { scopeRequested: options.scopeRequested }) : metadata;
