@@ -31,19 +31,24 @@ export interface AdminRouter {
 export function adminRouter(app: FastifyInstance, context: PagesContext): AdminRouter {
   const { base, sessions } = context;
 
-  /** The administrator of this request, or the reply that turns everyone else away. */
-  async function admit(request: FastifyRequest, reply: FastifyReply): Promise<AdminRequest | FastifyReply> {
+  /**
+   * The administrator of this request, or `{ refused }`: the reply that turns everyone else away. The reply is
+   * wrapped, never returned bare from an async function: a Fastify reply is a thenable, so awaiting it would
+   * wait for the response and resolve to `undefined` (which once threw, and logged an error, on every refusal).
+   */
+  async function admit(request: FastifyRequest, reply: FastifyReply): Promise<{ admin: AdminRequest } | { refused: FastifyReply }> {
     const user = await signedInUser(context, request);
     // After signing in, a GET comes back where it was; a POST cannot be replayed, so it lands on the overview.
-    if (!user) return redirectToSignIn(context, reply, request.method === 'GET' ? request.url : `${base}/admin`);
+    if (!user) return { refused: redirectToSignIn(context, reply, request.method === 'GET' ? request.url : `${base}/admin`) };
     const csrf = sessions.csrfToken(request, reply);
-    if (!user.isAdmin) return sendPage(reply, 403, (nonce) => forbiddenPage({ nonce, base, csrf, username: user.username }));
-    return { user, frame: { base, csrf, username: user.username }, actor: `admin:${user.username}` };
+    if (!user.isAdmin) return { refused: sendPage(reply, 403, (nonce) => forbiddenPage({ nonce, base, csrf, username: user.username })) };
+    return { admin: { user, frame: { base, csrf, username: user.username }, actor: `admin:${user.username}` } };
   }
 
   const guarded = (handler: AdminHandler, checkCsrf: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const admin = await admit(request, reply);
-    if (!('user' in admin)) return admin;
+    const admitted = await admit(request, reply);
+    if ('refused' in admitted) return admitted.refused;
+    const { admin } = admitted;
     const form = (request.body ?? {}) as Record<string, string | undefined>;
     if (checkCsrf && !sessions.csrfMatches(request, form['csrf'])) {
       return sendPage(reply, 400, (nonce) =>
