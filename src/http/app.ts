@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/defaults.js';
 import { createAuditTrail, type BackgroundAuditTrail } from '../observability/audit-trail.js';
@@ -64,6 +64,18 @@ function answerMalformedRequest(error: Error & { code?: string }, socket: Duplex
 }
 
 /**
+ * URLs the router cannot even match (a broken percent-encoding, a path segment longer than a path parameter
+ * may be) get the RFC 6749 shape too, rather than Fastify's body, which echoes the URL.
+ */
+function answerUnroutableUrl(error: Error & { code?: string }, request: FastifyRequest, reply: FastifyReply): void {
+  const answer =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? new OAuthError('not_found')
+      : new OAuthError('invalid_request', error.code === 'FST_ERR_BAD_URL' ? 'the URL is not well-formed' : undefined, { cause: error });
+  renderError(request, reply, answer);
+}
+
+/**
  * The standalone server: a Fastify instance with Latchkey's plugin, JSON 404s, health checks, metrics, request
  * ids and security headers. It does not listen; `main.ts` does, and tests use `inject()`.
  */
@@ -78,6 +90,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: requestIdGenerator(config.trustProxy),
     return503OnClosing: true,
     clientErrorHandler: answerMalformedRequest,
+    frameworkErrors: answerUnroutableUrl,
   });
   const shutdown = drainOnClose(app);
   app.addHook('onSend', async (request, reply) => {

@@ -35,3 +35,60 @@ describe('bad inputs get an error page or an RFC error, never a 500', () => {
     assert.equal(fine.statusCode, 200, 'a real port still matches: the sign-in page');
   });
 });
+
+describe('client configuration endpoint (RFC 7592) with a client id longer than a path parameter may be', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(() => server.close());
+
+  it('answers GET, PUT and DELETE of a 1,300-character client id as for an unknown client: 401 invalid_token', async () => {
+    const registered = await server.app.inject({ method: 'POST', url: '/register', payload: { client_name: 'Real', redirect_uris: ['https://real.example/cb'] } });
+    const token = (registered.json() as { registration_access_token: string }).registration_access_token;
+    const longId = `https://docs.example/${'a'.repeat(1300 - 'https://docs.example/'.length)}`;
+    assert.equal(longId.length, 1300);
+    for (const id of [longId, 'x'.repeat(1300)]) {
+      for (const method of ['GET', 'PUT', 'DELETE'] as const) {
+        const response = await server.app.inject({
+          method,
+          url: `/register/${encodeURIComponent(id)}`,
+          headers: { authorization: `Bearer ${token}` },
+          ...(method === 'PUT' ? { payload: { client_id: id, redirect_uris: ['https://real.example/cb'] } } : {}),
+        });
+        assert.equal(response.statusCode, 401, `${method}: ${response.body}`);
+        assert.deepEqual(Object.keys(response.json() as object), ['error', 'error_description']);
+        assert.equal((response.json() as { error: string }).error, 'invalid_token');
+        assert.match(String(response.headers['www-authenticate']), /^Bearer/);
+        assert.equal(response.headers['cache-control'], 'no-store');
+      }
+    }
+    const unknown = await server.app.inject({ method: 'GET', url: '/register/unknown-client', headers: { authorization: `Bearer ${token}` } });
+    assert.equal(unknown.statusCode, 401, 'the same answer as a short unknown id');
+    assert.equal((unknown.json() as { error: string }).error, 'invalid_token');
+    assert.equal((await server.app.inject({ method: 'GET', url: '/register/a/b', headers: { authorization: `Bearer ${token}` } })).statusCode, 401, 'an id with a slash is unknown too');
+  });
+});
+
+describe('URLs the router cannot match', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(() => server.close());
+
+  it('answers a broken percent-encoding (400) and an over-long path parameter (404) in the RFC shape, without echoing the URL', async () => {
+    const cases = [
+      { method: 'GET' as const, url: '/register/%zz', status: 400, error: 'invalid_request' },
+      { method: 'POST' as const, url: `/admin/iat/${'a'.repeat(200)}/revoke`, status: 404, error: 'not_found' },
+    ];
+    for (const { method, url, status, error } of cases) {
+      const response = await server.app.inject({ method, url });
+      assert.equal(response.statusCode, status, `${method} ${url.slice(0, 40)}: ${response.body.slice(0, 200)}`);
+      assert.deepEqual(Object.keys(response.json() as object), ['error', 'error_description']);
+      assert.equal((response.json() as { error: string }).error, error);
+      assert.equal(response.headers['cache-control'], 'no-store');
+      assert.ok(!response.body.includes('aaaa') && !response.body.includes('%zz'), 'the URL is not echoed');
+    }
+  });
+});
