@@ -97,26 +97,27 @@ export type NoticeCode = keyof typeof notices;
 
 /** A 303 to a dashboard page, with a notice of what was done. */
 export function redirectWithNotice(context: PagesContext, reply: FastifyReply, path: string, notice: NoticeCode, subject = ''): FastifyReply {
-  // The subject is signed with the server's cookie key, bound to the notice: a link made elsewhere cannot
+  // The subject is signed with the notices' own key, bound to the notice: a link made elsewhere cannot
   // choose the words (say, "… was created. Now send your password to …") that the dashboard shows.
-  const query = new URLSearchParams({ notice, ...(subject ? { subject: reply.signCookie(`${notice}\n${subject.slice(0, 200)}`) } : {}) });
+  const signed = subject ? context.sessions.signer('admin-notice').sign(`${notice}\n${subject.slice(0, 200)}`) : undefined;
+  const query = new URLSearchParams({ notice, ...(signed ? { subject: signed } : {}) });
   return reply.header('cache-control', 'no-store').redirect(`${context.base}/admin${path}?${query}`, 303);
 }
 
 /**
  * The notice a page shows after a redirect: only the fixed messages above, with the subject (a name) that
- * {@link redirectWithNotice} signed for that notice. A subject that is not signed, or was signed for another
- * notice, shows no notice at all, so a link cannot put words in the dashboard's mouth.
+ * {@link redirectWithNotice} signed for that notice. A subject that is not signed, was signed for another
+ * notice, or for another purpose (a session cookie), shows no notice at all, so a link cannot put words in the dashboard's mouth.
  */
-export function readNotice(request: FastifyRequest): string | undefined {
+export function readNotice(context: Pick<PagesContext, 'sessions'>, request: FastifyRequest): string | undefined {
   const query = request.query as Record<string, unknown>;
   const code = query['notice'];
   if (typeof code !== 'string' || !Object.hasOwn(notices, code)) return undefined;
   let subject = '';
   if (typeof query['subject'] === 'string') {
-    const unsigned = request.unsignCookie(query['subject'].slice(0, 1000));
-    if (!unsigned.valid || unsigned.value === null || !unsigned.value.startsWith(`${code}\n`)) return undefined;
-    subject = unsigned.value.slice(code.length + 1, code.length + 1 + 200);
+    const value = context.sessions.signer('admin-notice').verify(query['subject'].slice(0, 1000));
+    if (value === undefined || !value.startsWith(`${code}\n`)) return undefined;
+    subject = value.slice(code.length + 1, code.length + 1 + 200);
   }
   return notices[code as NoticeCode](subject);
 }
