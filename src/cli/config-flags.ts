@@ -23,7 +23,10 @@ const placeholders: Record<OptionSpec['kind']['type'], string> = {
  */
 export const configFlags: readonly { option: Option; key: string }[] = options
   .filter((spec): spec is OptionSpec & { flag: string } => spec.flag !== undefined)
-  .map((spec) => ({ option: new Option(`${spec.flag} ${placeholders[spec.kind.type]}`, firstSentence(spec)), key: spec.key }));
+  .map((spec) => {
+    const placeholder = spec.key.endsWith('.url') ? '<url>' : placeholders[spec.kind.type];
+    return { option: new Option(`${spec.flag} ${placeholder}`, firstSentence(spec)), key: spec.key };
+  });
 
 /** For `--help`: the doc's first sentence (an enum's values instead), and the environment variable. */
 function firstSentence(spec: OptionSpec): string {
