@@ -91,6 +91,9 @@ function announceUnsafeDefaults(config: Config, logger: Logger): void {
     logger.warn('The database is in memory: everything is lost when the server stops');
   }
   if (!config.registration.rateLimit.enabled) logger.warn('Registration is not rate-limited');
+  if (config.trustProxy === true) {
+    logger.warn('trustProxy is true: the client address is the left-most X-Forwarded-For entry, which clients write themselves (set trustProxy to the addresses of your proxies instead)');
+  }
   if (config.metrics.enabled && config.metrics.bearerToken === null && !isLoopback(config.host)) {
     logger.warn(
       { path: config.metrics.path, host: config.host },

@@ -14,12 +14,13 @@ const placeholders: Record<OptionSpec['kind']['type'], string> = {
   'nullable-string': '<value>',
   duration: '<duration>',
   json: '<json>',
+  'trust-proxy': '[true|false|addresses]',
 };
 
 /**
  * Every command-line flag the option table documents (`flag` in src/config/defaults.ts), as a commander option
  * with the option key it sets: the table is the one list, so a documented flag cannot be missing from a command.
- * A boolean flag may stand alone (`--trust-proxy` means true).
+ * A flag whose value is optional (`[…]`: the booleans, `--trust-proxy`) may stand alone, and then means true.
  */
 export const configFlags: readonly { option: Option; key: string }[] = options
   .filter((spec): spec is OptionSpec & { flag: string } => spec.flag !== undefined)

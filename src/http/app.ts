@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/defaults.js';
+import { trustedProxy } from '../config/trust-proxy.js';
 import { createAuditTrail, type BackgroundAuditTrail } from '../observability/audit-trail.js';
 import { instrumentApp } from '../observability/http-metrics.js';
 import { createLogger, withRedaction } from '../observability/logger.js';
@@ -83,11 +84,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, storage } = options;
   // A logger given by the host gets the same redaction as ours: secrets stay out of the log either way.
   const logger: FastifyBaseLogger = options.logger ? withRedaction(options.logger) : createLogger(config.logLevel);
+  // One answer to "is this peer a trusted proxy?" for the client address and the request id: with a list, the
+  // client address is the right-most X-Forwarded-For address that is not a listed proxy (proxy-addr's walk).
+  const trusted = trustedProxy(config.trustProxy);
   const app = Fastify({
     loggerInstance: logger,
-    trustProxy: config.trustProxy,
+    trustProxy: typeof config.trustProxy === 'boolean' ? config.trustProxy : (address: string) => trusted(address),
     bodyLimit,
-    genReqId: requestIdGenerator(config.trustProxy),
+    genReqId: requestIdGenerator(trusted),
     return503OnClosing: true,
     clientErrorHandler: answerMalformedRequest,
     frameworkErrors: answerUnroutableUrl,

@@ -24,6 +24,8 @@ function sample(spec: OptionSpec): { text: string; value: unknown } {
     case 'string':
     case 'nullable-string':
       return spec.key === 'database.url' ? { text: 'sqlite::memory:', value: 'sqlite::memory:' } : { text: 'redis://flag.example:6379', value: 'redis://flag.example:6379' };
+    case 'trust-proxy':
+      return { text: '127.0.0.1,10.0.0.0/8', value: ['127.0.0.1', '10.0.0.0/8'] };
     default:
       // A flag of a new kind: add a sample here, so that its flag is walked like the others.
       throw new Error(`no sample value for the flag of ${spec.key} (kind ${kind.type})`);
@@ -46,8 +48,8 @@ describe('configuration flags', () => {
     }
   });
 
-  it('accepts a boolean flag on its own as true', () => {
-    for (const spec of flagged.filter((spec) => spec.kind.type === 'bool')) {
+  it('accepts a boolean flag (and --trust-proxy) on its own as true', () => {
+    for (const spec of flagged.filter((spec) => spec.kind.type === 'bool' || spec.kind.type === 'trust-proxy')) {
       const serve = withConfigFlags(new Command('serve').exitOverride().action(() => {}));
       serve.parse([spec.flag], { from: 'user' });
       const actual = spec.key.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown>)[part], configFrom(serve.opts(), {}));
@@ -60,7 +62,7 @@ describe('configuration flags', () => {
     assert.equal(help.status, 0, help.stderr);
     for (const spec of flagged) assert.ok(help.stdout.includes(spec.flag), `${spec.flag} is in serve --help`);
     // The real command line, through to the configuration: migrate shares serve's flags and exits at once.
-    const run = runLatchkey(['migrate', '--database', 'sqlite::memory:', '--trust-proxy', 'true', '--registration-mode', 'protected']);
+    const run = runLatchkey(['migrate', '--database', 'sqlite::memory:', '--trust-proxy', '127.0.0.1,10.0.0.0/8', '--registration-mode', 'protected']);
     assert.equal(run.status, 0, run.stderr);
   });
 });
