@@ -72,6 +72,7 @@ export interface Config {
   };
   login: { maxFailures: number; windowSeconds: number; sessionTtlSeconds: number };
   token: { rateLimit: { enabled: boolean; points: number; durationSeconds: number } };
+  authorize: { rateLimit: { enabled: boolean; points: number; durationSeconds: number } };
 }
 
 type Kind =
@@ -494,6 +495,27 @@ export const options: readonly OptionSpec[] = [
     default: 60,
     env: ['LATCHKEY_TOKEN_RATE_LIMIT_DURATION'],
     doc: 'The length of the token rate-limit window, in seconds.',
+  },
+  {
+    key: 'authorize.rateLimit.enabled',
+    kind: { type: 'bool' },
+    default: true,
+    env: ['LATCHKEY_AUTHORIZE_RATE_LIMIT'],
+    doc: 'Limit the authorization pages (`GET /authorize`, `POST /login`, `POST /consent`) per client IP address: each new metadata-document `client_id` at `/authorize` is an outbound fetch. Refusals are a `429` page with `Retry-After`.',
+  },
+  {
+    key: 'authorize.rateLimit.points',
+    kind: { type: 'int', min: 1, max: 10_000_000 },
+    default: 300,
+    env: ['LATCHKEY_AUTHORIZE_RATE_LIMIT_POINTS'],
+    doc: 'How many authorization page requests one IP address may make per window (one sign-in and consent takes about four). People behind one NAT share it.',
+  },
+  {
+    key: 'authorize.rateLimit.durationSeconds',
+    kind: { type: 'int', min: 1, max: 86_400 },
+    default: 60,
+    env: ['LATCHKEY_AUTHORIZE_RATE_LIMIT_DURATION'],
+    doc: 'The length of the authorization pages\' rate-limit window, in seconds.',
   },
 ];
 

@@ -30,6 +30,8 @@ export interface AppOptions {
   registrationLimiter?: RateLimiter;
   /** The per-IP limit on token requests; by default the one `token.rateLimit` and `redis.url` describe. */
   tokenLimiter?: RateLimiter;
+  /** The per-IP limit on the authorization pages; by default the one `authorize.rateLimit` and `redis.url` describe. */
+  authorizeLimiter?: RateLimiter;
   /** Where audit events go; by default the `audit_events` table (in the background) and the log. */
   audit?: AuditTrail;
   /** The signing keys; by default, the ones in `storage` (generated on first start). */
@@ -146,6 +148,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       audit: trail,
       registrationLimiter: countRefusals(options.registrationLimiter ?? limiters.registration, 'registration'),
       tokenLimiter: countRefusals(options.tokenLimiter ?? limiters.token, 'token'),
+      authorizeLimiter: countRefusals(options.authorizeLimiter ?? limiters.authorize, 'authorize'),
       ...(options.cimdFetchOptions ? { cimdFetchOptions: options.cimdFetchOptions } : {}),
     });
   } catch (error) {

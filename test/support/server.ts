@@ -39,6 +39,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       'database.url': database.url,
       'registration.rateLimit.enabled': false,
       'token.rateLimit.enabled': false,
+      'authorize.rateLimit.enabled': false,
       ...options.overrides,
     },
   });
