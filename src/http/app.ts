@@ -112,10 +112,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   // Probes come every few seconds: only their warnings are logged (they are still counted in the metrics).
   app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
+  // Ready when the database answers and takes writes: on a full disk it still answers, but every write fails.
   app.get('/readyz', { logLevel: 'warn' }, async (request, reply) => {
-    const ready = await storage.ping();
-    if (!ready) request.log.warn('not ready: the database cannot be reached');
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', database: ready ? 'ok' : 'unavailable' });
+    const reachable = await storage.ping();
+    const writable = reachable && (await storage.writable());
+    if (!reachable) request.log.warn('not ready: the database cannot be reached');
+    else if (!writable) request.log.warn('not ready: the database refuses writes (a full disk, a read-only database?)');
+    return reply
+      .code(writable ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send({ status: writable ? 'ready' : 'not ready', database: !reachable ? 'unavailable' : writable ? 'ok' : 'not writable' });
   });
 
   const clock = options.clock ?? systemClock;
