@@ -69,6 +69,7 @@ describe('loadConfig', () => {
         keys: { algorithm: 'ES256', rotationGraceSeconds: 172_800, refreshSeconds: 60 },
         login: { maxFailures: 5, windowSeconds: 900, sessionTtlSeconds: 28_800 },
         token: { rateLimit: { enabled: true, points: 6000, durationSeconds: 60 } },
+        authorize: { rateLimit: { enabled: true, points: 300, durationSeconds: 60 } },
       });
     });
 
