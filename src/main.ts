@@ -11,7 +11,7 @@ import { openStorage } from './storage/open-storage.js';
 import type { AuditTrail } from './protocol/context.js';
 import type { Storage } from './storage/ports.js';
 import { systemClock, systemRandom } from './system.js';
-import { ensureFirstAdmin } from './users/first-admin.js';
+import { announceFirstAdmin, ensureFirstAdmin } from './users/first-admin.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -33,13 +33,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     throw error;
   }
   const admin = await ensureFirstAdmin(storage.users, Date.now());
-  if (admin) {
-    // Shown once, on the terminal only: never in the logs.
-    process.stderr.write(
-      `\nFirst start: created the administrator "${admin.username}" with the password ${admin.password}\n` +
-        `Change it with: npx latchkey users set-password ${admin.username}\n\n`,
-    );
-  }
+  // The password is shown once, on a terminal only: never in a log.
+  if (admin) announceFirstAdmin(admin, process.stderr, logger);
   // One audit trail for the routes and the cleanup job, closed after both have stopped.
   const audit = createAuditTrail({ store: storage.auditEvents, logger, clock: systemClock, random: systemRandom });
   // One set of metrics for the routes and the cleanup job (which counts its deletions through the trail).
@@ -96,6 +91,9 @@ function announceUnsafeDefaults(config: Config, logger: Logger): void {
     logger.warn('The database is in memory: everything is lost when the server stops');
   }
   if (!config.registration.rateLimit.enabled) logger.warn('Registration is not rate-limited');
+  if (config.trustProxy === true) {
+    logger.warn('trustProxy is true: the client address is the left-most X-Forwarded-For entry, which clients write themselves (set trustProxy to the addresses of your proxies instead)');
+  }
   if (config.metrics.enabled && config.metrics.bearerToken === null && !isLoopback(config.host)) {
     logger.warn(
       { path: config.metrics.path, host: config.host },

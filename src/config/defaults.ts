@@ -1,5 +1,6 @@
 import { parsePolicies, parseStatementIssuers, type RegistrationPolicy, type SoftwareStatementIssuer } from './policies.js';
 import { parseResources, type ProtectedResource } from './resources.js';
+import type { TrustProxy } from './trust-proxy.js';
 
 /**
  * Every configuration option: its type, default, environment variable, command-line flag and documentation.
@@ -15,7 +16,7 @@ export interface Config {
   host: string;
   port: number;
   logLevel: LogLevel;
-  trustProxy: boolean;
+  trustProxy: TrustProxy;
   metrics: { enabled: boolean; path: string; bearerToken: string | null };
   database: {
     url: string;
@@ -73,6 +74,7 @@ export interface Config {
   };
   login: { maxFailures: number; windowSeconds: number; sessionTtlSeconds: number };
   token: { rateLimit: { enabled: boolean; points: number; durationSeconds: number } };
+  authorize: { rateLimit: { enabled: boolean; points: number; durationSeconds: number } };
 }
 
 type Kind =
@@ -87,7 +89,9 @@ type Kind =
   /** Seconds: an integer, or a number with a unit (`30s`, `15m`, `24h`, `90d`). */
   | { type: 'duration'; min: number; max: number }
   /** A JSON value (in the file, or as JSON text in the environment) checked by `parse`, which returns an error message. */
-  | { type: 'json'; parse: (value: unknown) => unknown; describe: string };
+  | { type: 'json'; parse: (value: unknown) => unknown; describe: string }
+  /** `true`, `false`, or a list of proxy addresses and CIDR ranges (see trust-proxy.ts). */
+  | { type: 'trust-proxy' };
 
 export interface OptionSpec {
   /** Dotted path in the configuration object and file. */
@@ -134,11 +138,11 @@ export const options: readonly OptionSpec[] = [
   },
   {
     key: 'trustProxy',
-    kind: { type: 'bool' },
+    kind: { type: 'trust-proxy' },
     default: false,
     env: ['LATCHKEY_TRUST_PROXY'],
     flag: '--trust-proxy',
-    doc: 'Take the client address from `X-Forwarded-For`. Only enable behind a proxy you control: otherwise clients choose their own address and escape per-IP rate limits. It also makes the server take the request id of the logs from an `X-Request-Id` header (at most 128 of `A-Z a-z 0-9 . _ -`); otherwise every request gets a fresh UUID. Either way the id is sent back in `X-Request-Id`.',
+    doc: 'Which proxies to believe about the client: `false` (none), a list of the proxies\' addresses and CIDR ranges (`127.0.0.1,10.0.0.0/8`; also `loopback`, `linklocal`, `uniquelocal`), or `true` (every hop). With a list, the client address is the right-most `X-Forwarded-For` address that is not a listed proxy, and only a listed proxy\'s `X-Request-Id` is kept (at most 128 of `A-Z a-z 0-9 . _ -`; otherwise every request gets a fresh UUID, sent back in `X-Request-Id`). `true` takes the left-most address, which the client writes itself, so it escapes per-IP rate limits: prefer a list. Leave `false` when clients connect directly.',
   },
   {
     key: 'metrics.enabled',
@@ -500,6 +504,27 @@ export const options: readonly OptionSpec[] = [
     default: 60,
     env: ['LATCHKEY_TOKEN_RATE_LIMIT_DURATION'],
     doc: 'The length of the token rate-limit window, in seconds.',
+  },
+  {
+    key: 'authorize.rateLimit.enabled',
+    kind: { type: 'bool' },
+    default: true,
+    env: ['LATCHKEY_AUTHORIZE_RATE_LIMIT'],
+    doc: 'Limit the authorization pages (`GET /authorize`, `POST /login`, `POST /consent`) per client IP address: each new metadata-document `client_id` at `/authorize` is an outbound fetch. Refusals are a `429` page with `Retry-After`.',
+  },
+  {
+    key: 'authorize.rateLimit.points',
+    kind: { type: 'int', min: 1, max: 10_000_000 },
+    default: 300,
+    env: ['LATCHKEY_AUTHORIZE_RATE_LIMIT_POINTS'],
+    doc: 'How many authorization page requests one IP address may make per window (one sign-in and consent takes about four). People behind one NAT share it.',
+  },
+  {
+    key: 'authorize.rateLimit.durationSeconds',
+    kind: { type: 'int', min: 1, max: 86_400 },
+    default: 60,
+    env: ['LATCHKEY_AUTHORIZE_RATE_LIMIT_DURATION'],
+    doc: 'The length of the authorization pages\' rate-limit window, in seconds.',
   },
 ];
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { options, type Config, type OptionSpec } from './defaults.js';
 import { identityScopes, resourceKey } from './resources.js';
+import { parseTrustProxy } from './trust-proxy.js';
 
 /** A configuration that cannot be used; the message names the key and where its value came from. */
 export class ConfigError extends Error {
@@ -149,6 +150,11 @@ function coerce(option: OptionSpec, value: unknown, from: string): unknown {
         fail(`a duration from ${kind.min} to ${kind.max} seconds (a number of seconds, or like 30s, 15m, 24h, 90d)`);
       }
       return seconds;
+    }
+    case 'trust-proxy': {
+      const trust = parseTrustProxy(value);
+      if (trust === undefined) fail('true, false, or a list of proxy addresses and CIDR ranges such as 127.0.0.1,10.0.0.0/8');
+      return trust;
     }
     case 'json': {
       let parsed = value;

@@ -462,6 +462,11 @@ export interface Storage {
   migrate(): Promise<void>;
   /** Whether the database answers (for `/readyz`). */
   ping(): Promise<boolean>;
+  /**
+   * Whether the database takes writes (for `/readyz`): false after a write failed as unavailable (a full disk,
+   * a read-only database), until a probe write succeeds again.
+   */
+  writable(): Promise<boolean>;
   /** Flushes pending writes and closes connections. */
   close(): Promise<void>;
 }

@@ -30,7 +30,7 @@ export function clientRoutes(router: AdminRouter, context: PagesContext): void {
       storage.clients.countClients(filter),
     ]);
     return sendPage(reply, 200, (nonce) =>
-      clientListPage({ nonce, frame: admin.frame, notice: readNotice(request), form, clients: page.clients, total, next: page.next, paged: after !== undefined }),
+      clientListPage({ nonce, frame: admin.frame, notice: readNotice(context, request), form, clients: page.clients, total, next: page.next, paged: after !== undefined }),
     );
   });
 

@@ -44,14 +44,15 @@ export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext,
   const clients = context.clients ?? storage.clients;
   const paths = { authorize: `${base}/authorize`, login: `${base}/login`, consent: `${base}/consent` };
 
+  // Signed for this purpose only: a session cookie or a notice posted as `pending` does not verify.
+  const pendingSigner = sessions.signer('pending-authorization');
   const pending = {
     seal: (query: Record<string, string>) =>
-      app.signCookie(Buffer.from(JSON.stringify({ query, expires: clock.now() + pendingLifetimeMs })).toString('base64url')),
-    open(request: FastifyRequest, sealed: string | undefined): Record<string, string> | undefined {
-      if (sealed === undefined) return undefined;
-      const unsigned = request.unsignCookie(sealed);
-      if (!unsigned.valid || unsigned.value === null) return undefined;
-      const { query, expires } = JSON.parse(Buffer.from(unsigned.value, 'base64url').toString('utf8')) as { query: Record<string, string>; expires: number };
+      pendingSigner.sign(Buffer.from(JSON.stringify({ query, expires: clock.now() + pendingLifetimeMs })).toString('base64url')),
+    open(_request: FastifyRequest, sealed: string | undefined): Record<string, string> | undefined {
+      const value = sealed === undefined ? undefined : pendingSigner.verify(sealed);
+      if (value === undefined) return undefined;
+      const { query, expires } = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as { query: Record<string, string>; expires: number };
       return expires > clock.now() ? query : undefined;
     },
   };
