@@ -12,10 +12,13 @@ import { createAuditRepository } from './sql/audit-repository.js';
 import { createCleanupRepository } from './sql/cleanup-repository.js';
 import { createInitialAccessTokenRepository } from './sql/initial-access-token-repository.js';
 import type { Database } from './sql/schema.js';
+import { SecretsAtRestError, type KeyEncryption } from './key-encryption.js';
 
 export interface PostgresOptions {
   connectionString: string;
   poolSize: number;
+  /** Seals the private signing keys and the server secrets. */
+  encryption: KeyEncryption;
 }
 
 /** `bigint` columns hold times in seconds or milliseconds, well inside the safe integer range. */
@@ -50,8 +53,8 @@ export function openPostgresStorage(options: PostgresOptions): Storage {
     dialect: 'postgres',
     clients,
     users: createUserRepository(db, guardPostgres, 'postgres'),
-    signingKeys: createSigningKeyRepository(db, guardPostgres),
-    secrets: createServerSecretRepository(db, guardPostgres),
+    signingKeys: createSigningKeyRepository(db, guardPostgres, options.encryption),
+    secrets: createServerSecretRepository(db, guardPostgres, options.encryption),
     codes: createCodeRepository(db, guardPostgres),
     grants,
     consents: createConsentRepository(db, guardPostgres),
@@ -82,7 +85,7 @@ export function openPostgresStorage(options: PostgresOptions): Storage {
  * or the network (refused, reset, timed out), which also means unavailable.
  */
 function isUnavailable(error: unknown): boolean {
-  if (error instanceof InitialAccessTokenUnusableError) return false;
+  if (error instanceof InitialAccessTokenUnusableError || error instanceof SecretsAtRestError) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return /^(08|53|57)/.test(code);
   return true;
