@@ -86,7 +86,7 @@ export function storageSecretsAtRestContract(kind: DatabaseKind): void {
       for (const value of [first.privateJwk.d, second.privateJwk.d, second.privateJwk.p, second.privateJwk.q, secret]) {
         assert.ok(typeof value === 'string' && !text.includes(value), 'no private key member and no secret in plaintext');
       }
-      assert.ok(!/"d"\s*:/.test(text), 'no JWK "d" member at all');
+      assert.ok(!/"d\\?"\s*:/.test(text), 'no JWK "d" member at all');
     }
 
     it('stores private keys and secrets sealed: the database holds no private key material and no secret in plaintext', async () => {
