@@ -74,7 +74,11 @@ export function createSigningKeyRepository(db: Kysely<Database>, guard: Guard, e
         db.transaction().execute(async (trx) => {
           const rows = await trx.selectFrom('signing_keys').select(['kid', 'private_jwk']).execute();
           // Every key is opened before any is rewritten: one that no configured key opens stops it all.
-          const opened = rows.map((row) => ({ kid: row.kid, jwk: privateJwk.read(row.kid, row.private_jwk), stored: privateJwk.sealedText(row.private_jwk) }));
+          const opened = rows.map((row) => ({
+            kid: row.kid,
+            jwk: privateJwk.read(row.kid, row.private_jwk),
+            stored: privateJwk.sealedText(row.private_jwk),
+          }));
           const stale = opened.filter(({ stored }) => needsSealing(stored, scope, encryption));
           for (const { kid, jwk } of stale) {
             await trx.updateTable('signing_keys').set({ private_jwk: privateJwk.store(kid, jwk) }).where('kid', '=', kid).execute();
@@ -105,7 +109,11 @@ export function createServerSecretRepository(db: Kysely<Database>, guard: Guard,
       guard(() =>
         db.transaction().execute(async (trx) => {
           const rows = await trx.selectFrom('server_secrets').select(['name', 'value']).execute();
-          const opened = rows.map((row) => ({ name: row.name, value: read(row.name, row.value), stored: isSealed(row.value) ? row.value : undefined }));
+          const opened = rows.map((row) => ({
+            name: row.name,
+            value: read(row.name, row.value),
+            stored: isSealed(row.value) ? row.value : undefined,
+          }));
           const stale = opened.filter(({ stored }) => needsSealing(stored, scope, encryption));
           for (const { name, value } of stale) {
             await trx.updateTable('server_secrets').set({ value: store(name, value) }).where('name', '=', name).execute();
