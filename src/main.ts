@@ -7,6 +7,7 @@ import { createAuditTrail } from './observability/audit-trail.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { cleanUpClients } from './protocol/cleanup.js';
+import { hasKeyEncryptionKey, keyEncryptionFrom } from './storage/key-encryption.js';
 import { openStorage } from './storage/open-storage.js';
 import type { AuditTrail } from './protocol/context.js';
 import type { Storage } from './storage/ports.js';
@@ -25,9 +26,10 @@ export interface RunningServer {
 /** The composition root: config → storage → migrations → app → listen. */
 export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
   announceUnsafeDefaults(config, logger);
-  const storage = await openStorage(config.database);
+  const storage = await openStorage(config.database, { secrets: config.secrets, logger });
   try {
     await storage.migrate();
+    await sealPlaintextSecrets(config, storage, logger);
   } catch (error) {
     await storage.close().catch(() => {});
     throw error;
@@ -72,6 +74,22 @@ function startCleanup(config: Config, storage: Storage, audit: AuditTrail, logge
   });
 }
 
+/**
+ * Decrypts every stored private key and secret, so that a key-encryption key that does not open them stops the
+ * start here, in one line, before a new signing key could be generated beside keys it cannot read; and, with a
+ * key-encryption key, seals those stored in plaintext (by an earlier start without one).
+ */
+async function sealPlaintextSecrets(config: Config, storage: Storage, logger: Logger): Promise<void> {
+  const signingKeys = await storage.signingKeys.sealPrivateKeys('plaintext');
+  const secrets = await storage.secrets.sealSecrets('plaintext');
+  if (signingKeys.sealed + secrets.sealed > 0) {
+    logger.info(
+      { signingKeys: signingKeys.sealed, secrets: secrets.sealed, kekId: keyEncryptionFrom(config.secrets).currentKeyId },
+      'Encrypted the private signing keys and server secrets that were stored in plaintext',
+    );
+  }
+}
+
 /** Applies pending migrations and closes the database (`latchkey migrate`). */
 export async function migrate(config: Config): Promise<string> {
   const storage = await openStorage(config.database);
@@ -89,6 +107,11 @@ function announceUnsafeDefaults(config: Config, logger: Logger): void {
   }
   if (config.database.url.startsWith('sqlite::memory:')) {
     logger.warn('The database is in memory: everything is lost when the server stops');
+  }
+  if (!hasKeyEncryptionKey(config.secrets) && !config.database.url.startsWith('sqlite::memory:')) {
+    logger.warn(
+      'The private signing keys and the server secrets are stored unencrypted in the database: whoever reads it, or a backup, can mint tokens and forge sessions. Set LATCHKEY_KEY_ENCRYPTION_KEY to the output of `openssl rand -base64 32` (see docs/secrets.md)',
+    );
   }
   if (!config.registration.rateLimit.enabled) logger.warn('Registration is not rate-limited');
   if (config.trustProxy === true) {

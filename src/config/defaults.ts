@@ -72,6 +72,7 @@ export interface Config {
     rotationGraceSeconds: number;
     refreshSeconds: number;
   };
+  secrets: { keyEncryptionKey: string | null; keyEncryptionKeyFile: string | null; oldKeyEncryptionKeys: string[] };
   login: { maxFailures: number; windowSeconds: number; sessionTtlSeconds: number };
   token: { rateLimit: { enabled: boolean; points: number; durationSeconds: number } };
   authorize: { rateLimit: { enabled: boolean; points: number; durationSeconds: number } };
@@ -462,6 +463,27 @@ export const options: readonly OptionSpec[] = [
     default: 60,
     env: ['LATCHKEY_KEY_REFRESH'],
     doc: 'How often each instance re-reads the signing keys from the database, so that a rotation made elsewhere takes effect.',
+  },
+  {
+    key: 'secrets.keyEncryptionKey',
+    kind: { type: 'nullable-string' },
+    default: null,
+    env: ['LATCHKEY_KEY_ENCRYPTION_KEY'],
+    doc: 'The key-encryption key: 32 random bytes in base64 (`openssl rand -base64 32`). The private signing keys and the server secrets (the cookie signing key) are stored encrypted under it (AES-256-GCM), so that reading the database, or a backup of it, does not let anyone mint tokens or forge sessions. Keep it out of the database and its backups. Unset, they are stored in plaintext and the start says so; once set, values stored in plaintext are encrypted at start. A server whose database holds values it cannot decrypt refuses to start. Rotation: docs/secrets.md.',
+  },
+  {
+    key: 'secrets.keyEncryptionKeyFile',
+    kind: { type: 'nullable-string' },
+    default: null,
+    env: ['LATCHKEY_KEY_ENCRYPTION_KEY_FILE'],
+    doc: 'A file holding the key-encryption key instead (Docker and systemd secrets): one key a line, the first encrypts, further lines are older keys that only decrypt (during a rotation). Not together with `secrets.keyEncryptionKey`.',
+  },
+  {
+    key: 'secrets.oldKeyEncryptionKeys',
+    kind: { type: 'list', item: 'string' },
+    default: [],
+    env: ['LATCHKEY_KEY_ENCRYPTION_KEYS_OLD'],
+    doc: 'Older key-encryption keys, which still decrypt but no longer encrypt: during a rotation, until `latchkey keys rewrap` has re-encrypted everything under the current key.',
   },
   {
     key: 'login.maxFailures',

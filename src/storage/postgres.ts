@@ -13,10 +13,13 @@ import { createCleanupRepository } from './sql/cleanup-repository.js';
 import { createInitialAccessTokenRepository } from './sql/initial-access-token-repository.js';
 import type { Database } from './sql/schema.js';
 import { trackWriteHealth } from './write-health.js';
+import { SecretsAtRestError, type KeyEncryption } from './key-encryption.js';
 
 export interface PostgresOptions {
   connectionString: string;
   poolSize: number;
+  /** Seals the private signing keys and the server secrets. */
+  encryption: KeyEncryption;
 }
 
 /** `bigint` columns hold times in seconds or milliseconds, well inside the safe integer range. */
@@ -55,8 +58,8 @@ export function openPostgresStorage(options: PostgresOptions): Storage {
     dialect: 'postgres',
     clients,
     users: createUserRepository(db, guard, 'postgres'),
-    signingKeys: createSigningKeyRepository(db, guard),
-    secrets: createServerSecretRepository(db, guard),
+    signingKeys: createSigningKeyRepository(db, guard, options.encryption),
+    secrets: createServerSecretRepository(db, guard, options.encryption),
     codes: createCodeRepository(db, guard),
     grants,
     consents: createConsentRepository(db, guard),
@@ -88,7 +91,7 @@ export function openPostgresStorage(options: PostgresOptions): Storage {
  * or the network (refused, reset, timed out), which also means unavailable.
  */
 function isUnavailable(error: unknown): boolean {
-  if (error instanceof InitialAccessTokenUnusableError) return false;
+  if (error instanceof InitialAccessTokenUnusableError || error instanceof SecretsAtRestError) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return /^(08|53|57)/.test(code);
   return true;

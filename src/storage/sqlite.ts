@@ -1,7 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type Driver } from 'kysely';
+import type { Logger } from 'pino';
+import type { KeyEncryption } from './key-encryption.js';
 import { InitialAccessTokenUnusableError, StorageUnavailableError, type ClientRecord, type InitialAccessTokenUse, type Storage } from './ports.js';
 import { createClientRepository, spendInitialAccessToken, tokenUses, toRow, type ClientRow, type PendingClientRow } from './sql/client-repository.js';
 import { createServerSecretRepository, createSigningKeyRepository } from './sql/key-repository.js';
@@ -20,6 +22,10 @@ export interface SqliteOptions {
   file: string;
   /** `full`: durable against power loss; `normal`: against a crash of the process only (WAL). */
   synchronous: 'full' | 'normal';
+  /** Seals the private signing keys and the server secrets. */
+  encryption: KeyEncryption;
+  /** Told when the permissions of an existing database file were tightened. */
+  logger?: Pick<Logger, 'warn'> | undefined;
 }
 
 /**
@@ -27,7 +33,7 @@ export interface SqliteOptions {
  * every registration that arrived while the previous one ran.
  */
 export function openSqliteStorage(options: SqliteOptions): Storage {
-  if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
+  if (options.file !== ':memory:') restrictFiles(options.file, options.logger);
   const database = new BetterSqlite3(options.file);
   database.pragma('journal_mode = WAL');
   database.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
@@ -48,8 +54,8 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
     dialect: 'sqlite',
     clients,
     users: createUserRepository(db, guard, 'sqlite'),
-    signingKeys: createSigningKeyRepository(db, guard),
-    secrets: createServerSecretRepository(db, guard),
+    signingKeys: createSigningKeyRepository(db, guard, options.encryption),
+    secrets: createServerSecretRepository(db, guard, options.encryption),
     codes: createCodeRepository(db, guard),
     grants,
     consents: createConsentRepository(db, guard),
@@ -73,6 +79,38 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
       await db.destroy();
     },
   };
+}
+
+/**
+ * The database holds password hashes, token digests, the cookie secret and the private signing keys (sealed
+ * only when a key-encryption key is set): only the server's own user may read it. A new directory is created
+ * 0700 and a new file 0600, before SQLite opens it; SQLite gives the `-wal` and `-shm` files it creates the
+ * main file's permissions. Existing files that others may read are tightened to the owner's bits, and said.
+ */
+function restrictFiles(file: string, logger: Pick<Logger, 'warn'> | undefined): void {
+  const directory = dirname(file);
+  if (!existsSync(directory)) mkdirSync(directory, { recursive: true, mode: 0o700 });
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  // Windows reports every file as readable by all and ignores chmod: nothing to tighten there.
+  if (process.platform === 'win32') return;
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    let mode: number;
+    try {
+      mode = statSync(path).mode & 0o777;
+    } catch {
+      continue;
+    }
+    if ((mode & 0o077) === 0) continue;
+    chmodSync(path, mode & 0o700);
+    logger?.warn(
+      { file: path, was: mode.toString(8).padStart(4, '0'), now: (mode & 0o700).toString(8).padStart(4, '0') },
+      'The database file was readable by other users; its permissions are now restricted to its owner',
+    );
+  }
 }
 
 /**

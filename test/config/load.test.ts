@@ -67,6 +67,7 @@ describe('loadConfig', () => {
         scopes: { supported: ['openid', 'profile', 'email', 'offline_access', 'mcp', 'mcp:tools', 'mcp:resources', 'mcp:prompts'] },
         tokens: { accessTokenTtlSeconds: 3600, refreshTokenTtlSeconds: 2_592_000, idTokenTtlSeconds: 3600 },
         keys: { algorithm: 'ES256', rotationGraceSeconds: 172_800, refreshSeconds: 60 },
+        secrets: { keyEncryptionKey: null, keyEncryptionKeyFile: null, oldKeyEncryptionKeys: [] },
         login: { maxFailures: 5, windowSeconds: 900, sessionTtlSeconds: 28_800 },
         token: { rateLimit: { enabled: true, points: 6000, durationSeconds: 60 } },
         authorize: { rateLimit: { enabled: true, points: 300, durationSeconds: 60 } },

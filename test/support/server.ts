@@ -43,7 +43,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       ...options.overrides,
     },
   });
-  const storage = await openStorage(config.database);
+  const storage = await openStorage(config.database, { secrets: config.secrets });
   await storage.migrate();
   const app = await buildApp({
     config,
