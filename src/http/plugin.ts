@@ -84,6 +84,8 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
     issuer: config.issuer,
     grants: storage.grants,
     revokedAccessTokens: storage.revokedAccessTokens,
+    // Stored clients only: a token without a user belongs to a client an operator vouched for, never a metadata document.
+    clients: storage.clients,
     verifier: createTokenVerifier(options.keys, config.issuer, clock),
     clock,
   };
@@ -120,7 +122,7 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
       // Last use is recorded coarsely (see createUsageTracker); its writes finish before the database closes.
       const usage = createUsageTracker(storage.clients, clock, { logger: app.log });
       form.addHook('onClose', () => usage.drain());
-      revokeAndIntrospectRoutes(form, { ...tokenChecks, clients, audit }, base);
+      revokeAndIntrospectRoutes(form, { ...tokenChecks, config, clients, audit }, base);
       tokenRoute(
         form,
         { config, clients, codes: storage.codes, grants: storage.grants, users: storage.users, signer, clock, random, limiter: options.tokenLimiter, usage, audit },

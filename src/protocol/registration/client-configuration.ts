@@ -77,7 +77,12 @@ export async function updateClient(
   }
   const registeredIssuer = requireStatementAgain(record, request);
   // The policy the client registered under still applies: an update must not move its redirects off the allow-list.
-  const { metadata, lookAlikeOf, statementIssuer } = await checkMetadata(request, context, record.policy);
+  const { metadata, lookAlikeOf, statementIssuer } = await checkMetadata(
+    request,
+    context,
+    record.policy,
+    record.registrationSource === 'iat' || record.registrationSource === 'operator',
+  );
   if (registeredIssuer !== undefined && statementIssuer !== registeredIssuer) {
     throw new OAuthError('unapproved_software_statement', 'the software statement must come from the issuer this client registered with', {
       detail: `registered with a statement of ${registeredIssuer}, updated with one of ${statementIssuer}`,

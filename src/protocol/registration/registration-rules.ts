@@ -29,6 +29,11 @@ export interface RuleOptions {
   scopeRequested: boolean;
   /** URIs that say who the client is besides its redirects: a metadata document's `client_id` URL. */
   identityUris?: string[];
+  /**
+   * Whether someone vouched for the client: it presented an initial access token or a trusted software
+   * statement. Only then may its policy allow `client_credentials` (PRODUCT.md §8).
+   */
+  vouched?: boolean;
 }
 
 /**
@@ -45,11 +50,34 @@ export async function applyRegistrationRules(metadata: ClientMetadata, config: C
   if (metadata.jwks !== undefined) await validateJwks(metadata.jwks);
   const { policyName } = options;
   const policy = policyName === null ? undefined : config.registration.policies[policyName];
-  const ruled = policy ? applyRegistrationPolicy(metadata, policy, { scopeRequested: options.scopeRequested }) : metadata;
+  const ruled = withoutMachineGrant(
+    policy ? applyRegistrationPolicy(metadata, policy, { scopeRequested: options.scopeRequested }) : metadata,
+    options.vouched === true && policy?.allowClientCredentials === true,
+  );
   const lookAlikeOf = config.registration.flagLookAlikes
     ? detectLookAlike(ruled.client_name ?? '', [...ruled.redirect_uris, ...(options.identityUris ?? [])])
     : null;
   return { metadata: ruled, policyName, policy, lookAlikeOf };
+}
+
+/**
+ * `client_credentials` gives tokens without a user, so it is never open to anyone who registers: it stays only
+ * for a client someone vouched for under a policy that allows it. Otherwise it is dropped from what is
+ * registered (RFC 7591 §2: the server may register other grant types than asked, and the response shows them),
+ * or, when it was all the client asked for, refused.
+ *
+ * @throws {OAuthError} `invalid_client_metadata`
+ */
+function withoutMachineGrant(metadata: ClientMetadata, allowed: boolean): ClientMetadata {
+  if (allowed || !metadata.grant_types.includes('client_credentials')) return metadata;
+  const grantTypes = metadata.grant_types.filter((grant) => grant !== 'client_credentials');
+  if (!grantTypes.includes('authorization_code')) {
+    throw new OAuthError(
+      'invalid_client_metadata',
+      'client_credentials (tokens without a user) is not available through open registration; ask the operator for a client, or register with an initial access token whose policy allows it',
+    );
+  }
+  return { ...metadata, grant_types: grantTypes };
 }
 
 /**

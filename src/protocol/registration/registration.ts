@@ -67,7 +67,7 @@ export async function registerClient(
     config,
     clock,
   });
-  const checked = await checkMetadata(request.body, context, iat?.record.policy ?? null);
+  const checked = await checkMetadata(request.body, context, iat?.record.policy ?? null, iat !== undefined);
   await checkClientCap(checked, clients);
 
   const { metadata } = checked;
@@ -122,6 +122,8 @@ export async function checkMetadata(
   body: Record<string, unknown>,
   context: Pick<RegistrationContext, 'config' | 'statementKeys' | 'clock'>,
   assignedPolicy: string | null,
+  /** Whether an operator assigned the policy: an initial access token, or the operator created the client. */
+  assignedByOperator: boolean,
 ): Promise<CheckedMetadata> {
   const { config } = context;
   const { softwareStatement } = config.registration;
@@ -145,6 +147,7 @@ export async function checkMetadata(
   const ruled = await applyRegistrationRules(validateClientMetadata(merged, config.registration), config, {
     policyName: assignedPolicy ?? statementIssuer?.policy ?? config.registration.policy,
     scopeRequested: typeof merged['scope'] === 'string',
+    vouched: assignedByOperator || statementIssuer !== undefined,
   });
   // RFC 7591 §3.2.1: a statement used to register is returned, unmodified, with the other metadata.
   const metadata = typeof statement === 'string' ? { ...ruled.metadata, software_statement: statement } : ruled.metadata;
