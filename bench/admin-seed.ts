@@ -293,7 +293,7 @@ export async function seedAdminDatabase(storage: Storage, databaseUrl: string, c
   const middle = Math.floor(count / 2);
   const detail = records.slice(middle).find((r) => r.registrationSource === 'dynamic' && r.metadata.client_name?.startsWith('Claude Code (')) ?? records[middle]!;
 
-  const bySource: Record<RegistrationSource, number> = { dynamic: 0, iat: 0, software_statement: 0, cimd: 0 };
+  const bySource: Record<RegistrationSource, number> = { dynamic: 0, iat: 0, software_statement: 0, cimd: 0, operator: 0 };
   for (const record of records) bySource[record.registrationSource]++;
   // The token the `iat` clients registered with, its uses counted as registration counts them.
   await storage.initialAccessTokens.createInitialAccessToken({
@@ -343,7 +343,7 @@ export async function seedAdminDatabase(storage: Storage, databaseUrl: string, c
       events.push({ id: randomUUID(), at: at + 1000, type: 'token.issued', clientId: detail.clientId, userId: user.id, actor: null, ip: '203.0.113.7', data: { grant_type: grantType, scope: 'mcp:tools' } });
     }
   }
-  await storage.consents.saveConsent(user.id, detail.clientId, 'mcp:tools', now - 24 * dayMs);
+  await storage.consents.saveConsent(user.id, detail.clientId, { scope: 'mcp:tools', resources: [], clientFingerprint: '' }, now - 24 * dayMs);
   await storage.auditEvents.appendAuditEvents(events);
 
   const otherSeconds = (performance.now() - otherStarted) / 1000;

@@ -7,11 +7,12 @@ import { createAuditTrail } from './observability/audit-trail.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { cleanUpClients } from './protocol/cleanup.js';
+import { hasKeyEncryptionKey, keyEncryptionFrom } from './storage/key-encryption.js';
 import { openStorage } from './storage/open-storage.js';
 import type { AuditTrail } from './protocol/context.js';
 import type { Storage } from './storage/ports.js';
 import { systemClock, systemRandom } from './system.js';
-import { ensureFirstAdmin } from './users/first-admin.js';
+import { announceFirstAdmin, ensureFirstAdmin } from './users/first-admin.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -25,21 +26,17 @@ export interface RunningServer {
 /** The composition root: config → storage → migrations → app → listen. */
 export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
   announceUnsafeDefaults(config, logger);
-  const storage = await openStorage(config.database);
+  const storage = await openStorage(config.database, { secrets: config.secrets, logger });
   try {
     await storage.migrate();
+    await sealPlaintextSecrets(config, storage, logger);
   } catch (error) {
     await storage.close().catch(() => {});
     throw error;
   }
   const admin = await ensureFirstAdmin(storage.users, Date.now());
-  if (admin) {
-    // Shown once, on the terminal only: never in the logs.
-    process.stderr.write(
-      `\nFirst start: created the administrator "${admin.username}" with the password ${admin.password}\n` +
-        `Change it with: npx latchkey users set-password ${admin.username}\n\n`,
-    );
-  }
+  // The password is shown once, on a terminal only: never in a log.
+  if (admin) announceFirstAdmin(admin, process.stderr, logger);
   // One audit trail for the routes and the cleanup job, closed after both have stopped.
   const audit = createAuditTrail({ store: storage.auditEvents, logger, clock: systemClock, random: systemRandom });
   // One set of metrics for the routes and the cleanup job (which counts its deletions through the trail).
@@ -77,6 +74,22 @@ function startCleanup(config: Config, storage: Storage, audit: AuditTrail, logge
   });
 }
 
+/**
+ * Decrypts every stored private key and secret, so that a key-encryption key that does not open them stops the
+ * start here, in one line, before a new signing key could be generated beside keys it cannot read; and, with a
+ * key-encryption key, seals those stored in plaintext (by an earlier start without one).
+ */
+async function sealPlaintextSecrets(config: Config, storage: Storage, logger: Logger): Promise<void> {
+  const signingKeys = await storage.signingKeys.sealPrivateKeys('plaintext');
+  const secrets = await storage.secrets.sealSecrets('plaintext');
+  if (signingKeys.sealed + secrets.sealed > 0) {
+    logger.info(
+      { signingKeys: signingKeys.sealed, secrets: secrets.sealed, kekId: keyEncryptionFrom(config.secrets).currentKeyId },
+      'Encrypted the private signing keys and server secrets that were stored in plaintext',
+    );
+  }
+}
+
 /** Applies pending migrations and closes the database (`latchkey migrate`). */
 export async function migrate(config: Config): Promise<string> {
   const storage = await openStorage(config.database);
@@ -95,7 +108,15 @@ function announceUnsafeDefaults(config: Config, logger: Logger): void {
   if (config.database.url.startsWith('sqlite::memory:')) {
     logger.warn('The database is in memory: everything is lost when the server stops');
   }
+  if (!hasKeyEncryptionKey(config.secrets) && !config.database.url.startsWith('sqlite::memory:')) {
+    logger.warn(
+      'The private signing keys and the server secrets are stored unencrypted in the database: whoever reads it, or a backup, can mint tokens and forge sessions. Set LATCHKEY_KEY_ENCRYPTION_KEY to the output of `openssl rand -base64 32` (see docs/secrets.md)',
+    );
+  }
   if (!config.registration.rateLimit.enabled) logger.warn('Registration is not rate-limited');
+  if (config.trustProxy === true) {
+    logger.warn('trustProxy is true: the client address is the left-most X-Forwarded-For entry, which clients write themselves (set trustProxy to the addresses of your proxies instead)');
+  }
   if (config.metrics.enabled && config.metrics.bearerToken === null && !isLoopback(config.host)) {
     logger.warn(
       { path: config.metrics.path, host: config.host },

@@ -44,6 +44,8 @@ export interface AccessTokenClaims extends JWTPayload {
   auth_time?: number;
   /** The grant the token belongs to. */
   gid?: string;
+  /** `client_credentials` on a token without a user: `sub` is then the client, not a person. */
+  gty?: string;
 }
 
 export interface ResourceServerOptions {
@@ -64,6 +66,11 @@ export interface ResourceServerOptions {
    * within `cacheSeconds` (default 30) rather than at the token's expiry. The client must be confidential.
    */
   introspection?: { endpoint: string; clientId: string; clientSecret: string; cacheSeconds?: number };
+  /**
+   * Accept tokens without a user (a machine client's `client_credentials` token, whose `sub` is the client).
+   * Off by default: an MCP server acting for people must not take a client for a person.
+   */
+  acceptMachineTokens?: boolean;
   /** Milliseconds since the epoch; `Date.now` by default. */
   clock?: { now(): number };
 }
@@ -139,6 +146,9 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
       claims = result.payload as AccessTokenClaims;
     } catch (error) {
       throw refusal(error, needed);
+    }
+    if (!options.acceptMachineTokens && isMachineToken(claims)) {
+      throw new ResourceServerError('invalid_token', 'This resource accepts only tokens issued for a user.', needed);
     }
     const granted = new Set(typeof claims.scope === 'string' ? claims.scope.split(' ') : []);
     const missing = needed.filter((scope) => !granted.has(scope));
@@ -248,4 +258,12 @@ function createIntrospector(config: NonNullable<ResourceServerOptions['introspec
     cache.set(claims.jti, { active, until: active ? Math.min(now + cacheMs, claims.exp * 1000) : claims.exp * 1000 });
     return active;
   };
+}
+
+/**
+ * Whether a token has no user behind it: Latchkey marks such tokens with `gty: "client_credentials"`, and every
+ * token it issues for a user carries the time of the user's sign-in (`auth_time`).
+ */
+export function isMachineToken(claims: Pick<AccessTokenClaims, 'gty' | 'auth_time'>): boolean {
+  return claims.gty === 'client_credentials' || typeof claims.auth_time !== 'number';
 }

@@ -2,13 +2,14 @@ import CachePolicy from 'http-cache-semantics';
 import type { Logger } from 'pino';
 import type { Config } from '../config/defaults.js';
 import { OAuthError } from '../errors/oauth-error.js';
-import { isMetadataDocumentClientId, validateClientIdUrl, validateMetadataDocument } from '../protocol/cimd/validate-document.js';
+import { checkMetadataDocument, isMetadataDocumentClientId, metadataDocumentRefusal, validateClientIdUrl } from '../protocol/cimd/validate-document.js';
 import type { Clock } from '../protocol/context.js';
+import { checkClientCap } from '../protocol/registration/registration-rules.js';
 import type { ClientRecord, ClientStore } from '../storage/ports.js';
 import { DocumentFetchError, fetchDocument } from './fetch-document.js';
 
 export interface ClientResolverOptions {
-  clients: Pick<ClientStore, 'findClient' | 'saveMetadataDocumentClient'>;
+  clients: Pick<ClientStore, 'findClient' | 'saveMetadataDocumentClient' | 'countClientsWithPolicy'>;
   config: Config;
   clock: Clock;
   logger?: Pick<Logger, 'warn'>;
@@ -26,9 +27,11 @@ const maxCachedDocuments = 1000;
  * share one fetch. Each validated document is saved as a client row (`registrationSource: 'cimd'`, no secrets),
  * since codes and grants refer to their client.
  *
- * A document that cannot be fetched or is invalid makes the client unknown: `invalid_client` with a description of
- * what is wrong (`/authorize` shows it on a page, never at the redirect URI). Database errors pass through as they
- * are (`503`), never as `invalid_client`.
+ * A document is checked as a registration is (the default registration policy, its client cap, the look-alike
+ * check); one that cannot be fetched or is invalid makes the client unknown: `invalid_client` with a description
+ * of what is wrong (`/authorize` shows it on a page, never at the redirect URI). Where registration is protected,
+ * nothing is fetched and only clients an operator registered under a URL are found. Database errors pass through
+ * as they are (`503`), never as `invalid_client`.
  *
  * @see https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document#section-5
  * @see https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document#section-5.2 (caching)
@@ -46,7 +49,8 @@ export function createClientResolver(options: ClientResolverOptions): Pick<Clien
     const existing = await clients.findClient(url);
     if (existing && existing.registrationSource !== 'cimd') return existing;
 
-    const { metadata, ttlSeconds } = await fetchAndValidate(url);
+    const { ruled, ttlSeconds } = await fetchAndValidate(url, existing === undefined);
+    const { metadata } = ruled;
     const now = clock.now();
     const record: ClientRecord = {
       clientId: url,
@@ -57,8 +61,8 @@ export function createClientResolver(options: ClientResolverOptions): Pick<Clien
       metadata,
       registrationSource: 'cimd',
       updatedAt: now,
-      policy: null,
-      lookAlikeOf: null,
+      policy: ruled.policyName,
+      lookAlikeOf: ruled.lookAlikeOf,
       initialAccessTokenId: null,
       lastUsedAt: existing?.lastUsedAt ?? null,
     };
@@ -76,12 +80,21 @@ export function createClientResolver(options: ClientResolverOptions): Pick<Clien
    */
   async function stored(record: ClientRecord): Promise<ClientRecord> {
     const row = await clients.findClient(record.clientId);
-    if (row) return row;
+    // A row saved under an earlier configuration keeps the policy it was first saved with: the current one applies.
+    if (row) return row.registrationSource === 'cimd' ? { ...row, policy: record.policy } : row;
     await clients.saveMetadataDocumentClient(record);
     return record;
   }
 
-  async function fetchAndValidate(url: string) {
+  /** Where metadata documents are refused: a client an operator registered under the URL, or none. */
+  async function registeredOnly(url: string, refusal: string): Promise<ClientRecord | undefined> {
+    const row = await clients.findClient(url);
+    if (row && row.registrationSource !== 'cimd') return row;
+    if (!config.cimd.enabled) return undefined;
+    throw new OAuthError('invalid_client', refusal);
+  }
+
+  async function fetchAndValidate(url: string, isNew: boolean) {
     const refuse = (description: string, detail: string, cause: unknown): never => {
       options.logger?.warn({ client_id: url, detail, err: cause }, 'client metadata document refused');
       throw new OAuthError('invalid_client', description, { detail, cause });
@@ -102,10 +115,12 @@ export function createClientResolver(options: ClientResolverOptions): Pick<Clien
       return refuse("The application's metadata document is not valid JSON.", 'JSON.parse failed', error);
     }
     try {
-      const metadata = validateMetadataDocument(url, document, config);
+      const ruled = await checkMetadataDocument(url, document, config);
+      // The policy's cap counts a document's client once, when it is first saved.
+      if (isNew) await checkClientCap(ruled, clients);
       const policy = new CachePolicy(request, { status: 200, headers: fetched.headers as CachePolicy.Headers }, { shared: false });
       const ttlSeconds = Math.min(Math.max(policy.timeToLive() / 1000, config.cimd.minCacheSeconds), config.cimd.maxCacheSeconds);
-      return { metadata, ttlSeconds };
+      return { ruled, ttlSeconds };
     } catch (error) {
       if (!(error instanceof OAuthError)) throw error;
       return refuse(`The application's metadata document is not valid: ${error.description}`, error.description, error);
@@ -114,7 +129,9 @@ export function createClientResolver(options: ClientResolverOptions): Pick<Clien
 
   return {
     async findClient(clientId) {
-      if (!config.cimd.enabled || !isMetadataDocumentClientId(clientId)) return clients.findClient(clientId);
+      if (!isMetadataDocumentClientId(clientId)) return clients.findClient(clientId);
+      const refusal = metadataDocumentRefusal(config);
+      if (refusal !== undefined) return registeredOnly(clientId, refusal);
       const cached = cache.get(clientId);
       if (cached && cached.expiresAt > clock.now()) {
         cache.delete(clientId);

@@ -32,8 +32,13 @@ export class DocumentFetchError extends Error {
 /**
  * Special-use addresses (RFC 6890 and its IANA registries) that a URL from a stranger must never make the server
  * reach: loopback, RFC 1918 and unique-local networks, link-local (where cloud metadata services live), CGNAT,
- * "this network", documentation, benchmarking, multicast, reserved and broadcast, and the IPv6 prefixes that embed
- * an IPv4 address (NAT64, 6to4, Teredo, IPv4-compatible) and could reach the IPv4 ones.
+ * "this network", documentation, benchmarking, segment routing, multicast, reserved and broadcast, and the
+ * IPv6 prefixes that embed an IPv4 address whose relays or translators could reach the IPv4 ones (IPv4-compatible
+ * `::/96`, which holds `::` and `::1` too; local-use NAT64; 6to4 and Teredo, both deprecated).
+ *
+ * Only IPv6 subnets that contain no IPv4-mapped address belong here: Node's BlockList matches an IPv4 address
+ * against the IPv4-mapped form of an IPv6 rule, so `::ffff:0:0/96` here would refuse every IPv4 address.
+ * IPv4-mapped addresses are handled by {@link ipv4Embedding} instead.
  */
 const privateAddresses = new BlockList();
 for (const [network, prefix] of [
@@ -42,9 +47,18 @@ for (const [network, prefix] of [
   ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
 ] as const) privateAddresses.addSubnet(network, prefix, 'ipv4');
 for (const [network, prefix] of [
-  ['::', 96], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['100::', 64], ['2001::', 23], ['2001:db8::', 32], ['2002::', 16],
-  ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
+  ['::', 96], ['64:ff9b:1::', 48], ['100::', 64], ['2001::', 23], ['2001:db8::', 32], ['2002::', 16], ['3fff::', 20],
+  ['5f00::', 16], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
 ] as const) privateAddresses.addSubnet(network, prefix, 'ipv6');
+
+/**
+ * IPv6 prefixes whose last 32 bits are the IPv4 address the packets end up at: IPv4-mapped (`::ffff:0:0/96`,
+ * RFC 4291 §2.5.5.2: a socket connects to the IPv4 address itself), IPv4-translated (`::ffff:0:0:0/96`, RFC 6145)
+ * and the well-known NAT64 prefix (`64:ff9b::/96`, RFC 6052, which DNS64 gives IPv4-only hosts on IPv6-only
+ * networks). An address in them is judged as the IPv4 address it embeds: `[::ffff:7f00:1]` is 127.0.0.1.
+ */
+const ipv4Embedding = new BlockList();
+for (const network of ['::ffff:0:0', '::ffff:0:0:0', '64:ff9b::']) ipv4Embedding.addSubnet(network, 96, 'ipv6');
 
 /**
  * Cloud instance metadata services (AWS, GCP, Azure, and AWS's IPv6 one). They are inside the ranges above; they
@@ -55,18 +69,30 @@ metadataServices.addAddress('169.254.169.254', 'ipv4');
 metadataServices.addAddress('fd00:ec2::254', 'ipv6');
 
 /**
- * Why a resolved address must not be fetched from, or undefined when it may. IPv4-mapped IPv6 addresses
- * (`::ffff:127.0.0.1`) are judged as the IPv4 address they are.
+ * Why a resolved address must not be fetched from, or undefined when it may. An IPv6 address that embeds an
+ * IPv4 one ({@link ipv4Embedding}) is judged as that IPv4 address; a zone index (`fe80::1%eth0`) is ignored.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6890
+ * @see https://www.iana.org/assignments/iana-ipv6-special-registry/
  */
 export function refusedAddress(address: string, allowPrivateAddresses: boolean): string | undefined {
-  const family = isIP(address);
+  const plain = address.replace(/%.*$/, '');
+  const family = isIP(plain);
   if (family === 0) return 'is not an IP address';
+  if (family === 6 && ipv4Embedding.check(plain, 'ipv6')) return refusedAddress(embeddedIpv4(plain), allowPrivateAddresses);
   const type = family === 4 ? 'ipv4' : 'ipv6';
-  if (metadataServices.check(address, type)) return 'is a cloud metadata service address';
-  if (!allowPrivateAddresses && privateAddresses.check(address, type)) return 'is a loopback, private, link-local or other special-use address';
+  if (metadataServices.check(plain, type)) return 'is a cloud metadata service address';
+  if (!allowPrivateAddresses && privateAddresses.check(plain, type)) return 'is a loopback, private, link-local or other special-use address';
   return undefined;
+}
+
+/** The IPv4 address in the last 32 bits of an IPv6 address, read from its canonical (WHATWG URL) form. */
+function embeddedIpv4(address: string): string {
+  const canonical = new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  const [head = '', tail] = canonical.split('::');
+  const groups = tail === undefined ? head.split(':') : [...head.split(':'), ...Array<string>(8).fill('0'), ...tail.split(':')].filter(Boolean);
+  const [high, low] = groups.slice(-2).map((group) => parseInt(group, 16));
+  return [high! >> 8, high! & 255, low! >> 8, low! & 255].join('.');
 }
 
 /** A DNS lookup that fails for special-use addresses: every address a name resolves to must be public. */

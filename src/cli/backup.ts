@@ -2,6 +2,7 @@ import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Command } from 'commander';
+import { isSealed } from '../storage/key-encryption.js';
 import { parseDatabaseUrl } from '../storage/open-storage.js';
 import { CliFailure, reportRefusals } from './command-support.js';
 import type { ConfigCli } from './config-cli.js';
@@ -13,6 +14,8 @@ export interface BackupSummary {
   clients: number;
   users: number;
   signingKeys: number;
+  /** Of the signing keys, how many have their private key stored encrypted under a key-encryption key. */
+  encryptedSigningKeys: number;
   /** The last migration applied: a server of a version that knows it can open the copy. */
   lastMigration: string | null;
 }
@@ -87,10 +90,34 @@ function inspectCopy(file: string): Omit<BackupSummary, 'file' | 'bytes'> {
     const lastMigration = tables.has('kysely_migration')
       ? ((copy.prepare('select max(name) from kysely_migration').pluck().get() as string | null) ?? null)
       : null;
-    return { clients: count('clients'), users: count('users'), signingKeys: count('signing_keys'), lastMigration };
+    const privateKeys = tables.has('signing_keys') ? (copy.prepare('select private_jwk from signing_keys').pluck().all() as string[]) : [];
+    return {
+      clients: count('clients'),
+      users: count('users'),
+      signingKeys: privateKeys.length,
+      encryptedSigningKeys: privateKeys.filter(isSealedJwk).length,
+      lastMigration,
+    };
   } finally {
     copy.close();
   }
+}
+
+/** A stored private JWK that is sealed: `{"encrypted": "lk1.…"}` (see key-repository.ts), not the JWK itself. */
+function isSealedJwk(stored: string): boolean {
+  try {
+    const value = JSON.parse(stored) as { encrypted?: unknown };
+    return typeof value.encrypted === 'string' && isSealed(value.encrypted);
+  } catch {
+    return false;
+  }
+}
+
+/** Whether the copy lets its reader sign tokens: plaintext private keys do, encrypted ones need the key-encryption key. */
+function keysNote({ signingKeys, encryptedSigningKeys }: BackupSummary): string {
+  if (encryptedSigningKeys === signingKeys) return '(private keys encrypted: restoring needs the key-encryption key, which is not in the copy)';
+  const plaintext = signingKeys - encryptedSigningKeys;
+  return `(${plaintext === signingKeys ? 'private keys' : `${plaintext} private key${plaintext === 1 ? '' : 's'}`} in plaintext: keep the copy as safe as the database, or set secrets.keyEncryptionKey)`;
 }
 
 function describe(source: string, summary: BackupSummary): string {
@@ -98,7 +125,7 @@ function describe(source: string, summary: BackupSummary): string {
     `Backed up ${source} to ${summary.file} (${Math.ceil(summary.bytes / 1024)} KiB), one consistent state of the database:`,
     `  clients         ${summary.clients}`,
     `  users           ${summary.users}`,
-    `  signing keys    ${summary.signingKeys} (with their private keys: keep the copy as safe as the database)`,
+    `  signing keys    ${summary.signingKeys}${summary.signingKeys > 0 ? ` ${keysNote(summary)}` : ''}`,
     `  last migration  ${summary.lastMigration ?? 'none (an empty database)'}`,
     `Restore: stop the server, copy ${summary.file} over ${source} and remove ${source}-wal and ${source}-shm if present (docs/deploy.md).`,
     '',

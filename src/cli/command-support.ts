@@ -25,7 +25,7 @@ export class CliFailure extends Error {
 
 /** Opens and migrates the configured storage, runs `work`, and closes the storage whatever happens. */
 export async function withStorage<R>(config: Config, work: (storage: Storage) => Promise<R>): Promise<R> {
-  const storage = await openStorage(config.database);
+  const storage = await openStorage(config.database, { secrets: config.secrets, logger: stderrLogger() });
   try {
     await storage.migrate();
     return await work(storage);
@@ -55,13 +55,18 @@ export async function reportRefusals(work: () => Promise<void>, refusal?: (error
  * before returning. Events go to the database only; a failure to write them is worth a line on stderr.
  */
 export async function withAuditTrail<R>(storage: Storage, work: (audit: AuditTrail) => Promise<R>): Promise<R> {
-  const logger = createLogger('warn', pino.destination({ fd: 2, sync: true }));
+  const logger = stderrLogger();
   const audit = createAuditTrail({ store: storage.auditEvents, logger, clock: systemClock, random: systemRandom });
   try {
     return await work(audit);
   } finally {
     await audit.close();
   }
+}
+
+/** Warnings of a command (JSON, as the server's), on stderr: stdout is the command's output. */
+function stderrLogger() {
+  return createLogger('warn', pino.destination({ fd: 2, sync: true }));
 }
 
 /** A commander argument parser for counts: 1, 2, 3… */

@@ -1,42 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError, loadConfig } from '../config/load.js';
+import { ConfigError } from '../config/load.js';
 import { closeOnSignals, startServer } from '../main.js';
 import { createLogger } from '../observability/logger.js';
 import { DatabaseTooNewError } from '../storage/sql/migrate.js';
 import { registerBackupCommand } from './backup.js';
 import { registerClientCommands } from './clients.js';
+import { configFrom, withConfigFlags } from './config-flags.js';
 import { registerGcCommand } from './gc.js';
 import { registerIatCommands } from './iat.js';
 import { registerKeyCommands } from './keys.js';
 import { registerMigrateCommand } from './migrate.js';
 import { registerUserCommands } from './users.js';
-
-/** Command-line flags of `serve` and `migrate`, with the option key each sets. */
-const configFlags = [
-  ['--issuer <url>', 'issuer', 'public base URL (issuer identifier)'],
-  ['--host <host>', 'host', 'address to listen on'],
-  ['--port <port>', 'port', 'TCP port to listen on'],
-  ['--database <url>', 'database.url', 'sqlite:<file> or postgres://…'],
-  ['--profile <name>', 'registration.profile', 'registration profile: default, confidential, public-only'],
-  ['--redis <url>', 'redis.url', 'redis://… to share rate limits across instances'],
-  ['--log-level <level>', 'logLevel', 'log level'],
-] as const;
-
-function withConfigFlags(command: Command): Command {
-  command.option('-c, --config <file>', 'JSON configuration file (also LATCHKEY_CONFIG)');
-  for (const [flag, , description] of configFlags) command.option(flag, description);
-  return command;
-}
-
-function configFrom(flags: Record<string, unknown>) {
-  const values: Record<string, unknown> = {};
-  for (const [flag, key] of configFlags) {
-    const name = flag.slice(2, flag.indexOf(' ')).replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
-    values[key] = flags[name];
-  }
-  return loadConfig({ file: flags['config'] as string | undefined, env: process.env, flags: values });
-}
 
 /** The package's version: package.json is two levels up from both `src/cli/` and `dist/cli/`. */
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

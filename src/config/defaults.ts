@@ -1,4 +1,6 @@
 import { parsePolicies, parseStatementIssuers, type RegistrationPolicy, type SoftwareStatementIssuer } from './policies.js';
+import { parseResources, type ProtectedResource } from './resources.js';
+import type { TrustProxy } from './trust-proxy.js';
 
 /**
  * Every configuration option: its type, default, environment variable, command-line flag and documentation.
@@ -14,7 +16,7 @@ export interface Config {
   host: string;
   port: number;
   logLevel: LogLevel;
-  trustProxy: boolean;
+  trustProxy: TrustProxy;
   metrics: { enabled: boolean; path: string; bearerToken: string | null };
   database: {
     url: string;
@@ -59,6 +61,7 @@ export interface Config {
   };
   redis: { url: string | null; keyPrefix: string };
   scopes: { supported: string[] };
+  resources: ProtectedResource[];
   tokens: {
     accessTokenTtlSeconds: number;
     refreshTokenTtlSeconds: number;
@@ -69,8 +72,10 @@ export interface Config {
     rotationGraceSeconds: number;
     refreshSeconds: number;
   };
+  secrets: { keyEncryptionKey: string | null; keyEncryptionKeyFile: string | null; oldKeyEncryptionKeys: string[] };
   login: { maxFailures: number; windowSeconds: number; sessionTtlSeconds: number };
   token: { rateLimit: { enabled: boolean; points: number; durationSeconds: number } };
+  authorize: { rateLimit: { enabled: boolean; points: number; durationSeconds: number } };
 }
 
 type Kind =
@@ -85,7 +90,9 @@ type Kind =
   /** Seconds: an integer, or a number with a unit (`30s`, `15m`, `24h`, `90d`). */
   | { type: 'duration'; min: number; max: number }
   /** A JSON value (in the file, or as JSON text in the environment) checked by `parse`, which returns an error message. */
-  | { type: 'json'; parse: (value: unknown) => unknown; describe: string };
+  | { type: 'json'; parse: (value: unknown) => unknown; describe: string }
+  /** `true`, `false`, or a list of proxy addresses and CIDR ranges (see trust-proxy.ts). */
+  | { type: 'trust-proxy' };
 
 export interface OptionSpec {
   /** Dotted path in the configuration object and file. */
@@ -132,11 +139,11 @@ export const options: readonly OptionSpec[] = [
   },
   {
     key: 'trustProxy',
-    kind: { type: 'bool' },
+    kind: { type: 'trust-proxy' },
     default: false,
     env: ['LATCHKEY_TRUST_PROXY'],
     flag: '--trust-proxy',
-    doc: 'Take the client address from `X-Forwarded-For`. Only enable behind a proxy you control: otherwise clients choose their own address and escape per-IP rate limits. It also makes the server take the request id of the logs from an `X-Request-Id` header (at most 128 of `A-Z a-z 0-9 . _ -`); otherwise every request gets a fresh UUID. Either way the id is sent back in `X-Request-Id`.',
+    doc: 'Which proxies to believe about the client: `false` (none), a list of the proxies\' addresses and CIDR ranges (`127.0.0.1,10.0.0.0/8`; also `loopback`, `linklocal`, `uniquelocal`), or `true` (every hop). With a list, the client address is the right-most `X-Forwarded-For` address that is not a listed proxy, and only a listed proxy\'s `X-Request-Id` is kept (at most 128 of `A-Z a-z 0-9 . _ -`; otherwise every request gets a fresh UUID, sent back in `X-Request-Id`). `true` takes the left-most address, which the client writes itself, so it escapes per-IP rate limits: prefer a list. Leave `false` when clients connect directly.',
   },
   {
     key: 'metrics.enabled',
@@ -409,6 +416,13 @@ export const options: readonly OptionSpec[] = [
     doc: 'The scopes this server grants (`scopes_supported`). A client asking for others at `/authorize` is granted the supported subset, not refused: agents register before they know the scopes.',
   },
   {
+    key: 'resources',
+    kind: { type: 'json', parse: parseResources, describe: 'a list of protected resources' },
+    default: [],
+    env: ['LATCHKEY_RESOURCES'],
+    doc: 'The protected resources (MCP servers) this server issues tokens for (RFC 8707), e.g. `[{"uri": "https://mcp.example.com/mcp", "name": "Example tools", "scopes": ["mcp:tools"], "machineClients": false}]`. A `resource` parameter naming none of them is `invalid_target` at `/authorize` and `/token`; it matches whatever the case of scheme and host, a default port or a trailing slash, and tokens carry the `uri` as written here in `aud`. A request without `resource` gets the resource marked `"default": true` (or the first). The consent page shows the `name`. `scopes_supported` becomes the OpenID Connect scopes of `scopes.supported` plus every resource\'s `scopes`, and a token for a resource carries only its scopes. `machineClients: true` lets clients that may use `client_credentials` (created by an operator, or registered under a policy with `allowClientCredentials`) get tokens for it. Empty (zero set-up): users may authorize any `https` or loopback `resource`, which the consent page shows, and machine clients get no token at all.',
+  },
+  {
     key: 'tokens.accessTokenTtlSeconds',
     kind: { type: 'int', min: 60, max: 86_400 },
     default: 3600,
@@ -451,6 +465,27 @@ export const options: readonly OptionSpec[] = [
     doc: 'How often each instance re-reads the signing keys from the database, so that a rotation made elsewhere takes effect.',
   },
   {
+    key: 'secrets.keyEncryptionKey',
+    kind: { type: 'nullable-string' },
+    default: null,
+    env: ['LATCHKEY_KEY_ENCRYPTION_KEY'],
+    doc: 'The key-encryption key: 32 random bytes in base64 (`openssl rand -base64 32`). The private signing keys and the server secrets (the cookie signing key) are stored encrypted under it (AES-256-GCM), so that reading the database, or a backup of it, does not let anyone mint tokens or forge sessions. Keep it out of the database and its backups. Unset, they are stored in plaintext and the start says so; once set, values stored in plaintext are encrypted at start. A server whose database holds values it cannot decrypt refuses to start. Rotation: docs/secrets.md.',
+  },
+  {
+    key: 'secrets.keyEncryptionKeyFile',
+    kind: { type: 'nullable-string' },
+    default: null,
+    env: ['LATCHKEY_KEY_ENCRYPTION_KEY_FILE'],
+    doc: 'A file holding the key-encryption key instead (Docker and systemd secrets): one key a line, the first encrypts, further lines are older keys that only decrypt (during a rotation). Not together with `secrets.keyEncryptionKey`.',
+  },
+  {
+    key: 'secrets.oldKeyEncryptionKeys',
+    kind: { type: 'list', item: 'string' },
+    default: [],
+    env: ['LATCHKEY_KEY_ENCRYPTION_KEYS_OLD'],
+    doc: 'Older key-encryption keys, which still decrypt but no longer encrypt: during a rotation, until `latchkey keys rewrap` has re-encrypted everything under the current key.',
+  },
+  {
     key: 'login.maxFailures',
     kind: { type: 'int', min: 1, max: 1000 },
     default: 5,
@@ -491,6 +526,27 @@ export const options: readonly OptionSpec[] = [
     default: 60,
     env: ['LATCHKEY_TOKEN_RATE_LIMIT_DURATION'],
     doc: 'The length of the token rate-limit window, in seconds.',
+  },
+  {
+    key: 'authorize.rateLimit.enabled',
+    kind: { type: 'bool' },
+    default: true,
+    env: ['LATCHKEY_AUTHORIZE_RATE_LIMIT'],
+    doc: 'Limit the authorization pages (`GET /authorize`, `POST /login`, `POST /consent`) per client IP address: each new metadata-document `client_id` at `/authorize` is an outbound fetch. Refusals are a `429` page with `Retry-After`.',
+  },
+  {
+    key: 'authorize.rateLimit.points',
+    kind: { type: 'int', min: 1, max: 10_000_000 },
+    default: 300,
+    env: ['LATCHKEY_AUTHORIZE_RATE_LIMIT_POINTS'],
+    doc: 'How many authorization page requests one IP address may make per window (one sign-in and consent takes about four). People behind one NAT share it.',
+  },
+  {
+    key: 'authorize.rateLimit.durationSeconds',
+    kind: { type: 'int', min: 1, max: 86_400 },
+    default: 60,
+    env: ['LATCHKEY_AUTHORIZE_RATE_LIMIT_DURATION'],
+    doc: 'The length of the authorization pages\' rate-limit window, in seconds.',
   },
 ];
 

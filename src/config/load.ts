@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { options, type Config, type OptionSpec } from './defaults.js';
+import { identityScopes, resourceKey } from './resources.js';
+import { parseTrustProxy } from './trust-proxy.js';
 
 /** A configuration that cannot be used; the message names the key and where its value came from. */
 export class ConfigError extends Error {
@@ -63,6 +65,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   }
   const result = config as unknown as Config;
   checkCrossOptionRules(result);
+  if (result.resources.length > 0) result.scopes.supported = resourceScopes(result);
   return deepFreeze(result);
 }
 
@@ -148,6 +151,11 @@ function coerce(option: OptionSpec, value: unknown, from: string): unknown {
       }
       return seconds;
     }
+    case 'trust-proxy': {
+      const trust = parseTrustProxy(value);
+      if (trust === undefined) fail('true, false, or a list of proxy addresses and CIDR ranges such as 127.0.0.1,10.0.0.0/8');
+      return trust;
+    }
     case 'json': {
       let parsed = value;
       if (typeof value === 'string') {
@@ -186,10 +194,20 @@ function checkCrossOptionRules(config: Config): void {
       throw new ConfigError(`Invalid configuration: policy "${name}" maxRedirectUris exceeds registration.maxRedirectUris`);
     }
   }
+  const keys = config.resources.map((r) => resourceKey(r.uri));
+  if (new Set(keys).size !== keys.length) {
+    throw new ConfigError('Invalid configuration: resources names one resource twice (URIs are compared without case of scheme and host, default port or trailing slash)');
+  }
   const paths = [config.registration.path, ...config.registration.aliases];
   if (new Set(paths).size !== paths.length) {
     throw new ConfigError('Invalid configuration: registration.aliases repeats registration.path or another alias');
   }
+}
+
+/** With resources configured, `scopes_supported` is the identity scopes offered plus every resource's scopes. */
+function resourceScopes(config: Config): string[] {
+  const identity = config.scopes.supported.filter((scope) => identityScopes.includes(scope));
+  return [...new Set([...identity, ...config.resources.flatMap((r) => r.scopes)])];
 }
 
 const units: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };

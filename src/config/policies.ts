@@ -23,6 +23,14 @@ export interface RegistrationPolicy {
   maxClients?: number;
   /** The most `redirect_uris` one client under this policy may register (at most `registration.maxRedirectUris`). */
   maxRedirectUris?: number;
+  /**
+   * Clients registered under this policy with an initial access token or a software statement may use
+   * `client_credentials` (tokens without a user, for resources with `machineClients`). Never for open
+   * registration, whatever the policy says.
+   */
+  allowClientCredentials?: boolean;
+  /** Clients registered under this policy with an initial access token or a software statement may introspect tokens (resource servers). */
+  allowIntrospection?: boolean;
 }
 
 /** A trusted issuer of software statements (RFC 7591 §2.3): its keys inline, or a JWKS URL. */
@@ -67,6 +75,11 @@ export function parsePolicies(value: unknown): Record<string, RegistrationPolicy
         case 'allowTokenEndpointAuthMethods':
           if (!isStringList(member) || member.some((s) => s === '' || /\s/.test(s))) return `${where} as a list of names`;
           policy[field] = [...member];
+          break;
+        case 'allowClientCredentials':
+        case 'allowIntrospection':
+          if (typeof member !== 'boolean') return `${where} as true or false`;
+          policy[field] = member;
           break;
         case 'maxClients':
         case 'maxRedirectUris':

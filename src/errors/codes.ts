@@ -49,6 +49,7 @@ export const errorCodes = {
     wire: 'unsupported_grant_type',
     description: 'The grant type is not supported.',
   },
+  introspection_not_allowed: { status: 403, wire: 'unauthorized_client', description: 'This client may not introspect tokens.' },
   invalid_scope: { status: 400, wire: 'invalid_scope', description: 'The requested scope is invalid or exceeds what was granted.' },
   invalid_target: { status: 400, wire: 'invalid_target', description: 'The requested resource is invalid or not allowed.' },
   insufficient_scope: { status: 403, wire: 'insufficient_scope', description: 'The token does not carry the scope this request needs.' },

@@ -1,8 +1,9 @@
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/defaults.js';
+import { trustedProxy } from '../config/trust-proxy.js';
 import { createAuditTrail, type BackgroundAuditTrail } from '../observability/audit-trail.js';
 import { instrumentApp } from '../observability/http-metrics.js';
 import { createLogger, withRedaction } from '../observability/logger.js';
@@ -29,6 +30,8 @@ export interface AppOptions {
   registrationLimiter?: RateLimiter;
   /** The per-IP limit on token requests; by default the one `token.rateLimit` and `redis.url` describe. */
   tokenLimiter?: RateLimiter;
+  /** The per-IP limit on the authorization pages; by default the one `authorize.rateLimit` and `redis.url` describe. */
+  authorizeLimiter?: RateLimiter;
   /** Where audit events go; by default the `audit_events` table (in the background) and the log. */
   audit?: AuditTrail;
   /** The signing keys; by default, the ones in `storage` (generated on first start). */
@@ -64,6 +67,18 @@ function answerMalformedRequest(error: Error & { code?: string }, socket: Duplex
 }
 
 /**
+ * URLs the router cannot even match (a broken percent-encoding, a path segment longer than a path parameter
+ * may be) get the RFC 6749 shape too, rather than Fastify's body, which echoes the URL.
+ */
+function answerUnroutableUrl(error: Error & { code?: string }, request: FastifyRequest, reply: FastifyReply): void {
+  const answer =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? new OAuthError('not_found')
+      : new OAuthError('invalid_request', error.code === 'FST_ERR_BAD_URL' ? 'the URL is not well-formed' : undefined, { cause: error });
+  renderError(request, reply, answer);
+}
+
+/**
  * The standalone server: a Fastify instance with Latchkey's plugin, JSON 404s, health checks, metrics, request
  * ids and security headers. It does not listen; `main.ts` does, and tests use `inject()`.
  */
@@ -71,13 +86,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, storage } = options;
   // A logger given by the host gets the same redaction as ours: secrets stay out of the log either way.
   const logger: FastifyBaseLogger = options.logger ? withRedaction(options.logger) : createLogger(config.logLevel);
+  // One answer to "is this peer a trusted proxy?" for the client address and the request id: with a list, the
+  // client address is the right-most X-Forwarded-For address that is not a listed proxy (proxy-addr's walk).
+  const trusted = trustedProxy(config.trustProxy);
   const app = Fastify({
     loggerInstance: logger,
-    trustProxy: config.trustProxy,
+    trustProxy: typeof config.trustProxy === 'boolean' ? config.trustProxy : (address: string) => trusted(address),
     bodyLimit,
-    genReqId: requestIdGenerator(config.trustProxy),
+    genReqId: requestIdGenerator(trusted),
     return503OnClosing: true,
     clientErrorHandler: answerMalformedRequest,
+    frameworkErrors: answerUnroutableUrl,
   });
   const shutdown = drainOnClose(app);
   app.addHook('onSend', async (request, reply) => {
@@ -93,10 +112,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   // Probes come every few seconds: only their warnings are logged (they are still counted in the metrics).
   app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
+  // Ready when the database answers and takes writes: on a full disk it still answers, but every write fails.
   app.get('/readyz', { logLevel: 'warn' }, async (request, reply) => {
-    const ready = await storage.ping();
-    if (!ready) request.log.warn('not ready: the database cannot be reached');
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', database: ready ? 'ok' : 'unavailable' });
+    const reachable = await storage.ping();
+    const writable = reachable && (await storage.writable());
+    if (!reachable) request.log.warn('not ready: the database cannot be reached');
+    else if (!writable) request.log.warn('not ready: the database refuses writes (a full disk, a read-only database?)');
+    return reply
+      .code(writable ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send({ status: writable ? 'ready' : 'not ready', database: !reachable ? 'unavailable' : writable ? 'ok' : 'not writable' });
   });
 
   const clock = options.clock ?? systemClock;
@@ -129,6 +154,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       audit: trail,
       registrationLimiter: countRefusals(options.registrationLimiter ?? limiters.registration, 'registration'),
       tokenLimiter: countRefusals(options.tokenLimiter ?? limiters.token, 'token'),
+      authorizeLimiter: countRefusals(options.authorizeLimiter ?? limiters.authorize, 'authorize'),
       ...(options.cimdFetchOptions ? { cimdFetchOptions: options.cimdFetchOptions } : {}),
     });
   } catch (error) {

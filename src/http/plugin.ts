@@ -15,6 +15,7 @@ import { createTokenVerifier } from '../keys/token-verifier.js';
 import type { LoginThrottle } from '../rate-limit/login-throttle.js';
 import { parseFormBody } from './form-body.js';
 import { decodeUtf8, parseJsonObject } from './json-body.js';
+import { limitAuthorizationPages } from './authorize-rate-limit.js';
 import { renderError } from './render-error.js';
 import { createSessions } from './session.js';
 import { accountRoutes } from './routes/account.js';
@@ -39,9 +40,11 @@ export interface LatchkeyPluginOptions {
   registrationLimiter: RateLimiter;
   /** The per-IP limit on token requests. */
   tokenLimiter: RateLimiter;
+  /** The per-IP limit on the authorization pages (`/authorize`, `/login`, `/consent`); by default none. */
+  authorizeLimiter?: RateLimiter;
   /** The signing keys; `ensureKey()` must have run. */
   keys: KeyManager;
-  /** Signs cookies and pending authorization requests; the same on every instance. */
+  /** From which the keys that sign sessions, pending authorization requests and notices are derived; the same on every instance. */
   cookieSecret: string;
   loginThrottle: LoginThrottle;
   /** Where audit events go; by default nowhere. */
@@ -81,6 +84,8 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
     issuer: config.issuer,
     grants: storage.grants,
     revokedAccessTokens: storage.revokedAccessTokens,
+    // Stored clients only: a token without a user belongs to a client an operator vouched for, never a metadata document.
+    clients: storage.clients,
     verifier: createTokenVerifier(options.keys, config.issuer, clock),
     clock,
   };
@@ -117,7 +122,7 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
       // Last use is recorded coarsely (see createUsageTracker); its writes finish before the database closes.
       const usage = createUsageTracker(storage.clients, clock, { logger: app.log });
       form.addHook('onClose', () => usage.drain());
-      revokeAndIntrospectRoutes(form, { ...tokenChecks, clients, audit }, base);
+      revokeAndIntrospectRoutes(form, { ...tokenChecks, config, clients, audit }, base);
       tokenRoute(
         form,
         { config, clients, codes: storage.codes, grants: storage.grants, users: storage.users, signer, clock, random, limiter: options.tokenLimiter, usage, audit },
@@ -128,9 +133,11 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
 
   // The pages a person sees: same-origin only, with cookies.
   await app.register(async (pages) => {
-    await pages.register(cookie, { secret: options.cookieSecret });
+    // No secret for the cookie plugin: every signed value goes through a signer of its own purpose (sessions.signer).
+    await pages.register(cookie);
     pages.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, bodyParser(parseFormBody));
-    const sessions = createSessions(config.issuer, config.login.sessionTtlSeconds, () => clock.now());
+    if (options.authorizeLimiter) limitAuthorizationPages(pages, options.authorizeLimiter, base);
+    const sessions = createSessions(config.issuer, config.login.sessionTtlSeconds, () => clock.now(), options.cookieSecret);
     authorizeRoutes(pages, { config, storage, clients, clock, random, sessions, throttle: options.loginThrottle, audit }, base);
     const pagesContext = { config, storage, clock, random, sessions, throttle: options.loginThrottle, audit, keys: options.keys, base };
     signInRoutes(pages, pagesContext);

@@ -2,6 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/cookie';
 import type { UserRecord, UserStore } from '../storage/ports.js';
+import { purposeSigner, type PurposeSigner, type SigningPurpose } from './signed-values.js';
 
 /** A signed-in user, as the session cookie carries them. */
 export interface Session {
@@ -28,17 +29,28 @@ export function cookieNames(issuer: string) {
   };
 }
 
-/** Reads and writes the session and CSRF cookies; values are signed with the server's secret (@fastify/cookie). */
-export function createSessions(issuer: string, sessionTtlSeconds: number, now: () => number) {
+/**
+ * Reads and writes the session and CSRF cookies, and signs the values the pages hand out: the session cookie, the
+ * pending authorization request and the admin notices each with a key of their own, derived from `secret` (see
+ * {@link purposeSigner}), so that none of them is accepted as another.
+ */
+export function createSessions(issuer: string, sessionTtlSeconds: number, now: () => number, secret: string) {
   const names = cookieNames(issuer);
+  const signers = new Map<SigningPurpose, PurposeSigner>();
+  const signer = (purpose: SigningPurpose): PurposeSigner => {
+    let found = signers.get(purpose);
+    if (!found) signers.set(purpose, (found = purposeSigner(secret, purpose)));
+    return found;
+  };
   return {
     names,
+    /** The signer of values for `purpose`: only values it signed verify. */
+    signer,
     read(request: FastifyRequest): Session | undefined {
       const raw = request.cookies[names.session];
-      if (raw === undefined) return undefined;
-      const unsigned = request.unsignCookie(raw);
-      if (!unsigned.valid || unsigned.value === null) return undefined;
-      const [userId, authTime, expires, epoch] = unsigned.value.split('|');
+      const value = raw === undefined ? undefined : signer('session').verify(raw);
+      if (value === undefined) return undefined;
+      const [userId, authTime, expires, epoch] = value.split('|');
       if (!userId || !authTime || !expires || epoch === undefined || Number(expires) <= now()) return undefined;
       return { userId, authTime: Number(authTime), epoch: Number(epoch) };
     },
@@ -54,9 +66,8 @@ export function createSessions(issuer: string, sessionTtlSeconds: number, now: (
     },
     write(reply: FastifyReply, session: Session): void {
       const expires = now() + sessionTtlSeconds * 1000;
-      reply.setCookie(names.session, `${session.userId}|${session.authTime}|${expires}|${session.epoch}`, {
+      reply.setCookie(names.session, signer('session').sign(`${session.userId}|${session.authTime}|${expires}|${session.epoch}`), {
         ...names.options,
-        signed: true,
         maxAge: sessionTtlSeconds,
       });
     },

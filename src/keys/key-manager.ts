@@ -46,7 +46,8 @@ export interface KeyManager {
 }
 
 export interface KeyManagerOptions {
-  store: SigningKeyStore;
+  /** Sealing the stored keys at rest is the storage's business, not the key manager's. */
+  store: Omit<SigningKeyStore, 'sealPrivateKeys'>;
   clock: Clock;
   config: Config['keys'];
 }

@@ -19,6 +19,8 @@ const secretFields = [
   'passwordHash',
   'password_hash',
   'secret',
+  'keyEncryptionKey',
+  'oldKeyEncryptionKeys',
   'token',
   'authorization',
   'cookie',

@@ -4,7 +4,7 @@ import type { RateLimiter } from '../rate-limit/limiter.js';
 import type { LoginThrottle } from '../rate-limit/login-throttle.js';
 
 /** The rate limits whose rejections are counted: `latchkey_rate_limit_rejections_total{limiter}`. */
-export type LimiterName = 'registration' | 'token' | 'sign-in';
+export type LimiterName = 'registration' | 'token' | 'authorize' | 'sign-in';
 
 /**
  * The metrics of one server (one app instance), in a registry of its own: tests and host applications build
@@ -16,7 +16,7 @@ export interface Metrics {
   /** The Prometheus text of this server's metrics, then of the process's (memory, CPU, event loop, GC). */
   render(): Promise<string>;
   /**
-   * Counts one answered request. `route` is the route pattern (`/register/:clientId`), never the URL, so that
+   * Counts one answered request. `route` is the route pattern (`/register/*`), never the URL, so that
    * the number of series stays bounded.
    */
   observeRequest(route: string, method: string, status: number, seconds: number): void;
@@ -45,7 +45,7 @@ interface RequestSeries {
 const knownLabels = {
   source: ['dynamic', 'iat', 'software_statement'],
   grantType: ['authorization_code', 'refresh_token', 'client_credentials'],
-  limiter: ['registration', 'token', 'sign-in'] satisfies LimiterName[],
+  limiter: ['registration', 'token', 'authorize', 'sign-in'] satisfies LimiterName[],
   reason: ['unused', 'idle'],
 };
 

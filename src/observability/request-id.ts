@@ -6,15 +6,14 @@ const safeRequestId = /^[A-Za-z0-9._-]{1,128}$/;
 
 /**
  * How each request gets the id that its log lines carry (`reqId`) and its response sends back in
- * `X-Request-Id`. Behind a proxy the operator controls (`trustProxy`), the proxy's `X-Request-Id` is kept when it
- * looks safe, so that one id follows a request through the proxy's logs and ours; otherwise, and always when no
- * proxy is trusted, a fresh UUID. A client that picks its own id could make its requests' lines look like
- * another's, so, like `X-Forwarded-For`, the header is believed only from a trusted proxy.
+ * `X-Request-Id`. From a proxy the operator trusts (`trustProxy`: the peer of the connection is one), the proxy's
+ * `X-Request-Id` is kept when it looks safe, so that one id follows a request through the proxy's logs and ours;
+ * otherwise, and always from any other peer, a fresh UUID. A client that picks its own id could make its
+ * requests' lines look like another's, so, like `X-Forwarded-For`, the header is believed only from a trusted proxy.
  */
-export function requestIdGenerator(trustHeader: boolean): (request: IncomingMessage) => string {
-  if (!trustHeader) return () => randomUUID();
+export function requestIdGenerator(trustedProxy: (address: string | undefined) => boolean): (request: IncomingMessage) => string {
   return (request) => {
     const header = request.headers['x-request-id'];
-    return typeof header === 'string' && safeRequestId.test(header) ? header : randomUUID();
+    return trustedProxy(request.socket?.remoteAddress) && typeof header === 'string' && safeRequestId.test(header) ? header : randomUUID();
   };
 }

@@ -1,10 +1,11 @@
-import type { GrantStore, RevokedAccessTokenStore } from '../storage/ports.js';
+import type { ClientStore, GrantStore, RevokedAccessTokenStore } from '../storage/ports.js';
 import type { Clock, TokenVerifier } from './context.js';
 import { digestSecret } from './secrets.js';
 
 export interface IntrospectionContext {
   issuer: string;
   grants: Pick<GrantStore, 'findRefreshToken' | 'findGrant'>;
+  clients: Pick<ClientStore, 'findClient'>;
   revokedAccessTokens: Pick<RevokedAccessTokenStore, 'isAccessTokenRevoked'>;
   verifier: TokenVerifier;
   clock: Clock;
@@ -31,6 +32,9 @@ async function introspectAccessToken(token: string, context: IntrospectionContex
   if (typeof claims['gid'] === 'string') {
     const grant = await context.grants.findGrant(claims['gid']);
     if (!grant || grant.revokedAt !== null) return { active: false };
+  } else if (!(await context.clients.findClient(String(claims['client_id'])))) {
+    // A token without a user has no stored grant: it lives as long as its client does.
+    return { active: false };
   }
   const { gid: _gid, ...visible } = claims;
   return { active: true, token_type: 'Bearer', ...visible };

@@ -1,4 +1,5 @@
 import type { Config } from '../config/defaults.js';
+import { metadataDocumentRefusal } from './cimd/validate-document.js';
 import { authMethodsFor } from './registration/validate-metadata.js';
 
 /**
@@ -32,8 +33,9 @@ export function serverMetadata(config: Config): Record<string, unknown> {
     authorization_response_iss_parameter_supported: true,
     resource_indicators_supported: true,
     prompt_values_supported: ['none', 'login', 'consent'],
-    // draft-ietf-oauth-client-id-metadata-document §6: https client_id URLs are fetched (src/cimd/).
-    ...(config.cimd.enabled ? { client_id_metadata_document_supported: true } : {}),
+    // draft-ietf-oauth-client-id-metadata-document §6: https client_id URLs are fetched (src/cimd/), unless
+    // disabled or registration is protected (no initial access token or statement can come with a document).
+    ...(metadataDocumentRefusal(config) === undefined ? { client_id_metadata_document_supported: true } : {}),
   };
 }
 

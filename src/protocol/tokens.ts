@@ -12,11 +12,14 @@ export interface AccessTokenSubject {
   audience: string;
   authTime: number | null;
   grantId: string | null;
+  /** No user: a machine client's own token (`client_credentials`). */
+  machine?: boolean;
 }
 
 /**
  * Issues an access token as a JWT per RFC 9068: `typ: at+jwt`, with `iss`, `sub`, `aud`, `client_id`, `scope`,
- * `jti`, `iat` and `exp`. `gid` names the grant, so that introspection can tell when the grant was revoked.
+ * `jti`, `iat` and `exp`. `gid` names the grant, so that introspection can tell when the grant was revoked;
+ * a token without a user has `gty: "client_credentials"` instead.
  *
  * @see https://www.rfc-editor.org/rfc/rfc9068#section-2.2
  */
@@ -37,6 +40,9 @@ export async function issueAccessToken(
   };
   if (subject.authTime !== null) claims['auth_time'] = Math.floor(subject.authTime / 1000);
   if (subject.grantId !== null) claims['gid'] = subject.grantId;
+  // No user stands behind this token: resource servers must not take `sub` (the client's id) for a person.
+  // The claim and its value follow the grant type, as several authorization servers name it (`gty`).
+  if (subject.machine === true) claims['gty'] = 'client_credentials';
   const token = await context.signer.sign(claims, 'at+jwt');
   return { token, expiresIn: context.ttlSeconds, expiresAt: (iat + context.ttlSeconds) * 1000 };
 }

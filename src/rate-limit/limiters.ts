@@ -11,6 +11,8 @@ export interface RateLimiters {
   registration: RateLimiter;
   /** Token requests per client address (`token.rateLimit`). */
   token: RateLimiter;
+  /** Authorization page requests per client address (`authorize.rateLimit`). */
+  authorize: RateLimiter;
   /** The counters of the sign-in throttle: pass to `createLoginThrottle`. */
   loginCounters: FailureCounterFactory;
   /**
@@ -24,16 +26,18 @@ export interface RateLimiters {
 
 /**
  * The rate limiters that `config` asks for: counted in this process, or, with `redis.url`, in Redis under
- * `<redis.keyPrefix>:register`, `:token`, `:login-account-ip` and `:login-ip`, so that all instances behind one
+ * `<redis.keyPrefix>:register`, `:token`, `:authorize`, `:login-account-ip` and `:login-ip`, so that all instances behind one
  * load balancer share each limit (PRODUCT §1, "Scale-out"). A limit that is switched off allows everything.
  */
 export function createRateLimiters(config: Config, logger: RateLimitLogger): RateLimiters {
   const { rateLimit: registration } = config.registration;
   const { rateLimit: token } = config.token;
+  const { rateLimit: authorize } = config.authorize;
   if (config.redis.url === null) {
     return {
       registration: registration.enabled ? createMemoryRateLimiter(registration) : unlimited,
       token: token.enabled ? createMemoryRateLimiter(token) : unlimited,
+      authorize: authorize.enabled ? createMemoryRateLimiter(authorize) : unlimited,
       loginCounters: (options) => new RateLimiterMemory(options),
       ready: async () => {},
       close: async () => {},
@@ -46,6 +50,7 @@ export function createRateLimiters(config: Config, logger: RateLimitLogger): Rat
   return {
     registration: shared('register', registration),
     token: shared('token', token),
+    authorize: shared('authorize', authorize),
     loginCounters: (options) => store.counter(options),
     ready: () => store.ready(),
     close: () => store.close(),

@@ -4,9 +4,9 @@ import type { ClientMetadata } from '../protocol/registration/client-metadata.js
 /**
  * How a client came to be registered: `dynamic` (open RFC 7591 registration), `iat` (with an initial access
  * token), `software_statement` (with a statement from a trusted issuer), `cimd` (a Client ID Metadata
- * Document, fetched at `/authorize`).
+ * Document, fetched at `/authorize`), `operator` (created by an operator from the CLI or the dashboard).
  */
-export type RegistrationSource = 'dynamic' | 'iat' | 'software_statement' | 'cimd';
+export type RegistrationSource = 'dynamic' | 'iat' | 'software_statement' | 'cimd' | 'operator';
 
 /** A registered client as stored: secrets only as SHA-256 digests (base64url). */
 export interface ClientRecord {
@@ -296,12 +296,35 @@ export interface SigningKeyStore {
   rotateSigningKey(key: SigningKeyRecord, expiresAt: number): Promise<void>;
   /** Adds `key` only if there is no unexpired key at all (first start; several instances may race). */
   insertFirstSigningKey(key: SigningKeyRecord): Promise<boolean>;
+  /**
+   * Seals the stored private keys (every key, expired ones too) under the current key-encryption key: those in
+   * plaintext, and with `all` those sealed under an older key too. Every key is decrypted first, in one
+   * transaction: one that no configured key opens throws `SecretsAtRestError` and nothing is written.
+   */
+  sealPrivateKeys(scope: SealScope): Promise<SealSummary>;
 }
 
-/** Server-wide random secrets (cookie and CSRF MAC keys), the same on every instance. */
+/**
+ * Server-wide random secrets (cookie and CSRF MAC keys), the same on every instance, stored sealed under the
+ * key-encryption key when one is set.
+ */
 export interface ServerSecretStore {
   /** The secret called `name`; created from `generate()` if there is none yet (the first writer wins). */
   getOrCreateSecret(name: string, generate: () => string, now: number): Promise<string>;
+  /** Seals the stored secrets as {@link SigningKeyStore.sealPrivateKeys} seals the private keys. */
+  sealSecrets(scope: SealScope): Promise<SealSummary>;
+}
+
+/**
+ * What to seal under the current key-encryption key: values stored in plaintext (done at every start), or
+ * also those sealed under an older key (`latchkey keys rewrap`, after a rotation).
+ */
+export type SealScope = 'plaintext' | 'all';
+
+/** How many values a table holds, and how many of them were (re)sealed. */
+export interface SealSummary {
+  total: number;
+  sealed: number;
 }
 
 /** An authorization code, stored by digest, with everything it is bound to (OAuth 2.1 §4.1.3). */
@@ -386,11 +409,23 @@ export interface GrantStore {
   listClientGrants(clientId: string, now: number, limit: number): Promise<GrantSummary[]>;
 }
 
+/**
+ * A remembered consent: the scopes and resources a user allowed a client, and the fingerprint of the client as
+ * it was shown to them (name, redirects, flags). A client that changed since is asked again.
+ */
+export interface Consent {
+  scope: string;
+  /** The audiences (resource URIs, or the issuer) the consent covers. */
+  resources: string[];
+  clientFingerprint: string;
+}
+
 /** Remembered consent decisions. */
 export interface ConsentStore {
-  /** The scope a user has consented to for a client, or undefined. */
-  findConsent(userId: string, clientId: string): Promise<string | undefined>;
-  saveConsent(userId: string, clientId: string, scope: string, now: number): Promise<void>;
+  /** What a user has consented to for a client, or undefined. */
+  findConsent(userId: string, clientId: string): Promise<Consent | undefined>;
+  /** Stores (replaces) a user's consent for a client. */
+  saveConsent(userId: string, clientId: string, consent: Consent, now: number): Promise<void>;
   deleteConsent(userId: string, clientId: string): Promise<boolean>;
   /** The clients a user has consented to (their "connected apps"), most recently granted first. */
   listConnectedApps(userId: string): Promise<ConnectedApp[]>;
@@ -450,6 +485,11 @@ export interface Storage {
   migrate(): Promise<void>;
   /** Whether the database answers (for `/readyz`). */
   ping(): Promise<boolean>;
+  /**
+   * Whether the database takes writes (for `/readyz`): false after a write failed as unavailable (a full disk,
+   * a read-only database), until a probe write succeeds again.
+   */
+  writable(): Promise<boolean>;
   /** Flushes pending writes and closes connections. */
   close(): Promise<void>;
 }

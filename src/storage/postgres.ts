@@ -12,10 +12,14 @@ import { createAuditRepository } from './sql/audit-repository.js';
 import { createCleanupRepository } from './sql/cleanup-repository.js';
 import { createInitialAccessTokenRepository } from './sql/initial-access-token-repository.js';
 import type { Database } from './sql/schema.js';
+import { trackWriteHealth } from './write-health.js';
+import { SecretsAtRestError, type KeyEncryption } from './key-encryption.js';
 
 export interface PostgresOptions {
   connectionString: string;
   poolSize: number;
+  /** Seals the private signing keys and the server secrets. */
+  encryption: KeyEncryption;
 }
 
 /** `bigint` columns hold times in seconds or milliseconds, well inside the safe integer range. */
@@ -43,23 +47,28 @@ export function openPostgresStorage(options: PostgresOptions): Storage {
   // (and becomes a 503), and the pool discards it on release because it is no longer queryable.
   pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const clients = createClientRepository(db, { maxInFlight: Math.max(1, options.poolSize - 2), guard: guardPostgres });
+  // A transaction id is assigned and committed: a write to the WAL, refused on a read-only (standby) server.
+  const health = trackWriteHealth(guardPostgres, async () => void (await sql`select txid_current()`.execute(db)));
+  // Every query goes through the tracked guard, so that a failing write is remembered for /readyz.
+  const guard = health.guard;
+  const clients = createClientRepository(db, { maxInFlight: Math.max(1, options.poolSize - 2), guard });
   // Token requests' writes (code redemption, refresh rotation) share commits, as registrations do.
-  const grants = createGrantRepository(db, guardPostgres, createTransactionBatcher(db, guardPostgres, { maxBatch: 16, maxInFlight: Math.max(1, options.poolSize - 2) }));
+  const grants = createGrantRepository(db, guard, createTransactionBatcher(db, guard, { maxBatch: 16, maxInFlight: Math.max(1, options.poolSize - 2) }));
   return {
     dialect: 'postgres',
     clients,
-    users: createUserRepository(db, guardPostgres, 'postgres'),
-    signingKeys: createSigningKeyRepository(db, guardPostgres),
-    secrets: createServerSecretRepository(db, guardPostgres),
-    codes: createCodeRepository(db, guardPostgres),
+    users: createUserRepository(db, guard, 'postgres'),
+    signingKeys: createSigningKeyRepository(db, guard, options.encryption),
+    secrets: createServerSecretRepository(db, guard, options.encryption),
+    codes: createCodeRepository(db, guard),
     grants,
-    consents: createConsentRepository(db, guardPostgres),
-    revokedAccessTokens: createRevokedAccessTokenRepository(db, guardPostgres),
-    initialAccessTokens: createInitialAccessTokenRepository(db, guardPostgres),
-    auditEvents: createAuditRepository(db, guardPostgres),
-    cleanup: createCleanupRepository(db, guardPostgres),
+    consents: createConsentRepository(db, guard),
+    revokedAccessTokens: createRevokedAccessTokenRepository(db, guard),
+    initialAccessTokens: createInitialAccessTokenRepository(db, guard),
+    auditEvents: createAuditRepository(db, guard),
+    cleanup: createCleanupRepository(db, guard),
     migrate: () => migrateToLatest(db, 'postgres'),
+    writable: () => health.writable(),
     ping: async () => {
       try {
         await sql`select 1`.execute(db);
@@ -82,7 +91,7 @@ export function openPostgresStorage(options: PostgresOptions): Storage {
  * or the network (refused, reset, timed out), which also means unavailable.
  */
 function isUnavailable(error: unknown): boolean {
-  if (error instanceof InitialAccessTokenUnusableError) return false;
+  if (error instanceof InitialAccessTokenUnusableError || error instanceof SecretsAtRestError) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return /^(08|53|57)/.test(code);
   return true;

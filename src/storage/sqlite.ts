@@ -1,7 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect, sql, type Driver } from 'kysely';
+import type { Logger } from 'pino';
+import type { KeyEncryption } from './key-encryption.js';
 import { InitialAccessTokenUnusableError, StorageUnavailableError, type ClientRecord, type InitialAccessTokenUse, type Storage } from './ports.js';
 import { createClientRepository, spendInitialAccessToken, tokenUses, toRow, type ClientRow, type PendingClientRow } from './sql/client-repository.js';
 import { createServerSecretRepository, createSigningKeyRepository } from './sql/key-repository.js';
@@ -13,12 +15,17 @@ import { addCounts, createAuditRepository, type AuditCountRow, type AuditRow, ty
 import { createCleanupRepository } from './sql/cleanup-repository.js';
 import { createInitialAccessTokenRepository } from './sql/initial-access-token-repository.js';
 import type { Database } from './sql/schema.js';
+import { trackWriteHealth } from './write-health.js';
 
 export interface SqliteOptions {
   /** A file path, or `:memory:`. */
   file: string;
   /** `full`: durable against power loss; `normal`: against a crash of the process only (WAL). */
   synchronous: 'full' | 'normal';
+  /** Seals the private signing keys and the server secrets. */
+  encryption: KeyEncryption;
+  /** Told when the permissions of an existing database file were tightened. */
+  logger?: Pick<Logger, 'warn'> | undefined;
 }
 
 /**
@@ -26,34 +33,38 @@ export interface SqliteOptions {
  * every registration that arrived while the previous one ran.
  */
 export function openSqliteStorage(options: SqliteOptions): Storage {
-  if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
+  if (options.file !== ':memory:') restrictFiles(options.file, options.logger);
   const database = new BetterSqlite3(options.file);
   database.pragma('journal_mode = WAL');
   database.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  const db = sqliteKysely(database);
+  const health = trackWriteHealth(guardSqlite, () => probeSqliteWrite(db));
+  // Every query goes through the tracked guard, so that a failing write is remembered for /readyz.
+  const guard = health.guard;
   const clients = createClientRepository(db, {
     maxInFlight: 1,
-    guard: guardSqlite,
+    guard,
     insertRows: preparedInsert(database, db),
   });
   // Token requests' writes (code redemption, refresh rotation) share commits, as registrations do (by default).
-  const grants = createGrantRepository(db, guardSqlite);
+  const grants = createGrantRepository(db, guard);
   return {
     dialect: 'sqlite',
     clients,
-    users: createUserRepository(db, guardSqlite, 'sqlite'),
-    signingKeys: createSigningKeyRepository(db, guardSqlite),
-    secrets: createServerSecretRepository(db, guardSqlite),
-    codes: createCodeRepository(db, guardSqlite),
+    users: createUserRepository(db, guard, 'sqlite'),
+    signingKeys: createSigningKeyRepository(db, guard, options.encryption),
+    secrets: createServerSecretRepository(db, guard, options.encryption),
+    codes: createCodeRepository(db, guard),
     grants,
-    consents: createConsentRepository(db, guardSqlite),
-    revokedAccessTokens: createRevokedAccessTokenRepository(db, guardSqlite),
-    initialAccessTokens: createInitialAccessTokenRepository(db, guardSqlite),
-    auditEvents: createAuditRepository(db, guardSqlite, preparedAuditInsert(database, db)),
-    cleanup: createCleanupRepository(db, guardSqlite),
+    consents: createConsentRepository(db, guard),
+    revokedAccessTokens: createRevokedAccessTokenRepository(db, guard),
+    initialAccessTokens: createInitialAccessTokenRepository(db, guard),
+    auditEvents: createAuditRepository(db, guard, preparedAuditInsert(database, db)),
+    cleanup: createCleanupRepository(db, guard),
     migrate: () => migrateToLatest(db, 'sqlite'),
+    writable: () => health.writable(),
     ping: async () => {
       try {
         await sql`select 1`.execute(db);
@@ -68,6 +79,38 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
       await db.destroy();
     },
   };
+}
+
+/**
+ * The database holds password hashes, token digests, the cookie secret and the private signing keys (sealed
+ * only when a key-encryption key is set): only the server's own user may read it. A new directory is created
+ * 0700 and a new file 0600, before SQLite opens it; SQLite gives the `-wal` and `-shm` files it creates the
+ * main file's permissions. Existing files that others may read are tightened to the owner's bits, and said.
+ */
+function restrictFiles(file: string, logger: Pick<Logger, 'warn'> | undefined): void {
+  const directory = dirname(file);
+  if (!existsSync(directory)) mkdirSync(directory, { recursive: true, mode: 0o700 });
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  // Windows reports every file as readable by all and ignores chmod: nothing to tighten there.
+  if (process.platform === 'win32') return;
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    let mode: number;
+    try {
+      mode = statSync(path).mode & 0o777;
+    } catch {
+      continue;
+    }
+    if ((mode & 0o077) === 0) continue;
+    chmodSync(path, mode & 0o700);
+    logger?.warn(
+      { file: path, was: mode.toString(8).padStart(4, '0'), now: (mode & 0o700).toString(8).padStart(4, '0') },
+      'The database file was readable by other users; its permissions are now restricted to its owner',
+    );
+  }
 }
 
 /**
@@ -174,10 +217,42 @@ function withStatementCache(database: BetterSqlite3.Database) {
   };
 }
 
+/**
+ * Kysely over a better-sqlite3 connection, with prepared statements cached, and a rollback that is skipped when
+ * SQLite has already rolled the transaction back by itself. It does so on some errors (SQLITE_FULL, IOERR,
+ * NOMEM, BUSY), and Kysely's own ROLLBACK would then fail with "cannot rollback - no transaction is active",
+ * replacing the error that says why (a full disk: 503, retry later) with one that says nothing (a 500).
+ *
+ * @see https://www.sqlite.org/lang_transaction.html ("Response To Errors Within A Transaction")
+ */
+export function sqliteKysely(database: BetterSqlite3.Database): Kysely<Database> {
+  class AutoRollbackAwareDialect extends SqliteDialect {
+    override createDriver(): Driver {
+      const driver = super.createDriver();
+      const rollback = driver.rollbackTransaction.bind(driver);
+      driver.rollbackTransaction = async (connection) => {
+        if (database.inTransaction) await rollback(connection);
+      };
+      return driver;
+    }
+  }
+  return new Kysely<Database>({ dialect: new AutoRollbackAwareDialect({ database: withStatementCache(database) }) });
+}
+
+/**
+ * A real, tiny write for readiness: the header's `user_version` written back unchanged is a commit like any other
+ * (a WAL frame, an fsync), which fails with SQLITE_FULL or SQLITE_READONLY as the other writes do.
+ */
+export async function probeSqliteWrite(db: Kysely<Database>): Promise<void> {
+  const { rows } = await sql<{ user_version: number }>`pragma user_version`.execute(db);
+  await sql.raw(`pragma user_version = ${Math.trunc(Number(rows[0]?.user_version ?? 0))}`).execute(db);
+}
+
 /** SQLite result codes that mean the database cannot serve now (locked, disk full or failing), not a bad request. */
 const unavailableCodes = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|PROTOCOL|NOMEM)/;
 
-async function guardSqlite<R>(work: () => Promise<R>): Promise<R> {
+/** Turns SQLite's "cannot serve now" errors into {@link StorageUnavailableError}; anything else passes through. */
+export async function guardSqlite<R>(work: () => Promise<R>): Promise<R> {
   try {
     return await work();
   } catch (error) {

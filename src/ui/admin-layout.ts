@@ -84,6 +84,7 @@ export const sourceLabels: Record<RegistrationSource, string> = {
   iat: 'Initial access token',
   software_statement: 'Software statement',
   cimd: 'Metadata document (CIMD)',
+  operator: 'Created by an operator',
 };
 
 /** A time for the dashboard: UTC to the minute, or a dash. */

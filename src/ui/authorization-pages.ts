@@ -56,7 +56,7 @@ function hostOf(uri: string | undefined): string {
  * are marked unverified, since anyone can register any name.
  */
 export function consentPage(
-  input: FormState & { client: ClientRecord; redirectUri: string; scope: string; resource: string | null; username: string },
+  input: FormState & { client: ClientRecord; redirectUri: string; scope: string; resource: string | null; resourceName?: string | null; username: string },
 ): string {
   const { client } = input;
   const name = client.metadata.client_name ?? client.clientId;
@@ -70,7 +70,7 @@ ${client.lookAlikeOf ? lookAlikeWarning(name, client.lookAlikeOf, input.redirect
 <dl>
 <dt>Sends you back to</dt><dd data-testid="redirect-host">${hostOf(input.redirectUri)}</dd>
 <dt>Home page</dt><dd data-testid="client-uri-host">${hostOf(client.metadata.client_uri)}</dd>
-${input.resource ? html`<dt>Wants access to</dt><dd data-testid="resource-host">${hostOf(input.resource)}</dd>` : ''}
+${input.resource ? html`<dt>Wants access to</dt><dd data-testid="resource-host">${input.resourceName ? html`<strong data-testid="resource-name">${input.resourceName}</strong> <span class="muted">(${hostOf(input.resource)})</span>` : hostOf(input.resource)}</dd>` : ''}
 <dt>Signed in as</dt><dd>${input.username}</dd>
 </dl>
 ${scopes.length > 0 ? html`<p>It will be able to:</p><ul class="scopes">${scopes.map((s) => html`<li>${describeScope(s)} <span class="muted">(${s})</span></li>`)}</ul>` : html`<p>It asks for no permissions beyond knowing you allowed it.</p>`}
@@ -101,6 +101,21 @@ export function errorPage(input: { nonce: string; title: string; message: string
     body: html`<h1>${input.title}</h1>
 <p class="error" role="alert">${input.message}</p>
 <p class="muted">You can close this window and try again from the application.</p>`,
+  });
+}
+
+/**
+ * An error of a self-registered client's request, shown instead of redirecting at once: the user sees where
+ * the link goes and may follow it back to the application (RFC 9700 §4.11.2).
+ */
+export function returnToClientPage(input: { nonce: string; href: string; message: string }): string {
+  return page({
+    title: 'This request cannot continue',
+    nonce: input.nonce,
+    body: html`<h1>This request cannot continue</h1>
+<p class="error" role="alert">${input.message}</p>
+<p>The application that sent you here registered itself; its address is not checked.</p>
+<p><a data-testid="return-link" rel="noreferrer" href="${input.href}">Return to ${hostOf(input.href)}</a></p>`,
   });
 }
 

@@ -55,6 +55,26 @@ describe('metadata document fetching with SSRF protection', () => {
     for (const address of ['93.184.215.14', '8.8.8.8', '100.128.0.1', '172.32.0.1', '2606:4700:4700::1111', '2a00:1450:4001::200e']) {
       it(`allows the public address ${address}`, () => assert.equal(refusedAddress(address, false), undefined));
     }
+    describe('IPv6 forms of IPv4 and other special-use IPv6 addresses (issue 10, finding 14b)', () => {
+      const forms = [
+        '::ffff:7f00:1', '::ffff:127.0.0.1', '0:0:0:0:0:ffff:7f00:1', '::ffff:a00:1', '::ffff:0:0', '::ffff:0.0.0.0', '::ffff:a9fe:a9fe',
+        '::ffff:0:7f00:1', '::ffff:0:a00:1', '64:ff9b::7f00:1', '64:ff9b::a00:1', '64:ff9b::c0a8:101', '64:ff9b:1::808:808',
+        '2002:7f00:1::1', '2002:a00:1::', '2001:0:4136:e378:8000:63bf:3fff:fdd2', '::', '::1', '::7f00:1', 'fc00::1', 'fdff::1',
+        'fe80::1', 'fe80::1%eth0', 'febf::1', 'ff02::1', 'ff0e::1', '3fff::1', '5f00::1', '100::1',
+      ];
+      for (const address of forms) {
+        it(`refuses ${address}`, () => assert.match(refusedAddress(address, false) ?? '', /special-use|metadata/));
+      }
+      for (const address of ['::ffff:8.8.8.8', '::ffff:808:808', '64:ff9b::808:808']) {
+        it(`judges ${address} as the public IPv4 address it embeds`, () => assert.equal(refusedAddress(address, false), undefined));
+      }
+      it('refuses a metadata service in any IPv6 form, also when private addresses are allowed', () => {
+        for (const address of ['::ffff:169.254.169.254', '::ffff:a9fe:a9fe', '::ffff:0:a9fe:a9fe', '64:ff9b::a9fe:a9fe']) {
+          assert.match(refusedAddress(address, true) ?? '', /metadata/, address);
+        }
+      });
+    });
+
     it('allows loopback and private addresses when told to, but never a cloud metadata service', () => {
       for (const address of ['127.0.0.1', '::1', '10.0.0.1', '192.168.0.1']) assert.equal(refusedAddress(address, true), undefined, address);
       assert.match(refusedAddress('169.254.169.254', true)!, /metadata/);
@@ -63,10 +83,13 @@ describe('metadata document fetching with SSRF protection', () => {
   });
 
   describe('refuses without connecting', () => {
-    const literals = ['127.0.0.1', '[::1]', '10.0.0.1', '192.168.1.10', '169.254.169.254', '[::ffff:127.0.0.1]', '0x7f.1', '2130706433', '[fd00:ec2::254]'];
+    const literals = [
+      '127.0.0.1', '[::1]', '10.0.0.1', '192.168.1.10', '169.254.169.254', '[::ffff:127.0.0.1]', '0x7f.1', '2130706433', '[fd00:ec2::254]',
+      '[::ffff:7f00:1]', '[::ffff:0:7f00:1]', '[64:ff9b::7f00:1]', '[2002:7f00:1::1]', '[::]', '[fc00::1]', '[fe80::1]', '[ff02::1]', '[::ffff:a9fe:a9fe]',
+    ];
     for (const host of literals) {
       it(`refuses the IP literal host ${host}`, async () => {
-        const port = host.includes('127') || host.startsWith('0x') || host === '2130706433' ? `:${server.port}` : '';
+        const port = /127|7f00|^0x|^2130706433$|^\[::\]$/.test(host) ? `:${server.port}` : '';
         const made = await assertRefused(`https://${host}${port}/client.json`, strict, /special-use|metadata service/);
         assert.equal(made, 0, 'no request reached the server');
       });

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
+import { migrationProvider } from '../../src/storage/sql/migrations.js';
 import { runLatchkey } from '../support/cli.js';
 import { atAddress, spawnServer, type ServerProcess } from '../support/process.js';
 
@@ -66,7 +68,7 @@ describe('latchkey backup', () => {
     assert.ok(summary.clients <= answeredBy + 4, `and none from after it ended (${summary.clients} ≤ ${answeredBy} + 4 in flight)`);
     assert.equal(summary.users, 1, 'the administrator of the first start');
     assert.equal(summary.signingKeys, 1);
-    assert.equal(summary.lastMigration, '0005_session_epoch');
+    assert.equal(summary.lastMigration, Object.keys(await migrationProvider('sqlite').getMigrations()).at(-1));
 
     // What the summary says is what the file holds; the file stands alone (no -wal beside it) and is sound.
     assert.deepEqual(readdirSync(dir).filter((name) => name.startsWith('copy.db')), ['copy.db'], 'no -wal, -shm or partial file');
@@ -95,8 +97,20 @@ describe('latchkey backup', () => {
     const result = runLatchkey(['backup', file, '--database', databaseUrl]);
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, new RegExp(`^Backed up .*live\\.db to .*summary\\.db \\(\\d+ KiB\\), one consistent state of the database:\\n`));
-    assert.match(result.stdout, /\n {2}clients {9}\d+\n {2}users {11}1\n {2}signing keys {4}1 \(with their private keys/);
+    assert.match(result.stdout, /\n {2}clients {9}\d+\n {2}users {11}1\n {2}signing keys {4}1 \(private keys in plaintext: keep the copy as safe as the database, or set secrets\.keyEncryptionKey\)\n/);
     assert.match(result.stdout, /\nRestore: stop the server, copy /);
+  });
+
+  it('says when the private signing keys in the copy are encrypted under a key-encryption key', () => {
+    const kek = { LATCHKEY_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64') };
+    const sealedUrl = `sqlite:${join(dir, 'sealed.db')}`;
+    assert.equal(runLatchkey(['keys', 'rotate', '--database', sealedUrl], { env: kek }).status, 0);
+    const result = runLatchkey(['backup', join(dir, 'sealed-copy.db'), '--database', sealedUrl, '--json']);
+    assert.equal(result.status, 0, result.stderr);
+    const summary = JSON.parse(result.stdout) as { signingKeys: number; encryptedSigningKeys: number };
+    assert.deepEqual([summary.signingKeys, summary.encryptedSigningKeys], [1, 1]);
+    const text = runLatchkey(['backup', join(dir, 'sealed-copy-2.db'), '--database', sealedUrl]);
+    assert.match(text.stdout, /\n {2}signing keys {4}1 \(private keys encrypted: restoring needs the key-encryption key, which is not in the copy\)\n/);
   });
 
   it('never overwrites a file: an existing FILE is refused (exit 1) and left as it was', () => {

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runLatchkey } from '../support/cli.js';
+import { dumpDatabase } from '../support/dump.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-cli-keys-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -65,5 +67,40 @@ describe('latchkey keys', () => {
     const result = latchkey(['keys', 'rotate', '--json', '--database', `sqlite:${join(dir, 'eddsa.db')}`], { LATCHKEY_SIGNING_ALG: 'EdDSA' });
     assert.equal(result.status, 0, result.stderr);
     assert.equal(JSON.parse(result.stdout).alg, 'EdDSA');
+  });
+});
+
+describe('latchkey keys with a key-encryption key', () => {
+  const kek = randomBytes(32).toString('base64');
+
+  it('refuses to rewrap without a key-encryption key, in one line', () => {
+    const result = latchkey(['keys', 'rewrap', '--database', `sqlite:${join(dir, 'no-kek.db')}`]);
+    assert.equal(result.status, 2);
+    assert.equal(result.stderr, 'latchkey: no key-encryption key is set: set LATCHKEY_KEY_ENCRYPTION_KEY or LATCHKEY_KEY_ENCRYPTION_KEY_FILE (see docs/secrets.md)\n');
+  });
+
+  it('rewraps a key stored in plaintext, after which commands without the key refuse in one line and add no key', async () => {
+    const database = `sqlite:${join(dir, 'rewrap.db')}`;
+    assert.equal(latchkey(['keys', 'rotate', '--database', database]).status, 0);
+    assert.match((await dumpDatabase(database)).text, /"d\\?"\s*:/, 'rotated without a key: in plaintext');
+
+    const rewrap = latchkey(['keys', 'rewrap', '--json', '--database', database], { LATCHKEY_KEY_ENCRYPTION_KEY: kek });
+    assert.equal(rewrap.status, 0, rewrap.stderr);
+    const summary = JSON.parse(rewrap.stdout) as { kekId: string; signingKeys: { total: number; sealed: number } };
+    assert.deepEqual(summary.signingKeys, { total: 1, sealed: 1 });
+    assert.ok(!rewrap.stdout.includes(kek), 'the key is never printed');
+    const sealed = (await dumpDatabase(database)).text;
+    assert.doesNotMatch(sealed, /"d\\?"\s*:/);
+    assert.ok(sealed.includes(`lk1.${summary.kekId}.`));
+
+    for (const command of ['list', 'rotate']) {
+      const refused = latchkey(['keys', command, '--database', database]);
+      assert.equal(refused.status, 2, `keys ${command}`);
+      assert.match(refused.stderr, /^latchkey: The database holds encrypted keys and secrets .* no key-encryption key is set[^\n]*\n$/);
+    }
+    assert.equal((await dumpDatabase(database)).text, sealed, 'no key was added in plaintext beside the sealed one');
+    const listed = latchkey(['keys', 'list', '--json', '--database', database], { LATCHKEY_KEY_ENCRYPTION_KEY: kek });
+    assert.equal(listed.status, 0, listed.stderr);
+    assert.equal((JSON.parse(listed.stdout) as ListedKey[]).length, 1);
   });
 });

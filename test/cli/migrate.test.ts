@@ -5,9 +5,12 @@ import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { runLatchkey } from '../support/cli.js';
 import { forEachDatabase, type DatabaseKind, type TestDatabase } from '../support/databases.js';
+import { migrationProvider } from '../../src/storage/sql/migrations.js';
 import { spawnServer } from '../support/process.js';
 
-const allMigrations = ['0001_clients', '0002_authorization', '0003_governance', '0004_operator_pages', '0005_session_epoch'];
+/** Every migration this version knows, in order (the same names on both dialects). */
+const allMigrations = Object.keys(await migrationProvider('sqlite').getMigrations());
+const lastMigration = allMigrations.at(-1)!;
 
 /** Runs one statement on the test database directly, as another (newer) Latchkey would have. */
 async function execute(url: string, statement: string): Promise<void> {
@@ -42,7 +45,7 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
     it('lists every migration as pending on a new database, and creates or changes nothing', () => {
       const result = latchkey('migrate', '--dry-run');
       assert.equal(result.status, 0, result.stderr);
-      assert.match(result.stdout, new RegExp(`^5 migrations would be applied to the ${kind.name} database \\(nothing was applied\\):\\n`));
+      assert.match(result.stdout, new RegExp(`^${allMigrations.length} migrations would be applied to the ${kind.name} database \\(nothing was applied\\):\\n`));
       for (const name of allMigrations) assert.match(result.stdout, new RegExp(`\\n  ${name}\\n`));
       if (kind.name === 'sqlite') assert.equal(existsSync(database.url.slice('sqlite:'.length)), false, 'no file was created');
       const json = latchkey('migrate', '--dry-run', '--json');
@@ -51,13 +54,13 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
 
     it('lists only what is still pending once part of the schema exists, without applying it', async () => {
       assert.equal(latchkey('migrate').status, 0);
-      await execute(database.url, `delete from kysely_migration where name = '0005_session_epoch'`);
+      await execute(database.url, `delete from kysely_migration where name = '${lastMigration}'`);
       const size = kind.name === 'sqlite' ? statSync(database.url.slice('sqlite:'.length)).size : 0;
       const result = latchkey('migrate', '--dry-run', '--json');
       assert.equal(result.status, 0, result.stderr);
-      assert.deepEqual(JSON.parse(result.stdout), { dialect: kind.name, pending: ['0005_session_epoch'] });
+      assert.deepEqual(JSON.parse(result.stdout), { dialect: kind.name, pending: [lastMigration] });
       if (kind.name === 'sqlite') assert.equal(statSync(database.url.slice('sqlite:'.length)).size, size);
-      await execute(database.url, `insert into kysely_migration (name, timestamp) values ('0005_session_epoch', 'restored')`);
+      await execute(database.url, `insert into kysely_migration (name, timestamp) values ('${lastMigration}', 'restored')`);
       const none = latchkey('migrate', '--dry-run');
       assert.equal(none.stdout, `No migration is pending: the ${kind.name} database is up to date.\n`);
     });

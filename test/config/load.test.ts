@@ -67,8 +67,10 @@ describe('loadConfig', () => {
         scopes: { supported: ['openid', 'profile', 'email', 'offline_access', 'mcp', 'mcp:tools', 'mcp:resources', 'mcp:prompts'] },
         tokens: { accessTokenTtlSeconds: 3600, refreshTokenTtlSeconds: 2_592_000, idTokenTtlSeconds: 3600 },
         keys: { algorithm: 'ES256', rotationGraceSeconds: 172_800, refreshSeconds: 60 },
+        secrets: { keyEncryptionKey: null, keyEncryptionKeyFile: null, oldKeyEncryptionKeys: [] },
         login: { maxFailures: 5, windowSeconds: 900, sessionTtlSeconds: 28_800 },
         token: { rateLimit: { enabled: true, points: 6000, durationSeconds: 60 } },
+        authorize: { rateLimit: { enabled: true, points: 300, durationSeconds: 60 } },
       });
     });
 
@@ -437,5 +439,42 @@ describe('loadConfig', () => {
       assert.deepEqual(config.registration.aliases, ['/a']);
       assert.equal(Object.isFrozen(aliases), false);
     });
+  });
+});
+
+describe('trustProxy: false, true, or the trusted proxies', () => {
+  const read = (value: unknown, where: 'env' | 'file' | 'flag' = 'env') =>
+    where === 'env'
+      ? loadConfig({ env: { LATCHKEY_TRUST_PROXY: value as string } }).trustProxy
+      : where === 'file'
+        ? loadConfig({ env: {}, file: configFile({ trustProxy: value }) }).trustProxy
+        : loadConfig({ env: {}, flags: { trustProxy: value } }).trustProxy;
+
+  it('reads a comma-separated list of addresses and CIDR ranges from the environment or a flag', () => {
+    assert.deepEqual(read('127.0.0.1, 10.0.0.0/8,2001:db8::/32'), ['127.0.0.1', '10.0.0.0/8', '2001:db8::/32']);
+    assert.deepEqual(read('127.0.0.1,10.0.0.0/8', 'flag'), ['127.0.0.1', '10.0.0.0/8']);
+  });
+
+  it('reads a JSON array from the file, and expands loopback, linklocal and uniquelocal', () => {
+    assert.deepEqual(read(['loopback', '192.0.2.10'], 'file'), ['127.0.0.0/8', '::1/128', '192.0.2.10']);
+    assert.deepEqual(read('uniquelocal'), ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7']);
+  });
+
+  it('still reads true and false (and an empty list as false)', () => {
+    assert.equal(read('true'), true);
+    assert.equal(read('0'), false);
+    assert.equal(read(true, 'file'), true);
+    assert.equal(read([], 'file'), false);
+    assert.equal(read(true, 'flag'), true, 'a bare --trust-proxy');
+  });
+
+  for (const bad of ['yes', '10.0.0.0/33', '10.0.0.0/8/1', '::1/129', 'proxy.example', '10.0.0.0/-1', '10.0.0.0/08x', 'fe80::1%eth0', '127.0.0.1,,nope']) {
+    it(`rejects ${JSON.stringify(bad)}, naming trustProxy and the variable`, () => {
+      assertConfigError(() => read(bad), 'trustProxy (from environment variable LATCHKEY_TRUST_PROXY)');
+    });
+  }
+
+  it('rejects a list with a non-string entry in the file', () => {
+    assertConfigError(() => read(['10.0.0.1', 7], 'file'), 'trustProxy');
   });
 });

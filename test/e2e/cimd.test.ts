@@ -192,6 +192,71 @@ forEachDatabase(describe, (kind) => describe('Client ID Metadata Documents', () 
     assert.equal(documents.requests.length, before);
   });
 
+  describe('obeying the registration policy and the look-alike check like a registered client (issue 10, finding 2)', () => {
+    let governed: Latchkey;
+    before(async () => {
+      governed = await startLatchkey(kind, documents.ca, {
+        'cimd.allowPrivateAddresses': true,
+        'registration.policy': 'open',
+        'registration.policies': { open: { denyRedirectHosts: ['evil.example', '*.evil.example'], allowScopes: ['mcp', 'mcp:tools'] } },
+      });
+    });
+    after(() => governed.close());
+
+    it('refuses on a page a document whose redirect the policy denies, even written as a variant of the host', async () => {
+      for (const [path, evil] of [['/denied.json', 'https://evil.example/cb'], ['/denied-variant.json', 'https://www.evil.example./cb']]) {
+        const clientId = urlOf(path!);
+        documents.route(path!, json(documentFor(clientId, { redirect_uris: [redirectUri, evil] })));
+        assertErrorPage(await governed.app.inject({ method: 'GET', url: authorizeUrl(clientId).url }), /metadata document is not valid: redirect_uris\[1\] redirects to a host that is not allowed/);
+        assert.equal(await governed.storage.clients.findClient(clientId), undefined, 'a refused document is not stored');
+      }
+    });
+
+    it("stores the document's client under the default policy, whose scopes limit what /authorize grants", async () => {
+      const clientId = urlOf('/governed.json');
+      documents.route('/governed.json', json(documentFor(clientId, { scope: 'openid mcp:tools profile' })));
+      const browser = new TestBrowser(governed.app);
+      const consent = await browser.follow(await browser.submit(await browser.get(authorizeUrl(clientId).url), alice));
+      assert.equal(consent.statusCode, 200, consent.body);
+      assert.match(consent.body, /\(mcp:tools\)/);
+      assert.doesNotMatch(consent.body, /\((?:openid|offline_access)\)/, 'scopes outside the policy are not asked for');
+      const stored = await governed.storage.clients.findClient(clientId);
+      assert.equal(stored?.policy, 'open');
+      assert.equal(stored?.metadata.scope, 'mcp:tools');
+    });
+
+    it('flags a document named like a well-known agent whose redirects are localhost only, and the consent page warns', async () => {
+      const clientId = urlOf('/claude.json');
+      documents.route('/claude.json', json(documentFor(clientId, { client_name: 'Claude' })));
+      const browser = new TestBrowser(governed.app);
+      const consent = await browser.follow(await browser.submit(await browser.get(authorizeUrl(clientId).url), alice));
+      assert.equal(consent.statusCode, 200, consent.body);
+      assert.match(consent.body, /data-testid="look-alike-warning"/);
+      assert.equal((await governed.storage.clients.findClient(clientId))?.lookAlikeOf, 'Claude');
+    });
+  });
+
+  describe('in protected registration (registration.mode protected)', () => {
+    let guarded: Latchkey;
+    before(async () => (guarded = await startLatchkey(kind, documents.ca, { 'cimd.allowPrivateAddresses': true, 'registration.mode': 'protected' })));
+    after(() => guarded.close());
+
+    it('neither advertises nor fetches metadata documents: no initial access token can be presented for one', async () => {
+      const metadata = (await (await fetch(`${guarded.issuer}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
+      assert.equal('client_id_metadata_document_supported' in metadata, false);
+      const clientId = urlOf('/client.json');
+      const before = documents.requests.length;
+      assertErrorPage(await guarded.app.inject({ method: 'GET', url: authorizeUrl(clientId).url }), /initial access token/);
+      assert.equal(documents.requests.length, before, 'nothing was fetched');
+      const tokens = await fetch(`${guarded.issuer}/token`, {
+        method: 'POST',
+        body: new URLSearchParams({ grant_type: 'authorization_code', code: 'x', code_verifier: 'y'.repeat(43), client_id: clientId, redirect_uri: redirectUri }),
+      });
+      assert.equal(tokens.status, 401);
+      assert.equal(((await tokens.json()) as Record<string, unknown>)['error'], 'invalid_client');
+    });
+  });
+
   describe('with private addresses not allowed (the default)', () => {
     let strict: Latchkey;
     before(async () => (strict = await startLatchkey(kind, documents.ca, {})));

@@ -411,7 +411,8 @@ describe('registration endpoint under fuzzing (RFC 7591 §3)', () => {
         contacts: ['ops@sentinel.example'],
         software_id: 'sentinel',
         software_version: '1.0.0',
-        jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid: 'k1' }] },
+        // A real P-256 public key: a key jose cannot import is refused (issue 10, finding 16).
+        jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', kid: 'k1' }] },
       }),
     });
     assert.equal(response.status, 201);

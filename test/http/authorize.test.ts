@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { noAudit } from '../../src/protocol/context.js';
+import { issueInitialAccessToken } from '../../src/protocol/registration/initial-access-token.js';
+import { systemRandom } from '../../src/system.js';
 import { createUser } from '../../src/users/users.js';
 import { TestBrowser } from '../support/browser.js';
 import { forEachDatabase, type DatabaseKind } from '../support/databases.js';
@@ -28,10 +31,17 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
     });
     after(() => server.close());
 
-    async function register(request: Record<string, unknown>) {
-      const response = await server.app.inject({ method: 'POST', url: '/register', payload: request });
+    async function register(request: Record<string, unknown>, initialAccessToken?: string) {
+      const headers = initialAccessToken === undefined ? {} : { authorization: `Bearer ${initialAccessToken}` };
+      const response = await server.app.inject({ method: 'POST', url: '/register', payload: request, headers });
       assert.equal(response.statusCode, 201, response.body);
       return response.json() as { client_id: string; client_secret?: string; token_endpoint_auth_method: string };
+    }
+
+    async function initialAccessToken(): Promise<string> {
+      const request = { maxUses: null, expiresInSeconds: null, policy: null, description: null };
+      const context = { store: server.storage.initialAccessTokens, config: server.config, clock: { now: () => Date.now() }, random: systemRandom, audit: noAudit, actor: 'test' };
+      return (await issueInitialAccessToken(request, context)).token;
     }
 
     function authorizeUrl(clientId: string, redirectUri: string, extra: Record<string, string> = {}) {
@@ -141,11 +151,26 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
       ['a resource with a fragment', { resource: 'https://mcp.example.com/#x' }, 'invalid_target'],
       ['prompt=none without a session', { prompt: 'none' }, 'login_required'],
     ] as const) {
-      it(`redirects ${what} back to the client as ${error}, with state and iss`, async () => {
-        const client = await register({ client_name: 'X', redirect_uris: ['https://client.example/cb'], token_endpoint_auth_method: 'none' });
+      it(`redirects ${what} back to a client an operator vouched for as ${error}, with state and iss`, async () => {
+        const client = await register({ client_name: 'X', redirect_uris: ['https://client.example/cb'], token_endpoint_auth_method: 'none' }, await initialAccessToken());
         const response = await server.app.inject({ method: 'GET', url: authorizeUrl(client.client_id, 'https://client.example/cb', extra).url });
         assert.equal(response.statusCode, 302, response.body);
         const location = new URL(String(response.headers.location));
+        assert.equal(location.searchParams.get('error'), error);
+        assert.equal(location.searchParams.get('state'), 'st-123');
+        assert.equal(location.searchParams.get('iss'), issuer);
+      });
+
+      it(`shows ${what} of a self-registered client on a page that names its host, never an immediate redirect (RFC 9700 §4.11.2)`, async () => {
+        const client = await register({ client_name: 'X', redirect_uris: ['https://client.example/cb'], token_endpoint_auth_method: 'none' });
+        const response = await server.app.inject({ method: 'GET', url: authorizeUrl(client.client_id, 'https://client.example/cb', extra).url });
+        assert.equal(response.statusCode, 400, response.body);
+        assert.equal(response.headers.location, undefined, 'no open redirect');
+        assert.match(response.body, /Return to client\.example/);
+        const href = /data-testid="return-link" rel="noreferrer" href="([^"]+)"/.exec(response.body)?.[1];
+        assert.ok(href, 'a link back to the client');
+        const location = new URL(href.replace(/&#38;/g, '&'));
+        assert.equal(location.origin + location.pathname, 'https://client.example/cb');
         assert.equal(location.searchParams.get('error'), error);
         assert.equal(location.searchParams.get('state'), 'st-123');
         assert.equal(location.searchParams.get('iss'), issuer);

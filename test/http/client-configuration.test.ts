@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { forEachDatabase, type DatabaseKind } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
@@ -127,6 +128,90 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
       const read = await server.app.inject({ method: 'GET', url: path, headers: bearer(body.registration_access_token) });
       assert.equal(read.statusCode, 401);
       assert.equal(await server.storage.clients.findClient(body.client_id), undefined);
+    });
+  });
+
+  describe('updating a client registered with a software statement (issue 10, finding 4)', () => {
+    const bank = 'https://bank-publisher.example';
+    const other = 'https://other-publisher.example';
+    const keys: Record<string, CryptoKey> = {};
+    let server: TestServer;
+    before(async () => {
+      const issuers = [];
+      for (const issuer of [bank, other]) {
+        const pair = await generateKeyPair('ES256');
+        keys[issuer] = pair.privateKey;
+        issuers.push({ issuer, jwks: { keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1' }] } });
+      }
+      server = await startTestServer({ database: kind, overrides: { issuer: 'https://as.example.com', 'registration.softwareStatement.issuers': issuers } });
+    });
+    after(() => server.close());
+
+    const statement = (issuer: string, claims: Record<string, unknown>) =>
+      new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer(issuer).setIssuedAt().setExpirationTime('1h').sign(keys[issuer]!);
+    const asserted = { client_name: 'Your Bank', redirect_uris: ['https://bank.example/cb'], software_id: 'bank-app' };
+
+    async function registerWithStatement() {
+      const software_statement = await statement(bank, asserted);
+      const response = await server.app.inject({ method: 'POST', url: '/register', payload: { token_endpoint_auth_method: 'none', software_statement } });
+      assert.equal(response.statusCode, 201, response.body);
+      const body = response.json();
+      return { body, path: new URL(body.registration_client_uri).pathname };
+    }
+    const put = (path: string, token: string, payload: Record<string, unknown>) =>
+      server.app.inject({ method: 'PUT', url: path, headers: bearer(token), payload });
+
+    it('refuses an update without a statement that renames the client and moves its redirect, keeping it as registered', async () => {
+      const { body, path } = await registerWithStatement();
+      const { software_statement: _, registration_access_token: token, registration_client_uri: _u, client_id_issued_at: _i, client_secret_expires_at: _e, ...current } = body;
+      const response = await put(path, token, { ...current, client_name: 'Your Bank - Official', redirect_uris: ['https://evil.example/cb'] });
+      assert.equal(response.statusCode, 400, response.body);
+      assert.equal(response.json().error, 'invalid_software_statement');
+      assert.match(response.json().error_description, /registered with a software statement/);
+      const stored = await server.storage.clients.findClient(body.client_id);
+      assert.equal(stored?.metadata.client_name, 'Your Bank');
+      assert.deepEqual(stored?.metadata.redirect_uris, ['https://bank.example/cb']);
+      assert.equal(stored?.registrationSource, 'software_statement');
+      const read = await server.app.inject({ method: 'GET', url: path, headers: bearer(token) });
+      assert.equal(read.statusCode, 200, 'the registration access token was not rotated');
+    });
+
+    it('refuses an update whose statement comes from another trusted issuer (unapproved_software_statement)', async () => {
+      const { body, path } = await registerWithStatement();
+      const foreign = await statement(other, { client_name: 'Your Bank - Official', redirect_uris: ['https://evil.example/cb'] });
+      const response = await put(path, body.registration_access_token, { client_id: body.client_id, token_endpoint_auth_method: 'none', software_statement: foreign });
+      assert.equal(response.statusCode, 400, response.body);
+      assert.equal(response.json().error, 'unapproved_software_statement');
+      assert.equal((await server.storage.clients.findClient(body.client_id))?.metadata.client_name, 'Your Bank');
+    });
+
+    it('accepts an update carrying a valid statement from the same issuer: its claims win, the rest is updated, the client stays verified', async () => {
+      const { body, path } = await registerWithStatement();
+      const renewed = await statement(bank, { ...asserted, software_version: '2.0' });
+      const response = await put(path, body.registration_access_token, {
+        client_id: body.client_id,
+        token_endpoint_auth_method: 'none',
+        software_statement: renewed,
+        client_name: 'Your Bank - Official',
+        logo_uri: 'https://bank.example/logo.png',
+      });
+      assert.equal(response.statusCode, 200, response.body);
+      const updated = response.json();
+      assert.equal(updated.client_name, 'Your Bank', "the statement's name wins over the request's");
+      assert.equal(updated.software_version, '2.0');
+      assert.equal(updated.logo_uri, 'https://bank.example/logo.png');
+      assert.equal(updated.software_statement, renewed);
+      const stored = await server.storage.clients.findClient(body.client_id);
+      assert.equal(stored?.registrationSource, 'software_statement');
+      assert.deepEqual(stored?.metadata.redirect_uris, ['https://bank.example/cb']);
+    });
+
+    it('still lets a client registered without a statement update itself without one', async () => {
+      const response = await server.app.inject({ method: 'POST', url: '/register', payload: { client_name: 'Plain', redirect_uris: ['https://plain.example/cb'], token_endpoint_auth_method: 'none' } });
+      const body = response.json();
+      const update = await put(new URL(body.registration_client_uri).pathname, body.registration_access_token, { client_id: body.client_id, client_name: 'Plainer', redirect_uris: ['https://plain.example/cb'], token_endpoint_auth_method: 'none' });
+      assert.equal(update.statusCode, 200, update.body);
+      assert.equal(update.json().client_name, 'Plainer');
     });
   });
 });

@@ -82,7 +82,7 @@ describe('GET /metrics (Prometheus)', () => {
       ['latchkey_http_requests_total{route="/auth/register",method="POST",status="429"}', 1],
       ['latchkey_http_requests_total{route="/auth/token",method="POST",status="200"}', 2],
       ['latchkey_http_requests_total{route="/auth/token",method="POST",status="429"}', 1],
-      ['latchkey_http_requests_total{route="/auth/register/:clientId",method="GET",status="200"}', 1],
+      ['latchkey_http_requests_total{route="/auth/register/*",method="GET",status="200"}', 1],
       ['latchkey_http_requests_total{route="unmatched",method="GET",status="404"}', 1],
       ['latchkey_http_requests_total{route="/healthz",method="GET",status="200"}', 1],
       ['latchkey_http_requests_total{route="/auth/signin",method="POST",status="401"}', 1],

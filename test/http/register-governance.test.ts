@@ -240,7 +240,7 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
     after(() => server.close());
 
     const statement = (claims: Record<string, unknown>) =>
-      new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'p1' }).setIssuer(publisher).setIssuedAt().sign(privateKey);
+      new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'p1' }).setIssuer(publisher).setIssuedAt().setExpirationTime('1h').sign(privateKey);
 
     it("registers with a trusted statement: its claims win, it is echoed, and its issuer's policy applies", async () => {
       const signed = await statement({ client_name: 'Signed Agent', software_id: 'agent-1', redirect_uris: ['https://app.partner.example/signed'] });
@@ -267,6 +267,22 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
       const unapproved = await register(server, client({ software_statement: stranger }));
       assert.equal(unapproved.statusCode, 400);
       assert.equal(unapproved.json().error, 'unapproved_software_statement');
+    });
+
+    it('requires exp, and an aud naming this server when there is one (issue 10, finding 14a)', async () => {
+      const sign = (claims: Record<string, unknown>) => new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'p1' }).setIssuer(publisher).setIssuedAt().sign(privateKey);
+      const inAnHour = Math.floor(Date.now() / 1000) + 3600;
+      const endless = await register(server, client({ software_statement: await sign({ client_name: 'Endless' }) }));
+      assert.equal(endless.statusCode, 400, endless.body);
+      assert.equal(endless.json().error, 'invalid_software_statement');
+      assert.match(endless.json().error_description, /must have an exp claim/);
+      const elsewhere = await register(server, client({ software_statement: await sign({ exp: inAnHour, aud: 'https://other-as.example' }) }));
+      assert.equal(elsewhere.statusCode, 400, elsewhere.body);
+      assert.match(elsewhere.json().error_description, /aud claim does not name this server/);
+      for (const aud of [server.config.issuer, `${server.config.issuer}/register`]) {
+        const addressed = await register(server, client({ software_statement: await sign({ exp: inAnHour, aud }) }));
+        assert.equal(addressed.statusCode, 201, `${aud}: ${addressed.body}`);
+      }
     });
 
     it('registers a client imitating a well-known agent but flags it, and records why', async () => {

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { calculateJwkThumbprint, errors, jwtVerify, SignJWT, type JWK } from 'jose';
 import type { Config } from '../../src/config/defaults.js';
 import { loadConfig } from '../../src/config/load.js';
-import { createKeyManager, type KeyManager } from '../../src/keys/key-manager.js';
+import { createKeyManager, type KeyManager, type KeyManagerOptions } from '../../src/keys/key-manager.js';
 import { openStorage } from '../../src/storage/open-storage.js';
 import { StorageUnavailableError, type SigningKeyStore, type Storage } from '../../src/storage/ports.js';
 import { fixedClock } from '../support/clock.js';
@@ -233,7 +233,7 @@ describe('key manager without its database', () => {
     const clock = fixedClock();
     const records: Awaited<ReturnType<SigningKeyStore['listSigningKeys']>> = [];
     let down = false;
-    const store: SigningKeyStore = {
+    const store: KeyManagerOptions['store'] = {
       listSigningKeys: async () => {
         if (down) throw new StorageUnavailableError('down');
         return records;
@@ -251,7 +251,7 @@ describe('key manager without its database', () => {
   });
 
   it('fails when the database is unavailable and no key was ever read', async () => {
-    const store: SigningKeyStore = {
+    const store: KeyManagerOptions['store'] = {
       listSigningKeys: async () => {
         throw new StorageUnavailableError('down');
       },

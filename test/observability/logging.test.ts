@@ -190,6 +190,17 @@ describe('redaction', () => {
     assert.equal(line.err.code, 'ECONNRESET', 'error codes are kept');
   });
 
+  it('redacts key-encryption keys, should the secrets configuration be logged', () => {
+    let text = '';
+    const destination = new Writable({ write: (chunk: Buffer, _encoding, done) => ((text += chunk.toString('utf8')), done()) });
+    createLogger('info', destination).info({ secrets: { keyEncryptionKey: 'kek-1', oldKeyEncryptionKeys: ['kek-0'], keyEncryptionKeyFile: '/run/secrets/kek' } }, 'x');
+    assert.deepEqual((JSON.parse(text) as { secrets: unknown }).secrets, {
+      keyEncryptionKey: '[redacted]',
+      oldKeyEncryptionKeys: '[redacted]',
+      keyEncryptionKeyFile: '/run/secrets/kek',
+    });
+  });
+
 
   it('replaces the values of secret query parameters and leaves the rest', () => {
     assert.equal(redactUrl('/authorize?client_id=a&state=s'), '/authorize?client_id=a&state=s');

@@ -31,6 +31,7 @@ function configFor(url: string, keyPrefix: string, points = 3): Config {
       'redis.keyPrefix': keyPrefix,
       'registration.rateLimit.points': points,
       'token.rateLimit.points': points,
+      'authorize.rateLimit.points': points,
     },
   });
 }
@@ -73,6 +74,15 @@ describe('rate limits shared through Redis', skip, () => {
     assert.deepEqual(await a.token.consume('198.51.100.9'), { allowed: true });
     assert.deepEqual(await b.token.consume('198.51.100.9'), { allowed: true });
     assert.equal((await a.token.consume('198.51.100.9')).allowed, false);
+  });
+
+  it('counts authorization page requests from two instances together, apart from the other limits', async () => {
+    const config = configFor(url, `${prefix}:authorize`, 2);
+    const [a, b] = [await instance(config), await instance(config)];
+    assert.deepEqual(await a.authorize.consume('198.51.100.7'), { allowed: true });
+    assert.deepEqual(await b.authorize.consume('198.51.100.7'), { allowed: true });
+    assert.equal((await a.authorize.consume('198.51.100.7')).allowed, false);
+    assert.deepEqual(await b.token.consume('198.51.100.7'), { allowed: true }, 'token requests have their own count');
   });
 
   it('shares the sign-in throttle: failures on one instance lock the account+address out on the other', async () => {

@@ -105,9 +105,9 @@ export function storageFlowContract(kind: DatabaseKind): void {
 
   it('remembers, updates and forgets consent', async () => {
     assert.equal(await storage.consents.findConsent(userId, clientId), undefined);
-    await storage.consents.saveConsent(userId, clientId, 'openid', 1);
-    await storage.consents.saveConsent(userId, clientId, 'openid mcp', 2);
-    assert.equal(await storage.consents.findConsent(userId, clientId), 'openid mcp');
+    await storage.consents.saveConsent(userId, clientId, { scope: 'openid', resources: [], clientFingerprint: '' }, 1);
+    await storage.consents.saveConsent(userId, clientId, { scope: 'openid mcp', resources: [], clientFingerprint: '' }, 2);
+    assert.equal((await storage.consents.findConsent(userId, clientId))?.scope, 'openid mcp');
     assert.equal(await storage.consents.deleteConsent(userId, clientId), true);
     assert.equal(await storage.consents.findConsent(userId, clientId), undefined);
   });
@@ -128,7 +128,7 @@ export function storageFlowContract(kind: DatabaseKind): void {
     const c = code({ clientId: client.clientId });
     await storage.codes.insertCode(c);
     await storage.grants.createGrant(g, t, null);
-    await storage.consents.saveConsent(userId, client.clientId, 'openid', 1);
+    await storage.consents.saveConsent(userId, client.clientId, { scope: 'openid', resources: [], clientFingerprint: '' }, 1);
     assert.equal(await storage.clients.deleteClient(client.clientId), true);
     assert.equal(await storage.grants.findGrant(g.id), undefined);
     assert.equal(await storage.grants.findRefreshToken(t.tokenDigest), undefined);

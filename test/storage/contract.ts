@@ -53,9 +53,10 @@ export function storageContract(kind: DatabaseKind): void {
     await database.cleanup();
   });
 
-  it('migrates idempotently and answers ping', async () => {
+  it('migrates idempotently and answers ping, and takes writes', async () => {
     await storage.migrate();
     assert.equal(await storage.ping(), true);
+    assert.equal(await storage.writable(), true);
     assert.equal(storage.dialect, kind.name);
   });
 

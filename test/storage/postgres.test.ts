@@ -5,6 +5,7 @@ import { storageFlowContract } from './contract-flow.js';
 import { storageCleanupContract } from './contract-cleanup.js';
 import { storageClientListingContract } from './contract-client-listing.js';
 import { storageOperatorContract } from './contract-operator.js';
+import { storageSecretsAtRestContract } from './contract-secrets-at-rest.js';
 
 describe('PostgreSQL storage', { skip: postgresUrl ? false : 'TEST_DATABASE_URL is not set' }, () => {
   storageContract(postgresKind);
@@ -12,4 +13,5 @@ describe('PostgreSQL storage', { skip: postgresUrl ? false : 'TEST_DATABASE_URL 
   storageClientListingContract(postgresKind);
   storageOperatorContract(postgresKind);
   storageCleanupContract(postgresKind);
+  storageSecretsAtRestContract(postgresKind);
 });

@@ -5,6 +5,7 @@ import { storageFlowContract } from './contract-flow.js';
 import { storageCleanupContract } from './contract-cleanup.js';
 import { storageClientListingContract } from './contract-client-listing.js';
 import { storageOperatorContract } from './contract-operator.js';
+import { storageSecretsAtRestContract } from './contract-secrets-at-rest.js';
 
 describe('SQLite storage', () => {
   storageContract(sqliteKind);
@@ -12,4 +13,5 @@ describe('SQLite storage', () => {
   storageClientListingContract(sqliteKind);
   storageOperatorContract(sqliteKind);
   storageCleanupContract(sqliteKind);
+  storageSecretsAtRestContract(sqliteKind);
 });

@@ -20,8 +20,8 @@ export interface ServerProcessOptions {
   /** How long to wait for the "Latchkey is listening" line before giving up. */
   startTimeoutMs?: number;
   /**
-   * Keep the registration and token rate limits as configured (by `env`, say). By default both are switched
-   * off, so that load tests are not refused.
+   * Keep the registration, token and authorization page rate limits as configured (by `env`, say). By default
+   * they are switched off, so that load tests are not refused.
    */
   rateLimits?: boolean;
 }
@@ -70,7 +70,7 @@ export async function spawnServer(options: ServerProcessOptions): Promise<Server
       cwd: root,
       env: {
         ...process.env,
-        ...(options.rateLimits ? {} : { LATCHKEY_REGISTRATION_RATE_LIMIT: 'false', LATCHKEY_TOKEN_RATE_LIMIT: 'false' }),
+        ...(options.rateLimits ? {} : { LATCHKEY_REGISTRATION_RATE_LIMIT: 'false', LATCHKEY_TOKEN_RATE_LIMIT: 'false', LATCHKEY_AUTHORIZE_RATE_LIMIT: 'false' }),
         ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import type { Config } from '../../src/config/defaults.js';
 import { loadConfig } from '../../src/config/load.js';
 import { buildApp } from '../../src/http/app.js';
@@ -23,6 +23,8 @@ export interface TestServerOptions {
   database?: DatabaseKind;
   clock?: Clock;
   random?: RandomSource;
+  /** Where the app logs; by default nowhere. */
+  logger?: Logger;
 }
 
 /**
@@ -37,15 +39,16 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       'database.url': database.url,
       'registration.rateLimit.enabled': false,
       'token.rateLimit.enabled': false,
+      'authorize.rateLimit.enabled': false,
       ...options.overrides,
     },
   });
-  const storage = await openStorage(config.database);
+  const storage = await openStorage(config.database, { secrets: config.secrets });
   await storage.migrate();
   const app = await buildApp({
     config,
     storage,
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.random ? { random: options.random } : {}),
   });

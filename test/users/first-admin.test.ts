@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ensureFirstAdmin } from '../../src/users/first-admin.js';
+import { announceFirstAdmin, ensureFirstAdmin } from '../../src/users/first-admin.js';
+import { capturingLogger } from '../support/log-capture.js';
 import { authenticate } from '../../src/users/users.js';
 import { forEachDatabase, type DatabaseKind } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -23,5 +24,36 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
       assert.equal(await ensureFirstAdmin(server.storage.users, 2), undefined, 'not again once there are users');
       assert.equal((await server.storage.users.listUsers()).length, 1);
     });
+  });
+});
+
+describe('first-run administrator announcement', () => {
+  const admin = { username: 'admin', password: 'Zq3-random-first-password-xyz' };
+  const stream = (isTTY: boolean) => {
+    const written: string[] = [];
+    return { written, isTTY, write: (text: string) => written.push(text) };
+  };
+
+  it('prints the password on a terminal, and logs nothing', () => {
+    const stderr = stream(true);
+    const log = capturingLogger('info');
+    announceFirstAdmin(admin, stderr, log.logger);
+    assert.match(stderr.written.join(''), /created the administrator "admin" with the password Zq3-random-first-password-xyz/);
+    assert.deepEqual(log.lines, []);
+  });
+
+  it('on a stderr that is not a terminal, prints and logs (warn) how to set a password, never the password', () => {
+    for (const isTTY of [false, undefined]) {
+      const stderr = { ...stream(false), isTTY };
+      const log = capturingLogger('info');
+      announceFirstAdmin(admin, stderr, log.logger);
+      const printed = stderr.written.join('');
+      assert.match(printed, /Set one with: npx latchkey users set-password admin/);
+      assert.ok(!printed.includes(admin.password), 'the password is not printed');
+      assert.equal(log.lines.length, 1);
+      assert.equal(log.lines[0]!.level, 40);
+      assert.match(String(log.lines[0]!.msg), /latchkey users set-password admin/);
+      assert.ok(!JSON.stringify(log.lines).includes(admin.password), 'the password is not logged');
+    }
   });
 });

@@ -248,10 +248,17 @@ export function operationalOperations(config: Config): Record<string, Json> {
       get: {
         operationId: 'getReadiness',
         tags: ['operational'],
-        summary: 'Readiness: the database is reachable',
+        summary: 'Readiness: the database is reachable and takes writes',
         responses: {
           '200': json(status({ status: 'ready', database: 'ok' }), 'Ready to serve.'),
-          '503': json(status({ status: 'not ready', database: 'unavailable' }), 'The database cannot be reached (or the server is shutting down).'),
+          '503': json(
+            {
+              type: 'object',
+              required: ['status', 'database'],
+              properties: { status: { const: 'not ready' }, database: { enum: ['unavailable', 'not writable'] } },
+            },
+            'The database cannot be reached, or refuses writes (a full disk) until a probe write succeeds again (or the server is shutting down).',
+          ),
         },
       },
     },

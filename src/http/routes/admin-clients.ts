@@ -11,7 +11,7 @@ import { deleteClientAsOperator } from '../../protocol/registration/client-confi
 /** Clients per page of the list. */
 export const clientsPerPage = 50;
 const dayMs = 86_400_000;
-const sources: readonly RegistrationSource[] = ['dynamic', 'iat', 'software_statement', 'cimd'];
+const sources: readonly RegistrationSource[] = ['dynamic', 'iat', 'software_statement', 'cimd', 'operator'];
 const usages = { never: 'never', active7d: 7, idle30d: 30, idle90d: 90 } as const;
 
 /**
@@ -30,7 +30,7 @@ export function clientRoutes(router: AdminRouter, context: PagesContext): void {
       storage.clients.countClients(filter),
     ]);
     return sendPage(reply, 200, (nonce) =>
-      clientListPage({ nonce, frame: admin.frame, notice: readNotice(request), form, clients: page.clients, total, next: page.next, paged: after !== undefined }),
+      clientListPage({ nonce, frame: admin.frame, notice: readNotice(context, request), form, clients: page.clients, total, next: page.next, paged: after !== undefined }),
     );
   });
 

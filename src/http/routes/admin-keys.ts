@@ -13,7 +13,7 @@ export function keyRoutes(router: AdminRouter, context: PagesContext): void {
   router.get('/keys', async (request, reply, admin) => {
     const listed = await keys.listKeys();
     return sendPage(reply, 200, (nonce) =>
-      keyListPage({ nonce, frame: admin.frame, keys: listed, notice: readNotice(request), graceSeconds: config.keys.rotationGraceSeconds, refreshSeconds: config.keys.refreshSeconds }),
+      keyListPage({ nonce, frame: admin.frame, keys: listed, notice: readNotice(context, request), graceSeconds: config.keys.rotationGraceSeconds, refreshSeconds: config.keys.refreshSeconds }),
     );
   });
 

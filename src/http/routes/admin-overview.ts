@@ -8,7 +8,7 @@ import { sendPage } from './authorize.js';
 
 const hourMs = 3_600_000;
 const dayMs = 24 * hourMs;
-const sources: RegistrationSource[] = ['dynamic', 'iat', 'software_statement', 'cimd'];
+const sources: RegistrationSource[] = ['dynamic', 'iat', 'software_statement', 'cimd', 'operator'];
 
 /** The audit counters charted, by chart: registrations, completed authorizations, every token issuance. */
 export const chartKeys = {

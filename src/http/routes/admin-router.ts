@@ -31,19 +31,24 @@ export interface AdminRouter {
 export function adminRouter(app: FastifyInstance, context: PagesContext): AdminRouter {
   const { base, sessions } = context;
 
-  /** The administrator of this request, or the reply that turns everyone else away. */
-  async function admit(request: FastifyRequest, reply: FastifyReply): Promise<AdminRequest | FastifyReply> {
+  /**
+   * The administrator of this request, or `{ refused }`: the reply that turns everyone else away. The reply is
+   * wrapped, never returned bare from an async function: a Fastify reply is a thenable, so awaiting it would
+   * wait for the response and resolve to `undefined` (which once threw, and logged an error, on every refusal).
+   */
+  async function admit(request: FastifyRequest, reply: FastifyReply): Promise<{ admin: AdminRequest } | { refused: FastifyReply }> {
     const user = await signedInUser(context, request);
     // After signing in, a GET comes back where it was; a POST cannot be replayed, so it lands on the overview.
-    if (!user) return redirectToSignIn(context, reply, request.method === 'GET' ? request.url : `${base}/admin`);
+    if (!user) return { refused: redirectToSignIn(context, reply, request.method === 'GET' ? request.url : `${base}/admin`) };
     const csrf = sessions.csrfToken(request, reply);
-    if (!user.isAdmin) return sendPage(reply, 403, (nonce) => forbiddenPage({ nonce, base, csrf, username: user.username }));
-    return { user, frame: { base, csrf, username: user.username }, actor: `admin:${user.username}` };
+    if (!user.isAdmin) return { refused: sendPage(reply, 403, (nonce) => forbiddenPage({ nonce, base, csrf, username: user.username })) };
+    return { admin: { user, frame: { base, csrf, username: user.username }, actor: `admin:${user.username}` } };
   }
 
   const guarded = (handler: AdminHandler, checkCsrf: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const admin = await admit(request, reply);
-    if (!('user' in admin)) return admin;
+    const admitted = await admit(request, reply);
+    if ('refused' in admitted) return admitted.refused;
+    const { admin } = admitted;
     const form = (request.body ?? {}) as Record<string, string | undefined>;
     if (checkCsrf && !sessions.csrfMatches(request, form['csrf'])) {
       return sendPage(reply, 400, (nonce) =>
@@ -92,26 +97,27 @@ export type NoticeCode = keyof typeof notices;
 
 /** A 303 to a dashboard page, with a notice of what was done. */
 export function redirectWithNotice(context: PagesContext, reply: FastifyReply, path: string, notice: NoticeCode, subject = ''): FastifyReply {
-  // The subject is signed with the server's cookie key, bound to the notice: a link made elsewhere cannot
+  // The subject is signed with the notices' own key, bound to the notice: a link made elsewhere cannot
   // choose the words (say, "… was created. Now send your password to …") that the dashboard shows.
-  const query = new URLSearchParams({ notice, ...(subject ? { subject: reply.signCookie(`${notice}\n${subject.slice(0, 200)}`) } : {}) });
+  const signed = subject ? context.sessions.signer('admin-notice').sign(`${notice}\n${subject.slice(0, 200)}`) : undefined;
+  const query = new URLSearchParams({ notice, ...(signed ? { subject: signed } : {}) });
   return reply.header('cache-control', 'no-store').redirect(`${context.base}/admin${path}?${query}`, 303);
 }
 
 /**
  * The notice a page shows after a redirect: only the fixed messages above, with the subject (a name) that
- * {@link redirectWithNotice} signed for that notice. A subject that is not signed, or was signed for another
- * notice, shows no notice at all, so a link cannot put words in the dashboard's mouth.
+ * {@link redirectWithNotice} signed for that notice. A subject that is not signed, was signed for another
+ * notice, or for another purpose (a session cookie), shows no notice at all, so a link cannot put words in the dashboard's mouth.
  */
-export function readNotice(request: FastifyRequest): string | undefined {
+export function readNotice(context: Pick<PagesContext, 'sessions'>, request: FastifyRequest): string | undefined {
   const query = request.query as Record<string, unknown>;
   const code = query['notice'];
   if (typeof code !== 'string' || !Object.hasOwn(notices, code)) return undefined;
   let subject = '';
   if (typeof query['subject'] === 'string') {
-    const unsigned = request.unsignCookie(query['subject'].slice(0, 1000));
-    if (!unsigned.valid || unsigned.value === null || !unsigned.value.startsWith(`${code}\n`)) return undefined;
-    subject = unsigned.value.slice(code.length + 1, code.length + 1 + 200);
+    const value = context.sessions.signer('admin-notice').verify(query['subject'].slice(0, 1000));
+    if (value === undefined || !value.startsWith(`${code}\n`)) return undefined;
+    subject = value.slice(code.length + 1, code.length + 1 + 200);
   }
   return notices[code as NoticeCode](subject);
 }

@@ -31,7 +31,7 @@ export function tokenRoutes(router: AdminRouter, context: PagesContext): void {
     );
   };
 
-  router.get('/iat', (request, reply, admin) => list(reply, admin, 200, { notice: readNotice(request) }));
+  router.get('/iat', (request, reply, admin) => list(reply, admin, 200, { notice: readNotice(context, request) }));
 
   router.post('/iat', async (request, reply, admin) => {
     const body = request.body as Record<string, string | undefined>;

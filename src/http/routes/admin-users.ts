@@ -22,7 +22,7 @@ export function userRoutes(router: AdminRouter, context: PagesContext): void {
     );
   };
 
-  router.get('/users', (request, reply, admin) => list(reply, admin, 200, { notice: readNotice(request) }));
+  router.get('/users', (request, reply, admin) => list(reply, admin, 200, { notice: readNotice(context, request) }));
 
   router.post('/users', async (request, reply, admin) => {
     const body = request.body as Record<string, string | undefined>;

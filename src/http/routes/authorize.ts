@@ -10,11 +10,11 @@ import {
   type AuthorizationRequest,
 } from '../../protocol/authorization/authorization-request.js';
 import { issueAuthorizationCode } from '../../protocol/authorization/issue-code.js';
+import { consentAudience, consentCovers, mergeConsent } from '../../protocol/authorization/consent.js';
 import { noAudit, type AuditTrail, type Clock, type RandomSource } from '../../protocol/context.js';
-import { isScopeSubset, scopeTokens } from '../../protocol/scope.js';
 import type { LoginThrottle } from '../../rate-limit/login-throttle.js';
 import type { ClientStore, Storage } from '../../storage/ports.js';
-import { consentPage, errorPage, isUnverified, loginPage } from '../../ui/authorization-pages.js';
+import { consentPage, errorPage, isUnverified, loginPage, returnToClientPage } from '../../ui/authorization-pages.js';
 import { signInWithPassword } from '../password-sign-in.js';
 import type { Sessions } from '../session.js';
 
@@ -44,14 +44,15 @@ export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext,
   const clients = context.clients ?? storage.clients;
   const paths = { authorize: `${base}/authorize`, login: `${base}/login`, consent: `${base}/consent` };
 
+  // Signed for this purpose only: a session cookie or a notice posted as `pending` does not verify.
+  const pendingSigner = sessions.signer('pending-authorization');
   const pending = {
     seal: (query: Record<string, string>) =>
-      app.signCookie(Buffer.from(JSON.stringify({ query, expires: clock.now() + pendingLifetimeMs })).toString('base64url')),
-    open(request: FastifyRequest, sealed: string | undefined): Record<string, string> | undefined {
-      if (sealed === undefined) return undefined;
-      const unsigned = request.unsignCookie(sealed);
-      if (!unsigned.valid || unsigned.value === null) return undefined;
-      const { query, expires } = JSON.parse(Buffer.from(unsigned.value, 'base64url').toString('utf8')) as { query: Record<string, string>; expires: number };
+      pendingSigner.sign(Buffer.from(JSON.stringify({ query, expires: clock.now() + pendingLifetimeMs })).toString('base64url')),
+    open(_request: FastifyRequest, sealed: string | undefined): Record<string, string> | undefined {
+      const value = sealed === undefined ? undefined : pendingSigner.verify(sealed);
+      if (value === undefined) return undefined;
+      const { query, expires } = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as { query: Record<string, string>; expires: number };
       return expires > clock.now() ? query : undefined;
     },
   };
@@ -60,9 +61,20 @@ export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext,
   const finish = (reply: FastifyReply, redirectUri: string, params: Record<string, string | null>, status = 302) =>
     reply.header('cache-control', 'no-store').redirect(authorizationResponseUrl(redirectUri, { ...params, iss: config.issuer }), status);
 
+  /**
+   * Ends the request with an error. Errors found before the user did anything go to the redirect URI of a
+   * verified client only: for a client that registered itself, an immediate redirect would make this server an
+   * open redirector to any URI anyone registers (RFC 9700 §4.11.2), so the user sees a page that names the
+   * host and decides whether to go back there.
+   */
   const fail = (reply: FastifyReply, error: unknown, status = 302): FastifyReply => {
     if (error instanceof AuthorizationRedirectError) {
-      return finish(reply, error.redirectUri, { error: error.error.code, error_description: error.error.description, state: error.state }, status);
+      const params = { error: error.error.code, error_description: error.error.description, state: error.state };
+      if (isUnverified(error.client)) {
+        const href = authorizationResponseUrl(error.redirectUri, { ...params, iss: config.issuer });
+        return sendPage(reply, 400, (nonce) => returnToClientPage({ nonce, href, message: error.error.description }));
+      }
+      return finish(reply, error.redirectUri, params, status);
     }
     if (error instanceof AuthorizationPageError) {
       return sendPage(reply, 400, (nonce) => errorPage({ nonce, title: 'This request cannot continue', message: error.description }));
@@ -81,7 +93,7 @@ export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext,
     const { request: authz, client } = parsed;
     const signedIn = await sessions.readUser(request, storage.users);
     const redirectError = (code: 'login_required' | 'consent_required') =>
-      fail(reply, new AuthorizationRedirectError(new OAuthError(code), authz.redirectUri, authz.state), status);
+      fail(reply, new AuthorizationRedirectError(new OAuthError(code), authz.redirectUri, authz.state, client), status);
     const session = signedIn?.session;
     const user = signedIn?.user;
     if (!session || !user || authz.prompt === 'login') {
@@ -100,13 +112,24 @@ export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext,
       );
     }
     const remembered = await storage.consents.findConsent(user.id, client.clientId);
-    if (remembered !== undefined && isScopeSubset(authz.scope, remembered) && authz.prompt !== 'consent') {
+    if (consentCovers(remembered, client, { scope: authz.scope, audience: consentAudience(authz.resource, config.issuer) }) && authz.prompt !== 'consent') {
       return finish(reply, authz.redirectUri, { code: await issueCode(authz, session), state: authz.state }, status);
     }
     if (authz.prompt === 'none') return redirectError('consent_required');
     const csrf = sessions.csrfToken(request, reply);
     return sendPage(reply, 200, (nonce) =>
-      consentPage({ nonce, csrf, pending: pending.seal(query), action: paths.consent, client, redirectUri: authz.redirectUri, scope: authz.scope, resource: authz.resource, username: user.username }),
+      consentPage({
+        nonce,
+        csrf,
+        pending: pending.seal(query),
+        action: paths.consent,
+        client,
+        redirectUri: authz.redirectUri,
+        scope: authz.scope,
+        resource: authz.resource,
+        resourceName: authz.resourceName,
+        username: user.username,
+      }),
     );
   }
 
@@ -169,9 +192,9 @@ export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext,
       return finish(reply, authz.redirectUri, { error: 'access_denied', error_description: 'The user denied the request.', state: authz.state }, 303);
     }
     const previous = await storage.consents.findConsent(session.userId, client.clientId);
-    const remembered = [...new Set([...scopeTokens(previous), ...scopeTokens(authz.scope)])].join(' ');
-    await storage.consents.saveConsent(session.userId, client.clientId, remembered, clock.now());
-    audit.record({ type: 'consent.granted', userId: session.userId, clientId: client.clientId, ip: request.ip, data: { scope: authz.scope } });
+    const audience = consentAudience(authz.resource, config.issuer);
+    await storage.consents.saveConsent(session.userId, client.clientId, mergeConsent(previous, client, { scope: authz.scope, audience }), clock.now());
+    audit.record({ type: 'consent.granted', userId: session.userId, clientId: client.clientId, ip: request.ip, data: { scope: authz.scope, resource: audience } });
     return finish(reply, authz.redirectUri, { code: await issueCode(authz, session), state: authz.state }, 303);
   });
 

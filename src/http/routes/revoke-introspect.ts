@@ -1,12 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Config } from '../../config/defaults.js';
 import { OAuthError } from '../../errors/oauth-error.js';
+import { mayIntrospect } from '../../protocol/client-permissions.js';
 import { authenticateClient } from '../../protocol/client-authentication.js';
 import { introspectToken, type IntrospectionContext } from '../../protocol/introspection.js';
 import { revokeToken, type RevocationContext } from '../../protocol/revocation.js';
 import type { ClientStore } from '../../storage/ports.js';
 import { presentedClientCredentials } from '../form-body.js';
 
-type Context = RevocationContext & IntrospectionContext & { clients: Pick<ClientStore, 'findClient'> };
+type Context = RevocationContext & IntrospectionContext & { config: Config; clients: Pick<ClientStore, 'findClient'> };
 
 /** The calling client, authenticated by the method it registered, and the form parameters. */
 async function authenticate(request: FastifyRequest, context: Context) {
@@ -30,9 +32,12 @@ export function revokeAndIntrospectRoutes(app: FastifyInstance, context: Context
 
   app.post(`${base}/introspect`, async (request, reply) => {
     const { params, client: caller } = await authenticate(request, context);
-    // RFC 7662 §2.1: the endpoint must be protected; only confidential clients (resource servers) may ask.
-    if (caller.metadata.token_endpoint_auth_method === 'none') {
-      throw new OAuthError('invalid_client', 'introspection is for confidential clients');
+    // RFC 7662 §2.1: the endpoint must be protected; RFC 7662 §4: it must not let anyone scan tokens. Anyone
+    // can register a confidential client, so only resource servers an operator vouched for may ask.
+    if (caller.metadata.token_endpoint_auth_method === 'none' || !mayIntrospect(caller, context.config)) {
+      throw new OAuthError('introspection_not_allowed', 'introspection is for resource servers: clients an operator created, or registered under a policy that allows it', {
+        detail: `client ${caller.clientId} (${caller.registrationSource}) may not introspect`,
+      });
     }
     const token = params['token'];
     if (!token) throw new OAuthError('invalid_request', 'token is required');

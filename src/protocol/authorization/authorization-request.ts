@@ -4,7 +4,7 @@ import type { ClientRecord, ClientStore } from '../../storage/ports.js';
 import { validateCodeChallenge } from '../pkce.js';
 import { grantableScope } from '../scope.js';
 import { clientPolicy, policyScopes } from '../registration/registration-policy.js';
-import { validateResource } from '../token/token-endpoint.js';
+import { resolveResource, resourceScopeLimit } from '../resources.js';
 import { redirectUriMatches } from './redirect-match.js';
 
 /** A validated authorization request: what the consent page shows and the code will be bound to. */
@@ -15,7 +15,10 @@ export interface AuthorizationRequest {
   /** The scope that will be granted: the supported subset of what was asked for. */
   scope: string;
   codeChallenge: string;
+  /** The audience of the tokens: the registered resource (RFC 8707), or null for the issuer itself. */
   resource: string | null;
+  /** The resource's display name from the registry, when it is a registered one. */
+  resourceName: string | null;
   nonce: string | null;
   prompt: 'none' | 'login' | 'consent' | null;
 }
@@ -43,6 +46,8 @@ export class AuthorizationRedirectError extends Error {
     readonly error: OAuthError,
     readonly redirectUri: string,
     readonly state: string | null,
+    /** The client the redirect URI was validated for. */
+    readonly client: ClientRecord,
   ) {
     super(error.description);
     this.name = 'AuthorizationRedirectError';
@@ -72,7 +77,7 @@ export async function parseAuthorizationRequest(
   const redirectUri = resolveRedirectUri(query['redirect_uri'], client);
   const state = query['state'] ?? null;
   const fail = (code: ConstructorParameters<typeof OAuthError>[0], description: string): never => {
-    throw new AuthorizationRedirectError(new OAuthError(code, description), redirectUri, state);
+    throw new AuthorizationRedirectError(new OAuthError(code, description), redirectUri, state, client);
   };
 
   if (query['request'] !== undefined || query['request_uri'] !== undefined) fail('invalid_request', 'request objects are not supported');
@@ -84,13 +89,11 @@ export async function parseAuthorizationRequest(
   } catch (error) {
     fail('invalid_request', (error as OAuthError).description);
   }
-  const resource = query['resource'] ?? null;
-  if (resource !== null) {
-    try {
-      validateResource(resource);
-    } catch (error) {
-      fail('invalid_target', (error as OAuthError).description);
-    }
+  let resolved: ReturnType<typeof resolveResource> = null;
+  try {
+    resolved = resolveResource(query['resource'], context.config);
+  } catch (error) {
+    fail('invalid_target', (error as OAuthError).description);
   }
   const prompt = query['prompt'] ?? null;
   if (prompt !== null && prompt !== 'none' && prompt !== 'login' && prompt !== 'consent') fail('invalid_request', 'prompt must be none, login or consent');
@@ -101,9 +104,11 @@ export async function parseAuthorizationRequest(
       redirectUri,
       state,
       // A client registered under a policy with allowed scopes is never granted others, whatever it asks for.
-      scope: grantableScope(query['scope'], client.metadata.scope, policyScopes(context.config.scopes.supported, clientPolicy(client, context.config))),
+      // Only the resource's own scopes (and the identity scopes) are granted for it.
+      scope: grantableScope(query['scope'], client.metadata.scope, policyScopes(resourceScopeLimit(resolved, context.config), clientPolicy(client, context.config))),
       codeChallenge,
-      resource,
+      resource: resolved?.audience ?? null,
+      resourceName: resolved?.entry?.name ?? null,
       nonce: query['nonce'] ?? null,
       prompt: prompt as AuthorizationRequest['prompt'],
     },

@@ -13,9 +13,15 @@ export function redirectUriMatches(registered: readonly string[], presented: str
   return candidate !== undefined && registered.some((uri) => loopbackWithoutPort(uri) === candidate);
 }
 
-/** An `http` loopback URI with its port removed, or undefined for any other URI. */
+/**
+ * An `http` loopback URI with its port removed, or undefined for any other URI. The port must be one a socket
+ * can listen on (1 to 65535): "any port" is not any number, and a URI no URL parser accepts (`:99999`) must not
+ * match, or the response would be built on it.
+ */
 function loopbackWithoutPort(uri: string): string | undefined {
   const match = /^http:\/\/(127\.0\.0\.1|\[::1\]|localhost)(?::(\d{1,5}))?([/?][^#]*)?$/i.exec(uri);
   if (!match || !loopbackHosts.has(match[1]!.toLowerCase())) return undefined;
+  if (match[2] !== undefined && (Number(match[2]) < 1 || Number(match[2]) > 65_535)) return undefined;
+  if (!URL.canParse(uri)) return undefined;
   return `http://${match[1]!.toLowerCase()}${match[3] ?? '/'}`;
 }

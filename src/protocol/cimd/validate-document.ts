@@ -1,6 +1,7 @@
 import type { Config } from '../../config/defaults.js';
 import { OAuthError } from '../../errors/oauth-error.js';
 import type { ClientMetadata } from '../registration/client-metadata.js';
+import { applyRegistrationRules, type RuledMetadata } from '../registration/registration-rules.js';
 import { validateClientMetadata } from '../registration/validate-metadata.js';
 
 /**
@@ -57,6 +58,48 @@ export function validateClientIdUrl(url: string, maxLength: number): void {
 }
 
 /**
+ * Why this server takes no metadata-document clients although it could fetch them, or undefined when it takes
+ * them. A metadata-document client obeys the registration mode like any other (PRODUCT.md §11), and it has no way
+ * to present what protected registration asks for: an initial access token is a bearer token sent to the
+ * registration endpoint (RFC 7591 §3), which such a client never calls, and a software statement in its document
+ * would be the publisher's word about itself. So with `registration.mode: protected`, or software statements
+ * required, metadata documents are refused before anything is fetched, and not advertised
+ * (`client_id_metadata_document_supported`). An operator can still register a client under such a URL.
+ */
+export function metadataDocumentRefusal(config: Config): string | undefined {
+  if (!config.cimd.enabled) return 'Client ID Metadata Documents are not accepted by this server.';
+  if (config.registration.mode === 'protected') {
+    return 'This server registers clients only with an initial access token, which a Client ID Metadata Document cannot present.';
+  }
+  if (config.registration.softwareStatement.required) {
+    return 'This server registers clients only with a software statement from a trusted issuer, which a Client ID Metadata Document cannot present.';
+  }
+  return undefined;
+}
+
+/**
+ * Checks a fetched document as a registration: the draft's rules and the metadata ({@link validateMetadataDocument}),
+ * then the rules every client obeys ({@link applyRegistrationRules}): the server's default registration policy
+ * (`registration.policy`), whose name is stored with the client so that `/authorize` limits its scopes, and the
+ * look-alike check, which also judges the `client_id` URL: a document named after an agent but published
+ * elsewhere is flagged even when its redirects are loopback only.
+ *
+ * @see https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document#section-4
+ * @throws {OAuthError} `invalid_client` when metadata documents are refused here; `invalid_client_metadata` or
+ * `invalid_redirect_uri` for the document
+ */
+export async function checkMetadataDocument(url: string, document: unknown, config: Config): Promise<RuledMetadata> {
+  const refusal = metadataDocumentRefusal(config);
+  if (refusal !== undefined) throw new OAuthError('invalid_client', refusal);
+  const metadata = validateMetadataDocument(url, document, config);
+  return applyRegistrationRules(metadata, config, {
+    policyName: config.registration.policy,
+    scopeRequested: typeof (document as Record<string, unknown>)['scope'] === 'string',
+    identityUris: [url],
+  });
+}
+
+/**
  * Properties a metadata document must not have: there is no way to agree on a shared secret with a client that
  * registers itself by URL (draft §4.1).
  */
@@ -68,7 +111,8 @@ const sharedSecretMethods = new Set(['client_secret_basic', 'client_secret_post'
 /**
  * Validates a fetched Client ID Metadata Document and turns it into the metadata of a public client. The
  * metadata fields go through the registration validator ({@link validateClientMetadata}), so a document is held
- * to the same rules as a registration request; the rules below are the ones the draft adds. Only public clients
+ * to the same rules as a registration request; the rules below are the ones the draft adds. The registration
+ * policy and the look-alike check come after, in {@link checkMetadataDocument}, which is what a lookup calls. Only public clients
  * (`token_endpoint_auth_method: "none"`) are accepted, whatever the registration profile: `private_key_jwt`,
  * the one method the draft allows besides `none`, is not implemented here.
  *

@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import { OAuthError } from '../../errors/oauth-error.js';
 import type { ClientRecord, ClientStore } from '../../storage/ports.js';
 import type { AuditTrail, Clock, RandomSource } from '../context.js';
@@ -74,8 +75,19 @@ export async function updateClient(
   if (presentedSecret !== undefined && (typeof presentedSecret !== 'string' || !secretMatches(presentedSecret, record.clientSecretDigest))) {
     throw new OAuthError('invalid_client_metadata', 'client_secret does not match the current client secret');
   }
+  const registeredIssuer = requireStatementAgain(record, request);
   // The policy the client registered under still applies: an update must not move its redirects off the allow-list.
-  const { metadata, lookAlikeOf } = await checkMetadata(request, context, record.policy);
+  const { metadata, lookAlikeOf, statementIssuer } = await checkMetadata(
+    request,
+    context,
+    record.policy,
+    record.registrationSource === 'iat' || record.registrationSource === 'operator',
+  );
+  if (registeredIssuer !== undefined && statementIssuer !== registeredIssuer) {
+    throw new OAuthError('unapproved_software_statement', 'the software statement must come from the issuer this client registered with', {
+      detail: `registered with a statement of ${registeredIssuer}, updated with one of ${statementIssuer}`,
+    });
+  }
 
   let clientSecret: string | undefined;
   let clientSecretDigest = record.clientSecretDigest;
@@ -103,6 +115,39 @@ export async function updateClient(
     data: { client_name: metadata.client_name ?? null, redirect_uris: metadata.redirect_uris.length, look_alike_of: lookAlikeOf },
   });
   return clientInformation(updated, { clientSecret, registrationAccessToken, registrationClientUri: clientUri });
+}
+
+/**
+ * A client registered with a software statement keeps its verified standing (no "unverified" badge) only while
+ * what the statement asserted holds, so an update must carry a valid statement again, from the same issuer, whose
+ * claims win over the request's as at registration. Without this, the registration access token alone would
+ * rename "Your Bank" and move its redirect while it stays verified. RFC 7592 §2.2 asks for it: "This request MUST
+ * include all client metadata fields as returned to the client from a previous registration, read, or update
+ * operation", and RFC 7591 §3.2.1 returns the statement with them ("If a software statement was used as part of
+ * the registration, its value MUST be returned unmodified in the response"). Keeping the old statement's claims
+ * applied instead would let the token change whatever the statement did not mention, and keep an expired
+ * statement's word for ever.
+ *
+ * Returns the issuer the client registered with (from its stored statement, verified when it was registered),
+ * which the update's statement must come from; undefined for a client registered otherwise.
+ *
+ * @throws {OAuthError} `invalid_software_statement` when the update has no statement
+ */
+function requireStatementAgain(record: ClientRecord, request: Record<string, unknown>): string | undefined {
+  if (record.registrationSource !== 'software_statement') return undefined;
+  if (request['software_statement'] === undefined) {
+    throw new OAuthError(
+      'invalid_software_statement',
+      'this client registered with a software statement; an update must include a valid software statement from the same issuer (RFC 7592 section 2.2)',
+    );
+  }
+  const stored = record.metadata.software_statement;
+  try {
+    const iss = stored === undefined ? undefined : decodeJwt(stored).iss;
+    return typeof iss === 'string' ? iss : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** RFC 7592 §2.3: deletes the client; its credentials stop working at once. */

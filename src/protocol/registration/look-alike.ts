@@ -1,3 +1,4 @@
+import { mixedScriptReading } from './mixed-script.js';
 import { nameSkeleton, nameSkeletonWords } from './name-skeleton.js';
 
 /**
@@ -53,18 +54,24 @@ const agents = knownAgents.map((agent) => ({ agent, skeletons: agent.names.map(n
 const loopbackHosts = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
 /**
- * The well-known agent that `clientName` imitates while some redirect URI is not that agent's, as its display
- * name; null when the name imitates no agent, or when every redirect is the agent's own (the genuine client).
- * Registration still succeeds: the result is stored as `lookAlikeOf` and the consent page warns the user.
+ * What `clientName` imitates, for the consent page to warn of: the display name of the well-known agent it
+ * imitates while some URI in `clientUris` is not that agent's, or, for a name that imitates no agent, how it
+ * reads when it mixes scripts to be misread (`Yоur Bаnk` with Cyrillic letters: `Your Bank`). Null when the name
+ * imitates nothing, or when every URI is the agent's own (the genuine client, or a look-alike name that can only
+ * send codes to the agent). `clientUris` are the redirect URIs, and for a metadata-document client also its
+ * `client_id` URL, which says who publishes it. Registration still succeeds: the result is stored as
+ * `lookAlikeOf` and the consent page warns the user.
  *
  * @see https://www.rfc-editor.org/rfc/rfc7591#section-5
  * @see https://www.rfc-editor.org/rfc/rfc6819#section-4.2.2
+ * @see https://www.unicode.org/reports/tr39/#Mixed_Script_Detection
  */
-export function detectLookAlike(clientName: string, redirectUris: string[]): string | null {
-  for (const agent of imitatedAgents(clientName)) {
-    if (!redirectUris.every((uri) => isAgentRedirect(agent, uri))) return agent.displayName;
+export function detectLookAlike(clientName: string, clientUris: string[]): string | null {
+  const imitated = imitatedAgents(clientName);
+  for (const agent of imitated) {
+    if (!clientUris.every((uri) => isAgentRedirect(agent, uri))) return agent.displayName;
   }
-  return null;
+  return imitated.length > 0 ? null : mixedScriptReading(clientName);
 }
 
 /**

@@ -54,6 +54,8 @@ export function validateRedirectUri(value: string, maxLength: number, label = 'r
   // for every scheme with an authority, private-use ones included.
   const authority = rest.startsWith('//') ? rest.slice(2).split(/[/?]/, 1)[0]! : '';
   if (authority.includes('@')) refuse('must not contain user information');
+  // A browser decodes `evil%2eexample` to evil.example, while a list of hosts compares the text: refused, not decoded.
+  if (authority.includes('%')) refuse('must not percent-encode its host');
 
   if (name === 'https' || name === 'http') {
     if (!rest.startsWith('//') || rest.startsWith('///')) refuse('must be of the form scheme://host/path');

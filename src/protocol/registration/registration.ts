@@ -1,6 +1,5 @@
 import type { JWTVerifyGetKey } from 'jose';
 import type { Config } from '../../config/defaults.js';
-import type { RegistrationPolicy } from '../../config/policies.js';
 import { OAuthError } from '../../errors/oauth-error.js';
 import {
   InitialAccessTokenUnusableError,
@@ -12,10 +11,10 @@ import {
 import type { AuditTrail, Clock, RandomSource } from '../context.js';
 import { digestSecret } from '../secrets.js';
 import { clientInformation } from './client-information.js';
-import { isConfidential, type ClientMetadata } from './client-metadata.js';
+import { isConfidential } from './client-metadata.js';
 import { authenticateInitialAccessToken } from './initial-access-token.js';
-import { detectLookAlike } from './look-alike.js';
-import { applyRegistrationPolicy, redirectHosts } from './registration-policy.js';
+import { redirectHosts } from './registration-policy.js';
+import { applyRegistrationRules, checkClientCap, type RuledMetadata } from './registration-rules.js';
 import { applySoftwareStatement, verifySoftwareStatement } from './software-statement.js';
 import { validateClientMetadata } from './validate-metadata.js';
 
@@ -68,15 +67,8 @@ export async function registerClient(
     config,
     clock,
   });
-  const checked = await checkMetadata(request.body, context, iat?.record.policy ?? null);
-  if (checked.policy?.maxClients !== undefined) {
-    // Counted before the insert, not with it: concurrent registrations can pass the cap by the number in flight.
-    if ((await clients.countClientsWithPolicy(checked.policyName!)) >= checked.policy.maxClients) {
-      throw new OAuthError('invalid_client_metadata', 'no more clients can be registered under this policy', {
-        detail: `policy ${checked.policyName} is at its maxClients (${checked.policy.maxClients})`,
-      });
-    }
-  }
+  const checked = await checkMetadata(request.body, context, iat?.record.policy ?? null, iat !== undefined);
+  await checkClientCap(checked, clients);
 
   const { metadata } = checked;
   const clientId = config.registration.profile === 'public-only' ? random.uuid() : random.token(16);
@@ -117,23 +109,21 @@ export async function registerClient(
 }
 
 /** Metadata that passed every check, with the policy it was checked against and what was noticed on the way. */
-export interface CheckedMetadata {
-  metadata: ClientMetadata;
-  policyName: string | null;
-  policy: RegistrationPolicy | undefined;
+export interface CheckedMetadata extends RuledMetadata {
   statementIssuer: string | null;
-  lookAlikeOf: string | null;
 }
 
 /**
- * The checks a registration and an update (RFC 7592 §2.2) share: the software statement, the metadata, the
- * policy (the initial access token's or, failing that, the statement issuer's or the server's default), and the
- * look-alike name check.
+ * The checks a registration and an update (RFC 7592 §2.2) share: the software statement, the metadata, and the
+ * rules every client obeys ({@link applyRegistrationRules}: keys, the policy — the initial access token's or,
+ * failing that, the statement issuer's or the server's default — and the look-alike name check).
  */
 export async function checkMetadata(
   body: Record<string, unknown>,
   context: Pick<RegistrationContext, 'config' | 'statementKeys' | 'clock'>,
   assignedPolicy: string | null,
+  /** Whether an operator assigned the policy: an initial access token, or the operator created the client. */
+  assignedByOperator: boolean,
 ): Promise<CheckedMetadata> {
   const { config } = context;
   const { softwareStatement } = config.registration;
@@ -146,6 +136,7 @@ export async function checkMetadata(
       keysFor: context.statementKeys,
       issuers: softwareStatement.issuers,
       clock: context.clock,
+      audiences: statementAudiences(config),
     });
     statementIssuer = verified.issuer;
     merged = applySoftwareStatement(body, verified.claims);
@@ -153,14 +144,14 @@ export async function checkMetadata(
     throw new OAuthError('invalid_software_statement', 'a software_statement from a trusted issuer is required to register');
   }
 
-  let metadata = validateClientMetadata(merged, config.registration);
-  const policyName = assignedPolicy ?? statementIssuer?.policy ?? config.registration.policy;
-  const policy = policyName === null ? undefined : config.registration.policies[policyName];
-  if (policy) metadata = applyRegistrationPolicy(metadata, policy, { scopeRequested: typeof merged['scope'] === 'string' });
+  const ruled = await applyRegistrationRules(validateClientMetadata(merged, config.registration), config, {
+    policyName: assignedPolicy ?? statementIssuer?.policy ?? config.registration.policy,
+    scopeRequested: typeof merged['scope'] === 'string',
+    vouched: assignedByOperator || statementIssuer !== undefined,
+  });
   // RFC 7591 §3.2.1: a statement used to register is returned, unmodified, with the other metadata.
-  if (typeof statement === 'string') metadata = { ...metadata, software_statement: statement };
-  const lookAlikeOf = config.registration.flagLookAlikes ? detectLookAlike(metadata.client_name ?? '', metadata.redirect_uris) : null;
-  return { metadata, policyName, policy, statementIssuer: statementIssuer?.issuer ?? null, lookAlikeOf };
+  const metadata = typeof statement === 'string' ? { ...ruled.metadata, software_statement: statement } : ruled.metadata;
+  return { ...ruled, metadata, statementIssuer: statementIssuer?.issuer ?? null };
 }
 
 function auditRegistration(record: ClientRecord, ip: string | null, statementIssuer: string | null, audit: AuditTrail): void {
@@ -185,6 +176,11 @@ function auditRegistration(record: ClientRecord, ip: string | null, statementIss
   if (record.lookAlikeOf !== null) {
     audit.record({ type: 'client.flagged', clientId, ip, data: { look_alike_of: record.lookAlikeOf, client_name: metadata.client_name ?? null } });
   }
+}
+
+/** What a software statement's `aud` may name: this server's issuer, and its registration endpoint at each of its paths. */
+function statementAudiences(config: Config): string[] {
+  return [config.issuer, ...[config.registration.path, ...config.registration.aliases].map((path) => `${config.issuer}${path}`)];
 }
 
 /** RFC 7592 §1: the client configuration endpoint of one client, below the registration endpoint. */

@@ -3,11 +3,13 @@ import type { SoftwareStatementIssuer } from '../../config/policies.js';
 import { OAuthError } from '../../errors/oauth-error.js';
 import type { Clock } from '../context.js';
 
-/** What statement verification needs: the trusted issuers, their keys, and the clock that judges `exp`/`nbf`. */
+/** What statement verification needs: the trusted issuers, their keys, the clock that judges `exp`/`nbf`/`iat`, and this server's names. */
 export interface SoftwareStatementContext {
   keysFor(issuer: string): JWTVerifyGetKey | undefined;
   issuers: SoftwareStatementIssuer[];
   clock: Clock;
+  /** What a statement's `aud`, when present, may name: this server's issuer and registration endpoint URLs. */
+  audiences: readonly string[];
 }
 
 /** A verified statement: the trusted issuer that signed it and the client metadata it asserts. */
@@ -37,6 +39,15 @@ const statementOnlyClaims = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', '
  * one of that issuer's keys by an asymmetric algorithm, not expired. Returns the issuer and the client metadata
  * claims (the statement-only JWT claims removed).
  *
+ * `exp` is required: RFC 7591 §2.3 leaves the JWT claims to the issuer, but a statement that never expires can
+ * never be withdrawn, and whoever copies one (it is echoed in every registration response) registers under its
+ * issuer's name for ever. An `iat` further in the future than the clock skew is refused too: the issuer's clock
+ * or the statement is wrong. `aud` is not required, since a statement describes a piece of software to every
+ * server it registers with ("a software statement ... MAY be used by multiple instances" and presented to
+ * several authorization servers, RFC 7591 §2.3); when present it must name this server (RFC 7519 §4.1.3: "If the
+ * principal processing the claim does not identify itself with a value in the aud claim ..., then the JWT MUST
+ * be rejected").
+ *
  * An untrusted or missing `iss` is `unapproved_software_statement`; anything that fails verification (not a
  * JWT, bad signature, wrong algorithm, expired, keys unavailable) is `invalid_software_statement`.
  *
@@ -59,6 +70,7 @@ export async function verifySoftwareStatement(statement: string, context: Softwa
       algorithms: allowedAlgorithms,
       currentDate: new Date(context.clock.now()),
       clockTolerance: clockToleranceSeconds,
+      requiredClaims: ['exp'],
     }));
   } catch (cause) {
     throw new OAuthError('invalid_software_statement', reasonFor(cause), {
@@ -66,8 +78,26 @@ export async function verifySoftwareStatement(statement: string, context: Softwa
       detail: `software statement of ${issuer.issuer}: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}`,
     });
   }
+  checkIssuedAtAndAudience(payload, context, issuer.issuer);
   const claims = Object.fromEntries(Object.entries(payload).filter(([name]) => !statementOnlyClaims.has(name)));
   return { issuer, claims };
+}
+
+/** The checks jose leaves to the caller: `iat` not in the future (jose judges it only with a maximum age), and `aud` when present. */
+function checkIssuedAtAndAudience(payload: Record<string, unknown>, context: SoftwareStatementContext, issuer: string): void {
+  const refuse = (description: string, detail: string): never => {
+    throw new OAuthError('invalid_software_statement', description, { detail: `software statement of ${issuer}: ${detail}` });
+  };
+  const iat = payload['iat'];
+  if (typeof iat === 'number' && iat > context.clock.now() / 1000 + clockToleranceSeconds) {
+    refuse("the software statement's iat claim is in the future", `iat ${iat} is after now plus ${clockToleranceSeconds} s`);
+  }
+  const aud = payload['aud'];
+  if (aud === undefined) return;
+  const named = (Array.isArray(aud) ? aud : [aud]).filter((value): value is string => typeof value === 'string');
+  if (!named.some((value) => context.audiences.includes(value))) {
+    refuse(`the software statement's aud claim does not name this server (${context.audiences[0] ?? 'its issuer'})`, `aud ${JSON.stringify(aud)}`);
+  }
 }
 
 /**
@@ -99,6 +129,9 @@ function unverifiedIssuer(statement: string): unknown {
 /** Why verification failed, in words a client developer can act on (the exact error goes to the logs). */
 function reasonFor(error: unknown): string {
   if (error instanceof errors.JWTExpired) return 'the software statement has expired';
+  if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'exp' && error.reason === 'missing') {
+    return 'the software statement must have an exp claim: statements without an expiry are not accepted';
+  }
   // No double quotes: RFC 6749 §5.2 leaves them out of error_description's character set.
   if (error instanceof errors.JWTClaimValidationFailed) return `the software statement's ${error.claim} claim is not valid (${error.reason})`;
   if (error instanceof errors.JOSEAlgNotAllowed) return `the software statement must be signed with an asymmetric algorithm (${allowedAlgorithms.join(', ')})`;

@@ -1,3 +1,4 @@
+import { errors as joseErrors, importJWK, type JWK } from 'jose';
 import { fallbackDefaultScope, type Config } from '../../config/defaults.js';
 import { OAuthError } from '../../errors/oauth-error.js';
 import type { ClientMetadata, GrantType, TokenEndpointAuthMethod } from './client-metadata.js';
@@ -193,8 +194,77 @@ function checkKeySources(fields: Fields): void {
   if (fields.jwks !== undefined && (!Array.isArray(keys) || keys.some((k) => typeof k !== 'object' || k === null || typeof (k as Record<string, unknown>)['kty'] !== 'string'))) {
     throw new OAuthError('invalid_client_metadata', 'jwks must be a JWK Set: an object with a keys array of JWKs');
   }
-  if ((keys as Record<string, unknown>[] | undefined)?.some((k) => privateKeyMembers.some((m) => m in k))) {
-    throw new OAuthError('invalid_client_metadata', 'jwks must hold public keys only; it contains private or symmetric key material');
+  (keys as Record<string, unknown>[] | undefined)?.forEach((key, index) => {
+    if (key['kty'] === 'oct') {
+      throw new OAuthError('invalid_client_metadata', `jwks.keys[${index}] is a symmetric key (kty oct); a client registers public keys only`);
+    }
+    const member = privateKeyMembers.find((m) => m in key);
+    if (member !== undefined) {
+      throw new OAuthError('invalid_client_metadata', `jwks.keys[${index}] is a private key (it has a ${member} member); register the public key only`);
+    }
+  });
+}
+
+/** The members each key type needs (RFC 7518 §6.2.1, §6.3.1; RFC 8037 §2), to say what a refused key lacks. */
+const requiredMembers: Record<string, string> = {
+  RSA: 'n and e (RFC 7518 section 6.3.1)',
+  EC: 'crv, x and y (RFC 7518 section 6.2.1)',
+  OKP: 'crv and x (RFC 8037 section 2)',
+};
+
+/** Its base64url-encoded members, which jose's decoder would read leniently (skipping what is not base64url). */
+const encodedMembers: Record<string, string[]> = { RSA: ['n', 'e'], EC: ['x', 'y'], OKP: ['x'] };
+
+/** RFC 7518 §3.3, §4.2: RSA keys of at least 2048 bits. */
+const minRsaModulusBits = 2048;
+
+/**
+ * Checks each key of a registered `jwks` by importing it with jose, as the token endpoint will when it verifies
+ * the client's assertions: a key that cannot be imported (an RSA key without `n` or `e`, an EC key without `y`,
+ * a malformed member, an unknown `kty`, `crv` or `alg`) is refused now rather than failing every authentication
+ * later, with the key's index and what is wrong in the description. Keys without `alg` are imported with the
+ * usual algorithm of their type and curve, for the check only; nothing about them is changed.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7517#section-4
+ * @see https://www.rfc-editor.org/rfc/rfc7518#section-6
+ * @throws {OAuthError} `invalid_client_metadata`
+ */
+export async function validateJwks(jwks: ClientMetadata['jwks']): Promise<void> {
+  const keys = (jwks?.['keys'] ?? []) as Record<string, unknown>[];
+  for (const [index, key] of keys.entries()) {
+    const kty = String(key['kty']);
+    const refuse = (why: string): never => {
+      throw new OAuthError('invalid_client_metadata', `jwks.keys[${index}] ${why}`);
+    };
+    const alg = typeof key['alg'] === 'string' ? key['alg'] : importAlgorithm(key);
+    if (alg === undefined || requiredMembers[kty] === undefined) return refuse('has an unsupported kty, crv or alg');
+    const invalid = `is not a valid ${kty} public key: ${requiredMembers[kty]} must be present and well-formed for its alg`;
+    if (encodedMembers[kty]!.some((m) => typeof key[m] !== 'string' || !/^[A-Za-z0-9_-]+$/.test(key[m]))) refuse(invalid);
+    let imported: Awaited<ReturnType<typeof importJWK>>;
+    try {
+      imported = await importJWK(key as JWK, alg);
+    } catch (error) {
+      if (error instanceof joseErrors.JOSENotSupported) return refuse('has an unsupported kty, crv or alg');
+      return refuse(invalid);
+    }
+    const modulusLength = (imported as { algorithm?: { modulusLength?: number } }).algorithm?.modulusLength;
+    if (kty === 'RSA' && (modulusLength ?? 0) < minRsaModulusBits) refuse(`is an RSA key of ${modulusLength ?? 0} bits; at least ${minRsaModulusBits} bits are required`);
+  }
+}
+
+/** The algorithm a JWK without `alg` is imported with for the check: the usual one for its type, curve and use. */
+function importAlgorithm(key: Record<string, unknown>): string | undefined {
+  const encryption = key['use'] === 'enc';
+  switch (key['kty']) {
+    case 'RSA':
+      return encryption ? 'RSA-OAEP' : 'RS256';
+    case 'EC':
+      if (encryption) return 'ECDH-ES';
+      return ({ 'P-256': 'ES256', 'P-384': 'ES384', 'P-521': 'ES512' } as Record<string, string>)[String(key['crv'])];
+    case 'OKP':
+      return ({ Ed25519: 'EdDSA', Ed448: 'EdDSA', X25519: 'ECDH-ES', X448: 'ECDH-ES' } as Record<string, string>)[String(key['crv'])];
+    default:
+      return undefined;
   }
 }
 

@@ -1,6 +1,7 @@
 import { OAuthError } from '../../errors/oauth-error.js';
 import type { AuthorizationCodeRecord, ClientRecord, GrantRecord } from '../../storage/ports.js';
 import { verifierMatches } from '../pkce.js';
+import { sameResource } from '../resources.js';
 import { digestSecret } from '../secrets.js';
 import { mintRefreshToken, recordGrantRevoked, tokenResponse, type TokenContext, type TokenResponse } from './token-context.js';
 
@@ -34,7 +35,7 @@ export async function exchangeAuthorizationCode(
   checkRedirectUri(params['redirect_uri'], stored.redirectUri, client);
   if (!verifierMatches(verifier, stored.codeChallenge)) throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge');
   const resource = params['resource'];
-  if (resource !== undefined && resource !== stored.resource) {
+  if (resource !== undefined && !sameResource(resource, stored.resource)) {
     throw new OAuthError('invalid_target', 'resource differs from the one the authorization was for');
   }
 

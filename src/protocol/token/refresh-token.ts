@@ -1,5 +1,6 @@
 import { OAuthError } from '../../errors/oauth-error.js';
 import type { ClientRecord } from '../../storage/ports.js';
+import { sameResource } from '../resources.js';
 import { isScopeSubset, scopeTokens } from '../scope.js';
 import { digestSecret } from '../secrets.js';
 import { mintRefreshToken, recordGrantRevoked, tokenResponse, type TokenContext, type TokenResponse } from './token-context.js';
@@ -20,8 +21,15 @@ export async function exchangeRefreshToken(params: Record<string, string>, clien
   const found = await context.grants.findRefreshToken(digest);
   if (!found) throw new OAuthError('invalid_grant', 'the refresh token is not valid');
 
+  // Every check of the request comes before rotation: a refused request must not retire the token, or the
+  // client's next, correct refresh would look like reuse and revoke the grant. (A token presented by another
+  // client is the exception: it is rotated, found to be someone else's and the grant revoked, below.)
   const scope = params['scope'] === undefined ? found.token.scope : scopeTokens(params['scope']).join(' ');
   if (!isScopeSubset(scope, found.token.scope)) throw new OAuthError('invalid_scope', 'scope exceeds what was granted');
+  const resource = params['resource'];
+  if (found.grant.clientId === client.clientId && resource !== undefined && !sameResource(resource, found.grant.resource)) {
+    throw new OAuthError('invalid_target', 'resource differs from the one the grant is for');
+  }
   const next = mintRefreshToken(found.grant.id, found.token.scope, context);
   const rotation = await context.grants.rotateRefreshToken(digest, next.record, now);
   if (rotation.status === 'unknown') throw new OAuthError('invalid_grant', 'the refresh token is not valid');
@@ -35,9 +43,5 @@ export async function exchangeRefreshToken(params: Record<string, string>, clien
   }
   if (grant.revokedAt !== null) throw new OAuthError('invalid_grant', 'the grant was revoked');
   if (token.expiresAt <= now) throw new OAuthError('invalid_grant', 'the refresh token has expired');
-  const resource = params['resource'];
-  if (resource !== undefined && resource !== grant.resource) {
-    throw new OAuthError('invalid_target', 'resource differs from the one the grant is for');
-  }
   return tokenResponse(grant, client, scope, context, { grantType: 'refresh_token', refreshToken: next.value });
 }

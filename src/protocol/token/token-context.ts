@@ -67,7 +67,9 @@ export async function tokenResponse(
       scope,
       audience: grant.resource ?? config.issuer,
       authTime: grant.authTime,
-      grantId: grant.id,
+      // A grant without a user (client credentials) is not stored: nothing could be found under its id.
+      grantId: grant.userId === null ? null : grant.id,
+      machine: grant.userId === null,
     },
     { signer, nowMs, ttlSeconds: config.tokens.accessTokenTtlSeconds, jti: context.random.token(16) },
   );

@@ -1,6 +1,7 @@
 import { OAuthError } from '../../errors/oauth-error.js';
 import { authenticateClient, type PresentedClientCredentials } from '../client-authentication.js';
 import type { GrantType } from '../registration/client-metadata.js';
+import { validateResource } from '../resources.js';
 import { exchangeAuthorizationCode } from './authorization-code.js';
 import { exchangeClientCredentials } from './client-credentials.js';
 import { exchangeRefreshToken } from './refresh-token.js';
@@ -34,15 +35,4 @@ export async function exchangeToken(
   const resource = params['resource'];
   if (resource !== undefined) validateResource(resource);
   return handler(params, client, context);
-}
-
-/**
- * RFC 8707 §2: a resource indicator is an absolute URI without a fragment.
- *
- * @throws {OAuthError} `invalid_target`
- */
-export function validateResource(resource: string): void {
-  if (!URL.canParse(resource) || resource.includes('#') || !/^[a-z][a-z0-9+.-]*:/i.test(resource) || /[\s\\]/.test(resource)) {
-    throw new OAuthError('invalid_target', 'resource must be an absolute URI without a fragment');
-  }
 }

@@ -92,6 +92,8 @@ export function createClientRepository(
                 metadata: changes.metadata,
                 updated_ms: changes.updated_ms,
                 look_alike_of: changes.look_alike_of,
+                // The policy of a metadata-document client is the server's default at the time: it follows the configuration.
+                policy: changes.policy,
                 search_text: changes.search_text,
               })
               .where('clients.registration_source', '=', 'cimd'),

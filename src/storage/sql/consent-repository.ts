@@ -8,15 +8,21 @@ export function createConsentRepository(db: Kysely<Database>, guard: Guard): Con
   return {
     findConsent: (userId, clientId) =>
       guard(async () => {
-        const row = await db.selectFrom('consents').select('scope').where('user_id', '=', userId).where('client_id', '=', clientId).executeTakeFirst();
-        return row?.scope;
+        const row = await db
+          .selectFrom('consents')
+          .select(['scope', 'resources', 'client_fingerprint'])
+          .where('user_id', '=', userId)
+          .where('client_id', '=', clientId)
+          .executeTakeFirst();
+        return row && { scope: row.scope, resources: row.resources.split(' ').filter(Boolean), clientFingerprint: row.client_fingerprint };
       }),
-    saveConsent: (userId, clientId, scope, now) =>
+    saveConsent: (userId, clientId, consent, now) =>
       guard(async () => {
+        const values = { scope: consent.scope, resources: consent.resources.join(' '), client_fingerprint: consent.clientFingerprint };
         await db
           .insertInto('consents')
-          .values({ user_id: userId, client_id: clientId, scope, created_ms: now, updated_ms: now })
-          .onConflict((c) => c.columns(['user_id', 'client_id']).doUpdateSet({ scope, updated_ms: now }))
+          .values({ user_id: userId, client_id: clientId, ...values, created_ms: now, updated_ms: now })
+          .onConflict((c) => c.columns(['user_id', 'client_id']).doUpdateSet({ ...values, updated_ms: now }))
           .execute();
       }),
     deleteConsent: (userId, clientId) =>

@@ -207,6 +207,14 @@ function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration
         await db.schema.alterTable('users').addColumn('session_epoch', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
       },
     },
+    '0006_consent_binding': {
+      async up(db: Kysely<unknown>) {
+        // A consent covers the resources it was given for, and the client as the user saw it: consents from
+        // before have no fingerprint, so their users are asked once more.
+        await db.schema.alterTable('consents').addColumn('resources', 'text', (c) => c.notNull().defaultTo('')).execute();
+        await db.schema.alterTable('consents').addColumn('client_fingerprint', 'text', (c) => c.notNull().defaultTo('')).execute();
+      },
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import type { ColumnType } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /**
  * Runs a storage operation, turning driver errors that mean "the database is unavailable" into
@@ -69,6 +69,10 @@ export interface ConsentsTable {
   user_id: string;
   client_id: string;
   scope: string;
+  /** Space-separated audiences the consent covers (0006). */
+  resources: Generated<string>;
+  /** The client as the user saw it when consenting; '' for consents older than 0006 (0006). */
+  client_fingerprint: Generated<string>;
   created_ms: number;
   updated_ms: number;
 }

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { loadConfig } from '../../../src/config/load.js';
 import type { ErrorCode } from '../../../src/errors/codes.js';
 import { OAuthError } from '../../../src/errors/oauth-error.js';
-import { isMetadataDocumentClientId, validateMetadataDocument } from '../../../src/protocol/cimd/validate-document.js';
+import { checkMetadataDocument, isMetadataDocumentClientId, metadataDocumentRefusal, validateMetadataDocument } from '../../../src/protocol/cimd/validate-document.js';
+import { serverMetadata } from '../../../src/protocol/server-metadata.js';
 
 const config = loadConfig({ env: {}, overrides: {} });
 const url = 'https://client.example.com/oauth/client.json';
@@ -121,4 +122,76 @@ describe('Client ID Metadata Document validation', () => {
   for (const [name, document, code, description] of badDocuments) {
     it(`refuses a document ${name} (${code})`, () => assertRefused(url, document, code, description));
   }
+});
+
+describe('a metadata-document client obeys what a registered one does (issue 10, finding 2)', () => {
+  const governed = loadConfig({
+    env: {},
+    overrides: {
+      'registration.policy': 'open',
+      'registration.policies': { open: { denyRedirectHosts: ['evil.example', '*.evil.example'], allowScopes: ['mcp', 'mcp:tools'] } },
+    },
+  });
+
+  async function refusedWith(promise: Promise<unknown>, code: ErrorCode, description: RegExp): Promise<void> {
+    await assert.rejects(promise, (e) => e instanceof OAuthError && e.code === code && description.test(e.description) && errorDescriptionSyntax.test(e.description));
+  }
+
+  it("takes the server's default policy, by name, and drops the scopes it does not allow", async () => {
+    const ruled = await checkMetadataDocument(url, { ...good, scope: 'openid mcp:tools profile' }, governed);
+    assert.equal(ruled.policyName, 'open');
+    assert.equal(ruled.metadata.scope, 'mcp:tools');
+  });
+
+  it('refuses a document that asks only for scopes the policy does not allow', async () => {
+    await refusedWith(checkMetadataDocument(url, { ...good, scope: 'admin' }, governed), 'invalid_client_metadata', /none of the requested scopes/);
+  });
+
+  for (const redirect of ['https://evil.example/cb', 'https://login.evil.example./cb', 'https://EVIL.example/cb']) {
+    it(`refuses a redirect to a denied host: ${redirect} (invalid_redirect_uri)`, async () => {
+      await refusedWith(checkMetadataDocument(url, { ...good, redirect_uris: [...good.redirect_uris, redirect] }, governed), 'invalid_redirect_uri', /redirect_uris\[2\] redirects to a host that is not allowed/);
+    });
+  }
+
+  it('refuses a redirect off an allow-list, loopback included', async () => {
+    const strict = loadConfig({ env: {}, overrides: { 'registration.policy': 'p', 'registration.policies': { p: { allowRedirectHosts: ['client.example.com'] } } } });
+    await refusedWith(checkMetadataDocument(url, good, strict), 'invalid_redirect_uri', /redirect_uris\[1\] .*allow-list/);
+  });
+
+  it('refuses a document whose jwks holds a key without its members', async () => {
+    await refusedWith(checkMetadataDocument(url, { ...good, jwks: { keys: [{ kty: 'RSA', e: 'AQAB' }] } }, config), 'invalid_client_metadata', /jwks\.keys\[0\] is not a valid RSA public key/);
+  });
+
+  const loopbackOnly = { redirect_uris: ['http://127.0.0.1/callback', 'http://localhost:33418/callback'] };
+  for (const [documentUrl, name, flagged] of [
+    ['https://evil.example/claude.json', 'Claude', 'Claude'],
+    ['https://evil.example/claude-code.json', 'Claude Code', 'Claude Code'],
+    ['https://evil.example/cursor.json', 'Cursor', 'Cursor'],
+    ['https://claude.ai/oauth/claude-code.json', 'Claude Code', null],
+    ['https://www.cursor.com/mcp/client.json', 'Cursor', null],
+    ['https://client.example.com/app.json', 'Example MCP Client', null],
+  ] as const) {
+    it(`flags ${name} published at ${documentUrl} with loopback redirects only as ${flagged ?? 'nothing'}`, async () => {
+      const ruled = await checkMetadataDocument(documentUrl, { ...good, ...loopbackOnly, client_id: documentUrl, client_name: name }, config);
+      assert.equal(ruled.lookAlikeOf, flagged);
+    });
+  }
+
+  for (const [what, overrides, description] of [
+    ['registration is protected', { 'registration.mode': 'protected' }, /only with an initial access token/],
+    ['software statements are required', { 'registration.softwareStatement.required': true }, /only with a software statement/],
+    ['metadata documents are disabled', { 'cimd.enabled': false }, /not accepted/],
+  ] as const) {
+    it(`refuses every document when ${what} (invalid_client), and the server does not advertise them`, async () => {
+      const refusing = loadConfig({ env: {}, overrides });
+      assert.match(metadataDocumentRefusal(refusing) ?? '', description);
+      await refusedWith(checkMetadataDocument(url, good, refusing), 'invalid_client', description);
+      assert.equal('client_id_metadata_document_supported' in serverMetadata(refusing), false);
+    });
+  }
+
+  it('accepts documents and advertises them with open registration', () => {
+    assert.equal(metadataDocumentRefusal(config), undefined);
+    assert.equal(serverMetadata(config)['client_id_metadata_document_supported'], true);
+  });
 });

@@ -30,7 +30,7 @@ function seedRequests(url: URL): { client_name?: string; redirect_uris?: string[
 
 describe('detectLookAlike (RFC 7591 §5: client names are self-asserted)', () => {
   describe('flags a name imitating a well-known agent whose redirects are not that agent’s', () => {
-    const imitations: [string, string[], string][] = [
+    const imitations: [string, string[], string | null][] = [
       ['Claude', evil, 'Claude'],
       ['Claude Desktop Helper', evil, 'Claude'],
       ['Claude\'s Assistant', evil, 'Claude'],
@@ -74,11 +74,39 @@ describe('detectLookAlike (RFC 7591 §5: client names are self-asserted)', () =>
       ['Gemini CLI', evil, 'Gemini'],
       ['MCP Inspector', ['https://inspector.example/oauth/callback'], 'MCP Inspector'],
       ['rnCP Inspector', evil, 'MCP Inspector'],
+      // Confusables a hand-made table missed, from the UTS #39 data (issue 10, finding 9).
+      ['\u13dflaude', evil, 'Claude'], // Cherokee letter tli
+      ['\ua4dalaude', evil, 'Claude'], // Lisu letter ca
+      ['\u03f9laude', evil, 'Claude'], // Greek capital lunate sigma
+      ['Cla\u057dde', evil, 'Claude'], // Armenian small seh
+      ['Curs\u0585r', evil, 'Cursor'], // Armenian small oh
+      ['\u13a0\u13ac\u13a2', evil, null], // Cherokee reading DEH: imitates no agent
+      ['\u13df\u13de\u13aa\u13cc\u13a0\u13ac', evil, 'Claude'], // Claude written wholly in Cherokee capitals
+      ['\ua4da\ua4e1\ua4ee\ua4f4\ua4d3\ua4f0', evil, 'Claude'], // Claude written wholly in Lisu
+      ['C\u043d\u0430tGPT', evil, 'ChatGPT'], // Cyrillic en, a small capital H by shape
+      ['Co\u0440ilot', evil, 'GitHub Copilot'], // Cyrillic er
+      ['\u1d04\u029f\u1d00\u1d1c\u1d05\u1d07 \u1d04\u1d0f\u1d05\u1d07', evil, 'Claude Code'], // small capitals
+      ['Ge\u043cini', evil, 'Gemini'], // Cyrillic em, folded through its prototype (a small capital M)
+      ['\ud835\udc02\ud835\udc25\ud835\udc1a\ud835\udc2e\ud835\udc1d\ud835\udc1e', evil, 'Claude'], // mathematical bold
     ];
     for (const [name, redirects, agent] of imitations) {
-      it(`"${show(name)}" → ${redirects.join(' ')} imitates ${agent}`, () => {
+      it(`"${show(name)}" → ${redirects.join(' ')} imitates ${agent ?? 'nothing'}`, () => {
         assert.equal(detectLookAlike(name, redirects), agent);
       });
+    }
+  });
+
+  describe('flags a name that mixes scripts to be misread, with how it reads (UTS #39 section 5)', () => {
+    const mixed: [string, string][] = [
+      ['Y\u043eur B\u0430nk', 'Your Bank'], // Cyrillic o and a
+      ['P\u0430yPal Login', 'PayPal Login'], // Cyrillic a
+      ['G\u0585\u0585gle Drive', 'Google Drive'], // Armenian oh
+      ['\u13a0ropbox', 'Dropbox'], // Cherokee a, which looks like D
+      ['\u0392\u0430nk of \u0391merica', 'Bank of America'], // Greek capital beta with Cyrillic a; a Greek alpha alone in a word
+      ['St\u0430ck Overflow', 'Stack Overflow'],
+    ];
+    for (const [name, reading] of mixed) {
+      it(`"${show(name)}" reads ${reading}`, () => assert.equal(detectLookAlike(name, evil), reading));
     }
   });
 
@@ -126,9 +154,18 @@ describe('detectLookAlike (RFC 7591 §5: client names are self-asserted)', () =>
       'Acme Agent',
       'My MCP Client',
       '',
+      // One script per word, or Latin mixed only with Japanese, Chinese or Korean: not written to be misread.
+      'Caf\u00e9 Connect',
+      '\u00c4rzte Portal Stra\u00dfe',
+      '\u041f\u043e\u043c\u043e\u0449\u043d\u0438\u043a \u0434\u043b\u044f Teams',
+      '\u03a3\u03cd\u03bd\u03b4\u03b5\u03c3\u03b7 Client',
+      'Notes\u7528\u30a2\u30d7\u30ea',
+      '\u6771\u4eac Connector',
+      'Bank\u0e44\u0e17\u0e22',
+      '\ud55c\uad6d\uc5b4Client',
     ];
     for (const name of unrelated) {
-      it(`"${name}"`, () => assert.equal(detectLookAlike(name, evil), null));
+      it(`"${show(name)}"`, () => assert.equal(detectLookAlike(name, evil), null));
     }
   });
 });

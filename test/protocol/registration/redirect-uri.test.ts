@@ -156,6 +156,12 @@ describe('validateRedirectUri (RFC 7591 §2, RFC 8252, OAuth 2.1 §7.5)', () => 
       ['a percent-encoding with a non-hex digit', 'https://client.example.com/%4G'],
       ['a percent-encoding of non-hex letters', 'https://client.example.com/%zz'],
       ['a malformed percent-encoding in a private-use URI', 'com.example.app:/cb%'],
+      // Percent-encoding in a host: a deny-list reads `evil%2eexample`, the browser goes to evil.example.
+      ['a percent-encoded dot in the host', 'https://evil%2eexample/cb'],
+      ['a percent-encoded letter in the host', 'https://%65vil.example/cb'],
+      ['a percent-encoded host with a port', 'https://evil%2Eexample:8443/cb'],
+      ['a percent-encoded loopback host', 'http://127.0.0%2e1/cb'],
+      ['a percent-encoded host in a private-use URI', 'cursor://evil%2eexample/cb'],
     ];
     for (const [what, uri] of refused) {
       it(`rejects a redirect_uri with ${what}: ${show(uri)} (invalid_redirect_uri)`, () => {

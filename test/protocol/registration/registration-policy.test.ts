@@ -25,6 +25,13 @@ describe('redirectHost', () => {
     ['http://[::1]:8080/cb', '[::1]'],
     ['cursor://anysphere.cursor-mcp/oauth/callback', 'anysphere.cursor-mcp'],
     ['com.example.app:/oauth', undefined],
+    // Normalised as the browser will resolve them (WHATWG URL): case, the root dot, percent-encoding, IPv4 forms.
+    ['https://evil.example./cb', 'evil.example'],
+    ['https://EVIL.Example.:443/cb', 'evil.example'],
+    ['https://evil%2eexample/cb', 'evil.example'],
+    ['https://0x7f.1/cb', '127.0.0.1'],
+    ['http://[0:0::1]:8080/cb', '[::1]'],
+    ['cursor://AnySphere.Cursor-MCP./cb', 'anysphere.cursor-mcp'],
   ] as const) {
     it(`reads ${String(host)} from ${uri}`, () => assert.equal(redirectHost(uri), host));
   }
@@ -70,6 +77,36 @@ describe('applyRegistrationPolicy', () => {
       assert.throws(() => applyRegistrationPolicy(metadata(overrides), partners, { scopeRequested: true }), refusedWith(code, pattern));
     });
   }
+
+  describe('compares hosts as the browser resolves them, not as written', () => {
+    const deny: RegistrationPolicy = { denyRedirectHosts: ['evil.example', '*.evil.example', '127.0.0.1'] };
+    for (const uri of [
+      'https://evil.example./cb',
+      'https://EVIL.EXAMPLE/cb',
+      'https://evil%2eexample/cb',
+      'https://%65vil.example/cb',
+      'https://www.evil.example./cb',
+      'https://www.evil%2Eexample/cb',
+      'https://0x7f.0.0.1/cb',
+      'https://2130706433/cb',
+    ]) {
+      it(`a deny-list of evil.example refuses ${uri} (invalid_redirect_uri)`, () => {
+        assert.throws(() => applyRegistrationPolicy(metadata({ redirect_uris: [uri] }), deny, { scopeRequested: false }), refusedWith('invalid_redirect_uri', /not allowed/));
+      });
+    }
+
+    const allow: RegistrationPolicy = { allowRedirectHosts: ['partner.example', '*.partner.example'] };
+    for (const uri of ['https://partner.example./cb', 'https://APP.Partner.Example/cb', 'https://app.partner.example.:8443/cb']) {
+      it(`an allow-list of partner.example accepts its variant ${uri}`, () => {
+        assert.deepEqual(applyRegistrationPolicy(metadata({ redirect_uris: [uri] }), allow, { scopeRequested: false }).redirect_uris, [uri]);
+      });
+    }
+    for (const uri of ['https://partner.example.evil.example/cb', 'https://partner%2eexample.evil.example/cb', 'https://evil.example/partner.example', 'https://evilpartner.example./cb']) {
+      it(`an allow-list of partner.example is not passed by ${uri}`, () => {
+        assert.throws(() => applyRegistrationPolicy(metadata({ redirect_uris: [uri] }), allow, { scopeRequested: false }), refusedWith('invalid_redirect_uri', /allow-list/));
+      });
+    }
+  });
 
   it('refuses a hostless private-use redirect when an allow-list of hosts is set', () => {
     const policy: RegistrationPolicy = { allowRedirectHosts: ['app.example'] };

@@ -13,6 +13,10 @@ import { fixedClock } from '../../support/clock.js';
 const now = Date.UTC(2026, 0, 1);
 const clock = fixedClock(now);
 const seconds = Math.floor(now / 1000);
+/** Statements must expire (issue 10, finding 14a); an hour from `now`. */
+const exp = seconds + 3600;
+/** This server as a statement's `aud` may name it: the issuer or the registration endpoint. */
+const audiences = ['https://as.example.com', 'https://as.example.com/register'];
 
 interface SigningKey {
   privateKey: CryptoKey;
@@ -68,7 +72,7 @@ describe('software statements (RFC 7591 §2.3, §3.1.1)', () => {
       { issuer: publisher, jwks: { keys: [es.publicJwk as Record<string, unknown>] }, policy: 'partners' },
       { issuer: vendor, jwks: { keys: [rs.publicJwk as Record<string, unknown>] } },
     ];
-    context = { keysFor: createStatementKeyResolver(issuers), issuers, clock };
+    context = { keysFor: createStatementKeyResolver(issuers), issuers, clock, audiences };
   });
 
   const statementClaims = {
@@ -97,7 +101,7 @@ describe('software statements (RFC 7591 §2.3, §3.1.1)', () => {
   });
 
   it('verifies an RS256 statement of another issuer with that issuer’s keys', async () => {
-    const { issuer, claims } = await verifySoftwareStatement(await sign(rs, { iss: vendor, client_name: 'Vendor App' }), context);
+    const { issuer, claims } = await verifySoftwareStatement(await sign(rs, { iss: vendor, exp, client_name: 'Vendor App' }), context);
     assert.equal(issuer.issuer, vendor);
     assert.equal(issuer.policy, undefined);
     assert.deepEqual(claims, { client_name: 'Vendor App' });
@@ -155,6 +159,35 @@ describe('software statements (RFC 7591 §2.3, §3.1.1)', () => {
     await verifySoftwareStatement(statement, context);
     const later = fixedClock(now + 3_600_000);
     await refusedWith(verifySoftwareStatement(statement, { ...context, clock: later }), 'invalid_software_statement', /has expired/);
+  });
+
+  describe('lifetime and audience (issue 10, finding 14a)', () => {
+    it('refuses a statement without exp: a statement that never expires cannot be withdrawn (invalid_software_statement)', async () => {
+      const { exp: _, ...claims } = statementClaims;
+      await refusedWith(verifySoftwareStatement(await sign(es, claims), context), 'invalid_software_statement', /must have an exp claim/);
+    });
+
+    it('refuses a statement issued in the future beyond the clock skew, and accepts one within it', async () => {
+      await refusedWith(verifySoftwareStatement(await sign(es, { ...statementClaims, iat: seconds + 120 }), context), 'invalid_software_statement', /iat claim is in the future/);
+      await verifySoftwareStatement(await sign(es, { ...statementClaims, iat: seconds + 20 }), context);
+    });
+
+    for (const aud of ['https://as.example.com', 'https://as.example.com/register', ['https://other.example', 'https://as.example.com']]) {
+      it(`accepts an aud naming this server: ${JSON.stringify(aud)}`, async () => {
+        await verifySoftwareStatement(await sign(es, { ...statementClaims, aud }), context);
+      });
+    }
+
+    it('accepts a statement without aud (RFC 7591 section 2.3 does not require it)', async () => {
+      const { aud: _, ...claims } = statementClaims;
+      await verifySoftwareStatement(await sign(es, claims), context);
+    });
+
+    for (const aud of ['https://other.example', ['https://other.example'], 'https://as.example.com.evil.example', 'https://AS.example.com/', [], 42]) {
+      it(`refuses an aud that does not name this server: ${JSON.stringify(aud)} (invalid_software_statement)`, async () => {
+        await refusedWith(verifySoftwareStatement(await sign(es, { ...statementClaims, aud } as JWTPayload), context), 'invalid_software_statement', /aud claim does not name this server/);
+      });
+    }
   });
 
   it('refuses a statement that is not valid yet (nbf in the future)', async () => {
@@ -215,7 +248,7 @@ describe('software statement keys from a jwksUri', () => {
 
   const contextFor = (jwksUri: string, cooldownMs: number) => {
     const issuers: SoftwareStatementIssuer[] = [{ issuer, jwksUri }];
-    return { keysFor: createStatementKeyResolver(issuers, { cooldownMs }), issuers, clock };
+    return { keysFor: createStatementKeyResolver(issuers, { cooldownMs }), issuers, clock, audiences };
   };
 
   it('returns one key resolver per trusted issuer, the same each time, and none for others', () => {
@@ -229,31 +262,31 @@ describe('software statement keys from a jwksUri', () => {
     jwks = { keys: [first.publicJwk] };
     fetches = 0;
     const context = contextFor(`${baseUrl}/jwks.json`, 0);
-    const verified = await verifySoftwareStatement(await sign(first, { iss: issuer, client_name: 'Remote App' }), context);
+    const verified = await verifySoftwareStatement(await sign(first, { iss: issuer, exp, client_name: 'Remote App' }), context);
     assert.deepEqual(verified.claims, { client_name: 'Remote App' });
-    await verifySoftwareStatement(await sign(first, { iss: issuer, client_name: 'Remote App' }), context);
+    await verifySoftwareStatement(await sign(first, { iss: issuer, exp, client_name: 'Remote App' }), context);
     assert.equal(fetches, 1, 'a known kid is served from the cache');
 
     jwks = { keys: [second.publicJwk] };
-    const rotated = await verifySoftwareStatement(await sign(second, { iss: issuer, client_name: 'Rotated' }), context);
+    const rotated = await verifySoftwareStatement(await sign(second, { iss: issuer, exp, client_name: 'Rotated' }), context);
     assert.equal(rotated.claims['client_name'], 'Rotated');
     assert.equal(fetches, 2, 'an unknown kid triggers one re-fetch');
-    await refusedWith(verifySoftwareStatement(await sign(first, { iss: issuer }), context), 'invalid_software_statement', /key set does not contain/);
+    await refusedWith(verifySoftwareStatement(await sign(first, { iss: issuer, exp }), context), 'invalid_software_statement', /key set does not contain/);
   });
 
   it('does not re-fetch for an unknown kid within the cooldown', async () => {
     jwks = { keys: [first.publicJwk] };
     fetches = 0;
     const context = contextFor(`${baseUrl}/jwks.json`, 60_000);
-    await verifySoftwareStatement(await sign(first, { iss: issuer }), context);
+    await verifySoftwareStatement(await sign(first, { iss: issuer, exp }), context);
     jwks = { keys: [second.publicJwk] };
-    await refusedWith(verifySoftwareStatement(await sign(second, { iss: issuer }), context), 'invalid_software_statement', /key set does not contain/);
+    await refusedWith(verifySoftwareStatement(await sign(second, { iss: issuer, exp }), context), 'invalid_software_statement', /key set does not contain/);
     assert.equal(fetches, 1);
   });
 
   it('refuses the statement when the issuer’s keys cannot be fetched (invalid_software_statement)', async () => {
     const error = await refusedWith(
-      verifySoftwareStatement(await sign(first, { iss: issuer }), contextFor(`${baseUrl}/broken.json`, 0)),
+      verifySoftwareStatement(await sign(first, { iss: issuer, exp }), contextFor(`${baseUrl}/broken.json`, 0)),
       'invalid_software_statement',
       /keys could not be obtained/,
     );

@@ -13,7 +13,7 @@ import {
   metadataFields,
   type MetadataField,
 } from '../../../src/protocol/registration/metadata-fields.js';
-import { authMethodsFor, validateClientMetadata } from '../../../src/protocol/registration/validate-metadata.js';
+import { authMethodsFor, validateClientMetadata, validateJwks } from '../../../src/protocol/registration/validate-metadata.js';
 
 type RegistrationConfig = Config['registration'];
 
@@ -529,6 +529,42 @@ describe('validateClientMetadata (RFC 7591 §2, §3.2.2)', () => {
 
     it('accepts and keeps a JWK Set', () => {
       assert.deepEqual(validateClientMetadata({ ...base, jwks: { keys: [jwk] } }, defaultConfig).jwks, { keys: [jwk] });
+    });
+
+    describe('each key checked with jose (RFC 7517 §4, RFC 7518 §6)', () => {
+      const rsa = { kty: 'RSA', n: 'sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw', e: 'AQAB' };
+      const ed = { kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo' };
+      const refused: [string, Record<string, unknown>, RegExp][] = [
+        ['an RSA key without n', { kty: 'RSA', e: 'AQAB' }, /jwks\.keys\[1\] is not a valid RSA public key: n and e/],
+        ['an RSA key without e', { kty: 'RSA', n: rsa.n }, /jwks\.keys\[1\] is not a valid RSA public key/],
+        ['an RSA key whose n is not base64url', { ...rsa, n: 'not base64url!' }, /not a valid RSA public key/],
+        ['an RSA key shorter than 2048 bits', { ...rsa, n: rsa.n.slice(0, 171) }, /at least 2048 bits/],
+        ['an EC key without y', { kty: 'EC', crv: 'P-256', x: jwk.x }, /not a valid EC public key: crv, x and y/],
+        ['an EC key on an unknown curve', { ...jwk, crv: 'P-192' }, /unsupported/],
+        ['an EC key whose alg does not fit its curve', { ...jwk, alg: 'ES384' }, /not a valid EC public key/],
+        ['an OKP key with a malformed x', { ...ed, x: 'abc' }, /not a valid OKP public key: crv and x/],
+        ['a key of an unknown kty', { kty: 'PQC', pub: 'x' }, /jwks\.keys\[1\] has an unsupported kty, crv or alg/],
+        ['a key with an unknown alg', { ...rsa, alg: 'RS1' }, /unsupported kty, crv or alg/],
+        ['a symmetric key (kty oct)', { kty: 'oct', k: 'c2VjcmV0' }, /jwks\.keys\[1\] is a symmetric key \(kty oct\)/],
+        ['a symmetric key without k', { kty: 'oct' }, /symmetric key/],
+        ['a private RSA key (d)', { ...rsa, d: 'c2VjcmV0' }, /jwks\.keys\[1\] is a private key \(it has a d member\)/],
+        ['a private EC key (d)', { ...jwk, d: 'c2VjcmV0' }, /is a private key \(it has a d member\)/],
+      ];
+      for (const [what, key, description] of refused) {
+        it(`rejects ${what} (invalid_client_metadata, naming the problem)`, async () => {
+          const request = { ...base, jwks: { keys: [jwk, key] } };
+          await assert.rejects(
+            async () => validateJwks(validateClientMetadata(request, defaultConfig).jwks),
+            (e) => e instanceof OAuthError && e.code === 'invalid_client_metadata' && description.test(e.description) && errorDescriptionSyntax.test(e.description),
+          );
+        });
+      }
+
+      it('accepts RSA, EC and OKP public keys, for signing or encryption, with or without alg', async () => {
+        const keys = [rsa, { ...rsa, alg: 'PS256' }, { ...rsa, use: 'enc' }, jwk, { ...jwk, alg: 'ES256', use: 'sig', kid: 'k1' }, ed, { kty: 'OKP', crv: 'X25519', x: 'hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo' }];
+        await validateJwks({ keys });
+        await validateJwks(undefined);
+      });
     });
 
     it('accepts jwks_uri alone', () => {
