@@ -10,6 +10,7 @@ import { startMcpServer, type RunningMcpServer } from '../../examples/mcp-server
 import { createUser } from '../../src/users/users.js';
 import { TestBrowser } from '../support/browser.js';
 import { AgentProvider, whoami } from '../support/mcp-agent.js';
+import { createOperatorClient } from '../support/operator-client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { freePort } from '../support/real-port.js';
 
@@ -60,14 +61,9 @@ describe('MCP TypeScript SDK client against examples/mcp-server and Latchkey', (
     latchkey = await startTestServer({ overrides: { issuer }, clock });
     await latchkey.app.listen({ host: '127.0.0.1', port });
     await createUser(latchkey.storage.users, { username: 'alice', password: 'correct horse battery' }, { now: Date.now(), newId: () => 'user-alice' });
-    // The MCP server's own confidential client, to ask Latchkey whether a token was revoked (RFC 7662).
-    const own = await latchkey.app.inject({
-      method: 'POST',
-      url: '/register',
-      payload: { client_name: 'Example MCP server', grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic' },
-    });
-    assert.equal(own.statusCode, 201, own.body);
-    const { client_id: clientId, client_secret: clientSecret } = own.json() as { client_id: string; client_secret: string };
+    // The MCP server's own confidential client, created by the operator, to ask Latchkey whether a token was
+    // revoked (RFC 7662): introspection is for resource servers an operator vouched for.
+    const { client_id: clientId, client_secret: clientSecret } = await createOperatorClient(latchkey, { client_name: 'Example MCP server' });
     mcp = await startMcpServer({ issuer, clock, introspection: { endpoint: `${issuer}/introspect`, clientId, clientSecret } });
   });
   after(async () => {
