@@ -87,6 +87,7 @@ describe('createClientAsOperator', () => {
       ['a redirect with a fragment', { redirect_uris: ['https://app.example/cb#x'] }, 'invalid_redirect_uri', /fragment/],
       ['an unknown scope', { grant_types: ['client_credentials'], scope: 'mcp:tools mcp:tolls' }, 'invalid_client_metadata', /scope mcp:tolls is not supported/],
       ['no name', { client_name: undefined as unknown as string, grant_types: ['client_credentials'] }, 'invalid_client_metadata', /client_name is required/],
+      ['a blank name', { client_name: '  ', grant_types: ['client_credentials'] }, 'invalid_client_metadata', /client_name must not be blank/],
     ];
     const before = await storage.clients.countClients({});
     for (const [what, request, code, description] of cases) {
