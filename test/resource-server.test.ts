@@ -5,10 +5,14 @@ import { after, before, describe, it } from 'node:test';
 import { createKeyManager } from '../src/keys/key-manager.js';
 import { createTokenSigner } from '../src/keys/token-signer.js';
 import { createResourceServer, ResourceServerError, type ResourceServerOptions } from '../src/resource-server.js';
+import { basicAuthorization, createOperatorClient } from './support/operator-client.js';
 import { startTestServer, type TestServer } from './support/server.js';
 import { freePort } from './support/real-port.js';
 
 const resource = 'http://mcp.example.test/mcp';
+const otherResource = 'http://other.example.test/mcp';
+/** Latchkey's registry: this resource and another, both open to machine clients (the harness's tokens have no user). */
+const resources = [resource, otherResource].map((uri) => ({ uri, name: uri, scopes: ['mcp:tools', 'mcp:resources'], machineClients: true }));
 
 /** A port nobody listens on right now, so that the issuer URL can name it before the server starts. */
 /** Runs `fn` and returns the ResourceServerError it throws. */
@@ -24,21 +28,17 @@ describe('resource server helper, against a running Latchkey', () => {
   let client: { client_id: string; client_secret: string };
   let offset = 0;
   const clock = { now: () => Date.now() + offset };
+  // The harness's tokens are a machine client's (client_credentials): accepted here unless a test says otherwise.
   const guard = (options: Partial<ResourceServerOptions> = {}) =>
-    createResourceServer({ issuer, resource, requiredScopes: ['mcp:tools'], clock, ...options });
+    createResourceServer({ issuer, resource, requiredScopes: ['mcp:tools'], clock, acceptMachineTokens: true, ...options });
 
   before(async () => {
     const port = await freePort();
     issuer = `http://127.0.0.1:${port}`;
-    server = await startTestServer({ overrides: { issuer }, clock });
+    server = await startTestServer({ overrides: { issuer, resources }, clock });
     await server.app.listen({ host: '127.0.0.1', port });
-    const registered = await server.app.inject({
-      method: 'POST',
-      url: '/register',
-      payload: { client_name: 'Robot', redirect_uris: ['https://robot.example/cb'], grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic', scope: 'mcp:tools mcp:resources' },
-    });
-    assert.equal(registered.statusCode, 201, registered.body);
-    client = registered.json();
+    // Only an operator's client may use client_credentials (and introspect): open registration offers neither.
+    client = await createOperatorClient(server, { client_name: 'Robot', scope: 'mcp:tools mcp:resources' });
   });
   after(() => server.close());
 
@@ -90,7 +90,7 @@ describe('resource server helper, against a running Latchkey', () => {
 
   // Each case names the jose check that must be the one refusing it (code, and the claim for claim checks).
   const invalid: [string, () => Promise<{ token: string; options?: Partial<ResourceServerOptions> }>, string][] = [
-    ['a token for another resource (audience)', async () => ({ token: await token('mcp:tools', 'http://other.example.test/mcp') }), 'ERR_JWT_CLAIM_VALIDATION_FAILED aud'],
+    ['a token for another resource (audience)', async () => ({ token: await token('mcp:tools', otherResource) }), 'ERR_JWT_CLAIM_VALIDATION_FAILED aud'],
     ['a token from another issuer', async () => ({ token: await signed({ iss: 'http://evil.example.test' }) }), 'ERR_JWT_CLAIM_VALIDATION_FAILED iss'],
     ['a verifier configured for another issuer', async () => ({ token: await token('mcp:tools'), options: { issuer: `${issuer}/other`, jwksUri: `${issuer}/jwks.json` } }), 'ERR_JWT_CLAIM_VALIDATION_FAILED iss'],
     ['a tampered payload', async () => {
@@ -197,6 +197,40 @@ describe('resource server helper, against a running Latchkey', () => {
       offset = 0;
       stub.close();
     }
+  });
+
+  it('refuses a token without a user (gty client_credentials) unless acceptMachineTokens is set', async () => {
+    const access = await token('mcp:tools');
+    for (const options of [{}, { acceptMachineTokens: false }]) {
+      const rs = createResourceServer({ issuer, resource, requiredScopes: ['mcp:tools'], clock, ...options });
+      const error = await refusal(rs.verifyAccessToken(`Bearer ${access}`));
+      assert.deepEqual([error.code, error.description], ['invalid_token', 'This resource accepts only tokens issued for a user.'], JSON.stringify(options));
+      assert.equal(rs.challenge(error).status, 401);
+    }
+    const claims = await guard({ acceptMachineTokens: true }).verifyAccessToken(access);
+    assert.equal(claims.gty, 'client_credentials');
+  });
+
+  it("accepts a user's token (auth_time, no gty) without acceptMachineTokens", async () => {
+    const rs = createResourceServer({ issuer, resource, requiredScopes: ['mcp:tools'], clock });
+    const claims = await rs.verifyAccessToken(await signed({ auth_time: Math.floor(clock.now() / 1000) }));
+    assert.equal(claims.sub, 'u1');
+  });
+
+  it("introspects at Latchkey itself with an operator-created client: the machine token is active, then inactive once its client is deleted", async () => {
+    const rs = guard({ introspection: { endpoint: `${issuer}/introspect`, clientId: client.client_id, clientSecret: client.client_secret, cacheSeconds: 0 } });
+    const machine = await createOperatorClient(server, { client_name: 'Short-lived robot', scope: 'mcp:tools' });
+    const response = await server.app.inject({
+      method: 'POST',
+      url: '/token',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuthorization(machine.client_id, machine.client_secret) },
+      payload: new URLSearchParams({ grant_type: 'client_credentials', resource }).toString(),
+    });
+    const access = response.json().access_token as string;
+    assert.equal((await rs.verifyAccessToken(access)).client_id, machine.client_id);
+    await server.storage.clients.deleteClient(machine.client_id);
+    const error = await refusal(rs.verifyAccessToken(access));
+    assert.deepEqual([error.code, error.description], ['invalid_token', 'The access token was revoked.']);
   });
 
   it('builds RFC 9728 metadata and its well-known path', () => {

@@ -7,8 +7,9 @@ import { formatTable, isoTime, jsonOutput, printable, readableTime, truncate } f
 import { CliFailure, positiveInteger, reportRefusals, withAuditTrail, withStorage } from './command-support.js';
 import { deleteClientAsOperator } from '../protocol/registration/client-configuration.js';
 import { createProgress } from './progress.js';
+import { registerClientCreateCommand } from './clients-create.js';
 
-const sources: readonly RegistrationSource[] = ['dynamic', 'iat', 'software_statement', 'cimd'];
+const sources: readonly RegistrationSource[] = ['dynamic', 'iat', 'software_statement', 'cimd', 'operator'];
 /** The most rows one `listClients` call may return (its contract). */
 const pageSize = 500;
 /** How many of a client's grants `clients show` lists, newest first. */
@@ -17,13 +18,14 @@ const grantsShown = 100;
 const progressFrom = 10;
 
 /**
- * `latchkey clients list|show|delete`: what agents have registered, one client in detail with its grants, and
- * deleting clients (their grants, refresh tokens and codes go with them). Secrets and digests are never shown.
+ * `latchkey clients list|show|create|delete`: what agents have registered, one client in detail with its grants,
+ * creating a client as the operator ({@link registerClientCreateCommand}), and deleting clients (their grants,
+ * refresh tokens and codes go with them). Secrets and digests are never shown, but a new client's secret, once.
  */
 export function registerClientCommands(program: Command, context: ConfigCli): void {
   const clients = program
     .command('clients')
-    .description('list, inspect and delete registered clients')
+    .description('list, inspect, create and delete clients')
     .addHelpText('after', '\nExit status: 0 done, 1 an unknown client (the others were still handled), 2 bad usage or input.');
 
   context
@@ -64,6 +66,8 @@ export function registerClientCommands(program: Command, context: ConfigCli): vo
         write(flags['json'] ? jsonOutput({ ...detailJson(client), grants: grants.map(grantJson) }) : clientText(client, grants));
       })),
     );
+
+  registerClientCreateCommand(clients, context);
 
   context
     .withConfigFlags(clients.command('delete').description('delete clients: their grants, refresh tokens and codes stop working at once'))

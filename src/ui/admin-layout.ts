@@ -2,7 +2,7 @@ import type { RegistrationSource } from '../storage/ports.js';
 import { html, page, type SafeHtml } from './html.js';
 
 /** The sections of the dashboard, as the navigation bar lists them. */
-export type AdminSection = 'overview' | 'clients' | 'iat' | 'users' | 'keys';
+export type AdminSection = 'overview' | 'clients' | 'resources' | 'iat' | 'users' | 'keys';
 
 /** What every admin page knows about the request: where the dashboard lives and who is signed in. */
 export interface AdminFrame {
@@ -16,6 +16,7 @@ export interface AdminFrame {
 const sections: { id: AdminSection; label: string; path: string }[] = [
   { id: 'overview', label: 'Overview', path: '/admin' },
   { id: 'clients', label: 'Clients', path: '/admin/clients' },
+  { id: 'resources', label: 'Resources', path: '/admin/resources' },
   { id: 'iat', label: 'Initial access tokens', path: '/admin/iat' },
   { id: 'users', label: 'Users', path: '/admin/users' },
   { id: 'keys', label: 'Signing keys', path: '/admin/keys' },
@@ -117,6 +118,9 @@ form.inline { display: inline; margin: 0; }
 form.filters { grid-template-columns: repeat(auto-fit, minmax(12rem, 1fr)); align-items: end; }
 form.filters input, form.filters select, form.create input:not([type=checkbox]), form.create select { box-sizing: border-box; width: 100%; min-width: 0; }
 form.create { max-width: 32rem; }
+form.create textarea { box-sizing: border-box; width: 100%; font: inherit; padding: .5rem; border: 1px solid #888; border-radius: .375rem; }
+details.new-client { margin: 0 0 1.5rem; }
+details.new-client summary { cursor: pointer; font-weight: 600; }
 select, input[type=number], input[type=email], input[type=search] { font: inherit; padding: .5rem; border: 1px solid #888; border-radius: .375rem; }
 label.check { display: flex; gap: .5rem; align-items: center; font-weight: 400; }
 .notice { border: 1px solid #1d7a35; color: #14532d; background: #e8f6ec; padding: .5rem .75rem; border-radius: .375rem; }

@@ -23,11 +23,17 @@ export function clientHref(base: string, clientId: string): string {
   return `${base}/admin/clients/${encodeURIComponent(clientId)}`;
 }
 
-/** The clients page: a GET search form, the count, one page of the table, and a link to the next page. */
+/**
+ * The clients page: the new-client form (given, as a section, by its own page module), a GET search form, the
+ * count, one page of the table, and a link to the next page.
+ */
 export function clientListPage(input: {
   nonce: string;
   frame: AdminFrame;
   notice?: string | undefined;
+  /** Why the new-client form was refused. */
+  error?: string | undefined;
+  newClient?: SafeHtml;
   form: ClientFilterForm;
   clients: ClientRecord[];
   total: number;
@@ -58,7 +64,9 @@ export function clientListPage(input: {
     title: 'Clients',
     section: 'clients',
     notice: input.notice,
-    body: html`<form class="filters" method="get" action="${base}/admin/clients" role="search">
+    error: input.error,
+    body: html`${input.newClient ?? ''}
+<form class="filters" method="get" action="${base}/admin/clients" role="search">
 <label>Search <input type="search" name="q" value="${form.q}" maxlength="200" placeholder="name, client_id or redirect host"></label>
 <label>Registration source <select name="source">${option('', 'Any', form.source)}${(Object.keys(sourceLabels) as RegistrationSource[]).map((source) =>
       option(source, sourceLabels[source], form.source),

@@ -65,6 +65,7 @@ describe('loadConfig', () => {
         cleanup: { enabled: true, unusedAfter: 86_400, idleAfter: 7_776_000, interval: 3600, batchSize: 500 },
         redis: { url: null, keyPrefix: 'latchkey' },
         scopes: { supported: ['openid', 'profile', 'email', 'offline_access', 'mcp', 'mcp:tools', 'mcp:resources', 'mcp:prompts'] },
+        resources: [],
         tokens: { accessTokenTtlSeconds: 3600, refreshTokenTtlSeconds: 2_592_000, idTokenTtlSeconds: 3600 },
         keys: { algorithm: 'ES256', rotationGraceSeconds: 172_800, refreshSeconds: 60 },
         secrets: { keyEncryptionKey: null, keyEncryptionKeyFile: null, oldKeyEncryptionKeys: [] },

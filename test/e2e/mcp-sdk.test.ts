@@ -1,6 +1,7 @@
 // The end-to-end proof of the resource side: the MCP TypeScript SDK's own client, with an OAuthClientProvider,
 // against examples/mcp-server protected by Latchkey, both on real ports.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
@@ -10,6 +11,7 @@ import { startMcpServer, type RunningMcpServer } from '../../examples/mcp-server
 import { createUser } from '../../src/users/users.js';
 import { TestBrowser } from '../support/browser.js';
 import { AgentProvider, whoami } from '../support/mcp-agent.js';
+import { createOperatorClient } from '../support/operator-client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { freePort } from '../support/real-port.js';
 
@@ -60,14 +62,9 @@ describe('MCP TypeScript SDK client against examples/mcp-server and Latchkey', (
     latchkey = await startTestServer({ overrides: { issuer }, clock });
     await latchkey.app.listen({ host: '127.0.0.1', port });
     await createUser(latchkey.storage.users, { username: 'alice', password: 'correct horse battery' }, { now: Date.now(), newId: () => 'user-alice' });
-    // The MCP server's own confidential client, to ask Latchkey whether a token was revoked (RFC 7662).
-    const own = await latchkey.app.inject({
-      method: 'POST',
-      url: '/register',
-      payload: { client_name: 'Example MCP server', grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic' },
-    });
-    assert.equal(own.statusCode, 201, own.body);
-    const { client_id: clientId, client_secret: clientSecret } = own.json() as { client_id: string; client_secret: string };
+    // The MCP server's own confidential client, created by the operator, to ask Latchkey whether a token was
+    // revoked (RFC 7662): introspection is for resource servers an operator vouched for.
+    const { client_id: clientId, client_secret: clientSecret } = await createOperatorClient(latchkey, { client_name: 'Example MCP server' });
     mcp = await startMcpServer({ issuer, clock, introspection: { endpoint: `${issuer}/introspect`, clientId, clientSecret } });
   });
   after(async () => {
@@ -134,14 +131,34 @@ describe('MCP TypeScript SDK client against examples/mcp-server and Latchkey', (
   });
 
   it('answers 403 insufficient_scope to a token without mcp:tools', async () => {
+    // Nobody gets a token without a user through open registration (there is no machine resource here at all).
     const robot = await latchkey.app.inject({
       method: 'POST',
       url: '/register',
-      payload: { client_name: 'Robot', redirect_uris: ['https://robot.example/cb'], grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_post', scope: 'mcp:resources' },
+      payload: { client_name: 'Robot', grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_post', scope: 'mcp:resources' },
     });
-    const { client_id, client_secret } = robot.json() as { client_id: string; client_secret: string };
-    const issued = await fetch(`${issuer}/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id, client_secret, resource: mcp.resource }) });
-    const { access_token: token } = (await issued.json()) as { access_token: string };
+    assert.equal(robot.statusCode, 400, robot.body);
+    // A user's token for the MCP server, with a scope other than the one its tools need.
+    const reader = await latchkey.app.inject({
+      method: 'POST',
+      url: '/register',
+      payload: { client_name: 'Reader', redirect_uris: ['https://reader.example/cb'], token_endpoint_auth_method: 'none', scope: 'mcp:resources' },
+    });
+    const { client_id } = reader.json() as { client_id: string };
+    const verifier = 'dBjftJeZ4CVP-mpNB1ZtyXQGB3iu0FdFk87tUsTfwZbQ0s5jU8Ng4e3BSnT0Wx-p';
+    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    const browser = new TestBrowser(latchkey.app);
+    const query = new URLSearchParams({ response_type: 'code', client_id, redirect_uri: 'https://reader.example/cb', code_challenge: challenge, code_challenge_method: 'S256', scope: 'mcp:resources', resource: mcp.resource });
+    const login = await browser.get(`/authorize?${query}`);
+    const consent = await browser.follow(await browser.submit(login, { username: 'alice', password: 'correct horse battery' }));
+    const done = await browser.submit(consent, { decision: 'allow' });
+    const code = new URL(String(done.headers.location)).searchParams.get('code')!;
+    const issued = await fetch(`${issuer}/token`, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: verifier, client_id, redirect_uri: 'https://reader.example/cb', resource: mcp.resource }),
+    });
+    const { access_token: token, scope } = (await issued.json()) as { access_token: string; scope: string };
+    assert.equal(scope, 'mcp:resources');
     const response = await fetch(mcp.url, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
     assert.equal(response.status, 403);
     assert.equal(

@@ -4,6 +4,7 @@ import * as oauth from 'oauth4webapi';
 import { createUser } from '../../src/users/users.js';
 import { TestBrowser } from '../support/browser.js';
 import { forEachDatabase, type DatabaseKind } from '../support/databases.js';
+import { createOperatorClient } from '../support/operator-client.js';
 import { startListeningTestServer, type ListeningTestServer } from '../support/real-port.js';
 
 /**
@@ -48,11 +49,15 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
     let server: ListeningTestServer;
     let as: oauth.AuthorizationServer;
 
+    let resourceServer: RegisteredClient;
     before(async () => {
       server = await startListeningTestServer({ database: kind });
       await createUser(server.storage.users, { ...alice, name: 'Alice' }, { now: Date.now(), newId: () => 'user-alice' });
       const issuer = new URL(server.issuer);
       as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
+      // The resource server's own client, created by the operator: introspection is for resource servers only.
+      const own = await createOperatorClient(server, { client_name: 'Resource server' });
+      resourceServer = { client: { client_id: own.client_id }, auth: oauth.ClientSecretBasic(own.client_secret) };
     });
     after(() => server?.close());
 
@@ -121,7 +126,7 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
         oauth.processRefreshTokenResponse(as, client, response),
       );
 
-    const introspect = ({ client, auth }: RegisteredClient, token: string) =>
+    const introspect = (_holder: RegisteredClient, token: string, { client, auth }: RegisteredClient = resourceServer) =>
       oauth.introspectionRequest(as, client, auth, token, insecure).then((response) => oauth.processIntrospectionResponse(as, client, response));
 
     const revoke = ({ client, auth }: RegisteredClient, token: string, hint?: string) =>
@@ -235,6 +240,16 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
         oauth.processIntrospectionResponse(as, registered.client, response),
         (error: unknown) => error instanceof oauth.WWWAuthenticateChallengeError && error.cause[0]?.scheme === 'basic',
       );
+    });
+
+    it('refuses introspection to a self-registered confidential client (RFC 7662 §4: no token scanning)', async () => {
+      const registered = await registerConfidential();
+      const tokens = await obtainTokens(registered);
+      const response = await oauth.introspectionRequest(as, registered.client, registered.auth, tokens.access_token, insecure);
+      assert.equal(response.status, 403);
+      const body = (await response.json()) as { error: string; active?: boolean };
+      assert.equal(body.error, 'unauthorized_client');
+      assert.equal(body.active, undefined, 'nothing about the token is told');
     });
 
     it('a denied authorization reaches the client as access_denied, with iss (AuthorizationResponseError)', async () => {

@@ -4,6 +4,7 @@ import { createMetrics } from '../../src/observability/metrics.js';
 import type { AuditEntry } from '../../src/protocol/context.js';
 import { createUser } from '../../src/users/users.js';
 import { TestBrowser } from '../support/browser.js';
+import { createOperatorClient } from '../support/operator-client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -27,6 +28,7 @@ describe('GET /metrics (Prometheus)', () => {
         'token.rateLimit.enabled': true,
         'token.rateLimit.points': 2,
         'login.maxFailures': 1,
+        resources: [{ uri: 'https://mcp.example.com/mcp', name: 'MCP', scopes: ['mcp', 'mcp:tools'], machineClients: true }],
       },
     });
     await createUser(server.storage.users, { username: 'alice', password: 'correct horse battery' }, { now: Date.now(), newId: () => 'user-alice' });
@@ -44,11 +46,13 @@ describe('GET /metrics (Prometheus)', () => {
       server.app.inject({
         method: 'POST',
         url: '/auth/register',
-        payload: { client_name: 'Metered', redirect_uris: ['https://c.example/cb'], token_endpoint_auth_method: 'client_secret_basic', grant_types: ['client_credentials'] },
+        payload: { client_name: 'Metered', redirect_uris: ['https://c.example/cb'], token_endpoint_auth_method: 'client_secret_basic' },
       });
     const registered = await register();
     assert.equal(registered.statusCode, 201, registered.body);
-    const client = registered.json() as { client_id: string; client_secret: string; registration_access_token: string };
+    const own = registered.json() as { client_id: string; registration_access_token: string };
+    // Tokens without a user are for clients an operator created.
+    const client = await createOperatorClient(server, { scope: 'mcp' });
     assert.equal((await register()).statusCode, 201);
     assert.equal((await register()).statusCode, 429, 'the third registration is over the limit of 2');
 
@@ -60,8 +64,8 @@ describe('GET /metrics (Prometheus)', () => {
 
     const configuration = await server.app.inject({
       method: 'GET',
-      url: `/auth/register/${client.client_id}`,
-      headers: { authorization: `Bearer ${client.registration_access_token}` },
+      url: `/auth/register/${own.client_id}`,
+      headers: { authorization: `Bearer ${own.registration_access_token}` },
     });
     assert.equal(configuration.statusCode, 200, configuration.body);
     assert.equal((await server.app.inject({ method: 'GET', url: '/no/such/page?x=1' })).statusCode, 404);

@@ -8,6 +8,7 @@ import { errorCodes } from '../../src/errors/codes.js';
 import { openapiDocument, pagePaths } from '../../src/http/openapi-document.js';
 import { metadataFields } from '../../src/protocol/registration/metadata-fields.js';
 import { digestSecret } from '../../src/protocol/secrets.js';
+import { createOperatorClient } from '../support/operator-client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 type Json = Record<string, unknown>;
@@ -384,7 +385,7 @@ describe('real responses match the documented schemas', () => {
   const formHeaders = { 'content-type': 'application/x-www-form-urlencoded' };
 
   before(async () => {
-    server = await startTestServer({ overrides: { issuer: 'https://as.example.com' } });
+    server = await startTestServer({ overrides: { issuer: 'https://as.example.com', resources: [{ uri: 'https://mcp.example.com/mcp', name: 'MCP', scopes: ['mcp', 'mcp:tools'], machineClients: true }] } });
     document = openapiDocument(server.config);
     await server.storage.users.createUser({ id: 'user-1', username: 'alice', passwordHash: 'x', name: 'Alice', email: 'alice@example.com', isAdmin: false, createdAt: 1 });
   });
@@ -469,7 +470,7 @@ describe('real responses match the documented schemas', () => {
     assert.equal(typeof tokens.id_token, 'string');
     const refreshed = await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: client.client_id });
     assert.equal(refreshed.statusCode, 200, refreshed.body);
-    const service = await register({ client_name: 'Service', grant_types: ['client_credentials'], scope: 'mcp' });
+    const service = await createOperatorClient(server, { client_name: 'Service', scope: 'mcp' });
     const credentials = await token({ grant_type: 'client_credentials' }, { authorization: basic(service.client_id, service.client_secret) });
     assert.equal(credentials.statusCode, 200, credentials.body);
   });
@@ -484,7 +485,7 @@ describe('real responses match the documented schemas', () => {
 
   it('introspection, revocation and userinfo responses', async () => {
     const { tokens } = await codeGrant('openid profile email');
-    const service = await register({ client_name: 'Resource server', grant_types: ['client_credentials'], scope: 'mcp' });
+    const service = await createOperatorClient(server, { client_name: 'Resource server', scope: 'mcp' });
     const asService = { ...formHeaders, authorization: basic(service.client_id, service.client_secret) };
     for (const params of [{ token: tokens.access_token }, { token: tokens.refresh_token, token_type_hint: 'refresh_token' }, { token: 'unknown' }]) {
       assertDocumentedRequest(document, 'POST', '/introspect', 'application/x-www-form-urlencoded', params);
@@ -503,7 +504,8 @@ describe('real responses match the documented schemas', () => {
   });
 
   it('authorization endpoint: the sign-in page (200), a redirect with prompt=none (302), an error page (400)', async () => {
-    const client = await register({ client_name: 'Browser agent', redirect_uris: ['http://127.0.0.1:33418/cb'], token_endpoint_auth_method: 'none' });
+    // A client an operator created: the errors of a self-registered one are shown on a page, not redirected.
+    const client = await createOperatorClient(server, { client_name: 'Browser agent', redirect_uris: ['http://127.0.0.1:33418/cb'], grant_types: ['authorization_code'] });
     const operation = (document['paths'] as Record<string, Json>)['/authorize']!['get'] as { parameters: { name: string; schema: Schema }[] };
     const authorize = async (params: Record<string, string>, status: number) => {
       for (const [name, value] of Object.entries(params)) {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { digestSecret } from '../../src/protocol/secrets.js';
+import { createOperatorClient } from '../support/operator-client.js';
 import { forEachDatabase, type DatabaseKind } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
@@ -17,7 +18,7 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
     before(async () => {
       server = await startTestServer({ database: kind, overrides: { issuer: 'https://as.example.com' } });
       await server.storage.users.createUser({ id: 'u1', username: 'alice', passwordHash: 'x', name: 'Alice', email: 'alice@example.com', isAdmin: false, createdAt: 1 });
-      const rs = (await register({ token_endpoint_auth_method: 'client_secret_basic', grant_types: ['client_credentials'] })) as { client_id: string; client_secret: string };
+      const rs = await createOperatorClient(server);
       resourceServer = { authorization: basic(rs.client_id, rs.client_secret) };
     });
     after(() => server.close());
@@ -64,6 +65,15 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
       assert.equal(asPublic.statusCode, 401);
       assert.equal(asPublic.json().error, 'invalid_client');
       assert.equal((await post('/introspect', { token: t.access })).statusCode, 401);
+    });
+
+    it('refuses introspection to a self-registered confidential client, which could scan tokens (403 unauthorized_client, RFC 7662 §4)', async () => {
+      const t = await tokens();
+      const scanner = (await register({ token_endpoint_auth_method: 'client_secret_basic' })) as { client_id: string; client_secret: string };
+      const response = await post('/introspect', { token: t.access }, { authorization: basic(scanner.client_id, scanner.client_secret) });
+      assert.equal(response.statusCode, 403);
+      assert.equal(response.json().error, 'unauthorized_client');
+      assert.equal(response.json().active, undefined);
     });
 
     it('revokes a refresh token with its whole grant: refresh fails and the access token turns inactive', async () => {

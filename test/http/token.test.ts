@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { digestSecret } from '../../src/protocol/secrets.js';
 import type { Storage } from '../../src/storage/ports.js';
 import { fixedClock } from '../support/clock.js';
 import { forEachDatabase, type DatabaseKind } from '../support/databases.js';
+import { createOperatorClient } from '../support/operator-client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 const issuer = 'https://as.example.com';
@@ -166,14 +167,45 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
       assert.equal(after.json().error, 'invalid_grant', 'the whole grant was revoked');
     });
 
-    it('issues client_credentials tokens to a confidential client, without a refresh token', async () => {
-      const client = await register({ token_endpoint_auth_method: 'client_secret_post', grant_types: ['client_credentials'], scope: 'mcp:tools openid' });
-      const response = await token({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret!, resource });
-      assert.equal(response.statusCode, 200, response.body);
-      assert.equal(response.json().refresh_token, undefined);
-      assert.equal(response.json().scope, 'mcp:tools');
-      const { payload } = await verify(response.json().access_token, resource);
-      assert.equal(payload.sub, client.client_id);
+    it('issues client_credentials tokens to a client an operator created, for a resource that accepts machine clients, without a refresh token', async () => {
+      const machineServer = await startTestServer({
+        database: kind,
+        clock,
+        overrides: { issuer, resources: [{ uri: resource, name: 'MCP', scopes: ['mcp:tools'], machineClients: true }] },
+      });
+      try {
+        const client = await createOperatorClient(machineServer, { token_endpoint_auth_method: 'client_secret_post', scope: 'mcp:tools openid' });
+        const response = await machineServer.app.inject({
+          method: 'POST',
+          url: '/token',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          payload: form({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret, resource: `${resource}/` }),
+        });
+        assert.equal(response.statusCode, 200, response.body);
+        assert.equal(response.json().refresh_token, undefined);
+        assert.equal(response.json().scope, 'mcp:tools');
+        const claims = decodeJwt(response.json().access_token);
+        assert.equal(claims.sub, client.client_id);
+        assert.equal(claims.aud, resource, 'the registered form, whatever was sent');
+        assert.equal(claims['gty'], 'client_credentials');
+        assert.equal(claims['gid'], undefined);
+      } finally {
+        await machineServer.close();
+      }
+    });
+
+    it('refuses client_credentials to a self-registered confidential client, which gets no client_credentials grant (finding 1)', async () => {
+      const response = await server.app.inject({
+        method: 'POST',
+        url: '/register',
+        payload: { client_name: 'M', redirect_uris: ['https://c.example/cb'], token_endpoint_auth_method: 'client_secret_basic', grant_types: ['authorization_code', 'client_credentials'], scope: 'mcp:tools' },
+      });
+      assert.equal(response.statusCode, 201, response.body);
+      const client = response.json() as { client_id: string; client_secret: string; grant_types: string[] };
+      assert.deepEqual(client.grant_types, ['authorization_code'], 'the response shows what was registered');
+      const refused = await token({ grant_type: 'client_credentials', resource }, { authorization: basic(client.client_id, client.client_secret) });
+      assert.equal(refused.statusCode, 400);
+      assert.equal(refused.json().error, 'unauthorized_client');
     });
 
     it('answers an unknown client with 401 invalid_client and a Basic challenge, so that agents re-register', async () => {
@@ -189,7 +221,7 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
       ['no secret at all', (id: string) => ({ headers: {}, body: { client_id: id } })],
     ] as const) {
       it(`refuses ${what} (401 invalid_client)`, async () => {
-        const client = await register({ token_endpoint_auth_method: 'client_secret_basic', grant_types: ['client_credentials'] });
+        const client = await register({ token_endpoint_auth_method: 'client_secret_basic' });
         const c = credentials(client.client_id);
         const response = await token({ grant_type: 'client_credentials', ...c.body }, c.headers);
         assert.equal(response.statusCode, 401);

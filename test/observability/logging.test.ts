@@ -1,3 +1,7 @@
+import type { Config } from '../../src/config/defaults.js';
+import { noAudit } from '../../src/protocol/context.js';
+import { issueInitialAccessToken } from '../../src/protocol/registration/initial-access-token.js';
+import { systemClock, systemRandom } from '../../src/system.js';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
@@ -19,7 +23,7 @@ const form = { 'content-type': 'application/x-www-form-urlencoded' };
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 
 /** An app whose log (at `trace`, through the server's own logger factory) is kept as text. */
-async function loggedApp(overrides: Record<string, unknown> = {}): Promise<{ app: FastifyInstance; storage: Storage; log: () => string }> {
+async function loggedApp(overrides: Record<string, unknown> = {}): Promise<{ app: FastifyInstance; storage: Storage; config: Config; log: () => string }> {
   const database = await sqliteKind.create();
   const config = loadConfig({ env: {}, overrides: { issuer, 'database.url': database.url, 'registration.rateLimit.enabled': false, ...overrides } });
   const storage = await openStorage(config.database);
@@ -38,14 +42,20 @@ async function loggedApp(overrides: Record<string, unknown> = {}): Promise<{ app
     await storage.close();
     await database.cleanup();
   });
-  return { app, storage, log: () => text };
+  return { app, storage, config, log: () => text };
 }
 
 const lines = (text: string) => text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
 
 describe('structured logs', () => {
   it('never log the secrets of a whole flow: registration, sign-in, consent, code exchange, refresh, introspection, revocation', async () => {
-    const { app, storage, log } = await loggedApp();
+    // The client introspects too, as a resource server would: it registers with an initial access token under a
+    // policy that allows introspection (the initial access token is a secret of the flow as well).
+    const { app, storage, config, log } = await loggedApp({ 'registration.policies': { 'resource-servers': { allowIntrospection: true } } });
+    const { token: initialAccessToken } = await issueInitialAccessToken(
+      { maxUses: 1, expiresInSeconds: null, policy: 'resource-servers', description: null },
+      { store: storage.initialAccessTokens, config, clock: systemClock, random: systemRandom, audit: noAudit, actor: 'test' },
+    );
     const password = 'correct horse battery staple';
     await createUser(storage.users, { username: 'alice', password }, { now: Date.now(), newId: () => 'user-alice' });
     const responses: LightMyRequestResponse[] = [];
@@ -55,6 +65,7 @@ describe('structured logs', () => {
       await app.inject({
         method: 'POST',
         url: '/register',
+        headers: { authorization: `Bearer ${initialAccessToken}` },
         payload: { client_name: 'Logged', redirect_uris: [redirectUri], token_endpoint_auth_method: 'client_secret_basic', grant_types: ['authorization_code', 'refresh_token'] },
       }),
     );

@@ -3,6 +3,9 @@ import type { ClientListFilter, RegistrationSource } from '../../storage/ports.j
 import { adminMessagePage } from '../../ui/admin-layout.js';
 import { clientPage } from '../../ui/admin-pages-client.js';
 import { clientListPage, type ClientFilterForm } from '../../ui/admin-pages-clients.js';
+import { clientCreatedPage, emptyNewClientForm, grantChoices, newClientSection, type GrantChoice, type NewClientForm } from '../../ui/admin-pages-new-client.js';
+import { OAuthError } from '../../errors/oauth-error.js';
+import { createClientAsOperator, type OperatorClientRequest } from '../../protocol/registration/operator-client.js';
 import type { PagesContext } from '../pages-context.js';
 import { readNotice, redirectWithNotice, type AdminRequest, type AdminRouter } from './admin-router.js';
 import { sendPage } from './authorize.js';
@@ -15,23 +18,51 @@ const sources: readonly RegistrationSource[] = ['dynamic', 'iat', 'software_stat
 const usages = { never: 'never', active7d: 7, idle30d: 30, idle90d: 90 } as const;
 
 /**
- * `GET /admin/clients` (search, filters, keyset pages of 50), `GET /admin/clients/<client_id>` (metadata,
- * grants, audit events) and `POST /admin/clients/<client_id>/delete`. The client id is the rest of the path,
- * percent-encoded, so that a metadata-document client (an https URL, longer than a route parameter may be)
- * has a page too. A list page costs one `listClients` and one `countClients`, whatever the page number.
+ * `GET /admin/clients` (search, filters, keyset pages of 50, and the new-client form), `POST /admin/clients`
+ * (an operator creates a client: its secret is shown on that response only, as for an initial access token),
+ * `GET /admin/clients/<client_id>` (metadata, grants, audit events) and `POST /admin/clients/<client_id>/delete`.
+ * The client id is the rest of the path, percent-encoded, so that a metadata-document client (an https URL,
+ * longer than a route parameter may be) has a page too. A list page costs one `listClients` and one
+ * `countClients`, whatever the page number.
  */
 export function clientRoutes(router: AdminRouter, context: PagesContext): void {
-  const { storage, clock, audit } = context;
+  const { storage, clock, audit, config, random } = context;
 
-  router.get('/clients', async (request, reply, admin) => {
+  const list = async (request: FastifyRequest, reply: FastifyReply, admin: AdminRequest, status: number, created?: { form: NewClientForm; error: string }) => {
     const { form, filter, after } = parseClientQuery(request.query, clock.now());
     const [page, total] = await Promise.all([
       storage.clients.listClients({ ...filter, limit: clientsPerPage, ...(after ? { after } : {}) }),
       storage.clients.countClients(filter),
     ]);
-    return sendPage(reply, 200, (nonce) =>
-      clientListPage({ nonce, frame: admin.frame, notice: readNotice(context, request), form, clients: page.clients, total, next: page.next, paged: after !== undefined }),
+    return sendPage(reply, status, (nonce) =>
+      clientListPage({
+        nonce,
+        frame: admin.frame,
+        notice: created ? undefined : readNotice(context, request),
+        error: created?.error,
+        newClient: newClientSection(admin.frame, created?.form ?? emptyNewClientForm, created !== undefined),
+        form,
+        clients: page.clients,
+        total,
+        next: page.next,
+        paged: after !== undefined,
+      }),
     );
+  };
+
+  router.get('/clients', (request, reply, admin) => list(request, reply, admin, 200));
+
+  router.post('/clients', async (request, reply, admin) => {
+    const form = readNewClientForm(request.body);
+    try {
+      const { record, clientSecret } = await createClientAsOperator(newClientRequest(form), {
+        config, clients: storage.clients, clock, random, audit, actor: admin.actor, ip: request.ip,
+      });
+      return sendPage(reply, 200, (nonce) => clientCreatedPage({ nonce, frame: admin.frame, client: record, clientSecret, tokenEndpoint: `${config.issuer}/token` }));
+    } catch (error) {
+      if (!(error instanceof OAuthError)) throw error;
+      return list(request, reply, admin, 400, { form, error: `The client was not created: ${error.description}.` });
+    }
   });
 
   router.get('/clients/*', async (request, reply, admin) => {
@@ -54,6 +85,31 @@ export function clientRoutes(router: AdminRouter, context: PagesContext): void {
     const name = client.metadata.client_name;
     return redirectWithNotice(context, reply, '/clients', 'client-deleted', name ? `“${name}” (${client.clientId})` : client.clientId);
   });
+}
+
+/** The new-client form as typed; a value that is not one of the choices falls back to the default choice. */
+function readNewClientForm(body: unknown): NewClientForm {
+  const raw = (body ?? {}) as Record<string, string | undefined>;
+  const grants = raw['grants'] ?? '';
+  return {
+    name: (raw['name'] ?? '').trim(),
+    grants: Object.hasOwn(grantChoices, grants) ? (grants as GrantChoice) : emptyNewClientForm.grants,
+    redirectUris: raw['redirect_uris'] ?? '',
+    scope: (raw['scope'] ?? '').trim(),
+    authMethod: raw['auth_method'] === 'client_secret_post' ? 'client_secret_post' : 'client_secret_basic',
+  };
+}
+
+/** The form as the operator's request; the metadata checks themselves are {@link createClientAsOperator}'s. */
+function newClientRequest(form: NewClientForm): OperatorClientRequest {
+  const redirectUris = form.redirectUris.split(/\r?\n/).map((uri) => uri.trim()).filter(Boolean);
+  return {
+    client_name: form.name,
+    grant_types: [...grantChoices[form.grants].grants],
+    token_endpoint_auth_method: form.authMethod,
+    ...(redirectUris.length > 0 ? { redirect_uris: redirectUris } : {}),
+    ...(form.scope ? { scope: form.scope } : {}),
+  };
 }
 
 function wildcard(request: FastifyRequest): string {

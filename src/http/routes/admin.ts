@@ -4,20 +4,22 @@ import type { PagesContext } from '../pages-context.js';
 import { clientRoutes } from './admin-clients.js';
 import { keyRoutes } from './admin-keys.js';
 import { overviewRoutes } from './admin-overview.js';
+import { resourceRoutes } from './admin-resources.js';
 import { adminRouter } from './admin-router.js';
 import { tokenRoutes } from './admin-tokens.js';
 import { userRoutes } from './admin-users.js';
 import { sendPage } from './authorize.js';
 
 /**
- * The admin dashboard under `<base>/admin`: overview with charts, clients, initial access tokens, users and
- * signing keys. Every route goes through one router ({@link adminRouter}): administrators only, CSRF-checked
+ * The admin dashboard under `<base>/admin`: overview with charts, clients, resources, initial access tokens,
+ * users and signing keys. Every route goes through one router ({@link adminRouter}): administrators only, CSRF-checked
  * POSTs, pages that are never cached and never framed.
  */
 export function adminRoutes(app: FastifyInstance, context: PagesContext): void {
   const router = adminRouter(app, context);
   overviewRoutes(router, context);
   clientRoutes(router, context);
+  resourceRoutes(router, context);
   tokenRoutes(router, context);
   userRoutes(router, context);
   keyRoutes(router, context);

@@ -34,7 +34,10 @@ export function revokeAndIntrospectRoutes(app: FastifyInstance, context: Context
     const { params, client: caller } = await authenticate(request, context);
     // RFC 7662 §2.1: the endpoint must be protected; RFC 7662 §4: it must not let anyone scan tokens. Anyone
     // can register a confidential client, so only resource servers an operator vouched for may ask.
-    if (caller.metadata.token_endpoint_auth_method === 'none' || !mayIntrospect(caller, context.config)) {
+    if (caller.metadata.token_endpoint_auth_method === 'none') {
+      throw new OAuthError('invalid_client', 'introspection is for confidential clients');
+    }
+    if (!mayIntrospect(caller, context.config)) {
       throw new OAuthError('introspection_not_allowed', 'introspection is for resource servers: clients an operator created, or registered under a policy that allows it', {
         detail: `client ${caller.clientId} (${caller.registrationSource}) may not introspect`,
       });

@@ -154,11 +154,16 @@ export async function checkMetadata(
   return { ...ruled, metadata, statementIssuer: statementIssuer?.issuer ?? null };
 }
 
-function auditRegistration(record: ClientRecord, ip: string | null, statementIssuer: string | null, audit: AuditTrail): void {
+/**
+ * Records `client.registered` (and `client.flagged` for a look-alike name): how the client came, what it may
+ * do, never a secret. `actor` is the operator who created it (`cli`, `admin:<name>`); none for a registration.
+ */
+export function auditRegistration(record: ClientRecord, ip: string | null, statementIssuer: string | null, audit: AuditTrail, actor: string | null = null): void {
   const { clientId, metadata } = record;
   audit.record({
     type: 'client.registered',
     clientId,
+    actor,
     ip,
     data: {
       source: record.registrationSource,
