@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { supportedNode } from './supported-node.mjs';
 
 function find(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -24,7 +25,7 @@ if (!process.env.TEST_DATABASE_URL) {
   console.log('  (for all: TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm test, with Redis on 127.0.0.1:6379)');
 }
 const result = spawnSync(
-  process.execPath,
+  supportedNode(),
   ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', '--test-timeout=300000', ...files],
   { stdio: 'inherit' },
 );
