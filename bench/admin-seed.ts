@@ -343,7 +343,7 @@ export async function seedAdminDatabase(storage: Storage, databaseUrl: string, c
       events.push({ id: randomUUID(), at: at + 1000, type: 'token.issued', clientId: detail.clientId, userId: user.id, actor: null, ip: '203.0.113.7', data: { grant_type: grantType, scope: 'mcp:tools' } });
     }
   }
-  await storage.consents.saveConsent(user.id, detail.clientId, { scope: 'mcp:tools', resources: [], clientFingerprint: '' }, now - 24 * dayMs);
+  await storage.consents.saveConsent(user.id, detail.clientId, { scope: 'mcp:tools', resources: {}, clientFingerprint: '' }, now - 24 * dayMs);
   await storage.auditEvents.appendAuditEvents(events);
 
   const otherSeconds = (performance.now() - otherStarted) / 1000;

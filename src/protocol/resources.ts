@@ -25,6 +25,9 @@ export function resolveResource(requested: string | undefined, config: Pick<Conf
     return entry ? { audience: entry.uri, entry } : null;
   }
   validateResource(requested);
+  const url = new URL(requested);
+  // A resource names a server, never credentials for it (RFC 3986 §3.2.1 deprecates them in URIs).
+  if (url.username || url.password) throw new OAuthError('invalid_target', 'resource must not carry user information');
   if (resources.length === 0) {
     if (!isUserFlowResource(requested)) throw new OAuthError('invalid_target', 'resource must be an https URI (or http on a loopback address)');
     return { audience: requested, entry: null };

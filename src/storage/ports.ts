@@ -414,9 +414,10 @@ export interface GrantStore {
  * it was shown to them (name, redirects, flags). A client that changed since is asked again.
  */
 export interface Consent {
+  /** Every scope allowed, for any resource (what `/account` shows). */
   scope: string;
-  /** The audiences (resource URIs, or the issuer) the consent covers. */
-  resources: string[];
+  /** The scopes allowed per audience (a resource URI, or the issuer): a consent covers a request only for its own resource. */
+  resources: Record<string, string>;
   clientFingerprint: string;
 }
 

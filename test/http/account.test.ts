@@ -210,7 +210,7 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
       await server.storage.clients.saveMetadataDocumentClient(
         sampleClient({ clientId, registrationSource: 'cimd', clientSecretDigest: null, registrationAccessTokenDigest: null, metadata: { ...sampleClient().metadata, client_name: 'Doc <Agent>', redirect_uris: ['http://127.0.0.1/cb', 'com.example.agent:/cb'] } }),
       );
-      await server.storage.consents.saveConsent('user-bob', clientId, { scope: 'mcp', resources: [], clientFingerprint: '' }, Date.now());
+      await server.storage.consents.saveConsent('user-bob', clientId, { scope: 'mcp', resources: {}, clientFingerprint: '' }, Date.now());
       const browser = await signedInBrowser(server.app, bob, '/account');
       const page = await browser.get('/account');
       const [row] = appRows(page);
@@ -233,7 +233,7 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
         assert.equal(redirect.headers.location, '/auth/signin?return_to=%2Fauth%2Faccount');
         const clientId = 'https://agent.example/nested.json';
         await nested.storage.clients.saveMetadataDocumentClient(sampleClient({ clientId, registrationSource: 'cimd' }));
-        await nested.storage.consents.saveConsent('user-bob', clientId, { scope: 'mcp', resources: [], clientFingerprint: '' }, Date.now());
+        await nested.storage.consents.saveConsent('user-bob', clientId, { scope: 'mcp', resources: {}, clientFingerprint: '' }, Date.now());
         // (signedInBrowser knows only an issuer at the root)
         const browser = new TestBrowser(nested.app);
         const signedIn = await browser.submit(await browser.get('/auth/signin?return_to=%2Fauth%2Faccount'), bob);

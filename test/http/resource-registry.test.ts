@@ -158,6 +158,39 @@ describe('protected resources at /authorize and /token (RFC 8707, PRODUCT.md §8
     assert.match(other.body, /data-testid="resource-name">Files</);
   });
 
+  it('keeps the scopes allowed for one resource to that resource: identity scopes allowed for another are asked again', async () => {
+    const client = await register();
+    const browser = new TestBrowser(server.app);
+    await browser.submit(await afterSignIn(browser, authorizeUrl(client.client_id, { resource: tools.uri, scope: 'openid mcp:tools email' }).url), { decision: 'allow' });
+    await browser.submit(await afterSignIn(browser, authorizeUrl(client.client_id, { resource: files.uri, scope: 'openid files:read' }).url), { decision: 'allow' });
+    assert.equal((await browser.get(authorizeUrl(client.client_id, { resource: files.uri, scope: 'openid files:read' }).url)).statusCode, 302);
+    const mixed = await browser.get(authorizeUrl(client.client_id, { resource: files.uri, scope: 'openid files:read email', prompt: 'none' }).url);
+    assert.equal(mixed.headers.location, undefined, 'email was allowed for Tools, not for Files: no code without asking');
+    assert.match(mixed.body, /error=consent_required/);
+  });
+
+  it('counts an allow only for the client the page showed: an update while the page is open shows the page again (finding 3)', async () => {
+    const client = await register();
+    const browser = new TestBrowser(server.app);
+    const consent = await afterSignIn(browser, authorizeUrl(client.client_id, { scope: 'mcp:tools' }).url);
+    assert.equal(consent.statusCode, 200);
+    const update = await server.app.inject({
+      method: 'PUT',
+      url: new URL(client.registration_client_uri).pathname,
+      headers: { authorization: `Bearer ${client.registration_access_token}` },
+      payload: { client_id: client.client_id, client_name: 'Google Drive', redirect_uris: ['https://client.example/cb', 'https://attacker.example/steal'], token_endpoint_auth_method: 'none' },
+    });
+    assert.equal(update.statusCode, 200, update.body);
+    const again = await browser.submit(consent, { decision: 'allow' });
+    assert.equal(again.statusCode, 200, 'the consent page again, not a code');
+    assert.equal(again.headers.location, undefined);
+    assert.match(again.body, /data-testid="client-name">Google Drive</);
+    const silent = await browser.get(authorizeUrl(client.client_id, { scope: 'mcp:tools', redirect_uri: 'https://attacker.example/steal', prompt: 'none' }).url);
+    assert.equal(silent.headers.location, undefined, 'nothing was remembered for the changed client');
+    const allowed = await browser.submit(again, { decision: 'allow' });
+    assert.equal(allowed.statusCode, 303, 'an allow of the page as it is now counts');
+  });
+
   it('forgets a remembered consent once an RFC 7592 update moves the redirect elsewhere (finding 3)', async () => {
     const client = await register({ redirect_uris: ['https://client.example/cb'] });
     const browser = new TestBrowser(server.app);

@@ -27,6 +27,7 @@ describe('the resource registry (RFC 8707, PRODUCT.md §8)', () => {
     }
     targetError(() => resolveResource('https://mcp.example.com/mcp#frag', config));
     targetError(() => resolveResource('not a uri', config));
+    targetError(() => resolveResource('https://user:pw@mcp.example.com/mcp', config));
   });
 
   it('gives a request without resource the default resource, or the first one', () => {

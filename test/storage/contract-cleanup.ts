@@ -79,7 +79,7 @@ export function storageCleanupContract(kind: DatabaseKind): void {
 
   it('deletes a client registered over 24 h ago that never completed an authorization, with its consent and expired code', async () => {
     const old = await client(now - 2 * day);
-    await storage.consents.saveConsent(userId, old, { scope: 'mcp', resources: [], clientFingerprint: '' }, now - 2 * day);
+    await storage.consents.saveConsent(userId, old, { scope: 'mcp', resources: {}, clientFingerprint: '' }, now - 2 * day);
     const expired = await code(old, now - 2 * day + 60_000);
     assert.deepEqual(await cleanUp([old]), new Map([[old, 'unused']]));
     assert.equal(await exists(old), false);

@@ -105,9 +105,10 @@ export function storageFlowContract(kind: DatabaseKind): void {
 
   it('remembers, updates and forgets consent', async () => {
     assert.equal(await storage.consents.findConsent(userId, clientId), undefined);
-    await storage.consents.saveConsent(userId, clientId, { scope: 'openid', resources: [], clientFingerprint: '' }, 1);
-    await storage.consents.saveConsent(userId, clientId, { scope: 'openid mcp', resources: [], clientFingerprint: '' }, 2);
-    assert.equal((await storage.consents.findConsent(userId, clientId))?.scope, 'openid mcp');
+    await storage.consents.saveConsent(userId, clientId, { scope: 'openid', resources: {}, clientFingerprint: '' }, 1);
+    const consent = { scope: 'openid mcp', resources: { 'https://mcp.example.com/mcp': 'openid mcp', 'https://as.example.com': 'openid' }, clientFingerprint: 'fp-1' };
+    await storage.consents.saveConsent(userId, clientId, consent, 2);
+    assert.deepEqual(await storage.consents.findConsent(userId, clientId), consent, 'the scopes per resource and the fingerprint round-trip');
     assert.equal(await storage.consents.deleteConsent(userId, clientId), true);
     assert.equal(await storage.consents.findConsent(userId, clientId), undefined);
   });
@@ -128,7 +129,7 @@ export function storageFlowContract(kind: DatabaseKind): void {
     const c = code({ clientId: client.clientId });
     await storage.codes.insertCode(c);
     await storage.grants.createGrant(g, t, null);
-    await storage.consents.saveConsent(userId, client.clientId, { scope: 'openid', resources: [], clientFingerprint: '' }, 1);
+    await storage.consents.saveConsent(userId, client.clientId, { scope: 'openid', resources: {}, clientFingerprint: '' }, 1);
     assert.equal(await storage.clients.deleteClient(client.clientId), true);
     assert.equal(await storage.grants.findGrant(g.id), undefined);
     assert.equal(await storage.grants.findRefreshToken(t.tokenDigest), undefined);

@@ -76,9 +76,9 @@ export function storageOperatorContract(kind: DatabaseKind): void {
     const someoneElse = await user();
     const notes = await client('Notes Agent');
     const mail = await client('Mail Agent');
-    await storage.consents.saveConsent(userId, notes, { scope: 'mcp', resources: [], clientFingerprint: '' }, 1000);
-    await storage.consents.saveConsent(userId, mail, { scope: 'mcp email', resources: [], clientFingerprint: '' }, 2000);
-    await storage.consents.saveConsent(someoneElse, notes, { scope: 'mcp', resources: [], clientFingerprint: '' }, 2500);
+    await storage.consents.saveConsent(userId, notes, { scope: 'mcp', resources: {}, clientFingerprint: '' }, 1000);
+    await storage.consents.saveConsent(userId, mail, { scope: 'mcp email', resources: {}, clientFingerprint: '' }, 2000);
+    await storage.consents.saveConsent(someoneElse, notes, { scope: 'mcp', resources: {}, clientFingerprint: '' }, 2500);
     const g = grant(notes, userId, 3000);
     const t = refresh(g.id, 3000, 999_999);
     await storage.grants.createGrant(g, t, null);
@@ -92,7 +92,7 @@ export function storageOperatorContract(kind: DatabaseKind): void {
       { clientId: mail, clientName: 'Mail Agent', redirectUris: ['http://127.0.0.1:7777/cb'], registrationSource: 'dynamic', scope: 'mcp email', grantedAt: 2000, lastUsedAt: 2000 },
       { clientId: notes, clientName: 'Notes Agent', redirectUris: ['http://127.0.0.1:7777/cb'], registrationSource: 'dynamic', scope: 'mcp', grantedAt: 1000, lastUsedAt: 8000 },
     ]);
-    await storage.consents.saveConsent(userId, mail, { scope: 'mcp', resources: [], clientFingerprint: '' }, 12_000);
+    await storage.consents.saveConsent(userId, mail, { scope: 'mcp', resources: {}, clientFingerprint: '' }, 12_000);
     const mailApp = (await storage.consents.listConnectedApps(userId)).find((a) => a.clientId === mail);
     assert.deepEqual([mailApp?.grantedAt, mailApp?.lastUsedAt, mailApp?.scope], [2000, 12_000, 'mcp'], 'consent given again');
     assert.deepEqual(await storage.consents.listConnectedApps(unique('nobody')), []);
@@ -102,8 +102,8 @@ export function storageOperatorContract(kind: DatabaseKind): void {
     const userId = await user();
     const otherUser = await user();
     const clientId = await client();
-    await storage.consents.saveConsent(userId, clientId, { scope: 'mcp', resources: [], clientFingerprint: '' }, 1000);
-    await storage.consents.saveConsent(otherUser, clientId, { scope: 'mcp', resources: [], clientFingerprint: '' }, 1000);
+    await storage.consents.saveConsent(userId, clientId, { scope: 'mcp', resources: {}, clientFingerprint: '' }, 1000);
+    await storage.consents.saveConsent(otherUser, clientId, { scope: 'mcp', resources: {}, clientFingerprint: '' }, 1000);
     const [a, b, old, theirs] = [grant(clientId, userId, 2000), grant(clientId, userId, 2100), grant(clientId, userId, 500), grant(clientId, otherUser, 2200)];
     const tokenA = refresh(a.id, 2000, 999_999);
     const tokenTheirs = refresh(theirs.id, 2200, 999_999);

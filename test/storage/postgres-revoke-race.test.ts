@@ -31,7 +31,7 @@ describe('PostgreSQL: revoking a connected app during a code redemption', { skip
   });
 
   it('revokes the grant of a redemption that commits while the revocation waits', async () => {
-    await storage.consents.saveConsent('user-bob', 'client-x', { scope: 'mcp', resources: [], clientFingerprint: '' }, now);
+    await storage.consents.saveConsent('user-bob', 'client-x', { scope: 'mcp', resources: {}, clientFingerprint: '' }, now);
     await storage.codes.insertCode({ codeDigest: 'code-1', clientId: 'client-x', userId: 'user-bob', redirectUri: 'https://a.example/cb', codeChallenge: 'c', scope: 'mcp', resource: null, nonce: null, authTime: now, expiresAt: now + 60_000 });
     const redemption = new pg.Client({ connectionString: database.url });
     await redemption.connect();

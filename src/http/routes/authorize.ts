@@ -10,7 +10,7 @@ import {
   type AuthorizationRequest,
 } from '../../protocol/authorization/authorization-request.js';
 import { issueAuthorizationCode } from '../../protocol/authorization/issue-code.js';
-import { consentAudience, consentCovers, mergeConsent } from '../../protocol/authorization/consent.js';
+import { consentAudience, consentCovers, consentShown, mergeConsent } from '../../protocol/authorization/consent.js';
 import { noAudit, type AuditTrail, type Clock, type RandomSource } from '../../protocol/context.js';
 import type { LoginThrottle } from '../../rate-limit/login-throttle.js';
 import type { ClientStore, Storage } from '../../storage/ports.js';
@@ -46,14 +46,19 @@ export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext,
 
   // Signed for this purpose only: a session cookie or a notice posted as `pending` does not verify.
   const pendingSigner = sessions.signer('pending-authorization');
+  // `shown`, on the consent page's form, is what the page showed (consentShown): an allow counts only for that.
   const pending = {
-    seal: (query: Record<string, string>) =>
-      pendingSigner.sign(Buffer.from(JSON.stringify({ query, expires: clock.now() + pendingLifetimeMs })).toString('base64url')),
-    open(_request: FastifyRequest, sealed: string | undefined): Record<string, string> | undefined {
+    seal: (query: Record<string, string>, shown?: string) =>
+      pendingSigner.sign(Buffer.from(JSON.stringify({ query, shown, expires: clock.now() + pendingLifetimeMs })).toString('base64url')),
+    open(sealed: string | undefined): { query: Record<string, string>; shown: string | undefined } | undefined {
       const value = sealed === undefined ? undefined : pendingSigner.verify(sealed);
       if (value === undefined) return undefined;
-      const { query, expires } = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as { query: Record<string, string>; expires: number };
-      return expires > clock.now() ? query : undefined;
+      const { query, shown, expires } = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as {
+        query: Record<string, string>;
+        shown?: string;
+        expires: number;
+      };
+      return expires > clock.now() ? { query, shown } : undefined;
     },
   };
 
@@ -121,7 +126,7 @@ export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext,
       consentPage({
         nonce,
         csrf,
-        pending: pending.seal(query),
+        pending: pending.seal(query, consentShown(client, { scope: authz.scope, audience: consentAudience(authz.resource, config.issuer) })),
         action: paths.consent,
         client,
         redirectUri: authz.redirectUri,
@@ -144,7 +149,7 @@ export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext,
 
   app.post(paths.login, async (request, reply) => {
     const form = (request.body ?? {}) as Record<string, string | undefined>;
-    const query = pending.open(request, form['pending']);
+    const query = pending.open(form['pending'])?.query;
     if (!sessions.csrfMatches(request, form['csrf']) || !query) return expired(reply);
     const username = form['username'] ?? '';
     // Only for the name on the page: a client that is no longer valid is refused on the way back to /authorize.
@@ -177,8 +182,9 @@ export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext,
 
   app.post(paths.consent, async (request, reply) => {
     const form = (request.body ?? {}) as Record<string, string | undefined>;
-    const query = pending.open(request, form['pending']);
-    if (!sessions.csrfMatches(request, form['csrf']) || !query) return expired(reply);
+    const opened = pending.open(form['pending']);
+    if (!sessions.csrfMatches(request, form['csrf']) || !opened) return expired(reply);
+    const { query } = opened;
     const session = (await sessions.readUser(request, storage.users))?.session;
     if (!session) return proceed(request, reply, query, 303);
     let parsed;
@@ -191,8 +197,11 @@ export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext,
     if (form['decision'] !== 'allow') {
       return finish(reply, authz.redirectUri, { error: 'access_denied', error_description: 'The user denied the request.', state: authz.state }, 303);
     }
-    const previous = await storage.consents.findConsent(session.userId, client.clientId);
     const audience = consentAudience(authz.resource, config.issuer);
+    // The client (its name, redirects, flag) or what it asks for changed while the page was open: the user
+    // allowed what they saw, not this. They see the page again, as it is now.
+    if (opened.shown !== consentShown(client, { scope: authz.scope, audience })) return proceed(request, reply, query, 303);
+    const previous = await storage.consents.findConsent(session.userId, client.clientId);
     await storage.consents.saveConsent(session.userId, client.clientId, mergeConsent(previous, client, { scope: authz.scope, audience }), clock.now());
     audit.record({ type: 'consent.granted', userId: session.userId, clientId: client.clientId, ip: request.ip, data: { scope: authz.scope, resource: audience } });
     return finish(reply, authz.redirectUri, { code: await issueCode(authz, session), state: authz.state }, 303);

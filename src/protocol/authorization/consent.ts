@@ -21,19 +21,27 @@ export function clientFingerprint(client: ClientRecord): string {
   );
 }
 
+/**
+ * What a consent page showed, as a digest: the client as {@link clientFingerprint} sees it, the scope and the
+ * resource. The page's form carries it, so that an allow counts only while the request is still what the user saw.
+ */
+export function consentShown(client: ClientRecord, request: { scope: string; audience: string }): string {
+  return digestSecret(JSON.stringify([clientFingerprint(client), scopeTokens(request.scope).sort(), request.audience]));
+}
+
 /** The audience a consent is recorded under: the resource, or the issuer for a request that named none. */
 export function consentAudience(resource: string | null, issuer: string): string {
   return resource ?? issuer;
 }
 
-/** Whether a remembered consent covers this request: the same client as shown then, the resource and every scope. */
+/**
+ * Whether a remembered consent covers this request: the same client as shown then, and every scope allowed for
+ * this very resource (scopes allowed for one resource say nothing of another).
+ */
 export function consentCovers(consent: Consent | undefined, client: ClientRecord, request: { scope: string; audience: string }): boolean {
-  return (
-    consent !== undefined &&
-    consent.clientFingerprint === clientFingerprint(client) &&
-    consent.resources.includes(request.audience) &&
-    isScopeSubset(request.scope, consent.scope)
-  );
+  if (consent === undefined || consent.clientFingerprint !== clientFingerprint(client)) return false;
+  const allowed = Object.hasOwn(consent.resources, request.audience) ? consent.resources[request.audience] : undefined;
+  return allowed !== undefined && isScopeSubset(request.scope, allowed);
 }
 
 /**
@@ -43,9 +51,12 @@ export function consentCovers(consent: Consent | undefined, client: ClientRecord
 export function mergeConsent(previous: Consent | undefined, client: ClientRecord, request: { scope: string; audience: string }): Consent {
   const fingerprint = clientFingerprint(client);
   const kept = previous?.clientFingerprint === fingerprint ? previous : undefined;
-  return {
-    scope: [...new Set([...scopeTokens(kept?.scope), ...scopeTokens(request.scope)])].join(' '),
-    resources: [...new Set([...(kept?.resources ?? []), request.audience])],
-    clientFingerprint: fingerprint,
-  };
+  const resources: Record<string, string> = { ...kept?.resources };
+  const before = Object.hasOwn(resources, request.audience) ? resources[request.audience] : undefined;
+  resources[request.audience] = union(before, request.scope);
+  return { scope: union(kept?.scope, request.scope), resources, clientFingerprint: fingerprint };
+}
+
+function union(a: string | undefined, b: string): string {
+  return [...new Set([...scopeTokens(a), ...scopeTokens(b)])].join(' ');
 }

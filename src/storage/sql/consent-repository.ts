@@ -14,11 +14,11 @@ export function createConsentRepository(db: Kysely<Database>, guard: Guard): Con
           .where('user_id', '=', userId)
           .where('client_id', '=', clientId)
           .executeTakeFirst();
-        return row && { scope: row.scope, resources: row.resources.split(' ').filter(Boolean), clientFingerprint: row.client_fingerprint };
+        return row && { scope: row.scope, resources: parseResources(row.resources), clientFingerprint: row.client_fingerprint };
       }),
     saveConsent: (userId, clientId, consent, now) =>
       guard(async () => {
-        const values = { scope: consent.scope, resources: consent.resources.join(' '), client_fingerprint: consent.clientFingerprint };
+        const values = { scope: consent.scope, resources: JSON.stringify(consent.resources), client_fingerprint: consent.clientFingerprint };
         await db
           .insertInto('consents')
           .values({ user_id: userId, client_id: clientId, ...values, created_ms: now, updated_ms: now })
@@ -112,4 +112,12 @@ export function createRevokedAccessTokenRepository(db: Kysely<Database>, guard: 
     isAccessTokenRevoked: (jti) =>
       guard(async () => (await db.selectFrom('revoked_access_tokens').select('jti').where('jti', '=', jti).executeTakeFirst()) !== undefined),
   };
+}
+
+/** The per-resource scopes of a consent, stored as a JSON object; consents from before 0006 have none. */
+function parseResources(text: string): Record<string, string> {
+  if (text === '') return {};
+  const parsed = JSON.parse(text) as unknown;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {};
+  return Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }

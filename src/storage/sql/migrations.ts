@@ -209,7 +209,7 @@ function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration
     },
     '0006_consent_binding': {
       async up(db: Kysely<unknown>) {
-        // A consent covers the resources it was given for, and the client as the user saw it: consents from
+        // A consent covers the scopes allowed for each resource, and the client as the user saw it: consents from
         // before have no fingerprint, so their users are asked once more.
         await db.schema.alterTable('consents').addColumn('resources', 'text', (c) => c.notNull().defaultTo('')).execute();
         await db.schema.alterTable('consents').addColumn('client_fingerprint', 'text', (c) => c.notNull().defaultTo('')).execute();

@@ -69,7 +69,7 @@ export interface ConsentsTable {
   user_id: string;
   client_id: string;
   scope: string;
-  /** Space-separated audiences the consent covers (0006). */
+  /** The scopes allowed per audience, a JSON object; '' for consents older than 0006 (0006). */
   resources: Generated<string>;
   /** The client as the user saw it when consenting; '' for consents older than 0006 (0006). */
   client_fingerprint: Generated<string>;
