@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { digestSecret } from '../../src/protocol/secrets.js';
-import { openStorage } from '../../src/storage/open-storage.js';
 import type { Storage } from '../../src/storage/ports.js';
-import { runLatchkey } from '../support/cli.js';
+import { runLatchkey, withDatabase } from '../support/cli.js';
 import { basicAuthorization } from '../support/operator-client.js';
 import { startTestServer } from '../support/server.js';
 
@@ -18,15 +17,7 @@ const database = `sqlite:${join(dir, 'clients.db')}`;
 const latchkey = (args: string[]) => runLatchkey([...args, '--database', database]);
 const resource = 'https://mcp.example.com/mcp';
 
-async function withStorage<R>(work: (storage: Storage) => Promise<R>): Promise<R> {
-  const storage = await openStorage({ url: database, sqliteSynchronous: 'full', poolSize: 1 });
-  try {
-    await storage.migrate();
-    return await work(storage);
-  } finally {
-    await storage.close();
-  }
-}
+const withStorage = <R>(work: (storage: Storage) => Promise<R>): Promise<R> => withDatabase(database, work);
 
 interface Created {
   client_id: string;

@@ -4,9 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { openStorage } from '../../src/storage/open-storage.js';
 import type { ClientRecord, Storage } from '../../src/storage/ports.js';
-import { runLatchkey } from '../support/cli.js';
+import { runLatchkey, withDatabase } from '../support/cli.js';
 import { sampleClient } from '../storage/contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-cli-clients-'));
@@ -16,15 +15,7 @@ const database = `sqlite:${join(dir, 'clients.db')}`;
 const latchkey = (args: string[], input?: string) => runLatchkey([...args, '--database', database], input === undefined ? {} : { input });
 const day = 86_400_000;
 
-async function withStorage<R>(work: (storage: Storage) => Promise<R>): Promise<R> {
-  const storage = await openStorage({ url: database, sqliteSynchronous: 'full', poolSize: 1 });
-  try {
-    await storage.migrate();
-    return await work(storage);
-  } finally {
-    await storage.close();
-  }
-}
+const withStorage = <R>(work: (storage: Storage) => Promise<R>): Promise<R> => withDatabase(database, work);
 
 function client(name: string, redirectUri: string, overrides: Partial<ClientRecord> = {}): ClientRecord {
   const base = sampleClient();

@@ -1,3 +1,5 @@
+import { openStorage } from '../../src/storage/open-storage.js';
+import type { Storage } from '../../src/storage/ports.js';
 import { spawnSync } from 'node:child_process';
 
 /**
@@ -12,4 +14,15 @@ export function runLatchkey(args: string[], options: { env?: Record<string, stri
     timeout: 30_000,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Opens the SQLite database a CLI test runs the command against (migrated), for `work`, then closes it. */
+export async function withDatabase<R>(database: string, work: (storage: Storage) => Promise<R>): Promise<R> {
+  const storage = await openStorage({ url: database, sqliteSynchronous: 'full', poolSize: 1 });
+  try {
+    await storage.migrate();
+    return await work(storage);
+  } finally {
+    await storage.close();
+  }
 }
