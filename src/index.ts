@@ -1,12 +1,12 @@
 // Latchkey's library API: re-exports only.
+export { createLatchkey, type Latchkey, type LatchkeyOptions, type LatchkeySettings } from './library.js';
+export type { FetchRequestInfo } from './http/fetch-handler.js';
+export type { NodeMiddleware, NodeRequest } from './http/node-handler.js';
 export type { Config, RegistrationProfile } from './config/defaults.js';
 export { ConfigError, loadConfig, type ConfigSources } from './config/load.js';
 export { errorCodes, type ErrorCode } from './errors/codes.js';
 export { OAuthError } from './errors/oauth-error.js';
-export { buildApp, type AppOptions } from './http/app.js';
-export { latchkeyPlugin, type LatchkeyPluginOptions } from './http/plugin.js';
 export { startServer, type RunningServer } from './main.js';
 export type { ClientMetadata } from './protocol/registration/client-metadata.js';
-export { openStorage } from './storage/open-storage.js';
 export type { ClientRecord, ClientStore, Storage } from './storage/ports.js';
 export { StorageUnavailableError } from './storage/ports.js';

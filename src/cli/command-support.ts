@@ -1,12 +1,8 @@
 import { InvalidArgumentError } from 'commander';
-import pino from 'pino';
+import { createCommandAuditTrail, openMigratedStorage } from '../compose.js';
 import type { Config } from '../config/defaults.js';
-import { createAuditTrail } from '../observability/audit-trail.js';
-import { createLogger } from '../observability/logger.js';
 import type { AuditTrail } from '../protocol/context.js';
-import { openStorage } from '../storage/open-storage.js';
 import type { Storage } from '../storage/ports.js';
-import { systemClock, systemRandom } from '../system.js';
 
 /** What the `latchkey` commands share: refusals and exit statuses, storage, the audit trail, argument parsing. */
 
@@ -25,9 +21,8 @@ export class CliFailure extends Error {
 
 /** Opens and migrates the configured storage, runs `work`, and closes the storage whatever happens. */
 export async function withStorage<R>(config: Config, work: (storage: Storage) => Promise<R>): Promise<R> {
-  const storage = await openStorage(config.database, { secrets: config.secrets, logger: stderrLogger() });
+  const storage = await openMigratedStorage(config);
   try {
-    await storage.migrate();
     return await work(storage);
   } finally {
     await storage.close();
@@ -55,18 +50,12 @@ export async function reportRefusals(work: () => Promise<void>, refusal?: (error
  * before returning. Events go to the database only; a failure to write them is worth a line on stderr.
  */
 export async function withAuditTrail<R>(storage: Storage, work: (audit: AuditTrail) => Promise<R>): Promise<R> {
-  const logger = stderrLogger();
-  const audit = createAuditTrail({ store: storage.auditEvents, logger, clock: systemClock, random: systemRandom });
+  const audit = createCommandAuditTrail(storage);
   try {
     return await work(audit);
   } finally {
     await audit.close();
   }
-}
-
-/** Warnings of a command (JSON, as the server's), on stderr: stdout is the command's output. */
-function stderrLogger() {
-  return createLogger('warn', pino.destination({ fd: 2, sync: true }));
 }
 
 /** A commander argument parser for counts: 1, 2, 3… */

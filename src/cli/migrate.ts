@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import type { Config } from '../config/defaults.js';
 import { importOptional } from '../config/optional-package.js';
-import { migrate } from '../main.js';
+import { migrateDatabase } from '../compose.js';
 import { parseDatabaseUrl } from '../storage/open-storage.js';
 import { pendingMigrations } from '../storage/sql/migrate.js';
 import type { Database } from '../storage/sql/schema.js';
@@ -22,7 +22,7 @@ export function registerMigrateCommand(program: Command, context: ConfigCli): vo
     .action(async (flags: Record<string, unknown>) => {
       const config = context.configFrom(flags);
       if (!flags['dryRun']) {
-        const dialect = await migrate(config);
+        const dialect = await migrateDatabase(config);
         process.stdout.write(`The ${dialect} database is up to date.\n`);
         return;
       }

@@ -15,6 +15,11 @@ export interface ConfigSources {
   /** Path of a JSON configuration file (also `LATCHKEY_CONFIG`). */
   file?: string | undefined;
   env?: Record<string, string | undefined>;
+  /**
+   * Settings written by code (library mode), shaped like the configuration file: nested objects or dotted keys.
+   * They come after the environment and before flags.
+   */
+  settings?: Record<string, unknown>;
   /** Values from command-line flags, keyed by option key (`port`, `registration.profile`). */
   flags?: Record<string, unknown>;
   /** Values set by code (library mode, tests), keyed by option key; they win over everything else. */
@@ -37,6 +42,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       values.set(key, { value, from: file });
     }
   }
+  const settings = sources.settings === undefined ? undefined : flattenSettings(sources.settings, 'the settings');
+
   for (const option of options) {
     for (const name of option.env ?? []) {
       const raw = env[name];
@@ -45,6 +52,10 @@ export function loadConfig(sources: ConfigSources = {}): Config {
         break;
       }
     }
+  }
+  for (const [key, value] of Object.entries(settings ?? {})) {
+    if (!values.has(key)) throw new ConfigError(`Unknown configuration key "${key}" in the settings`);
+    if (value !== undefined) values.set(key, { value, from: 'settings' });
   }
   for (const [source, entries] of [
     ['flag', sources.flags],
@@ -66,7 +77,17 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   const result = config as unknown as Config;
   checkCrossOptionRules(result);
   if (result.resources.length > 0) result.scopes.supported = resourceScopes(result);
-  return deepFreeze(result);
+  const frozen = deepFreeze(result);
+  loaded.add(frozen);
+  return frozen;
+}
+
+/** Every configuration {@link loadConfig} returned, to tell one from settings still to load. */
+const loaded = new WeakSet<object>();
+
+/** Whether `value` is a configuration {@link loadConfig} built (rather than settings to load). */
+export function isLoadedConfig(value: object): value is Config {
+  return loaded.has(value);
 }
 
 /** Reads a JSON file whose keys may be nested objects or dotted paths; returns dotted keys. */
@@ -78,6 +99,12 @@ function readConfigFile(file: string): Record<string, unknown> {
     throw new ConfigError(`Cannot read configuration file ${file}: ${(error as Error).message}`);
   }
   if (!isPlainObject(parsed)) throw new ConfigError(`Configuration file ${file} must hold a JSON object`);
+  return flattenSettings(parsed, file);
+}
+
+/** Settings whose keys may be nested objects or dotted paths, as dotted keys. */
+function flattenSettings(settings: Record<string, unknown>, origin: string): Record<string, unknown> {
+  if (!isPlainObject(settings)) throw new ConfigError(`The configuration in ${origin} must be a plain object`);
   // No prototype: a `__proto__` member must land as a key (and be refused as unknown), not replace the prototype.
   const flat: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   const walk = (node: Record<string, unknown>, prefix: string): void => {
@@ -87,7 +114,7 @@ function readConfigFile(file: string): Record<string, unknown> {
       else flat[key] = value;
     }
   };
-  walk(parsed, '');
+  walk(settings, '');
   return flat;
 }
 

@@ -1,49 +1,13 @@
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Logger } from 'pino';
-import type { Config } from '../config/defaults.js';
+import type { Services } from '../compose.js';
 import { trustedProxy } from '../config/trust-proxy.js';
-import { createAuditTrail, type BackgroundAuditTrail } from '../observability/audit-trail.js';
-import { instrumentApp } from '../observability/http-metrics.js';
-import { createLogger, withRedaction } from '../observability/logger.js';
-import { createMetrics, type LimiterName, type Metrics } from '../observability/metrics.js';
-import { requestIdGenerator } from '../observability/request-id.js';
-import type { AuditTrail, Clock, RandomSource } from '../protocol/context.js';
-import type { RateLimiter } from '../rate-limit/limiter.js';
-import { createRateLimiters } from '../rate-limit/limiters.js';
-import { createLoginThrottle } from '../rate-limit/login-throttle.js';
-import type { Storage } from '../storage/ports.js';
-import { systemClock, systemRandom } from '../system.js';
-import { latchkeyPlugin } from './plugin.js';
-import { createKeyManager, type KeyManager } from '../keys/key-manager.js';
-import { renderError } from './render-error.js';
 import { OAuthError } from '../errors/oauth-error.js';
-
-export interface AppOptions {
-  config: Config;
-  storage: Storage;
-  clock?: Clock;
-  random?: RandomSource;
-  logger?: Logger;
-  /** The per-IP limit on registrations; by default the one `registration.rateLimit` and `redis.url` describe. */
-  registrationLimiter?: RateLimiter;
-  /** The per-IP limit on token requests; by default the one `token.rateLimit` and `redis.url` describe. */
-  tokenLimiter?: RateLimiter;
-  /** The per-IP limit on the authorization pages; by default the one `authorize.rateLimit` and `redis.url` describe. */
-  authorizeLimiter?: RateLimiter;
-  /** Where audit events go; by default the `audit_events` table (in the background) and the log. */
-  audit?: AuditTrail;
-  /** The signing keys; by default, the ones in `storage` (generated on first start). */
-  keys?: KeyManager;
-  /** How Client ID Metadata Documents are fetched: a CA to trust, for tests with a self-signed server. */
-  cimdFetchOptions?: { ca?: string };
-  /**
-   * The metrics to count into, when `metrics.enabled`; by default a fresh set. `main.ts` passes its own, which
-   * the cleanup job counts into too.
-   */
-  metrics?: Metrics;
-}
+import { instrumentApp } from '../observability/http-metrics.js';
+import { requestIdGenerator } from '../observability/request-id.js';
+import { latchkeyPlugin } from './plugin.js';
+import { renderError } from './render-error.js';
 
 /** Request bodies larger than this are refused with `413` before they are read. */
 export const bodyLimit = 64 * 1024;
@@ -80,17 +44,17 @@ function answerUnroutableUrl(error: Error & { code?: string }, request: FastifyR
 
 /**
  * The standalone server: a Fastify instance with Latchkey's plugin, JSON 404s, health checks, metrics, request
- * ids and security headers. It does not listen; `main.ts` does, and tests use `inject()`.
+ * ids and security headers, over the services of `createServices` (compose.ts). It does not listen: `main.ts`
+ * does, tests use `inject()`, and the library's `fetch` handler routes into it. Closing it does not close the
+ * services: their owner does, after the app has closed. `options.routes` collects the URL of every route.
  */
-export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
-  const { config, storage } = options;
-  // A logger given by the host gets the same redaction as ours: secrets stay out of the log either way.
-  const logger: FastifyBaseLogger = options.logger ? withRedaction(options.logger) : createLogger(config.logLevel);
+export async function buildApp(services: Services, options: { routes?: string[] } = {}): Promise<FastifyInstance> {
+  const { config, storage, metrics } = services;
   // One answer to "is this peer a trusted proxy?" for the client address and the request id: with a list, the
   // client address is the right-most X-Forwarded-For address that is not a listed proxy (proxy-addr's walk).
   const trusted = trustedProxy(config.trustProxy);
   const app = Fastify({
-    loggerInstance: logger,
+    loggerInstance: services.logger as FastifyBaseLogger,
     trustProxy: typeof config.trustProxy === 'boolean' ? config.trustProxy : (address: string) => trusted(address),
     bodyLimit,
     genReqId: requestIdGenerator(trusted),
@@ -98,6 +62,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     clientErrorHandler: answerMalformedRequest,
     frameworkErrors: answerUnroutableUrl,
   });
+  // The URL of every route, for hosts that pass Latchkey only its own requests (see `latchkeyPaths`).
+  if (options.routes) app.addHook('onRoute', (route) => void options.routes?.push(route.url));
   const shutdown = drainOnClose(app);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-content-type-options', 'nosniff').header('x-request-id', request.id);
@@ -107,7 +73,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setNotFoundHandler((request, reply) => renderError(request, reply, new OAuthError('not_found')));
 
   // Disabled, nothing is counted: no hook, no route (the path is a 404).
-  const metrics = config.metrics.enabled ? (options.metrics ?? createMetrics()) : undefined;
   if (metrics) instrumentApp(app, config, metrics);
 
   // Probes come every few seconds: only their warnings are logged (they are still counted in the metrics).
@@ -124,43 +89,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       .send({ status: writable ? 'ready' : 'not ready', database: !reachable ? 'unavailable' : writable ? 'ok' : 'not writable' });
   });
 
-  const clock = options.clock ?? systemClock;
-  const keys = options.keys ?? createKeyManager({ store: storage.signingKeys, clock, config: config.keys });
-  await keys.ensureKey();
-  const random = options.random ?? systemRandom;
-  const cookieSecret = await storage.secrets.getOrCreateSecret('cookie-signing', () => random.token(32), clock.now());
-  const audit = options.audit ?? createAuditTrail({ store: storage.auditEvents, logger, clock, random });
-  // Registrations, token issues and cleanup deletions are counted as they are recorded.
-  const trail = metrics ? metrics.countingAuditTrail(audit) : audit;
-  // Registered first, so it runs after every other onClose hook: events of the last requests are written.
-  if (!options.audit) app.addHook('onClose', () => (audit as BackgroundAuditTrail).close());
-  // Created after the awaits above, and closed if registering fails, so that a failed start leaves no Redis
-  // connection holding the process open. Waiting for the connection lets the first requests count together.
-  const limiters = createRateLimiters(config, logger);
-  app.addHook('onClose', () => limiters.close());
-  await limiters.ready();
-  // Rate-limit refusals are counted by the limits themselves, where they happen.
-  const countRefusals = (limiter: RateLimiter, name: LimiterName) => (metrics ? metrics.countingLimiter(limiter, name) : limiter);
-  const loginThrottle = createLoginThrottle({ maxFailures: config.login.maxFailures, windowSeconds: config.login.windowSeconds }, limiters.loginCounters);
-  try {
-    await app.register(latchkeyPlugin, {
-      keys,
-      cookieSecret,
-      loginThrottle: metrics ? metrics.countingThrottle(loginThrottle) : loginThrottle,
-      config,
-      storage,
-      clock,
-      random,
-      audit: trail,
-      registrationLimiter: countRefusals(options.registrationLimiter ?? limiters.registration, 'registration'),
-      tokenLimiter: countRefusals(options.tokenLimiter ?? limiters.token, 'token'),
-      authorizeLimiter: countRefusals(options.authorizeLimiter ?? limiters.authorize, 'authorize'),
-      ...(options.cimdFetchOptions ? { cimdFetchOptions: options.cimdFetchOptions } : {}),
-    });
-  } catch (error) {
-    await limiters.close();
-    throw error;
-  }
+  await app.register(latchkeyPlugin, { services });
   return app;
 }
 

@@ -1,23 +1,11 @@
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
-import { createClientResolver } from '../cimd/client-resolver.js';
-import { createUsageTracker } from '../cleanup/usage-tracker.js';
-import type { Config } from '../config/defaults.js';
-import { noAudit, type AuditTrail, type Clock, type RandomSource } from '../protocol/context.js';
-import { createStatementKeyResolver } from '../keys/statement-keys.js';
-import { cacheInitialAccessTokenLookups } from '../storage/initial-access-token-cache.js';
-import type { RateLimiter } from '../rate-limit/limiter.js';
-import type { Storage } from '../storage/ports.js';
-import type { KeyManager } from '../keys/key-manager.js';
-import { createTokenSigner } from '../keys/token-signer.js';
-import { createTokenVerifier } from '../keys/token-verifier.js';
-import type { LoginThrottle } from '../rate-limit/login-throttle.js';
+import type { Services } from '../compose.js';
 import { parseFormBody } from './form-body.js';
 import { decodeUtf8, parseJsonObject } from './json-body.js';
 import { limitAuthorizationPages } from './authorize-rate-limit.js';
 import { renderError } from './render-error.js';
-import { createSessions } from './session.js';
 import { accountRoutes } from './routes/account.js';
 import { adminRoutes } from './routes/admin.js';
 import { authorizeRoutes } from './routes/authorize.js';
@@ -32,53 +20,33 @@ import { revokeAndIntrospectRoutes } from './routes/revoke-introspect.js';
 import { userinfoRoute } from './routes/userinfo.js';
 
 export interface LatchkeyPluginOptions {
-  config: Config;
-  storage: Storage;
-  clock: Clock;
-  random: RandomSource;
-  /** The per-IP limit on registrations. */
-  registrationLimiter: RateLimiter;
-  /** The per-IP limit on token requests. */
-  tokenLimiter: RateLimiter;
-  /** The per-IP limit on the authorization pages (`/authorize`, `/login`, `/consent`); by default none. */
-  authorizeLimiter?: RateLimiter;
-  /** The signing keys; `ensureKey()` must have run. */
-  keys: KeyManager;
-  /** From which the keys that sign sessions, pending authorization requests and notices are derived; the same on every instance. */
-  cookieSecret: string;
-  loginThrottle: LoginThrottle;
-  /** Where audit events go; by default nowhere. */
-  audit?: AuditTrail;
-  /** How Client ID Metadata Documents are fetched: a CA to trust (for tests with a self-signed server). */
-  cimdFetchOptions?: { ca?: string };
+  /** Every service, from `createServices` (compose.ts). */
+  services: Services;
 }
 
 /**
  * Latchkey's routes as one Fastify plugin: server metadata, keys, registration (RFC 7591) and client
- * configuration (RFC 7592), the token endpoint, and the authorization pages. Routes live below the issuer's
- * path. Each group is its own encapsulated context, with only the body parser it needs.
+ * configuration (RFC 7592), the token endpoint, and the authorization pages. Each group is its own encapsulated
+ * context, with only the body parser it needs. It only mounts: every service comes from `options.services`.
+ *
+ * Routes live below the issuer's path. Registered with a prefix (`app.register(plugin, { prefix: '/auth' })`),
+ * the prefix must be that path, or its beginning: the routes take the rest of it. The metadata documents at the
+ * host's root (`/.well-known/oauth-authorization-server/auth`, RFC 8414 §3.1) are then outside the plugin's reach
+ * and left to the host; the forms below the issuer (`/auth/.well-known/openid-configuration`) are served.
  */
 export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPluginOptions): Promise<void> {
-  const { config, storage, clock, random } = options;
-  const audit = options.audit ?? noAudit;
+  const { config, storage, clock, random, audit } = options.services;
+  const services = options.services;
   // Protocol bodies are parsed here, not by Fastify's default parser, so that errors have the RFCs' shape.
   app.removeAllContentTypeParsers();
   app.setErrorHandler((error, request, reply) => renderError(request, reply, error));
 
-  const base = new URL(config.issuer).pathname.replace(/\/+$/, '');
+  const issuerPath = new URL(config.issuer).pathname.replace(/\/+$/, '');
+  const base = routeBase(issuerPath, app.prefix);
   const endpoints = [config.registration.path, ...config.registration.aliases].map((path) => ({
     path: `${base}${path}`,
     url: `${config.issuer}${path}`,
   }));
-
-  // Client lookups by the endpoints that take a client_id: registered clients, and metadata document URLs.
-  const clients = createClientResolver({
-    clients: storage.clients,
-    config,
-    clock,
-    logger: app.log,
-    ...(options.cimdFetchOptions ? { fetchOptions: options.cimdFetchOptions } : {}),
-  });
 
   const tokenChecks = {
     issuer: config.issuer,
@@ -86,9 +54,10 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
     revokedAccessTokens: storage.revokedAccessTokens,
     // Stored clients only: a token without a user belongs to a client an operator vouched for, never a metadata document.
     clients: storage.clients,
-    verifier: createTokenVerifier(options.keys, config.issuer, clock),
+    verifier: services.verifier,
     clock,
   };
+  const clients = services.clientResolver;
 
   // The API: browser-based clients (MCP Inspector) discover, register and get tokens from another origin.
   // These endpoints take no cookies, only bearer tokens and client credentials, so any origin may call them.
@@ -99,33 +68,41 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
       allowedHeaders: ['Content-Type', 'Authorization', 'MCP-Protocol-Version'],
       maxAge: 86_400,
     });
-    metadataRoutes(api, config);
+    metadataRoutes(api, config, app.prefix);
     openapiRoute(api, config, base);
-    jwksRoute(api, options.keys, `${base}/jwks.json`);
+    jwksRoute(api, services.keys, `${base}/jwks.json`);
     userinfoRoute(api, { ...tokenChecks, users: storage.users }, base);
     await api.register(async (json) => {
       json.addContentTypeParser('application/json', { parseAs: 'buffer' }, bodyParser(parseJsonObject));
       const registration = {
         config,
-        initialAccessTokens: cacheInitialAccessTokenLookups(storage.initialAccessTokens, clock),
-        statementKeys: createStatementKeyResolver(config.registration.softwareStatement.issuers),
+        initialAccessTokens: services.initialAccessTokens,
+        statementKeys: services.statementKeys,
         clock,
         random,
         audit,
       };
-      registerRoute(json, { ...registration, clients: storage.clients, limiter: options.registrationLimiter }, endpoints);
+      registerRoute(json, { ...registration, clients: storage.clients, limiter: services.limiters.registration }, endpoints);
       clientConfigurationRoutes(json, { ...registration, clients: storage.clients }, endpoints);
     });
     await api.register(async (form) => {
       form.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, bodyParser(parseFormBody));
-      const signer = createTokenSigner(options.keys);
-      // Last use is recorded coarsely (see createUsageTracker); its writes finish before the database closes.
-      const usage = createUsageTracker(storage.clients, clock, { logger: app.log });
-      form.addHook('onClose', () => usage.drain());
       revokeAndIntrospectRoutes(form, { ...tokenChecks, config, clients, audit }, base);
       tokenRoute(
         form,
-        { config, clients, codes: storage.codes, grants: storage.grants, users: storage.users, signer, clock, random, limiter: options.tokenLimiter, usage, audit },
+        {
+          config,
+          clients,
+          codes: storage.codes,
+          grants: storage.grants,
+          users: storage.users,
+          signer: services.signer,
+          clock,
+          random,
+          limiter: services.limiters.token,
+          usage: services.usage,
+          audit,
+        },
         `${base}/token`,
       );
     });
@@ -136,14 +113,27 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
     // No secret for the cookie plugin: every signed value goes through a signer of its own purpose (sessions.signer).
     await pages.register(cookie);
     pages.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, bodyParser(parseFormBody));
-    if (options.authorizeLimiter) limitAuthorizationPages(pages, options.authorizeLimiter, base);
-    const sessions = createSessions(config.issuer, config.login.sessionTtlSeconds, () => clock.now(), options.cookieSecret);
-    authorizeRoutes(pages, { config, storage, clients, clock, random, sessions, throttle: options.loginThrottle, audit }, base);
-    const pagesContext = { config, storage, clock, random, sessions, throttle: options.loginThrottle, audit, keys: options.keys, base };
+    limitAuthorizationPages(pages, services.limiters.authorize, base);
+    const { sessions, loginThrottle: throttle, keys } = services;
+    authorizeRoutes(pages, { config, storage, clients, clock, random, sessions, throttle, audit }, base);
+    const pagesContext = { config, storage, clock, random, sessions, throttle, audit, keys, base };
     signInRoutes(pages, pagesContext);
     accountRoutes(pages, pagesContext);
     adminRoutes(pages, pagesContext);
   });
+}
+
+/**
+ * The path the routes are registered under, below the prefix the plugin was registered with: the issuer's
+ * path without that prefix. A prefix that is not the beginning of the issuer's path would serve the endpoints
+ * at URLs the metadata does not name, so it is refused at start.
+ */
+export function routeBase(issuerPath: string, prefix: string): string {
+  if (prefix === '') return issuerPath;
+  if (issuerPath === prefix || issuerPath.startsWith(`${prefix}/`)) return issuerPath.slice(prefix.length);
+  throw new Error(
+    `Latchkey is registered under the prefix "${prefix}", but its issuer's path is "${issuerPath || '/'}": set issuer to a URL whose path starts with "${prefix}", or register it with that prefix`,
+  );
 }
 
 /** A Fastify body parser for UTF-8 text that `parse` turns into an object or refuses with an OAuthError. */

@@ -2,9 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
 import { loadConfig } from '../../src/config/load.js';
-import { buildApp } from '../../src/http/app.js';
 import type { Clock } from '../../src/protocol/context.js';
 import { openStorage } from '../../src/storage/open-storage.js';
 import type { Storage } from '../../src/storage/ports.js';
@@ -14,6 +12,7 @@ import { fixedClock } from '../support/clock.js';
 import { forEachDatabase, type DatabaseKind } from '../support/databases.js';
 import { json, startDocumentServer, type DocumentServer } from '../support/document-server.js';
 import { freePort } from '../support/real-port.js';
+import { buildTestApp } from '../support/server.js';
 
 /**
  * Client ID Metadata Documents end to end: Latchkey on a real port and a real database (SQLite, and PostgreSQL when `TEST_DATABASE_URL` is set), the client's document
@@ -37,7 +36,7 @@ async function startLatchkey(kind: DatabaseKind, ca: string, overrides: Record<s
   const config = loadConfig({ env: {}, overrides: { 'database.url': database.url, 'registration.rateLimit.enabled': false, issuer, ...overrides } });
   const storage = await openStorage(config.database);
   await storage.migrate();
-  const app = await buildApp({ config, storage, logger: pino({ level: 'silent' }), cimdFetchOptions: { ca }, ...(clock ? { clock } : {}) });
+  const { app, services } = await buildTestApp(config, storage, { cimdFetchOptions: { ca }, ...(clock ? { clock } : {}) });
   await app.listen({ host: '127.0.0.1', port });
   await createUser(storage.users, { ...alice, name: 'Alice' }, { now: Date.now(), newId: () => 'user-alice' });
   return {
@@ -46,6 +45,7 @@ async function startLatchkey(kind: DatabaseKind, ca: string, overrides: Record<s
     issuer,
     async close() {
       await app.close();
+      await services.close();
       await storage.close();
       await database.cleanup();
     },

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
 import { loadConfig } from '../../src/config/load.js';
-import { buildApp } from '../../src/http/app.js';
 import { openStorage } from '../../src/storage/open-storage.js';
 import { forEachDatabase, sqliteKind, type DatabaseKind, type TestDatabase } from '../support/databases.js';
 import { spawnServer, type ServerProcess } from '../support/process.js';
+import { buildTestApp } from '../support/server.js';
 
 /**
  * PRODUCT §7: "Graceful shutdown: in-flight requests finish, no accepted write is lost."
@@ -148,7 +147,7 @@ describe('closing the app', () => {
       await gate;
       return insertClient(...args);
     };
-    const app = await buildApp({ config, storage, logger: pino({ level: 'silent' }) });
+    const { app, services } = await buildTestApp(config, storage);
     const address = await app.listen({ host: '127.0.0.1', port: 0 });
 
     const client = new AbortController();
@@ -168,6 +167,7 @@ describe('closing the app', () => {
     assert.equal(closed, false, 'close() waits for the handler still running');
     release();
     await closing;
+    await services.close();
     // The handler finished before close() resolved: its client and audit event are written, then the database closes.
     const events = await storage.auditEvents.listAuditEvents({ type: 'client.registered', limit: 10 });
     assert.equal(events.length, 1);
@@ -181,7 +181,7 @@ describe('closing the app', () => {
     const config = loadConfig({ env: {}, overrides: { 'database.url': database.url } });
     const storage = await openStorage(config.database);
     await storage.migrate();
-    const app = await buildApp({ config, storage, logger: pino({ level: 'silent' }) });
+    const { app, services } = await buildTestApp(config, storage);
     const address = new URL(await app.listen({ host: '127.0.0.1', port: 0 }));
     const socket = connect({ host: '127.0.0.1', port: Number(address.port) });
     await new Promise((resolve) => socket.once('connect', resolve));
@@ -192,6 +192,7 @@ describe('closing the app', () => {
     if (!inTime) socket.destroy();
     await closed;
     await socketClosed;
+    await services.close();
     await storage.close();
     assert.ok(inTime, 'close() finished within 5 s, with the unused connection still open on the client side');
   });

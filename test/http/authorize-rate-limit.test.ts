@@ -2,12 +2,11 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
 import { loadConfig } from '../../src/config/load.js';
-import { buildApp } from '../../src/http/app.js';
 import { openStorage } from '../../src/storage/open-storage.js';
 import { sqliteKind } from '../support/databases.js';
 import { startDocumentServer, type DocumentServer } from '../support/document-server.js';
+import { buildTestApp } from '../support/server.js';
 
 /** The per-address limit on `/authorize`, `/login` and `/consent` (`authorize.rateLimit`), as a browser meets it. */
 describe('rate limit of the authorization pages', () => {
@@ -20,9 +19,10 @@ describe('rate limit of the authorization pages', () => {
     const config = loadConfig({ env: {}, overrides: { 'database.url': database.url, 'cimd.allowPrivateAddresses': true, ...overrides } });
     const storage = await openStorage(config.database);
     await storage.migrate();
-    const app = await buildApp({ config, storage, logger: pino({ level: 'silent' }), cimdFetchOptions: { ca: documents.ca } });
+    const { app, services } = await buildTestApp(config, storage, { cimdFetchOptions: { ca: documents.ca } });
     after(async () => {
       await app.close();
+      await services.close();
       await storage.close();
       await database.cleanup();
     });

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import pino from 'pino';
 import { loadConfig } from '../../src/config/load.js';
-import { buildApp } from '../../src/http/app.js';
 import { openStorage } from '../../src/storage/open-storage.js';
 import { StorageUnavailableError, type Storage } from '../../src/storage/ports.js';
 import { sqliteKind } from '../support/databases.js';
-import { startTestServer } from '../support/server.js';
+import { buildTestApp, startTestServer } from '../support/server.js';
 
 const registration = { client_name: 'Limited', redirect_uris: ['https://limited.example/cb'] };
 
@@ -50,9 +48,10 @@ describe('storage failures', () => {
     const real = await openStorage(config.database);
     await real.migrate();
     const storage: Storage = { ...real, clients: { ...real.clients, insertClient: () => Promise.reject(insertError) } };
-    const app = await buildApp({ config, storage, logger: pino({ level: 'silent' }) });
+    const { app, services } = await buildTestApp(config, storage);
     after(async () => {
       await app.close();
+      await services.close();
       await real.close();
       await database.cleanup();
     });
@@ -83,9 +82,10 @@ describe('token endpoint during a database outage', () => {
     const real = await openStorage(config.database);
     await real.migrate();
     const storage: Storage = { ...real, clients: { ...real.clients, findClient: () => Promise.reject(new StorageUnavailableError('down')) } };
-    const app = await buildApp({ config, storage, logger: pino({ level: 'silent' }) });
+    const { app, services } = await buildTestApp(config, storage);
     after(async () => {
       await app.close();
+      await services.close();
       await real.close();
       await database.cleanup();
     });

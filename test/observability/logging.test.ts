@@ -8,7 +8,6 @@ import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { loadConfig } from '../../src/config/load.js';
-import { buildApp } from '../../src/http/app.js';
 import pino from 'pino';
 import { createLogger, redactUrl, withRedaction } from '../../src/observability/logger.js';
 import { openStorage } from '../../src/storage/open-storage.js';
@@ -16,6 +15,7 @@ import type { Storage } from '../../src/storage/ports.js';
 import { createUser } from '../../src/users/users.js';
 import { TestBrowser } from '../support/browser.js';
 import { sqliteKind } from '../support/databases.js';
+import { buildTestApp } from '../support/server.js';
 
 const issuer = 'https://as.example.com';
 const redirectUri = 'https://client.example/cb';
@@ -35,10 +35,10 @@ async function loggedApp(overrides: Record<string, unknown> = {}): Promise<{ app
       done();
     },
   });
-  const app = await buildApp({ config, storage, logger: createLogger('trace', destination) });
-  await app.ready();
+  const { app, services } = await buildTestApp(config, storage, { logger: createLogger('trace', destination) });
   after(async () => {
     await app.close();
+    await services.close();
     await storage.close();
     await database.cleanup();
   });

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../../src/config/defaults.js';
 import { loadConfig } from '../../src/config/load.js';
+import { createServices, type ServiceOverrides, type Services } from '../../src/compose.js';
 import { buildApp } from '../../src/http/app.js';
 import type { Clock, RandomSource } from '../../src/protocol/context.js';
 import { openStorage } from '../../src/storage/open-storage.js';
@@ -45,14 +46,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   });
   const storage = await openStorage(config.database, { secrets: config.secrets });
   await storage.migrate();
-  const app = await buildApp({
-    config,
-    storage,
-    logger: options.logger ?? pino({ level: 'silent' }),
-    ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.random ? { random: options.random } : {}),
-  });
-  await app.ready();
+  const { app, services } = await buildTestApp(config, storage, options);
   return {
     app,
     config,
@@ -60,8 +54,33 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     databaseUrl: database.url,
     async close() {
       await app.close();
+      await services.close();
       await storage.close();
       await database.cleanup();
     },
   };
+}
+
+/**
+ * The standalone app over services built from `config` by the composition root, on `storage` (opened and
+ * migrated by the caller, who closes it after `services.close()`). Logs are silent unless `overrides.logger`.
+ */
+export async function buildTestApp(
+  config: Config,
+  storage: Storage,
+  overrides: Omit<ServiceOverrides, 'storage'> = {},
+): Promise<{ app: FastifyInstance; services: Services }> {
+  const services = await createServices(config, { logger: pino({ level: 'silent' }), ...stripUndefined(overrides), storage });
+  try {
+    const app = await buildApp(services);
+    await app.ready();
+    return { app, services };
+  } catch (error) {
+    await services.close();
+    throw error;
+  }
+}
+
+function stripUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

@@ -1,0 +1,281 @@
+import type { Logger } from 'pino';
+import pino from 'pino';
+import { createClientResolver } from './cimd/client-resolver.js';
+import { startCleanupSchedule, type CleanupSchedule } from './cleanup/cleanup-schedule.js';
+import { createUsageTracker, type UsageTracker } from './cleanup/usage-tracker.js';
+import type { Config } from './config/defaults.js';
+import { createKeyManager, type KeyManager } from './keys/key-manager.js';
+import { createStatementKeyResolver, type StatementKeyResolver } from './keys/statement-keys.js';
+import { createTokenSigner } from './keys/token-signer.js';
+import { createTokenVerifier } from './keys/token-verifier.js';
+import { createSessions, type Sessions } from './http/session.js';
+import { createAuditTrail, type BackgroundAuditTrail } from './observability/audit-trail.js';
+import { createLogger, withRedaction } from './observability/logger.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { cleanUpClients } from './protocol/cleanup.js';
+import type { AuditTrail, Clock, RandomSource, TokenSigner, TokenVerifier } from './protocol/context.js';
+import type { RateLimiter } from './rate-limit/limiter.js';
+import { createRateLimiters } from './rate-limit/limiters.js';
+import { createLoginThrottle, type LoginThrottle } from './rate-limit/login-throttle.js';
+import { cacheInitialAccessTokenLookups } from './storage/initial-access-token-cache.js';
+import { hasKeyEncryptionKey, keyEncryptionFrom } from './storage/key-encryption.js';
+import { openStorage } from './storage/open-storage.js';
+import type { ClientStore, Storage } from './storage/ports.js';
+import { systemClock, systemRandom } from './system.js';
+
+/**
+ * The composition root: every service Latchkey runs on is built here, from configuration, and nowhere else.
+ * The standalone server (`main.ts`), the library (`createLatchkey`), the Fastify app and every CLI command get
+ * their services from this file and only mount or run them. Adapters (SQLite, PostgreSQL, Redis, the outbound
+ * fetcher) and the real clock and random source are imported here only (a lint rule keeps it so).
+ */
+
+/** What a host or a test may supply instead of what configuration describes. */
+export interface ServiceOverrides {
+  /** Where Latchkey logs; redacted like its own. By default JSON lines on stdout at `logLevel`. */
+  logger?: Logger;
+  clock?: Clock;
+  random?: RandomSource;
+  /**
+   * Storage opened (and migrated) by the caller, who closes it: `Services.close()` leaves it open. By default
+   * the database of `database.url`, opened, migrated and closed with the services.
+   */
+  storage?: Storage;
+  /** Where audit events go; by default the `audit_events` table (in the background) and the log. */
+  audit?: AuditTrail;
+  /** The metrics to count into, when `metrics.enabled`; by default a fresh set. */
+  metrics?: Metrics;
+  /** Per-address limits instead of those `registration.rateLimit`, `token.rateLimit`, `authorize.rateLimit` and `redis.url` describe. */
+  limiters?: Partial<Record<'registration' | 'token' | 'authorize', RateLimiter>>;
+  /** How Client ID Metadata Documents are fetched: a CA to trust, for tests and hosts with a private CA. */
+  cimdFetchOptions?: { ca?: string };
+}
+
+/** Every service of one Latchkey instance, built once. */
+export interface Services {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  random: RandomSource;
+  storage: Storage;
+  /** The signing keys; a first key exists. */
+  keys: KeyManager;
+  signer: TokenSigner;
+  verifier: TokenVerifier;
+  /** Registrations, token issues and cleanup deletions, into the table and the log (and counted, with metrics). */
+  audit: AuditTrail;
+  metrics: Metrics | undefined;
+  /** Per-address limits, refusals counted in the metrics. */
+  limiters: { registration: RateLimiter; token: RateLimiter; authorize: RateLimiter };
+  loginThrottle: LoginThrottle;
+  /** Session and CSRF cookies, and the signed values the pages hand out. */
+  sessions: Sessions;
+  /** Client lookups by `client_id`: registered clients, and Client ID Metadata Documents fetched by URL. */
+  clientResolver: Pick<ClientStore, 'findClient'>;
+  /** Initial access token lookups, cached briefly. */
+  initialAccessTokens: ReturnType<typeof cacheInitialAccessTokenLookups>;
+  /** The keys of trusted software statement issuers. */
+  statementKeys: StatementKeyResolver;
+  /** Records coarsely when a client was last used. */
+  usage: UsageTracker;
+  /** The periodic cleanup of unused clients (`cleanup.enabled`), started by whoever serves requests. */
+  cleanup: { start(): void };
+  /**
+   * Stops the cleanup, writes the last usage records and audit events, closes the rate limit store and the
+   * storage (unless the caller supplied it). Call it after the HTTP server has stopped. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/** Builds every service that `config` describes, with `overrides` in their place. */
+export async function createServices(config: Config, overrides: ServiceOverrides = {}): Promise<Services> {
+  // A logger given by the host gets the same redaction as ours: secrets stay out of the log either way.
+  const logger = overrides.logger ? withRedaction(overrides.logger) : createLogger(config.logLevel);
+  const clock = overrides.clock ?? systemClock;
+  const random = overrides.random ?? systemRandom;
+  announceUnsafeDefaults(config, logger);
+  const storage = overrides.storage ?? (await openMigratedStorage(config, logger));
+  const closeStorage = overrides.storage ? async () => {} : () => storage.close();
+  const closers: Array<() => Promise<void>> = [closeStorage];
+  try {
+    const keys = createKeyManager({ store: storage.signingKeys, clock, config: config.keys });
+    await keys.ensureKey();
+    const cookieSecret = await storage.secrets.getOrCreateSecret('cookie-signing', () => random.token(32), clock.now());
+    const metrics = config.metrics.enabled ? (overrides.metrics ?? createMetrics()) : undefined;
+    const trail = overrides.audit ?? createAuditTrail({ store: storage.auditEvents, logger, clock, random });
+    if (!overrides.audit) closers.unshift(() => (trail as BackgroundAuditTrail).close());
+    const audit = metrics ? metrics.countingAuditTrail(trail) : trail;
+
+    // Waiting for the shared store lets the first requests count together; it never rejects.
+    const limiters = createRateLimiters(config, logger);
+    closers.unshift(() => limiters.close());
+    await limiters.ready();
+    const counted = (limiter: RateLimiter, name: 'registration' | 'token' | 'authorize') =>
+      metrics ? metrics.countingLimiter(limiter, name) : limiter;
+    const throttle = createLoginThrottle({ maxFailures: config.login.maxFailures, windowSeconds: config.login.windowSeconds }, limiters.loginCounters);
+
+    const usage = createUsageTracker(storage.clients, clock, { logger });
+    closers.unshift(() => usage.drain());
+    let schedule: CleanupSchedule | undefined;
+    closers.unshift(async () => schedule?.stop());
+
+    let closing: Promise<void> | undefined;
+    return {
+      config,
+      logger,
+      clock,
+      random,
+      storage,
+      keys,
+      signer: createTokenSigner(keys),
+      verifier: createTokenVerifier(keys, config.issuer, clock),
+      audit,
+      metrics,
+      limiters: {
+        registration: counted(overrides.limiters?.registration ?? limiters.registration, 'registration'),
+        token: counted(overrides.limiters?.token ?? limiters.token, 'token'),
+        authorize: counted(overrides.limiters?.authorize ?? limiters.authorize, 'authorize'),
+      },
+      loginThrottle: metrics ? metrics.countingThrottle(throttle) : throttle,
+      sessions: createSessions(config.issuer, config.login.sessionTtlSeconds, () => clock.now(), cookieSecret),
+      clientResolver: createClientResolver({
+        clients: storage.clients,
+        config,
+        clock,
+        logger,
+        ...(overrides.cimdFetchOptions ? { fetchOptions: overrides.cimdFetchOptions } : {}),
+      }),
+      initialAccessTokens: cacheInitialAccessTokenLookups(storage.initialAccessTokens, clock),
+      statementKeys: createStatementKeyResolver(config.registration.softwareStatement.issuers),
+      usage,
+      cleanup: {
+        start() {
+          if (schedule || closing || !config.cleanup.enabled) return;
+          const intervalMs = config.cleanup.interval * 1000;
+          schedule = startCleanupSchedule({
+            run: () => cleanUpClients({ cleanup: storage.cleanup, config, clock, audit }),
+            intervalMs,
+            // Servers restarted more often than the interval (every deploy) must still clean up.
+            firstRunAfterMs: Math.min(intervalMs, 60_000),
+            logger,
+          });
+        },
+      },
+      close: () => (closing ??= closeInOrder(closers)),
+    };
+  } catch (error) {
+    await closeInOrder(closers).catch(() => {});
+    throw error;
+  }
+}
+
+/** Runs each closer in turn, even after one fails, and rejects with the first failure. */
+async function closeInOrder(closers: Array<() => Promise<void>>): Promise<void> {
+  let failure: unknown;
+  for (const close of closers) {
+    try {
+      await close();
+    } catch (error) {
+      failure ??= error;
+    }
+  }
+  if (failure !== undefined) throw failure;
+}
+
+/**
+ * The configured database, opened and migrated, its stored secrets checked against the key-encryption key
+ * (and sealed with it where an earlier start stored them in plaintext). Closed again if any step fails.
+ */
+export async function openMigratedStorage(config: Config, logger: Logger = quietLogger()): Promise<Storage> {
+  const storage = await openStorage(config.database, { secrets: config.secrets, logger });
+  try {
+    await storage.migrate();
+    await sealPlaintextSecrets(config, storage, logger);
+  } catch (error) {
+    await storage.close().catch(() => {});
+    throw error;
+  }
+  return storage;
+}
+
+/**
+ * Applies pending migrations and closes the database (`latchkey migrate`). The stored secrets are not read, so
+ * this works without the key-encryption key.
+ */
+export async function migrateDatabase(config: Config): Promise<string> {
+  const storage = await openStorage(config.database);
+  try {
+    await storage.migrate();
+    return storage.dialect;
+  } finally {
+    await storage.close();
+  }
+}
+
+/**
+ * The database without migrating it, for commands that must not change it (`latchkey migrate --dry-run`,
+ * `latchkey backup`). The caller closes it.
+ */
+export function openUnmigratedStorage(config: Config, logger: Logger = quietLogger()): Promise<Storage> {
+  return openStorage(config.database, { secrets: config.secrets, logger });
+}
+
+/**
+ * An audit trail for a command-line operation: into the database only (stdout is the command's output),
+ * written before `close()` resolves.
+ */
+export function createCommandAuditTrail(storage: Storage, logger: Logger = quietLogger()): BackgroundAuditTrail {
+  return createAuditTrail({ store: storage.auditEvents, logger, clock: systemClock, random: systemRandom });
+}
+
+/** The clock and random source of command-line operations (the real ones). */
+export const commandContext = { clock: systemClock, random: systemRandom } as const;
+
+/** Warnings only, as JSON lines on stderr: for commands, whose stdout is their output. */
+function quietLogger(): Logger {
+  return createLogger('warn', pino.destination({ fd: 2, sync: true }));
+}
+
+/**
+ * Decrypts every stored private key and secret, so that a key-encryption key that does not open them stops the
+ * start here, in one line, before a new signing key could be generated beside keys it cannot read; and, with a
+ * key-encryption key, seals those stored in plaintext (by an earlier start without one).
+ */
+async function sealPlaintextSecrets(config: Config, storage: Storage, logger: Logger): Promise<void> {
+  const signingKeys = await storage.signingKeys.sealPrivateKeys('plaintext');
+  const secrets = await storage.secrets.sealSecrets('plaintext');
+  if (signingKeys.sealed + secrets.sealed > 0) {
+    logger.info(
+      { signingKeys: signingKeys.sealed, secrets: secrets.sealed, kekId: keyEncryptionFrom(config.secrets).currentKeyId },
+      'Encrypted the private signing keys and server secrets that were stored in plaintext',
+    );
+  }
+}
+
+/** Development defaults that are unsafe in production announce themselves at start. */
+function announceUnsafeDefaults(config: Config, logger: Logger): void {
+  if (new URL(config.issuer).protocol === 'http:') {
+    logger.warn({ issuer: config.issuer }, 'The issuer is http: fine for development, unsafe in production (set issuer to an https URL)');
+  }
+  const inMemory = config.database.url.startsWith('sqlite::memory:');
+  if (inMemory) logger.warn('The database is in memory: everything is lost when the server stops');
+  if (!hasKeyEncryptionKey(config.secrets) && !inMemory) {
+    logger.warn(
+      'The private signing keys and the server secrets are stored unencrypted in the database: whoever reads it, or a backup, can mint tokens and forge sessions. Set LATCHKEY_KEY_ENCRYPTION_KEY to the output of `openssl rand -base64 32` (see docs/secrets.md)',
+    );
+  }
+  if (!config.registration.rateLimit.enabled) logger.warn('Registration is not rate-limited');
+  if (config.trustProxy === true) {
+    logger.warn('trustProxy is true: the client address is the left-most X-Forwarded-For entry, which clients write themselves (set trustProxy to the addresses of your proxies instead)');
+  }
+  if (config.metrics.enabled && config.metrics.bearerToken === null && !isLoopback(config.host)) {
+    logger.warn(
+      { path: config.metrics.path, host: config.host },
+      'The metrics are served without a token on a non-loopback address: block the path at the proxy, or set metrics.bearerToken',
+    );
+  }
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

@@ -1,0 +1,99 @@
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { Logger } from 'pino';
+import { createServices, type ServiceOverrides, type Services } from './compose.js';
+import type { Config } from './config/defaults.js';
+import { isLoadedConfig, loadConfig } from './config/load.js';
+import { buildApp } from './http/app.js';
+import { createFetchHandler, type FetchRequestInfo } from './http/fetch-handler.js';
+import { createNodeMiddleware, latchkeyPaths, type NodeMiddleware } from './http/node-handler.js';
+import { latchkeyPlugin } from './http/plugin.js';
+import { announceFirstAdmin, ensureFirstAdmin } from './users/first-admin.js';
+
+/** How a host creates Latchkey, besides its settings. */
+export interface LatchkeyOptions {
+  /**
+   * Environment variables to read (`LATCHKEY_*`, as the standalone server does), under the settings. None by
+   * default: pass `process.env` to configure secrets such as the key-encryption key from the environment.
+   */
+  env?: Record<string, string | undefined>;
+  /** Where Latchkey logs (redacted as its own log is); by default JSON lines on stdout at `logLevel`. */
+  logger?: Logger;
+  /** A CA to trust when fetching Client ID Metadata Documents (a private CA, tests). */
+  cimdFetchOptions?: { ca?: string };
+}
+
+/** Latchkey inside a host application. */
+export interface Latchkey {
+  /** The configuration in effect (validated and frozen). */
+  readonly config: Config;
+  /**
+   * A Fastify plugin serving every endpoint and page. Register it without a prefix (routes follow the issuer's
+   * path) or with the issuer's path as prefix: `app.register(latchkey.plugin, { prefix: '/auth' })` for an issuer
+   * `https://app.example/auth`. Closing the host app closes Latchkey.
+   */
+  readonly plugin: FastifyPluginAsync;
+  /**
+   * A web-standard handler for Hono, Next.js route handlers and any fetch runtime on Node. Give it the requests
+   * {@link Latchkey.handles} accepts, and the peer's address (see {@link FetchRequestInfo.clientAddress}).
+   */
+  fetch(request: Request, info?: FetchRequestInfo): Promise<Response>;
+  /** Connect-style middleware for Express and `node:http`: serves Latchkey's URLs, passes on the rest. Mount it before body parsers. */
+  readonly middleware: NodeMiddleware;
+  /** Whether a path (`/auth/token`, `/.well-known/oauth-authorization-server/auth`) is one of Latchkey's. */
+  handles(path: string): boolean;
+  /** Stops the background work, writes what is pending, and closes the database. Call it once the host has stopped serving. */
+  close(): Promise<void>;
+}
+
+/** Settings shaped like the configuration file (nested objects or dotted keys), or a configuration from `loadConfig`. */
+export type LatchkeySettings = Record<string, unknown> | Config;
+
+/**
+ * Latchkey for a host application: opens (and migrates) the configured database, builds every service, creates
+ * the first administrator on a fresh database (printed on a terminal, as the standalone server does), and gives
+ * a Fastify plugin, a fetch handler and Node middleware over the same services.
+ *
+ * @example
+ * const latchkey = await createLatchkey({ issuer: 'https://app.example/auth', database: { url: 'sqlite:./data/latchkey.db' } });
+ * await app.register(latchkey.plugin, { prefix: '/auth' });
+ */
+export async function createLatchkey(settings: LatchkeySettings, options: LatchkeyOptions = {}): Promise<Latchkey> {
+  const config = isLoadedConfig(settings) ? settings : loadConfig({ env: options.env ?? {}, settings });
+  const overrides: ServiceOverrides = {
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.cimdFetchOptions ? { cimdFetchOptions: options.cimdFetchOptions } : {}),
+  };
+  const services = await createServices(config, overrides);
+  let app: FastifyInstance;
+  const routes: string[] = [];
+  try {
+    const admin = await ensureFirstAdmin(services.storage.users, services.clock.now());
+    if (admin) announceFirstAdmin(admin, process.stderr, services.logger);
+    // One app behind `fetch` and `middleware`; the plugin mounts the same routes into the host's Fastify.
+    app = await buildApp(services, { routes });
+    await app.ready();
+  } catch (error) {
+    await services.close().catch(() => {});
+    throw error;
+  }
+  services.cleanup.start();
+  const handles = latchkeyPaths(config.issuer, routes);
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= app.close().then(() => services.close()));
+  return {
+    config,
+    plugin: pluginFor(services, close),
+    fetch: createFetchHandler(app),
+    middleware: createNodeMiddleware(app, handles),
+    handles,
+    close,
+  };
+}
+
+/** The host's plugin: Latchkey's routes in the host's context; closed with the host. */
+function pluginFor(services: Services, close: () => Promise<void>): FastifyPluginAsync {
+  return async (host) => {
+    await host.register(latchkeyPlugin, { services });
+    host.addHook('onClose', async () => close());
+  };
+}
