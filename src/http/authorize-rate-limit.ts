@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { rateLimitKey } from '../rate-limit/client-key.js';
 import type { RateLimiter } from '../rate-limit/limiter.js';
 import { errorPage } from '../ui/authorization-pages.js';
-import { sendPage } from './routes/authorize.js';
+import { sendPage } from './send-page.js';
 
 /**
  * The per-address limit on the authorization pages: `GET /authorize` (where each new metadata-document

@@ -1,5 +1,5 @@
 import type { ConnectedApp, UserRecord } from '../storage/ports.js';
-import { isUnverified } from './authorization-pages.js';
+import { isUnverified } from '../protocol/authorization/unverified-client.js';
 import { html, page, type SafeHtml } from './html.js';
 import { describeScope } from './scope-descriptions.js';
 

@@ -1,3 +1,4 @@
+import { isUnverified } from '../protocol/authorization/unverified-client.js';
 import type { ClientRecord } from '../storage/ports.js';
 import { html, page, type SafeHtml } from './html.js';
 import { describeScope } from './scope-descriptions.js';
@@ -117,13 +118,4 @@ export function returnToClientPage(input: { nonce: string; href: string; message
 <p>The application that sent you here registered itself; its address is not checked.</p>
 <p><a data-testid="return-link" rel="noreferrer" href="${input.href}">Return to ${hostOf(input.href)}</a></p>`,
   });
-}
-
-/**
- * Whether a client's name is unchecked: it registered itself openly, or it is known only from a metadata
- * document at a URL of its choosing. A client registered with an operator's initial access token or a trusted
- * publisher's software statement was vouched for by someone.
- */
-export function isUnverified(client: Pick<ClientRecord, 'registrationSource'>): boolean {
-  return client.registrationSource === 'dynamic' || client.registrationSource === 'cimd';
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { accountErrorPage, accountPage } from '../../ui/account-page.js';
 import { redirectToSignIn, signedInUser, type PagesContext } from '../pages-context.js';
-import { sendPage } from './authorize.js';
+import { sendPage } from '../send-page.js';
 
 /** The notices the page shows after an action, by the `notice` query value (never text from the URL). */
 const notices = new Map([

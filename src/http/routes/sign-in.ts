@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { signInPage } from '../../ui/sign-in-page.js';
 import { signInWithPassword } from '../password-sign-in.js';
 import { safeReturnPath, signedInUser, type PagesContext } from '../pages-context.js';
-import { sendPage } from './authorize.js';
+import { sendPage } from '../send-page.js';
 
 /**
  * `GET|POST /signin` and `POST /signout`: signing in to the account and admin pages, outside an authorization
