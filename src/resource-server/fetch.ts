@@ -31,6 +31,10 @@ export interface FetchGuardContext {
  * Hono middleware (`app.use('/mcp', requireBearerTokenFetch(rs))`): with a valid bearer token it sets
  * `c.get('auth')` to the {@link AuthInfo} and continues; otherwise it answers with {@link guardRequest}'s
  * response. Declare `Variables: { auth: AuthInfo }` on the app to read it typed.
+ *
+ * @param options.requiredScopes the scopes this route needs, instead of the server's `requiredScopes`.
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ * @see https://www.rfc-editor.org/rfc/rfc9728#section-5.1
  */
 export function requireBearerTokenFetch(server: ResourceServer, options: { requiredScopes?: readonly string[] } = {}) {
   return async (c: FetchGuardContext, next: () => Promise<void>): Promise<Response | undefined> => {
