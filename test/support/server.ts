@@ -73,6 +73,8 @@ export async function buildTestApp(
   const services = await createServices(config, { logger: pino({ level: 'silent' }), ...stripUndefined(overrides), storage });
   try {
     const app = await buildApp(services);
+    // Closing the app closes the services (not the storage): tests read the audit trail's events after `app.close()`.
+    app.addHook('onClose', () => services.close());
     await app.ready();
     return { app, services };
   } catch (error) {
