@@ -162,23 +162,3 @@ export async function deleteClient(
   }
   context.audit.record({ type: 'client.deleted', clientId, actor: 'client' });
 }
-
-/**
- * An operator deletes a client (the dashboard, `latchkey clients delete`): the storage removes its grants,
- * refresh tokens and codes with it, so the agent's next refresh fails. Recorded as `client.deleted` by `actor`.
- * Resolves `false` when the client was already gone.
- */
-export async function deleteClientAsOperator(
-  client: ClientRecord,
-  context: { clients: Pick<ClientStore, 'deleteClient'>; audit: AuditTrail; actor: string; ip?: string | null },
-): Promise<boolean> {
-  if (!(await context.clients.deleteClient(client.clientId))) return false;
-  context.audit.record({
-    type: 'client.deleted',
-    clientId: client.clientId,
-    actor: context.actor,
-    ip: context.ip ?? null,
-    data: { client_name: client.metadata.client_name ?? null, source: client.registrationSource },
-  });
-  return true;
-}
