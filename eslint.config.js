@@ -14,7 +14,7 @@ const protocolBoundary = {
 // call protocol/, never a web framework, a command-line parser or an adapter.
 const operationsBoundary = {
   patterns: [
-    ...protocolBoundary.patterns.map((pattern) => ({ ...pattern, message: pattern.message.replaceAll('protocol/', 'operations/') })),
+    ...protocolBoundary.patterns.map((pattern) => ({ ...pattern, message: pattern.message.replaceAll('protocol/', 'operations/').replace('OAuthError', 'OperationError') })),
     { group: ['commander'], message: 'operations/ knows nothing of the command line: the CLI parses, the operation validates.' },
   ],
 };

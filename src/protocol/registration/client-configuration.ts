@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
 import { OAuthError } from '../../errors/oauth-error.js';
 import type { ClientRecord, ClientStore } from '../../storage/ports.js';
-import type { AuditTrail, Clock, RandomSource } from '../context.js';
+import type { Clock, RandomSource } from '../context.js';
 import { digestSecret, secretMatches } from '../secrets.js';
 import { clientInformation } from './client-information.js';
 import { isConfidential } from './client-metadata.js';
