@@ -21,6 +21,15 @@ const resourceServerBoundary = (relative) => ({
   ],
 });
 
+// Operator use cases (src/operations/) stand where protocol/ stands: the dashboard and the CLI call them, and they
+// call protocol/, never a web framework, a command-line parser or an adapter.
+const operationsBoundary = {
+  patterns: [
+    ...protocolBoundary.patterns.map((pattern) => ({ ...pattern, message: pattern.message.replaceAll('protocol/', 'operations/').replace('OAuthError', 'OperationError') })),
+    { group: ['commander'], message: 'operations/ knows nothing of the command line: the CLI parses, the operation validates.' },
+  ],
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'data/', 'docs/', 'dist/'] },
   ...tseslint.configs.recommended,
@@ -43,12 +52,27 @@ export default tseslint.config(
   {
     files: ['src/protocol/**/*.ts', 'src/errors/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', protocolBoundary],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [...protocolBoundary.patterns, { group: ['**/operations/*'], message: 'protocol/ is called by operations/, never the other way.' }] },
+      ],
       'no-restricted-globals': ['error', { name: 'process', message: 'protocol/ gets its configuration passed in.' }],
       'no-restricted-properties': [
         'error',
         { object: 'Date', property: 'now', message: 'protocol/ takes a Clock.' },
         { object: 'Math', property: 'random', message: 'protocol/ takes a RandomSource.' },
+      ],
+    },
+  },
+  {
+    files: ['src/operations/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', operationsBoundary],
+      'no-restricted-globals': ['error', { name: 'process', message: 'operations/ gets its configuration passed in.' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: 'operations/ takes a Clock.' },
+        { object: 'Math', property: 'random', message: 'operations/ takes a RandomSource.' },
       ],
     },
   },

@@ -1,9 +1,11 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { ConfigCli } from './config-cli.js';
 import { OAuthError } from '../errors/oauth-error.js';
-import { createClientAsOperator, type OperatorClient, type OperatorClientRequest } from '../protocol/registration/operator-client.js';
-import { systemClock, systemRandom } from '../system.js';
-import { CliFailure, reportRefusals, withAuditTrail, withStorage } from './command-support.js';
+import { cliActor } from '../operations/actor.js';
+import { createClient, type OperatorClient, type OperatorClientRequest } from '../operations/clients.js';
+import { OperationError } from '../operations/operation-error.js';
+import { CliFailure, reportRefusals } from './command-support.js';
+import { withOperatorPorts } from './operation-support.js';
 import { isoTime, jsonOutput, printable } from './output.js';
 
 const grantTypes = ['client_credentials', 'authorization_code', 'refresh_token'] as const;
@@ -41,11 +43,7 @@ export function registerClientCreateCommand(clients: Command, context: ConfigCli
           ...(redirectUris.length > 0 ? { redirect_uris: redirectUris } : {}),
           ...(typeof flags['scope'] === 'string' ? { scope: flags['scope'] } : {}),
         };
-        const created = await withStorage(config, (storage) =>
-          withAuditTrail(storage, (audit) =>
-            createClientAsOperator(request, { config, clients: storage.clients, clock: systemClock, random: systemRandom, audit, actor: 'cli' }),
-          ),
-        );
+        const created = await withOperatorPorts(config, (ports) => createClient(request, ports, cliActor));
         process.stdout.write(flags['json'] ? jsonOutput(createdJson(created)) : createdText(created));
       }, (error) => metadataRefusal(error, flags)),
     );
@@ -77,12 +75,12 @@ function createdText({ record, clientSecret }: OperatorClient): string {
 
 /** Metadata the operator can correct is a usage error (2), with what to do when a redirect URI is missing. */
 function metadataRefusal(error: unknown, flags: Record<string, unknown>): CliFailure | undefined {
-  if (!(error instanceof OAuthError)) return undefined;
+  if (!(error instanceof OperationError)) return undefined;
   const hint =
-    error.code === 'invalid_redirect_uri' && (flags['redirectUri'] as string[]).length === 0
+    error.cause instanceof OAuthError && error.cause.code === 'invalid_redirect_uri' && (flags['redirectUri'] as string[]).length === 0
       ? ' (add --redirect-uri, or --grant client_credentials for a machine client)'
       : '';
-  return new CliFailure(`${error.description}${hint}`, 2);
+  return new CliFailure(`${error.message}${hint}`, 2);
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -1,11 +1,14 @@
-import { createInterface } from 'node:readline/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ConfigCli } from './config-cli.js';
-import type { ClientListFilter, ClientRecord, ClientStore, GrantSummary, RegistrationSource, Storage } from '../storage/ports.js';
+import { cliActor } from '../operations/actor.js';
+import { deleteClient } from '../operations/clients.js';
+import { OperationError } from '../operations/operation-error.js';
+import type { ClientListFilter, ClientRecord, ClientStore, GrantSummary, RegistrationSource } from '../storage/ports.js';
 import { systemClock } from '../system.js';
 import { formatTable, isoTime, jsonOutput, printable, readableTime, truncate } from './output.js';
-import { CliFailure, positiveInteger, reportRefusals, withAuditTrail, withStorage } from './command-support.js';
-import { deleteClientAsOperator } from '../protocol/registration/client-configuration.js';
+import { CliFailure, positiveInteger, reportRefusals, withStorage } from './command-support.js';
+import { confirmOnTerminal, requireConfirmable } from './confirm.js';
+import { withOperatorPorts, type OperatorPorts } from './operation-support.js';
 import { createProgress } from './progress.js';
 import { registerClientCreateCommand } from './clients-create.js';
 
@@ -78,20 +81,17 @@ export function registerClientCommands(program: Command, context: ConfigCli): vo
       reportRefusals(async () => {
         const config = context.configFrom(flags);
         const unique = [...new Set(ids)];
-        // Refused before anything is read: a script that forgot --yes should learn it at once, not half-way.
-        if (flags['yes'] !== true && !process.stdin.isTTY) {
-          throw new CliFailure('No terminal to confirm the deletion: add --yes to delete without asking.', 2);
-        }
-        await withStorage(config, async (storage) => {
+        requireConfirmable(flags, 'No terminal to confirm the deletion: add --yes to delete without asking.');
+        await withOperatorPorts(config, async (ports) => {
           const found: ClientRecord[] = [];
           const unknown: string[] = [];
           for (const id of unique) {
-            const client = await storage.clients.findClient(id);
+            const client = await ports.clients.findClient(id);
             if (client) found.push(client);
             else unknown.push(id);
           }
           if (found.length > 0 && flags['yes'] !== true) await confirm(found);
-          const { deleted, gone } = await deleteClients(storage, found);
+          const { deleted, gone } = await deleteClients(ports, found);
           unknown.push(...gone);
           if (flags['json']) write(jsonOutput({ deleted, unknown }));
           else for (const client of found.filter((c) => deleted.includes(c.clientId))) write(`Deleted client ${printable(client.clientId)} (${displayName(client)}).\n`);
@@ -116,45 +116,39 @@ async function listUpTo(store: ClientStore, filter: ClientListFilter, limit: num
 }
 
 /**
- * Deletes each client and records `client.deleted` (actor `cli`); `gone` are those deleted meanwhile by
- * someone else. Progress goes to stderr on a terminal when there are many.
+ * Deletes each client ({@link deleteClient}, recorded as `client.deleted` by `cli`); `gone` are those deleted
+ * meanwhile by someone else. Progress goes to stderr on a terminal when there are many.
  */
-function deleteClients(storage: Storage, clients: ClientRecord[]): Promise<{ deleted: string[]; gone: string[] }> {
-  return withAuditTrail(storage, async (audit) => {
-    const progress = clients.length >= progressFrom ? createProgress(process.stderr, { label: 'Deleting clients', total: clients.length }) : undefined;
-    const deleted: string[] = [];
-    const gone: string[] = [];
-    try {
-      for (const [i, client] of clients.entries()) {
-        if (await deleteClientAsOperator(client, { clients: storage.clients, audit, actor: 'cli' })) deleted.push(client.clientId);
-        else gone.push(client.clientId);
-        progress?.update(i + 1);
+async function deleteClients(ports: OperatorPorts, clients: ClientRecord[]): Promise<{ deleted: string[]; gone: string[] }> {
+  const progress = clients.length >= progressFrom ? createProgress(process.stderr, { label: 'Deleting clients', total: clients.length }) : undefined;
+  const deleted: string[] = [];
+  const gone: string[] = [];
+  try {
+    for (const [i, client] of clients.entries()) {
+      try {
+        await deleteClient(client.clientId, ports, cliActor);
+        deleted.push(client.clientId);
+      } catch (error) {
+        if (!(error instanceof OperationError && error.code === 'not_found')) throw error;
+        gone.push(client.clientId);
       }
-    } finally {
-      progress?.done();
+      progress?.update(i + 1);
     }
-    return { deleted, gone };
-  });
+  } finally {
+    progress?.done();
+  }
+  return { deleted, gone };
 }
 
-/** Asks on the terminal (the question on stderr, stdout stays for output); anything but yes cancels. */
-async function confirm(clients: ClientRecord[]): Promise<void> {
+/** Asks on the terminal, listing the first ten clients; anything but yes cancels. */
+function confirm(clients: ClientRecord[]): Promise<void> {
   const listed = clients.slice(0, 10).map((c) => `  ${printable(c.clientId)}  ${displayName(c)}\n`).join('');
   const others = clients.length > 10 ? `  … and ${clients.length - 10} more\n` : '';
-  process.stderr.write(`${listed}${others}`);
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = await new Promise<string>((resolve, reject) => {
-      const cancelled = () => reject(new CliFailure('Cancelled: nothing was deleted.', 2));
-      // Ctrl-C, or Ctrl-D (end of input) before an answer.
-      rl.once('SIGINT', cancelled);
-      rl.once('close', cancelled);
-      rl.question(`Delete ${count(clients.length)}? Their grants and refresh tokens stop working at once. [y/N] `).then(resolve, reject);
-    });
-    if (!/^y(es)?$/i.test(answer.trim())) throw new CliFailure('Cancelled: nothing was deleted.', 2);
-  } finally {
-    rl.close();
-  }
+  return confirmOnTerminal(
+    `${listed}${others}`,
+    `Delete ${count(clients.length)}? Their grants and refresh tokens stop working at once.`,
+    'Cancelled: nothing was deleted.',
+  );
 }
 
 function clientsTable(clients: ClientRecord[]): string {

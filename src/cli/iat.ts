@@ -1,15 +1,14 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ConfigCli } from './config-cli.js';
 import { parseDuration } from '../config/load.js';
-import {
-  InitialAccessTokenRequestError,
-  initialAccessTokenStatus,
-  issueInitialAccessToken,
-} from '../protocol/registration/initial-access-token.js';
+import { cliActor } from '../operations/actor.js';
+import { issueInitialAccessToken, listInitialAccessTokens, revokeInitialAccessToken } from '../operations/initial-access-tokens.js';
+import { OperationError } from '../operations/operation-error.js';
+import { initialAccessTokenStatus } from '../protocol/registration/initial-access-token.js';
 import type { InitialAccessTokenRecord } from '../storage/ports.js';
-import { systemClock, systemRandom } from '../system.js';
 import { formatTable, isoTime, readableTime } from './output.js';
-import { CliFailure, positiveInteger, reportRefusals, withAuditTrail, withStorage } from './command-support.js';
+import { positiveInteger, reportRefusals } from './command-support.js';
+import { operationRefusal, withOperatorPorts } from './operation-support.js';
 
 /**
  * `latchkey iat create|list|revoke`: initial access tokens (RFC 7591 §3) for `registration.mode: "protected"`
@@ -28,7 +27,7 @@ export function registerIatCommands(program: Command, context: ConfigCli): void 
     .option('--json', 'print JSON instead of sentences')
     .action(async (flags: Record<string, unknown>) => {
       const config = context.configFrom(flags);
-      await reportRefusals(() => withStorage(config, (storage) => withAuditTrail(storage, async (audit) => {
+      await reportRefusals(() => withOperatorPorts(config, async (ports) => {
         const { token, record } = await issueInitialAccessToken(
           {
             maxUses: (flags['uses'] as number | undefined) ?? null,
@@ -36,10 +35,11 @@ export function registerIatCommands(program: Command, context: ConfigCli): void 
             policy: (flags['policy'] as string | undefined) ?? null,
             description: (flags['description'] as string | undefined) ?? null,
           },
-          { store: storage.initialAccessTokens, config, clock: systemClock, random: systemRandom, audit, actor: 'cli' },
+          ports,
+          cliActor,
         );
         if (flags['json']) {
-          write(`${JSON.stringify({ token, ...toJson(record, systemClock.now()) }, null, 2)}\n`);
+          write(`${JSON.stringify({ token, ...toJson(record, ports.clock.now()) }, null, 2)}\n`);
           return;
         }
         write(
@@ -49,16 +49,16 @@ export function registerIatCommands(program: Command, context: ConfigCli): void 
             `${record.policy === null ? '' : `, policy ${record.policy}`}.\n` +
             `Send it as "Authorization: Bearer <token>" with the registration request. It is shown only now:\n\n${token}\n`,
         );
-      })), tokenRequestRefusal);
+      }), operationRefusal);
     });
 
   context
     .withConfigFlags(iat.command('list').description('list initial access tokens (never their secrets)'))
     .option('--json', 'print JSON instead of a table')
     .action(async (flags: Record<string, unknown>) => {
-      await reportRefusals(() => withStorage(context.configFrom(flags), async (storage) => {
-        const now = systemClock.now();
-        const tokens = await storage.initialAccessTokens.listInitialAccessTokens();
+      await reportRefusals(() => withOperatorPorts(context.configFrom(flags), async (ports) => {
+        const now = ports.clock.now();
+        const tokens = await listInitialAccessTokens(ports);
         if (flags['json']) return write(`${JSON.stringify(tokens.map((t) => toJson(t, now)), null, 2)}\n`);
         if (tokens.length === 0) return write('No initial access tokens. Create one with `latchkey iat create`.\n');
         return write(
@@ -75,27 +75,24 @@ export function registerIatCommands(program: Command, context: ConfigCli): void 
             ]),
           ),
         );
-      }), tokenRequestRefusal);
+      }), operationRefusal);
     });
 
   context
     .withConfigFlags(iat.command('revoke').description('revoke an initial access token: it registers nothing more').argument('<id>', 'the token id from `iat list`'))
     .option('--json', 'print JSON instead of a sentence')
     .action(async (id: string, flags: Record<string, unknown>) => {
-      await reportRefusals(() => withStorage(context.configFrom(flags), async (storage) => {
-        const revoked = await storage.initialAccessTokens.revokeInitialAccessToken(id, systemClock.now());
-        if (revoked) {
-          await storage.auditEvents.appendAuditEvents([
-            { id: systemRandom.uuid(), at: systemClock.now(), type: 'iat.revoked', clientId: null, userId: null, actor: 'cli', ip: null, data: { iat_id: id } },
-          ]);
+      await reportRefusals(() => withOperatorPorts(context.configFrom(flags), async (ports) => {
+        try {
+          await revokeInitialAccessToken(id, ports, cliActor);
+        } catch (error) {
+          if (!(error instanceof OperationError && error.code === 'not_found')) throw error;
+          // The answer to a script stays JSON, the refusal a line on stderr and exit 1.
+          if (flags['json']) write(`${JSON.stringify({ id, revoked: false })}\n`);
+          throw error;
         }
-        if (flags['json']) write(`${JSON.stringify({ id, revoked })}\n`);
-        else write(revoked ? `Initial access token ${id} revoked.\n` : '');
-        if (!revoked) {
-          process.stderr.write(`latchkey: no live initial access token with id ${id}\n`);
-          process.exitCode = 1;
-        }
-      }), tokenRequestRefusal);
+        write(flags['json'] ? `${JSON.stringify({ id, revoked: true })}\n` : `Initial access token ${id} revoked.\n`);
+      }), operationRefusal);
     });
 }
 
@@ -111,11 +108,6 @@ function toJson(token: InitialAccessTokenRecord, now: number) {
     expiresAt: token.expiresAt === null ? null : isoTime(token.expiresAt),
     revokedAt: token.revokedAt === null ? null : isoTime(token.revokedAt),
   };
-}
-
-/** A token request the operator can correct (an unknown policy, a bad count) is a usage error. */
-function tokenRequestRefusal(error: unknown): CliFailure | undefined {
-  return error instanceof InitialAccessTokenRequestError ? new CliFailure(error.message, 2) : undefined;
 }
 
 function duration(value: string): number {

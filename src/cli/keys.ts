@@ -2,11 +2,14 @@ import type { Command } from 'commander';
 import type { Config } from '../config/defaults.js';
 import type { ConfigCli } from './config-cli.js';
 import { createKeyManager, type KeyManager, type SigningKeyInfo } from '../keys/key-manager.js';
+import { cliActor } from '../operations/actor.js';
+import { listSigningKeys, rotateSigningKey } from '../operations/keys.js';
+import type { AuditTrail } from '../protocol/context.js';
 import { keyEncryptionFrom } from '../storage/key-encryption.js';
 import type { SealSummary } from '../storage/ports.js';
 import { systemClock } from '../system.js';
 import { formatTable, isoTime, readableTime } from './output.js';
-import { CliFailure, reportRefusals, withStorage } from './command-support.js';
+import { CliFailure, reportRefusals, withAuditTrail, withStorage } from './command-support.js';
 
 /**
  * `latchkey keys list|rotate|rewrap`: the signing keys in the database, and a new current key whose predecessor
@@ -21,7 +24,7 @@ export function registerKeyCommands(program: Command, context: ConfigCli): void 
     .withConfigFlags(keys.command('list').description('list the signing keys that still verify tokens'))
     .option('--json', 'print JSON instead of a table')
     .action(async (flags: Record<string, unknown>) => {
-      const listed = await withKeyManager(context.configFrom(flags), (manager) => manager.listKeys());
+      const listed = await withKeyManager(context.configFrom(flags), listSigningKeys);
       write(flags['json'] ? `${JSON.stringify(listed.map(toJson), null, 2)}\n` : table(listed));
     });
 
@@ -30,11 +33,7 @@ export function registerKeyCommands(program: Command, context: ConfigCli): void 
     .option('--json', 'print JSON instead of a sentence')
     .action(async (flags: Record<string, unknown>) => {
       const config = context.configFrom(flags);
-      const { key, retired } = await withKeyManager(config, async (manager) => {
-        const key = await manager.rotate();
-        const retired = (await manager.listKeys()).filter((info) => info.status === 'retired' && info.retiredAt === key.createdAt);
-        return { key, retired };
-      });
+      const { key, retired } = await withKeyManager(config, (ports) => rotateSigningKey(ports, cliActor));
       if (flags['json']) {
         write(`${JSON.stringify({ kid: key.kid, alg: key.alg, createdAt: isoTime(key.createdAt), retired: retired.map(toJson) }, null, 2)}\n`);
         return;
@@ -82,14 +81,15 @@ function count({ total, sealed }: SealSummary): string {
 }
 
 /**
- * Runs `work` with the key manager over the configured database. Every stored private key is decrypted first
- * (and sealed, if stored in plaintext while a key-encryption key is set), so that a command run without the
- * key-encryption key refuses in one line instead of adding a key in plaintext beside sealed ones.
+ * Runs `work` with the key manager over the configured database and an audit trail. Every stored private key
+ * is decrypted first (and sealed, if stored in plaintext while a key-encryption key is set), so that a command
+ * run without the key-encryption key refuses in one line instead of adding a key in plaintext beside sealed ones.
  */
-function withKeyManager<R>(config: Config, work: (manager: KeyManager) => Promise<R>): Promise<R> {
+function withKeyManager<R>(config: Config, work: (ports: { keys: KeyManager; audit: AuditTrail }) => Promise<R>): Promise<R> {
   return withStorage(config, async (storage) => {
     await storage.signingKeys.sealPrivateKeys('plaintext');
-    return work(createKeyManager({ store: storage.signingKeys, clock: systemClock, config: config.keys }));
+    const keys = createKeyManager({ store: storage.signingKeys, clock: systemClock, config: config.keys });
+    return withAuditTrail(storage, (audit) => work({ keys, audit }));
   });
 }
 

@@ -1,24 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import type { ConfigCli } from './config-cli.js';
-import type { UserRecord, UserStore } from '../storage/ports.js';
+import { cliActor } from '../operations/actor.js';
+import { addUser, checkNewUsername, checkUserExists, removeUser, resetPassword } from '../operations/users.js';
+import type { UserRecord } from '../storage/ports.js';
 import { validateNewPassword } from '../users/password.js';
-import { formatTable } from './output.js';
-import { UserError, createUser, normalizeUsername, removeUser, setUserPassword, validateUsername, type UserErrorCode } from '../users/users.js';
-import { CliFailure, reportRefusals, withStorage } from './command-support.js';
+import { formatTable, printable } from './output.js';
+import { CliFailure, reportRefusals } from './command-support.js';
+import { confirmOnTerminal, requireConfirmable } from './confirm.js';
+import { operationRefusal, withOperatorPorts, type OperatorPorts } from './operation-support.js';
 
-/** Exit status 1 for a state of the database, 2 for input the operator can correct. */
-const exitCodes: Record<UserErrorCode, 1 | 2> = {
-  username_taken: 1,
-  unknown_user: 1,
-  invalid_username: 2,
-  invalid_password: 2,
-  invalid_profile: 2,
-};
-
-/** Registers `latchkey users add|list|remove|set-password`. */
+/** Registers `latchkey users add|list|remove|set-password`. Exit status: 0 done, 1 an unknown or taken username, 2 bad usage or input. */
 export function registerUserCommands(program: Command, cli: ConfigCli): void {
   const users = program.command('users').description('manage local user accounts');
 
@@ -30,24 +23,14 @@ export function registerUserCommands(program: Command, cli: ConfigCli): void {
     .option('--email <email>', 'email address')
     .option('--password-stdin', 'read the password from standard input (for scripts)')
     .action((username: string, flags: Record<string, unknown>) =>
-      withUsers(cli, flags, async (store) => {
-        const problem = validateUsername(username);
-        if (problem) throw new CliFailure(problem, 2);
-        // Refused before the password is typed; createUser checks again (the name may be taken meanwhile).
-        if (await store.findUserByUsername(normalizeUsername(username))) {
-          throw new CliFailure(`A user named ${JSON.stringify(normalizeUsername(username))} already exists.`, 1);
-        }
+      withUsers(cli, flags, async (ports) => {
+        // Refused before the password is typed; addUser checks again (the name may be taken meanwhile).
+        await checkNewUsername(username, ports);
         const password = await readNewPassword(flags['passwordStdin'] === true);
-        const user = await createUser(
-          store,
-          {
-            username,
-            password,
-            isAdmin: flags['admin'] === true,
-            name: stringFlag(flags['name']),
-            email: stringFlag(flags['email']),
-          },
-          { now: Date.now(), newId: randomUUID },
+        const user = await addUser(
+          { username, password, isAdmin: flags['admin'] === true, name: stringFlag(flags['name']), email: stringFlag(flags['email']) },
+          ports,
+          cliActor,
         );
         process.stdout.write(`Created ${user.isAdmin ? 'admin ' : ''}user ${user.username}.\n`);
       }),
@@ -57,20 +40,29 @@ export function registerUserCommands(program: Command, cli: ConfigCli): void {
     .withConfigFlags(users.command('list').description('list local users'))
     .option('--json', 'print JSON instead of a table')
     .action((flags: Record<string, unknown>) =>
-      withUsers(cli, flags, async (store) => {
+      withUsers(cli, flags, async ({ users: store }) => {
         const list = await store.listUsers();
         process.stdout.write(flags['json'] === true ? `${JSON.stringify(list.map(publicFields), null, 2)}\n` : usersTable(list));
       }),
     );
 
   cli
-    .withConfigFlags(users.command('remove').description("delete a local user with their consents and grants"))
+    .withConfigFlags(users.command('remove').description('delete a local user with their consents and grants: their refresh tokens stop working at once'))
     .argument('<username>')
+    .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
     .action((username: string, flags: Record<string, unknown>) =>
-      withUsers(cli, flags, async (store) => {
-        await removeUser(store, username);
-        process.stdout.write(`Removed user ${normalizeUsername(username)}.\n`);
-      }),
+      withUsers(cli, flags, async (ports) => {
+        const user = await checkUserExists(username, ports);
+        if (flags['yes'] !== true) {
+          await confirmOnTerminal(
+            `  ${user.username}  ${user.isAdmin ? 'admin' : 'user'}${user.name ? `  ${printable(user.name)}` : ''}\n`,
+            `Remove user ${user.username}? Their consents and grants go with them, and their refresh tokens stop working at once.`,
+            'Cancelled: nothing was removed.',
+          );
+        }
+        const removed = await removeUser(user.username, ports, cliActor);
+        process.stdout.write(`Removed user ${removed.username}.\n`);
+      }, () => requireConfirmable(flags, 'No terminal to confirm the removal: add --yes to remove without asking.')),
     );
 
   cli
@@ -78,26 +70,26 @@ export function registerUserCommands(program: Command, cli: ConfigCli): void {
     .argument('<username>')
     .option('--password-stdin', 'read the password from standard input (for scripts)')
     .action((username: string, flags: Record<string, unknown>) =>
-      withUsers(cli, flags, async (store) => {
-        if (!(await store.findUserByUsername(normalizeUsername(username)))) {
-          throw new CliFailure(`There is no user named ${JSON.stringify(normalizeUsername(username))}.`, 1);
-        }
-        await setUserPassword(store, username, await readNewPassword(flags['passwordStdin'] === true));
-        process.stdout.write(`Changed the password of ${normalizeUsername(username)}.\n`);
+      withUsers(cli, flags, async (ports) => {
+        // Refused before the password is typed.
+        const user = await checkUserExists(username, ports);
+        await resetPassword(user.username, await readNewPassword(flags['passwordStdin'] === true), ports);
+        process.stdout.write(`Changed the password of ${user.username}.\n`);
       }),
     );
 }
 
 /**
- * Runs `work` on the user store of the configured storage (opened, migrated, closed). A {@link UserError} or
- * {@link CliFailure} becomes one line on stderr and an exit status; anything else (a configuration error, an
- * unreachable database) goes on to `main.ts`'s handler.
+ * Runs `work` with the ports of the configured storage (opened, migrated, closed), after `before` (a check that
+ * needs no database, such as whether there is a terminal to confirm on). An operation's refusal or a {@link CliFailure} becomes one line on stderr and an exit
+ * status; anything else (a configuration error, an unreachable database) goes on to `main.ts`'s handler.
  */
-function withUsers(cli: ConfigCli, flags: Record<string, unknown>, work: (store: UserStore) => Promise<void>): Promise<void> {
-  return reportRefusals(
-    () => withStorage(cli.configFrom(flags), (storage) => work(storage.users)),
-    (error) => (error instanceof UserError ? new CliFailure(error.message, exitCodes[error.code]) : undefined),
-  );
+function withUsers(cli: ConfigCli, flags: Record<string, unknown>, work: (ports: OperatorPorts) => Promise<void>, before?: () => void): Promise<void> {
+  return reportRefusals(async () => {
+    const config = cli.configFrom(flags);
+    before?.();
+    await withOperatorPorts(config, work);
+  }, operationRefusal);
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ProtectedResource } from '../config/resources.js';
+import type { ResourceView } from '../operations/resources.js';
 import { adminPage, type AdminFrame } from './admin-layout.js';
 import { html } from './html.js';
 
@@ -6,10 +6,8 @@ import { html } from './html.js';
  * The protected resources this server issues tokens for (PRODUCT.md §8), read-only: they come from the
  * configuration (`resources`), so the page says where to change them.
  */
-export function resourcesPage(input: { nonce: string; frame: AdminFrame; resources: readonly ProtectedResource[] }): string {
+export function resourcesPage(input: { nonce: string; frame: AdminFrame; resources: readonly ResourceView[] }): string {
   const { resources } = input;
-  // The default audience is the one marked so, or else the first (as the token endpoint resolves it).
-  const defaultUri = (resources.find((r) => r.default) ?? resources[0])?.uri;
   return adminPage({
     nonce: input.nonce,
     frame: input.frame,
@@ -27,7 +25,7 @@ ${resources.map(
 <td class="id"><code>${resource.uri}</code></td>
 <td>${resource.scopes.length === 0 ? html`<span class="muted">none</span>` : resource.scopes.join(' ')}</td>
 <td>${resource.machineClients ? 'allowed' : html`<span class="muted">no</span>`}</td>
-<td>${resource.uri === defaultUri ? 'default' : ''}</td>
+<td>${resource.isDefault ? 'default' : ''}</td>
 </tr>`,
 )}
 </tbody></table></div>`}`,

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { runLatchkey } from '../support/cli.js';
+import { runLatchkey, withDatabase } from '../support/cli.js';
 import BetterSqlite3 from 'better-sqlite3';
 import { verifyPassword } from '../../src/users/password.js';
 
@@ -29,6 +30,18 @@ function storedUsers(file: string): { username: string; password_hash: string; i
   }
 }
 
+/**
+ * Runs `latchkey users …` on a pseudo-terminal (util-linux `script`), so that it sees a terminal on stdin and
+ * stderr; `input` is typed into it. The terminal merges stdout and stderr, with CR LF line ends.
+ */
+function usersOnTerminal(file: string, args: string[], input: string) {
+  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const command = [process.execPath, '--import', 'tsx', 'src/cli/main.ts', 'users', ...args, '--database', `sqlite:${file}`].map(quote).join(' ');
+  const result = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', input, env: { PATH: process.env['PATH'] ?? '' }, timeout: 30_000 });
+  return { status: result.status, output: result.stdout.replace(/\r\n/g, '\n') };
+}
+const hasScript = spawnSync('script', ['--version']).status === 0;
+
 interface ListedUser {
   id: string;
   username: string;
@@ -47,10 +60,12 @@ function listJson(file: string): ListedUser[] {
 describe('latchkey users', () => {
   const file = join(dir, 'users.db');
 
-  it('adds a user with the password from --password-stdin and lists it as JSON', () => {
+  it('adds a user with the password from --password-stdin and lists it as JSON', async () => {
     const added = users(file, ['add', 'Alice', '--admin', '--name', 'Alice Example', '--email', 'alice@example.com', '--password-stdin'], 'correct horse battery\n');
     assert.equal(added.status, 0, added.stderr);
     assert.match(added.stdout, /Created admin user alice/);
+    const events = await withDatabase(`sqlite:${file}`, (storage) => storage.auditEvents.listAuditEvents({ type: 'user.created', limit: 5 }));
+    assert.deepEqual(events.map((event) => [event.actor, event.data]), [['cli', { username: 'alice', is_admin: true }]], 'recorded as user.created by cli');
 
     const listed = listJson(file);
     assert.equal(listed.length, 1);
@@ -140,17 +155,40 @@ describe('latchkey users', () => {
     assert.match(result.stderr, /no user named "nobody"/);
   });
 
-  it('removes a user, and refuses to remove one that does not exist (exit 1)', () => {
-    const removed = users(file, ['remove', 'carol']);
+  it('refuses to remove without --yes when there is no terminal to ask (exit 2), and removes nothing', () => {
+    const result = users(file, ['remove', 'carol']);
+    assert.equal(result.status, 2);
+    assert.equal(result.stderr, 'latchkey: No terminal to confirm the removal: add --yes to remove without asking.\n');
+    assert.ok(storedUsers(file).some((u) => u.username === 'carol'));
+  });
+
+  it('removes a user with --yes, recorded as user.removed by cli, and refuses to remove one that does not exist (exit 1)', async () => {
+    const removed = users(file, ['remove', 'Carol', '--yes']);
     assert.equal(removed.status, 0, removed.stderr);
-    assert.match(removed.stdout, /Removed user carol/);
+    assert.equal(removed.stdout, 'Removed user carol.\n');
     assert.deepEqual(
       listJson(file).map((u) => u.username),
       ['alice'],
     );
-    const again = users(file, ['remove', 'carol']);
+    const events = await withDatabase(`sqlite:${file}`, (storage) => storage.auditEvents.listAuditEvents({ type: 'user.removed', limit: 5 }));
+    assert.deepEqual(events.map((event) => [event.actor, event.data['username']]), [['cli', 'carol']]);
+    const again = users(file, ['remove', 'carol', '-y']);
     assert.equal(again.status, 1);
     assert.match(again.stderr, /no user named "carol"/);
+  });
+
+  it('asks for confirmation on a terminal: "n" keeps the user (exit 2), "y" removes them', { skip: hasScript ? false : 'util-linux script is not installed' }, () => {
+    assert.equal(users(file, ['add', 'dave', '--password-stdin'], 'dave dave dave dave').status, 0);
+    const declined = usersOnTerminal(file, ['remove', 'dave'], 'n\n');
+    assert.equal(declined.status, 2, declined.output);
+    assert.match(declined.output, /Remove user dave\? Their consents and grants go with them, and their refresh tokens stop working at once\. \[y\/N\]/);
+    assert.match(declined.output, /Cancelled: nothing was removed\./);
+    assert.ok(storedUsers(file).some((u) => u.username === 'dave'));
+
+    const accepted = usersOnTerminal(file, ['remove', 'dave'], 'y\n');
+    assert.equal(accepted.status, 0, accepted.output);
+    assert.match(accepted.output, /Removed user dave\./);
+    assert.equal(storedUsers(file).some((u) => u.username === 'dave'), false);
   });
 
   it('says so when there are no users', () => {

@@ -3,7 +3,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { noAudit } from '../../src/protocol/context.js';
-import { issueInitialAccessToken } from '../../src/protocol/registration/initial-access-token.js';
+import { cliActor } from '../../src/operations/actor.js';
+import { issueInitialAccessToken } from '../../src/operations/initial-access-tokens.js';
 import { systemRandom } from '../../src/system.js';
 import { createUser } from '../../src/users/users.js';
 import { TestBrowser } from '../support/browser.js';
@@ -40,8 +41,8 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
 
     async function initialAccessToken(): Promise<string> {
       const request = { maxUses: null, expiresInSeconds: null, policy: null, description: null };
-      const context = { store: server.storage.initialAccessTokens, config: server.config, clock: { now: () => Date.now() }, random: systemRandom, audit: noAudit, actor: 'test' };
-      return (await issueInitialAccessToken(request, context)).token;
+      const context = { initialAccessTokens: server.storage.initialAccessTokens, config: server.config, clock: { now: () => Date.now() }, random: systemRandom, audit: noAudit };
+      return (await issueInitialAccessToken(request, context, cliActor)).token;
     }
 
     function authorizeUrl(clientId: string, redirectUri: string, extra: Record<string, string> = {}) {

@@ -3,7 +3,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { noAudit } from '../../src/protocol/context.js';
-import { issueInitialAccessToken, type InitialAccessTokenRequest } from '../../src/protocol/registration/initial-access-token.js';
+import { cliActor } from '../../src/operations/actor.js';
+import { issueInitialAccessToken, type InitialAccessTokenRequest } from '../../src/operations/initial-access-tokens.js';
 import { systemRandom } from '../../src/system.js';
 import { createUser } from '../../src/users/users.js';
 import { TestBrowser } from '../support/browser.js';
@@ -34,7 +35,8 @@ const policies = {
 async function createToken(server: TestServer, request: Partial<InitialAccessTokenRequest>, now = Date.now()): Promise<string> {
   const { token } = await issueInitialAccessToken(
     { maxUses: null, expiresInSeconds: null, policy: null, description: null, ...request },
-    { store: server.storage.initialAccessTokens, config: server.config, clock: { now: () => now }, random: systemRandom, audit: noAudit, actor: 'test' },
+    { initialAccessTokens: server.storage.initialAccessTokens, config: server.config, clock: { now: () => now }, random: systemRandom, audit: noAudit },
+    cliActor,
   );
   return token;
 }

@@ -1,6 +1,7 @@
 import type { Config } from '../../src/config/defaults.js';
 import { noAudit } from '../../src/protocol/context.js';
-import { issueInitialAccessToken } from '../../src/protocol/registration/initial-access-token.js';
+import { cliActor } from '../../src/operations/actor.js';
+import { issueInitialAccessToken } from '../../src/operations/initial-access-tokens.js';
 import { systemClock, systemRandom } from '../../src/system.js';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -54,7 +55,8 @@ describe('structured logs', () => {
     const { app, storage, config, log } = await loggedApp({ 'registration.policies': { 'resource-servers': { allowIntrospection: true } } });
     const { token: initialAccessToken } = await issueInitialAccessToken(
       { maxUses: 1, expiresInSeconds: null, policy: 'resource-servers', description: null },
-      { store: storage.initialAccessTokens, config, clock: systemClock, random: systemRandom, audit: noAudit, actor: 'test' },
+      { initialAccessTokens: storage.initialAccessTokens, config, clock: systemClock, random: systemRandom, audit: noAudit },
+      cliActor,
     );
     const password = 'correct horse battery staple';
     await createUser(storage.users, { username: 'alice', password }, { now: Date.now(), newId: () => 'user-alice' });

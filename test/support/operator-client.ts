@@ -1,5 +1,6 @@
 import type { AuditEntry } from '../../src/protocol/context.js';
-import { createClientAsOperator, type OperatorClientRequest } from '../../src/protocol/registration/operator-client.js';
+import { cliActor } from '../../src/operations/actor.js';
+import { createClient, type OperatorClientRequest } from '../../src/operations/clients.js';
 import { systemClock, systemRandom } from '../../src/system.js';
 import type { TestServer } from './server.js';
 
@@ -10,9 +11,10 @@ import type { TestServer } from './server.js';
  */
 export async function createOperatorClient(server: TestServer, request: Partial<OperatorClientRequest> = {}) {
   const events: AuditEntry[] = [];
-  const { record, clientSecret } = await createClientAsOperator(
+  const { record, clientSecret } = await createClient(
     { client_name: 'Resource server', grant_types: ['client_credentials'], ...request },
-    { config: server.config, clients: server.storage.clients, clock: systemClock, random: systemRandom, audit: { record: (e) => events.push(e) }, actor: 'test' },
+    { config: server.config, clients: server.storage.clients, clock: systemClock, random: systemRandom, audit: { record: (e) => events.push(e) } },
+    cliActor,
   );
   return { client_id: record.clientId, client_secret: clientSecret, record, events };
 }

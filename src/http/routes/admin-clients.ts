@@ -4,12 +4,11 @@ import { adminMessagePage } from '../../ui/admin-layout.js';
 import { clientPage } from '../../ui/admin-pages-client.js';
 import { clientListPage, type ClientFilterForm } from '../../ui/admin-pages-clients.js';
 import { clientCreatedPage, emptyNewClientForm, grantChoices, newClientSection, type GrantChoice, type NewClientForm } from '../../ui/admin-pages-new-client.js';
-import { OAuthError } from '../../errors/oauth-error.js';
-import { createClientAsOperator, type OperatorClientRequest } from '../../protocol/registration/operator-client.js';
+import { createClient, deleteClient, type OperatorClientRequest } from '../../operations/clients.js';
+import { OperationError } from '../../operations/operation-error.js';
 import type { PagesContext } from '../pages-context.js';
-import { readNotice, redirectWithNotice, type AdminRequest, type AdminRouter } from './admin-router.js';
+import { readNotice, redirectWithNotice, refusalStatus, type AdminRequest, type AdminRouter } from './admin-router.js';
 import { sendPage } from './authorize.js';
-import { deleteClientAsOperator } from '../../protocol/registration/client-configuration.js';
 
 /** Clients per page of the list. */
 export const clientsPerPage = 50;
@@ -55,13 +54,11 @@ export function clientRoutes(router: AdminRouter, context: PagesContext): void {
   router.post('/clients', async (request, reply, admin) => {
     const form = readNewClientForm(request.body);
     try {
-      const { record, clientSecret } = await createClientAsOperator(newClientRequest(form), {
-        config, clients: storage.clients, clock, random, audit, actor: admin.actor, ip: request.ip,
-      });
+      const { record, clientSecret } = await createClient(newClientRequest(form), { config, clients: storage.clients, clock, random, audit }, admin.actor);
       return sendPage(reply, 200, (nonce) => clientCreatedPage({ nonce, frame: admin.frame, client: record, clientSecret, tokenEndpoint: `${config.issuer}/token` }));
     } catch (error) {
-      if (!(error instanceof OAuthError)) throw error;
-      return list(request, reply, admin, 400, { form, error: `The client was not created: ${error.description}.` });
+      if (!(error instanceof OperationError)) throw error;
+      return list(request, reply, admin, refusalStatus[error.code], { form, error: `The client was not created: ${error.message}.` });
     }
   });
 
@@ -79,9 +76,8 @@ export function clientRoutes(router: AdminRouter, context: PagesContext): void {
   router.post('/clients/*', async (request, reply, admin) => {
     const path = wildcard(request);
     const clientId = path.endsWith('/delete') ? path.slice(0, -'/delete'.length) : '';
-    const client = clientId ? await storage.clients.findClient(clientId) : undefined;
+    const client = clientId ? await deleteClient(clientId, { clients: storage.clients, audit }, admin.actor).catch(unlessNotFound) : undefined;
     if (!client) return notFound(reply, admin);
-    await deleteClientAsOperator(client, { clients: storage.clients, audit, actor: admin.actor, ip: request.ip });
     const name = client.metadata.client_name;
     return redirectWithNotice(context, reply, '/clients', 'client-deleted', name ? `“${name}” (${client.clientId})` : client.clientId);
   });
@@ -100,7 +96,7 @@ function readNewClientForm(body: unknown): NewClientForm {
   };
 }
 
-/** The form as the operator's request; the metadata checks themselves are {@link createClientAsOperator}'s. */
+/** The form as the operator's request; the metadata checks themselves are {@link createClient}'s. */
 function newClientRequest(form: NewClientForm): OperatorClientRequest {
   const redirectUris = form.redirectUris.split(/\r?\n/).map((uri) => uri.trim()).filter(Boolean);
   return {
@@ -110,6 +106,12 @@ function newClientRequest(form: NewClientForm): OperatorClientRequest {
     ...(redirectUris.length > 0 ? { redirect_uris: redirectUris } : {}),
     ...(form.scope ? { scope: form.scope } : {}),
   };
+}
+
+/** `undefined` for a refusal that the client does not exist; any other error goes on. */
+function unlessNotFound(error: unknown): undefined {
+  if (error instanceof OperationError && error.code === 'not_found') return undefined;
+  throw error;
 }
 
 function wildcard(request: FastifyRequest): string {

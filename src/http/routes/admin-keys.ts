@@ -1,3 +1,4 @@
+import { listSigningKeys, rotateSigningKey } from '../../operations/keys.js';
 import { keyListPage } from '../../ui/admin-pages-keys.js';
 import type { PagesContext } from '../pages-context.js';
 import { readNotice, redirectWithNotice, type AdminRouter } from './admin-router.js';
@@ -11,15 +12,14 @@ export function keyRoutes(router: AdminRouter, context: PagesContext): void {
   const { keys, config, audit } = context;
 
   router.get('/keys', async (request, reply, admin) => {
-    const listed = await keys.listKeys();
+    const listed = await listSigningKeys({ keys });
     return sendPage(reply, 200, (nonce) =>
       keyListPage({ nonce, frame: admin.frame, keys: listed, notice: readNotice(context, request), graceSeconds: config.keys.rotationGraceSeconds, refreshSeconds: config.keys.refreshSeconds }),
     );
   });
 
-  router.post('/keys/rotate', async (request, reply, admin) => {
-    const key = await keys.rotate();
-    audit.record({ type: 'key.rotated', actor: admin.actor, ip: request.ip, data: { kid: key.kid, alg: key.alg } });
+  router.post('/keys/rotate', async (_request, reply, admin) => {
+    const { key } = await rotateSigningKey({ keys, audit }, admin.actor);
     return redirectWithNotice(context, reply, '/keys', 'key-rotated', key.kid);
   });
 }

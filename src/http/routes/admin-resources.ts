@@ -1,3 +1,4 @@
+import { listResources } from '../../operations/resources.js';
 import { resourcesPage } from '../../ui/admin-pages-resources.js';
 import type { PagesContext } from '../pages-context.js';
 import type { AdminRouter } from './admin-router.js';
@@ -10,6 +11,6 @@ import { sendPage } from './authorize.js';
  */
 export function resourceRoutes(router: AdminRouter, context: PagesContext): void {
   router.get('/resources', async (_request, reply, admin) =>
-    sendPage(reply, 200, (nonce) => resourcesPage({ nonce, frame: admin.frame, resources: context.config.resources })),
+    sendPage(reply, 200, (nonce) => resourcesPage({ nonce, frame: admin.frame, resources: listResources(context.config) })),
   );
 }

@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Actor } from '../../operations/actor.js';
+import type { OperationErrorCode } from '../../operations/operation-error.js';
 import { StorageUnavailableError, type UserRecord } from '../../storage/ports.js';
 import { adminMessagePage, forbiddenPage, type AdminFrame } from '../../ui/admin-layout.js';
 import { redirectToSignIn, signedInUser, type PagesContext } from '../pages-context.js';
@@ -9,8 +11,8 @@ export interface AdminRequest {
   user: UserRecord;
   /** For the page: base path, CSRF token, username. */
   frame: AdminFrame;
-  /** The audit trail's `actor`: `admin:<username>`. */
-  actor: string;
+  /** Who the operations of this request are done by: this administrator, from this address. */
+  actor: Actor;
 }
 
 /** A dashboard handler: called only for an administrator, and for a POST only with a valid CSRF token. */
@@ -42,7 +44,7 @@ export function adminRouter(app: FastifyInstance, context: PagesContext): AdminR
     if (!user) return { refused: redirectToSignIn(context, reply, request.method === 'GET' ? request.url : `${base}/admin`) };
     const csrf = sessions.csrfToken(request, reply);
     if (!user.isAdmin) return { refused: sendPage(reply, 403, (nonce) => forbiddenPage({ nonce, base, csrf, username: user.username })) };
-    return { admin: { user, frame: { base, csrf, username: user.username }, actor: `admin:${user.username}` } };
+    return { admin: { user, frame: { base, csrf, username: user.username }, actor: { kind: 'admin', username: user.username, ip: request.ip } } };
   }
 
   const guarded = (handler: AdminHandler, checkCsrf: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
@@ -82,6 +84,15 @@ export function adminRouter(app: FastifyInstance, context: PagesContext): AdminR
     post: (path, handler) => void app.post(`${base}/admin${path}`, guarded(handler, true)),
   };
 }
+
+/** The status of a page that shows an operation's refusal (the form again, with what went wrong). */
+export const refusalStatus: Record<OperationErrorCode, 400 | 404 | 409> = {
+  invalid_input: 400,
+  not_found: 404,
+  conflict: 409,
+  // The form was fine; the request is one this administrator may not make (their own account).
+  refused: 400,
+};
 
 /** What a redirect after a POST tells the next page (Post/Redirect/Get): a fixed message, perhaps naming something. */
 const notices = {

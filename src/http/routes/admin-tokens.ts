@@ -1,13 +1,15 @@
 import type { FastifyReply } from 'fastify';
 import { parseDuration } from '../../config/load.js';
 import {
-  InitialAccessTokenRequestError,
   issueInitialAccessToken,
+  listInitialAccessTokens,
+  revokeInitialAccessToken,
   type InitialAccessTokenRequest,
-} from '../../protocol/registration/initial-access-token.js';
+} from '../../operations/initial-access-tokens.js';
+import { OperationError } from '../../operations/operation-error.js';
 import { iatCreatedPage, iatListPage, type IatForm } from '../../ui/admin-pages-tokens.js';
 import type { PagesContext } from '../pages-context.js';
-import { readNotice, redirectWithNotice, type AdminRequest, type AdminRouter } from './admin-router.js';
+import { readNotice, redirectWithNotice, refusalStatus, type AdminRequest, type AdminRouter } from './admin-router.js';
 import { sendPage } from './authorize.js';
 
 /** The longest lifetime the form accepts: ten years. */
@@ -21,11 +23,12 @@ const maxLifetimeSeconds = 10 * 365 * 86_400;
  */
 export function tokenRoutes(router: AdminRouter, context: PagesContext): void {
   const { storage, config, clock, random, audit } = context;
+  const ports = { initialAccessTokens: storage.initialAccessTokens, config, clock, random, audit };
   const policies = Object.keys(config.registration.policies);
   const empty: IatForm = { description: '', uses: '', expires: '', policy: '' };
 
   const list = async (reply: FastifyReply, admin: AdminRequest, status: number, extra: { notice?: string | undefined; error?: string; form?: IatForm }) => {
-    const tokens = await storage.initialAccessTokens.listInitialAccessTokens();
+    const tokens = await listInitialAccessTokens(ports);
     return sendPage(reply, status, (nonce) =>
       iatListPage({ nonce, frame: admin.frame, tokens, now: clock.now(), policies, form: extra.form ?? empty, notice: extra.notice, error: extra.error }),
     );
@@ -44,20 +47,22 @@ export function tokenRoutes(router: AdminRouter, context: PagesContext): void {
     const parsed = parseIatForm(form);
     if (typeof parsed === 'string') return list(reply, admin, 400, { error: parsed, form });
     try {
-      const { token, record } = await issueInitialAccessToken(parsed, { store: storage.initialAccessTokens, config, clock, random, audit, actor: admin.actor });
+      const { token, record } = await issueInitialAccessToken(parsed, ports, admin.actor);
       return sendPage(reply, 200, (nonce) => iatCreatedPage({ nonce, frame: admin.frame, token, record, registrationEndpoint: `${config.issuer}${config.registration.path}` }));
     } catch (error) {
-      if (error instanceof InitialAccessTokenRequestError) return list(reply, admin, 400, { error: error.message, form });
+      if (error instanceof OperationError) return list(reply, admin, refusalStatus[error.code], { error: error.message, form });
       throw error;
     }
   });
 
   router.post('/iat/:id/revoke', async (request, reply, admin) => {
     const { id } = request.params as { id: string };
-    if (!(await storage.initialAccessTokens.revokeInitialAccessToken(id, clock.now()))) {
-      return redirectWithNotice(context, reply, '/iat', 'iat-not-revoked');
+    try {
+      await revokeInitialAccessToken(id, ports, admin.actor);
+    } catch (error) {
+      if (error instanceof OperationError && error.code === 'not_found') return redirectWithNotice(context, reply, '/iat', 'iat-not-revoked');
+      throw error;
     }
-    audit.record({ type: 'iat.revoked', actor: admin.actor, ip: request.ip, data: { iat_id: id } });
     return redirectWithNotice(context, reply, '/iat', 'iat-revoked', id);
   });
 }

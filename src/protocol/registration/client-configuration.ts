@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
 import { OAuthError } from '../../errors/oauth-error.js';
 import type { ClientRecord, ClientStore } from '../../storage/ports.js';
-import type { AuditTrail, Clock, RandomSource } from '../context.js';
+import type { Clock, RandomSource } from '../context.js';
 import { digestSecret, secretMatches } from '../secrets.js';
 import { clientInformation } from './client-information.js';
 import { isConfidential } from './client-metadata.js';
@@ -161,24 +161,4 @@ export async function deleteClient(
     throw new OAuthError('invalid_token', 'the registration access token is not valid for this client');
   }
   context.audit.record({ type: 'client.deleted', clientId, actor: 'client' });
-}
-
-/**
- * An operator deletes a client (the dashboard, `latchkey clients delete`): the storage removes its grants,
- * refresh tokens and codes with it, so the agent's next refresh fails. Recorded as `client.deleted` by `actor`.
- * Resolves `false` when the client was already gone.
- */
-export async function deleteClientAsOperator(
-  client: ClientRecord,
-  context: { clients: Pick<ClientStore, 'deleteClient'>; audit: AuditTrail; actor: string; ip?: string | null },
-): Promise<boolean> {
-  if (!(await context.clients.deleteClient(client.clientId))) return false;
-  context.audit.record({
-    type: 'client.deleted',
-    clientId: client.clientId,
-    actor: context.actor,
-    ip: context.ip ?? null,
-    data: { client_name: client.metadata.client_name ?? null, source: client.registrationSource },
-  });
-  return true;
 }

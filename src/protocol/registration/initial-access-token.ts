@@ -1,76 +1,8 @@
 import type { Config } from '../../config/defaults.js';
 import { OAuthError } from '../../errors/oauth-error.js';
 import type { InitialAccessTokenRecord, InitialAccessTokenStore } from '../../storage/ports.js';
-import type { AuditTrail, Clock, RandomSource } from '../context.js';
+import type { Clock } from '../context.js';
 import { digestSecret } from '../secrets.js';
-import { secretBytes } from './registration.js';
-
-/** What an operator asks for when creating an initial access token. */
-export interface InitialAccessTokenRequest {
-  /** How many registrations it allows; null for no limit. */
-  maxUses: number | null;
-  /** Seconds from now until it expires; null for never. */
-  expiresInSeconds: number | null;
-  /** A policy of `registration.policies` applied to clients registered with it. */
-  policy: string | null;
-  description: string | null;
-}
-
-/** An operator's request that cannot be honoured (an unknown policy, a bad count). */
-export class InitialAccessTokenRequestError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InitialAccessTokenRequestError';
-  }
-}
-
-/**
- * Creates an initial access token: a 256-bit random secret, stored as its digest only. The secret is returned
- * once, to be handed to whoever may register.
- *
- * @see https://www.rfc-editor.org/rfc/rfc7591#section-3
- */
-export async function issueInitialAccessToken(
-  request: InitialAccessTokenRequest,
-  context: {
-    store: Pick<InitialAccessTokenStore, 'createInitialAccessToken'>;
-    config: Config;
-    clock: Clock;
-    random: RandomSource;
-    audit: AuditTrail;
-    actor: string;
-  },
-): Promise<{ token: string; record: InitialAccessTokenRecord }> {
-  if (request.policy !== null && !Object.hasOwn(context.config.registration.policies, request.policy)) {
-    const known = Object.keys(context.config.registration.policies);
-    throw new InitialAccessTokenRequestError(
-      `There is no registration policy "${request.policy}"${known.length ? ` (known: ${known.join(', ')})` : ' (registration.policies defines none)'}`,
-    );
-  }
-  if (request.maxUses !== null && (!Number.isInteger(request.maxUses) || request.maxUses < 1)) {
-    throw new InitialAccessTokenRequestError('The number of uses must be a positive integer');
-  }
-  const now = context.clock.now();
-  const token = context.random.token(secretBytes);
-  const record: InitialAccessTokenRecord = {
-    id: context.random.uuid(),
-    tokenDigest: digestSecret(token),
-    description: request.description,
-    policy: request.policy,
-    maxUses: request.maxUses,
-    uses: 0,
-    createdAt: now,
-    expiresAt: request.expiresInSeconds === null ? null : now + request.expiresInSeconds * 1000,
-    revokedAt: null,
-  };
-  await context.store.createInitialAccessToken(record);
-  context.audit.record({
-    type: 'iat.created',
-    actor: context.actor,
-    data: { iat_id: record.id, policy: record.policy, max_uses: record.maxUses, expires_at: record.expiresAt },
-  });
-  return { token, record };
-}
 
 /** Whether a token can still be used at `now`: not revoked, not expired, not used up. */
 export function isUsable(record: InitialAccessTokenRecord, now: number): boolean {
