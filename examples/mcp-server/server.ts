@@ -6,8 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import { createResourceServer, ResourceServerError, type AccessTokenClaims, type ResourceServerOptions } from '../../src/resource-server.js';
+import { createResourceServer, protectedResourceMetadataHandler, requireBearerToken, type ResourceServerOptions } from '../../src/resource-server.js';
 
 /** The scope a token needs to use this server's tools. */
 export const toolScope = 'mcp:tools';
@@ -43,27 +42,10 @@ function buildMcpServer(): McpServer {
   return server;
 }
 
-function toAuthInfo(token: string, claims: AccessTokenClaims, resource: string): AuthInfo {
-  return {
-    token,
-    clientId: claims.client_id,
-    scopes: claims.scope.split(' ').filter(Boolean),
-    expiresAt: claims.exp,
-    resource: new URL(resource),
-    extra: { sub: claims.sub },
-  };
-}
-
 /** Starts the server; resolves once it listens. */
 export async function startMcpServer(options: McpServerOptions): Promise<RunningMcpServer> {
   const host = options.host ?? '127.0.0.1';
-  const http = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
-      console.error(error);
-      if (!response.headersSent) response.writeHead(500, { 'Content-Type': 'application/json' });
-      response.end(JSON.stringify({ error: 'server_error' }));
-    });
-  });
+  const http = createServer((request, response) => handle(request, response));
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(options.port ?? 0, host, () => resolve());
@@ -71,54 +53,39 @@ export async function startMcpServer(options: McpServerOptions): Promise<Running
   const { port } = http.address() as AddressInfo;
   const local = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const resource = options.resource ?? `${local}/mcp`;
-  const guard = createResourceServer({
-    issuer: options.issuer,
-    resource,
+  const mcpPath = new URL(resource).pathname;
+
+  // #region readme
+  const rs = createResourceServer({
+    issuer: options.issuer, // Latchkey's, e.g. http://localhost:8080
+    resource, // this server's MCP endpoint, e.g. http://localhost:3000/mcp: tokens must be issued for it
     requiredScopes: [toolScope],
     resourceName: 'Latchkey example MCP server',
     ...(options.introspection ? { introspection: options.introspection } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   });
-  const mcpPath = new URL(resource).pathname;
+  const serveMetadata = protectedResourceMetadataHandler(rs);
+  const requireToken = requireBearerToken(rs);
 
-  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  function handle(request: IncomingMessage, response: ServerResponse): void {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    if (path === guard.metadataPath && (request.method === 'GET' || request.method === 'HEAD')) {
-      response.writeHead(200, { 'Content-Type': 'application/json', 'Access-Control-Allow-Origin': '*' });
-      response.end(JSON.stringify(guard.protectedResourceMetadata()));
-      return;
-    }
-    if (path !== mcpPath) {
-      response.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: 'not_found' }));
-      return;
-    }
-    let claims: AccessTokenClaims;
-    try {
-      claims = await guard.verifyAccessToken(request.headers.authorization);
-    } catch (error) {
-      if (!(error instanceof ResourceServerError)) throw error;
-      const { status, headers } = guard.challenge(error);
-      const code = error.code === 'missing_token' ? 'invalid_token' : error.code;
-      response.writeHead(status, { ...headers, 'Content-Type': 'application/json' });
-      response.end(JSON.stringify({ error: code, error_description: error.description }));
-      return;
-    }
+    // RFC 9728: the metadata that sends MCP clients to Latchkey.
+    if (path === rs.metadataPath && request.method === 'GET') return serveMetadata(request, response);
+    if (path !== mcpPath) return void response.writeHead(404).end();
     // Stateless: no session, so no server-initiated stream (GET) and nothing to end (DELETE).
-    if (request.method !== 'POST') {
-      response.writeHead(405, { Allow: 'POST', 'Content-Type': 'application/json' });
-      response.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed.' }, id: null }));
-      return;
-    }
-    const token = /^\S+\s+(\S+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
+    if (request.method !== 'POST') return void response.writeHead(405, { Allow: 'POST' }).end();
+    // Connect-style middleware: it answers 401/403/503 itself, or sets request.auth (the MCP SDK's AuthInfo) and goes on.
+    void requireToken(request, response, (error) => (error ? fail(response, error) : serveMcp(request, response).catch((e: unknown) => fail(response, e))));
+  }
+
+  async function serveMcp(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const server = buildMcpServer();
     const transport = new StreamableHTTPServerTransport({ enableJsonResponse: true }); // no sessionIdGenerator: stateless
-    response.on('close', () => {
-      void transport.close();
-      void server.close();
-    });
+    response.on('close', () => void server.close());
     await server.connect(transport);
-    await transport.handleRequest(Object.assign(request, { auth: toAuthInfo(token, claims, resource) }), response);
+    await transport.handleRequest(request, response); // hands request.auth to the tools as extra.authInfo
   }
+  // #endregion readme
 
   return {
     url: `${local}${mcpPath}`,
@@ -129,6 +96,12 @@ export async function startMcpServer(options: McpServerOptions): Promise<Running
         http.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+function fail(response: ServerResponse, error: unknown): void {
+  console.error(error);
+  if (!response.headersSent) response.writeHead(500, { 'Content-Type': 'application/json' });
+  response.end(JSON.stringify({ error: 'server_error' }));
 }
 
 /** Reads the configuration from the environment; see README.md. */

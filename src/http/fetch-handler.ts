@@ -5,9 +5,10 @@ export interface FetchRequestInfo {
   /**
    * The address of the peer (the socket's remote address). Rate limits and the audit trail key on it, with
    * `trustProxy` applied as for the standalone server. Without it, every request counts as one peer (`127.0.0.1`
-   * here), so one client's burst would exhaust everyone's limit: hosts should pass it.
+   * here), so one client's burst would exhaust everyone's limit: hosts should pass it. `undefined` is accepted as
+   * absent, since Node's `socket.remoteAddress` is `string | undefined` (a closed socket).
    */
-  clientAddress?: string;
+  clientAddress?: string | undefined;
 }
 
 /** Request bodies are read whole (the authorization server takes small forms and JSON), up to this size. */
