@@ -6,7 +6,7 @@ import { isLoadedConfig, loadConfig } from './config/load.js';
 import { buildApp } from './http/app.js';
 import { createFetchHandler, type FetchRequestInfo } from './http/fetch-handler.js';
 import { createNodeMiddleware, latchkeyPaths, type NodeMiddleware } from './http/node-handler.js';
-import { latchkeyPlugin } from './http/plugin.js';
+import { checkMountPrefix, latchkeyPlugin } from './http/plugin.js';
 import { announceFirstAdmin, ensureFirstAdmin } from './users/first-admin.js';
 
 /** How a host creates Latchkey, besides its settings. */
@@ -31,7 +31,7 @@ export interface Latchkey {
    * path) or with the issuer's path as prefix: `app.register(latchkey.plugin, { prefix: '/auth' })` for an issuer
    * `https://app.example/auth`. Closing the host app closes Latchkey.
    */
-  readonly plugin: FastifyPluginAsync;
+  readonly plugin: FastifyPluginAsync<{ prefix?: string }>;
   /**
    * A web-standard handler for Hono, Next.js route handlers and any fetch runtime on Node. Give it the requests
    * {@link Latchkey.handles} accepts, and the peer's address (see {@link FetchRequestInfo.clientAddress}).
@@ -90,10 +90,20 @@ export async function createLatchkey(settings: LatchkeySettings, options: Latchk
   };
 }
 
-/** The host's plugin: Latchkey's routes in the host's context; closed with the host. */
-function pluginFor(services: Services, close: () => Promise<void>): FastifyPluginAsync {
-  return async (host) => {
+/**
+ * The host's plugin. Its routes follow the issuer's path: registered with a prefix, the prefix must be that path
+ * (or its beginning), and the metadata documents at the host's root are served too, which a plugin confined to its
+ * prefix could not do. So it runs in the host's root context (Fastify's `skip-override`, as fastify-plugin sets
+ * it) and registers its routes there. Closed with the host.
+ */
+function pluginFor(services: Services, close: () => Promise<void>): FastifyPluginAsync<{ prefix?: string }> {
+  const plugin: FastifyPluginAsync<{ prefix?: string }> = async (host, options) => {
+    if (host.prefix !== '') {
+      throw new Error(`Register latchkey.plugin on the root Fastify instance (with { prefix: '/auth' } if you like), not inside "${host.prefix}": its routes follow the issuer's path`);
+    }
+    checkMountPrefix(services.config.issuer, (options.prefix ?? '').replace(/\/+$/, ''));
     await host.register(latchkeyPlugin, { services });
     host.addHook('onClose', async () => close());
   };
+  return Object.assign(plugin, { [Symbol.for('skip-override')]: true });
 }

@@ -10,6 +10,7 @@ export {
   type ResourceServerOptions,
 } from './resource-server/create-resource-server.js';
 export { protectedResourceMetadataHandler, requireBearerToken, type NodeBearerRequest, type NodeReplyResponse } from './resource-server/express.js';
+export { requireBearerTokenFastify, type FastifyBearerReply, type FastifyBearerRequest } from './resource-server/fastify.js';
 export { guardRequest, protectedResourceMetadataFetchHandler, requireBearerTokenFetch, type FetchGuardContext } from './resource-server/fetch.js';
 export type { HttpReply } from './resource-server/http-reply.js';
 export type { IntrospectionOptions } from './resource-server/introspection.js';

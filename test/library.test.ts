@@ -39,6 +39,12 @@ describe('createLatchkey', () => {
     const metadata = await host.inject({ url: '/auth/.well-known/openid-configuration' });
     assert.equal(metadata.statusCode, 200);
     assert.equal(metadata.json().registration_endpoint, 'https://app.example/auth/register');
+    // RFC 8414 §3.1's form, at the host's root, outside the prefix: served too (clients ask there first).
+    const atRoot = await host.inject({ url: '/.well-known/oauth-authorization-server/auth', headers: { origin: 'https://agent.example' } });
+    assert.equal(atRoot.statusCode, 200);
+    assert.equal(atRoot.json().issuer, 'https://app.example/auth');
+    assert.equal(atRoot.headers['access-control-allow-origin'], '*');
+    assert.equal((await host.inject({ url: '/.well-known/oauth-authorization-server' })).statusCode, 404, 'nothing else at the root');
     const registered = await host.inject({ method: 'POST', url: '/auth/register', payload: registration });
     assert.equal(registered.statusCode, 201, registered.body);
     assert.equal((await host.inject({ url: '/auth/jwks.json' })).statusCode, 200);
@@ -58,6 +64,12 @@ describe('createLatchkey', () => {
       await host.register(latchkey.plugin, { prefix: '/elsewhere' });
       await host.ready();
     }, /registered under the prefix "\/elsewhere", but its issuer's path is "\/auth"/);
+    const nested = Fastify();
+    after(() => nested.close());
+    await assert.rejects(async () => {
+      await nested.register(async (child) => void (await child.register(latchkey.plugin)), { prefix: '/api' });
+      await nested.ready();
+    }, /Register latchkey.plugin on the root Fastify instance/);
   });
 
   it('answers web-standard requests through fetch(), cookies and errors included', async () => {

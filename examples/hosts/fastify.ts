@@ -6,7 +6,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import Fastify from 'fastify';
 import { createLatchkey } from '../../src/index.js';
-import { authenticate, createResourceServer } from '../../src/resource-server.js';
+import { createResourceServer, requireBearerTokenFastify } from '../../src/resource-server.js';
 
 /** An MCP server whose one tool, `whoami`, says whom the access token speaks for. */
 function whoamiServer(): McpServer {
@@ -24,23 +24,20 @@ export async function start({ port = 3000, database = 'sqlite:./data/latchkey.db
   const rs = createResourceServer({ issuer: latchkey.config.issuer, resource: `${origin}/mcp`, requiredScopes: ['mcp:tools'] });
 
   const app = Fastify();
-  // Without a prefix its routes follow the issuer's path (/auth/…), and it serves /.well-known/oauth-authorization-server/auth
-  // too, which `{ prefix: '/auth' }` would leave out of its reach. Closing the app closes Latchkey.
-  await app.register(latchkey.plugin);
+  // The prefix is the issuer's path; /.well-known/oauth-authorization-server/auth is served too. Closing the app closes Latchkey.
+  await app.register(latchkey.plugin, { prefix: '/auth' });
   app.get(rs.metadataPath, (_request, reply) => {
     const { status, headers, body } = rs.metadataReply(); // RFC 9728: where MCP clients find Latchkey
     return reply.code(status).headers(headers).send(body);
   });
-  app.post('/mcp', async (request, reply) => {
-    const { auth, refusal } = await authenticate(rs, request.headers.authorization);
-    if (refusal) return reply.code(refusal.status).headers(refusal.headers).send(refusal.body);
+  app.post('/mcp', { preHandler: requireBearerTokenFastify(rs) }, async (request, reply) => {
     // Stateless: one MCP server per request; the transport hands req.auth to tools, and answers on the raw response.
     reply.hijack();
     const server = whoamiServer();
     const transport = new StreamableHTTPServerTransport({ enableJsonResponse: true });
     reply.raw.on('close', () => void server.close());
     await server.connect(transport);
-    await transport.handleRequest(Object.assign(request.raw, { auth }), reply.raw, request.body);
+    await transport.handleRequest(request.raw, reply.raw, request.body); // request.raw.auth: the token's AuthInfo
   });
   app.route({ method: ['GET', 'DELETE'], url: '/mcp', handler: (_request, reply) => reply.code(405).header('Allow', 'POST').send() }); // stateless
 

@@ -29,10 +29,9 @@ export interface LatchkeyPluginOptions {
  * configuration (RFC 7592), the token endpoint, and the authorization pages. Each group is its own encapsulated
  * context, with only the body parser it needs. It only mounts: every service comes from `options.services`.
  *
- * Routes live below the issuer's path. Registered with a prefix (`app.register(plugin, { prefix: '/auth' })`),
- * the prefix must be that path, or its beginning: the routes take the rest of it. The metadata documents at the
- * host's root (`/.well-known/oauth-authorization-server/auth`, RFC 8414 §3.1) are then outside the plugin's reach
- * and left to the host; the forms below the issuer (`/auth/.well-known/openid-configuration`) are served.
+ * Routes live below the issuer's path, and the metadata documents at the host's root too (RFC 8414 §3.1's
+ * `/.well-known/oauth-authorization-server/auth` for an issuer `…/auth`): so it is registered without a prefix, in
+ * the root context, where the page links (built from the issuer's path) are the routes' URLs.
  */
 export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPluginOptions): Promise<void> {
   const { config, storage, clock, random, audit } = options.services;
@@ -41,8 +40,8 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
   app.removeAllContentTypeParsers();
   app.setErrorHandler((error, request, reply) => renderError(request, reply, error));
 
-  const issuerPath = new URL(config.issuer).pathname.replace(/\/+$/, '');
-  const base = routeBase(issuerPath, app.prefix);
+  if (app.prefix !== '') throw new Error(`Latchkey's routes follow its issuer's path: register them in the root context, not under "${app.prefix}"`);
+  const base = new URL(config.issuer).pathname.replace(/\/+$/, '');
   const endpoints = [config.registration.path, ...config.registration.aliases].map((path) => ({
     path: `${base}${path}`,
     url: `${config.issuer}${path}`,
@@ -68,7 +67,7 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
       allowedHeaders: ['Content-Type', 'Authorization', 'MCP-Protocol-Version'],
       maxAge: 86_400,
     });
-    metadataRoutes(api, config, app.prefix);
+    metadataRoutes(api, config);
     openapiRoute(api, config, base);
     jwksRoute(api, services.keys, `${base}/jwks.json`);
     userinfoRoute(api, { ...tokenChecks, users: storage.users }, base);
@@ -124,13 +123,12 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
 }
 
 /**
- * The path the routes are registered under, below the prefix the plugin was registered with: the issuer's
- * path without that prefix. A prefix that is not the beginning of the issuer's path would serve the endpoints
- * at URLs the metadata does not name, so it is refused at start.
+ * Checks that `prefix`, the one a host registers the library's plugin with, is the issuer's path or its
+ * beginning: a prefix elsewhere would promise endpoints at URLs the metadata does not name.
  */
-export function routeBase(issuerPath: string, prefix: string): string {
-  if (prefix === '') return issuerPath;
-  if (issuerPath === prefix || issuerPath.startsWith(`${prefix}/`)) return issuerPath.slice(prefix.length);
+export function checkMountPrefix(issuer: string, prefix: string): void {
+  const issuerPath = new URL(issuer).pathname.replace(/\/+$/, '');
+  if (prefix === '' || issuerPath === prefix || issuerPath.startsWith(`${prefix}/`)) return;
   throw new Error(
     `Latchkey is registered under the prefix "${prefix}", but its issuer's path is "${issuerPath || '/'}": set issuer to a URL whose path starts with "${prefix}", or register it with that prefix`,
   );

@@ -56,7 +56,7 @@ export function protectedResourceMetadataHandler(server: ResourceServer) {
 }
 
 /** Every `Authorization` header of the request: Node keeps only the first in `headers`, so read the raw list. */
-function authorizationHeaders(req: NodeBearerRequest): string | readonly string[] | undefined {
+export function authorizationHeaders(req: NodeBearerRequest): string | readonly string[] | undefined {
   if (!req.rawHeaders) return req.headers.authorization;
   return req.rawHeaders.filter((_, i, raw) => i % 2 === 1 && raw[i - 1]!.toLowerCase() === 'authorization');
 }
