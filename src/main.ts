@@ -9,8 +9,8 @@ import { createMetrics } from './observability/metrics.js';
 import { cleanUpClients } from './protocol/cleanup.js';
 import { hasKeyEncryptionKey, keyEncryptionFrom } from './storage/key-encryption.js';
 import { openStorage } from './storage/open-storage.js';
-import type { AuditTrail } from './protocol/context.js';
-import type { Storage } from './storage/ports.js';
+import type { AuditTrail } from './ports/audit-trail.js';
+import type { Storage } from './ports/storage.js';
 import { systemClock, systemRandom } from './system.js';
 import { announceFirstAdmin, ensureFirstAdmin } from './users/first-admin.js';
 

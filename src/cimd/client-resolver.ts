@@ -3,9 +3,9 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/defaults.js';
 import { OAuthError } from '../errors/oauth-error.js';
 import { checkMetadataDocument, isMetadataDocumentClientId, metadataDocumentRefusal, validateClientIdUrl } from '../protocol/cimd/validate-document.js';
-import type { Clock } from '../protocol/context.js';
+import type { Clock } from '../ports/clock.js';
 import { checkClientCap } from '../protocol/registration/registration-rules.js';
-import type { ClientRecord, ClientStore } from '../storage/ports.js';
+import type { ClientRecord, ClientStore } from '../ports/clients.js';
 import { DocumentFetchError, fetchDocument } from './fetch-document.js';
 
 export interface ClientResolverOptions {

@@ -1,7 +1,9 @@
 import { createInterface } from 'node:readline/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ConfigCli } from './config-cli.js';
-import type { ClientListFilter, ClientRecord, ClientStore, GrantSummary, RegistrationSource, Storage } from '../storage/ports.js';
+import type { ClientListFilter, ClientRecord, ClientStore, RegistrationSource } from '../ports/clients.js';
+import type { GrantSummary } from '../ports/grants.js';
+import type { Storage } from '../ports/storage.js';
 import { systemClock } from '../system.js';
 import { formatTable, isoTime, jsonOutput, printable, readableTime, truncate } from './output.js';
 import { CliFailure, positiveInteger, reportRefusals, withAuditTrail, withStorage } from './command-support.js';

@@ -3,9 +3,9 @@ import pino from 'pino';
 import type { Config } from '../config/defaults.js';
 import { createAuditTrail } from '../observability/audit-trail.js';
 import { createLogger } from '../observability/logger.js';
-import type { AuditTrail } from '../protocol/context.js';
+import type { AuditTrail } from '../ports/audit-trail.js';
 import { openStorage } from '../storage/open-storage.js';
-import type { Storage } from '../storage/ports.js';
+import type { Storage } from '../ports/storage.js';
 import { systemClock, systemRandom } from '../system.js';
 
 /** What the `latchkey` commands share: refusals and exit statuses, storage, the audit trail, argument parsing. */

@@ -6,7 +6,7 @@ import {
   initialAccessTokenStatus,
   issueInitialAccessToken,
 } from '../protocol/registration/initial-access-token.js';
-import type { InitialAccessTokenRecord } from '../storage/ports.js';
+import type { InitialAccessTokenRecord } from '../ports/initial-access-tokens.js';
 import { systemClock, systemRandom } from '../system.js';
 import { formatTable, isoTime, readableTime } from './output.js';
 import { CliFailure, positiveInteger, reportRefusals, withAuditTrail, withStorage } from './command-support.js';

@@ -3,7 +3,7 @@ import type { Config } from '../config/defaults.js';
 import type { ConfigCli } from './config-cli.js';
 import { createKeyManager, type KeyManager, type SigningKeyInfo } from '../keys/key-manager.js';
 import { keyEncryptionFrom } from '../storage/key-encryption.js';
-import type { SealSummary } from '../storage/ports.js';
+import type { SealSummary } from '../ports/secrets.js';
 import { systemClock } from '../system.js';
 import { formatTable, isoTime, readableTime } from './output.js';
 import { CliFailure, reportRefusals, withStorage } from './command-support.js';

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import type { ConfigCli } from './config-cli.js';
-import type { UserRecord, UserStore } from '../storage/ports.js';
+import type { UserRecord, UserStore } from '../ports/users.js';
 import { validateNewPassword } from '../users/password.js';
 import { formatTable } from './output.js';
 import { UserError, createUser, normalizeUsername, removeUser, setUserPassword, validateUsername, type UserErrorCode } from '../users/users.js';

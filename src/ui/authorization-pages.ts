@@ -1,4 +1,4 @@
-import type { ClientRecord } from '../storage/ports.js';
+import type { ClientRecord } from '../ports/clients.js';
 import { html, page, type SafeHtml } from './html.js';
 import { describeScope } from './scope-descriptions.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { noAudit } from '../../src/protocol/context.js';
+import { noAudit } from '../../src/ports/audit-trail.js';
 import { issueInitialAccessToken } from '../../src/protocol/registration/initial-access-token.js';
 import { systemRandom } from '../../src/system.js';
 import { createUser } from '../../src/users/users.js';

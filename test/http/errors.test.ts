@@ -4,7 +4,7 @@ import pino from 'pino';
 import { loadConfig } from '../../src/config/load.js';
 import { buildApp } from '../../src/http/app.js';
 import { openStorage } from '../../src/storage/open-storage.js';
-import { StorageUnavailableError, type Storage } from '../../src/storage/ports.js';
+import { StorageUnavailableError, type Storage } from '../../src/ports/storage.js';
 import { sqliteKind } from '../support/databases.js';
 import { startTestServer } from '../support/server.js';
 

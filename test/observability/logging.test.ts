@@ -1,5 +1,5 @@
 import type { Config } from '../../src/config/defaults.js';
-import { noAudit } from '../../src/protocol/context.js';
+import { noAudit } from '../../src/ports/audit-trail.js';
 import { issueInitialAccessToken } from '../../src/protocol/registration/initial-access-token.js';
 import { systemClock, systemRandom } from '../../src/system.js';
 import assert from 'node:assert/strict';
@@ -12,7 +12,7 @@ import { buildApp } from '../../src/http/app.js';
 import pino from 'pino';
 import { createLogger, redactUrl, withRedaction } from '../../src/observability/logger.js';
 import { openStorage } from '../../src/storage/open-storage.js';
-import type { Storage } from '../../src/storage/ports.js';
+import type { Storage } from '../../src/ports/storage.js';
 import { createUser } from '../../src/users/users.js';
 import { TestBrowser } from '../support/browser.js';
 import { sqliteKind } from '../support/databases.js';

@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { createAuditTrail, type BackgroundAuditTrail } from '../../src/observability/audit-trail.js';
 import { cleanUpClients, cleanupCriteria } from '../../src/protocol/cleanup.js';
 import { openStorage } from '../../src/storage/open-storage.js';
-import type { Storage } from '../../src/storage/ports.js';
+import type { Storage } from '../../src/ports/storage.js';
 import { systemRandom } from '../../src/system.js';
 import { fixedClock } from '../support/clock.js';
 import { sampleClient } from '../storage/contract.js';

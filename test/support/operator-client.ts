@@ -1,4 +1,4 @@
-import type { AuditEntry } from '../../src/protocol/context.js';
+import type { AuditEntry } from '../../src/ports/audit-trail.js';
 import { createClientAsOperator, type OperatorClientRequest } from '../../src/protocol/registration/operator-client.js';
 import { systemClock, systemRandom } from '../../src/system.js';
 import type { TestServer } from './server.js';

@@ -11,9 +11,11 @@ import {
 } from '../../protocol/authorization/authorization-request.js';
 import { issueAuthorizationCode } from '../../protocol/authorization/issue-code.js';
 import { consentAudience, consentCovers, consentShown, mergeConsent } from '../../protocol/authorization/consent.js';
-import { noAudit, type AuditTrail, type Clock, type RandomSource } from '../../protocol/context.js';
+import { noAudit, type AuditTrail } from '../../ports/audit-trail.js';
+import type { Clock, RandomSource } from '../../ports/clock.js';
 import type { LoginThrottle } from '../../rate-limit/login-throttle.js';
-import type { ClientStore, Storage } from '../../storage/ports.js';
+import type { ClientStore } from '../../ports/clients.js';
+import type { Storage } from '../../ports/storage.js';
 import { consentPage, errorPage, isUnverified, loginPage, returnToClientPage } from '../../ui/authorization-pages.js';
 import { signInWithPassword } from '../password-sign-in.js';
 import type { Sessions } from '../session.js';

@@ -1,6 +1,6 @@
 import type { Config } from '../../config/defaults.js';
 import { OAuthError } from '../../errors/oauth-error.js';
-import type { ClientMetadata } from '../registration/client-metadata.js';
+import type { ClientMetadata } from '../../ports/client-metadata.js';
 import { applyRegistrationRules, type RuledMetadata } from '../registration/registration-rules.js';
 import { validateClientMetadata } from '../registration/validate-metadata.js';
 

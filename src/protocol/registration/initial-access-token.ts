@@ -1,7 +1,8 @@
 import type { Config } from '../../config/defaults.js';
 import { OAuthError } from '../../errors/oauth-error.js';
-import type { InitialAccessTokenRecord, InitialAccessTokenStore } from '../../storage/ports.js';
-import type { AuditTrail, Clock, RandomSource } from '../context.js';
+import type { InitialAccessTokenRecord, InitialAccessTokenStore } from '../../ports/initial-access-tokens.js';
+import type { AuditTrail } from '../../ports/audit-trail.js';
+import type { Clock, RandomSource } from '../../ports/clock.js';
 import { digestSecret } from '../secrets.js';
 import { secretBytes } from './registration.js';
 

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../../src/config/load.js';
 import { OAuthError } from '../../../src/errors/oauth-error.js';
-import type { AuditEntry } from '../../../src/protocol/context.js';
+import type { AuditEntry } from '../../../src/ports/audit-trail.js';
 import { createClientAsOperator, type OperatorClientRequest } from '../../../src/protocol/registration/operator-client.js';
 import { digestSecret } from '../../../src/protocol/secrets.js';
 import { openStorage } from '../../../src/storage/open-storage.js';
-import type { Storage } from '../../../src/storage/ports.js';
+import type { Storage } from '../../../src/ports/storage.js';
 import { fixedClock } from '../../support/clock.js';
 
 describe('createClientAsOperator', () => {
