@@ -1,7 +1,8 @@
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
-import { createClientResolver } from '../cimd/client-resolver.js';
+import { createClientResolver } from '../protocol/cimd/client-resolver.js';
+import { fetchDocument } from '../outbound/fetch-document.js';
 import { createUsageTracker } from '../cleanup/usage-tracker.js';
 import type { Config } from '../config/defaults.js';
 import { noAudit, type AuditTrail } from '../ports/audit-trail.js';
@@ -78,6 +79,7 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
     config,
     clock,
     logger: app.log,
+    fetchDocument,
     ...(options.cimdFetchOptions ? { fetchOptions: options.cimdFetchOptions } : {}),
   });
 

@@ -7,7 +7,7 @@ import { validateClientMetadata } from '../registration/validate-metadata.js';
 /**
  * Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document): a client whose `client_id` is an
  * `https` URL publishes its metadata at that URL. This file holds the rules on the URL and on the document; the
- * fetching lives in `src/cimd/`.
+ * lookup and caching live in `client-resolver.ts`, the network fetch in `src/outbound/fetch-document.ts`.
  */
 
 /**
