@@ -6,7 +6,7 @@ import { buildApp } from './http/app.js';
 import { createAuditTrail } from './observability/audit-trail.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
-import { cleanUpClients } from './protocol/cleanup.js';
+import { cleanUpClients } from './cleanup/clean-up-clients.js';
 import { hasKeyEncryptionKey, keyEncryptionFrom } from './storage/key-encryption.js';
 import { openStorage } from './storage/open-storage.js';
 import type { AuditTrail } from './ports/audit-trail.js';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { usageRecordingIntervalMs, type ClientUsage } from '../protocol/client-usage.js';
+import { usageRecordingIntervalMs, type ClientUsage } from './client-usage.js';
 import type { Clock } from '../ports/clock.js';
 import type { ClientStore } from '../ports/clients.js';
 

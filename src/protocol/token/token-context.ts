@@ -2,7 +2,7 @@ import type { Config } from '../../config/defaults.js';
 import type { AuthorizationCodeStore, GrantRecord, GrantStore } from '../../ports/grants.js';
 import type { ClientRecord, ClientStore } from '../../ports/clients.js';
 import type { UserStore } from '../../ports/users.js';
-import { noUsageTracking, type ClientUsage } from '../client-usage.js';
+import { noUsageTracking, type ClientUsage } from '../../cleanup/client-usage.js';
 import { noAudit, type AuditTrail } from '../../ports/audit-trail.js';
 import type { Clock, RandomSource } from '../../ports/clock.js';
 import type { TokenSigner } from '../../ports/token-signing.js';

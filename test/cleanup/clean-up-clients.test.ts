@@ -4,7 +4,7 @@ import pino from 'pino';
 import type { Config } from '../../src/config/defaults.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createAuditTrail, type BackgroundAuditTrail } from '../../src/observability/audit-trail.js';
-import { cleanUpClients, cleanupCriteria } from '../../src/protocol/cleanup.js';
+import { cleanUpClients, cleanupCriteria } from '../../src/cleanup/clean-up-clients.js';
 import { openStorage } from '../../src/storage/open-storage.js';
 import type { Storage } from '../../src/ports/storage.js';
 import { systemRandom } from '../../src/system.js';
