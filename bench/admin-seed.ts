@@ -18,11 +18,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import type { ClientMetadata } from '../src/protocol/registration/client-metadata.js';
+import type { ClientMetadata } from '../src/ports/client-metadata.js';
 import { detectLookAlike } from '../src/protocol/registration/look-alike.js';
-import { redirectHost, redirectHosts } from '../src/protocol/registration/registration-policy.js';
+import { redirectHost, redirectHosts } from '../src/ports/redirect-host.js';
 import { digestSecret } from '../src/protocol/secrets.js';
-import type { AuditEvent, ClientRecord, RegistrationSource, Storage } from '../src/storage/ports.js';
+import type { AuditEvent } from '../src/ports/audit-events.js';
+import type { ClientRecord, RegistrationSource } from '../src/ports/clients.js';
+import type { Storage } from '../src/ports/storage.js';
 import { createUser } from '../src/users/users.js';
 
 export interface SeedResult {

@@ -46,7 +46,7 @@ import autocannon from 'autocannon';
 import BetterSqlite3 from 'better-sqlite3';
 import { digestSecret } from '../src/protocol/secrets.js';
 import { openStorage } from '../src/storage/open-storage.js';
-import type { Storage } from '../src/storage/ports.js';
+import type { Storage } from '../src/ports/storage.js';
 import {
   allTargets,
   buildUnlessGiven,

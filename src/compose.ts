@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import pino from 'pino';
-import { createClientResolver } from './cimd/client-resolver.js';
+import { createClientResolver } from './protocol/cimd/client-resolver.js';
 import { startCleanupSchedule, type CleanupSchedule } from './cleanup/cleanup-schedule.js';
 import { createUsageTracker, type UsageTracker } from './cleanup/usage-tracker.js';
 import type { Config } from './config/defaults.js';
@@ -12,15 +12,19 @@ import { createSessions, type Sessions } from './http/session.js';
 import { createAuditTrail, type BackgroundAuditTrail } from './observability/audit-trail.js';
 import { createLogger, withRedaction } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
-import { cleanUpClients } from './protocol/cleanup.js';
-import type { AuditTrail, Clock, RandomSource, TokenSigner, TokenVerifier } from './protocol/context.js';
+import { cleanUpClients } from './cleanup/clean-up-clients.js';
+import type { AuditTrail } from './ports/audit-trail.js';
+import type { Clock, RandomSource } from './ports/clock.js';
+import type { TokenSigner, TokenVerifier } from './ports/token-signing.js';
 import type { RateLimiter } from './rate-limit/limiter.js';
 import { createRateLimiters } from './rate-limit/limiters.js';
 import { createLoginThrottle, type LoginThrottle } from './rate-limit/login-throttle.js';
-import { cacheInitialAccessTokenLookups } from './storage/initial-access-token-cache.js';
+import { cacheInitialAccessTokenLookups } from './protocol/registration/initial-access-token-cache.js';
 import { hasKeyEncryptionKey, keyEncryptionFrom } from './storage/key-encryption.js';
 import { openStorage } from './storage/open-storage.js';
-import type { ClientStore, Storage } from './storage/ports.js';
+import { fetchDocument } from './outbound/fetch-document.js';
+import type { ClientStore } from './ports/clients.js';
+import type { Storage } from './ports/storage.js';
 import { systemClock, systemRandom } from './system.js';
 
 /**
@@ -139,6 +143,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       loginThrottle: metrics ? metrics.countingThrottle(throttle) : throttle,
       sessions: createSessions(config.issuer, config.login.sessionTtlSeconds, () => clock.now(), cookieSecret),
       clientResolver: createClientResolver({
+        fetchDocument,
         clients: storage.clients,
         config,
         clock,

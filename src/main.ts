@@ -4,7 +4,7 @@ import { createServices } from './compose.js';
 import type { Config } from './config/defaults.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './observability/logger.js';
-import type { Storage } from './storage/ports.js';
+import type { Storage } from './ports/storage.js';
 import { announceFirstAdmin, ensureFirstAdmin } from './users/first-admin.js';
 
 export interface RunningServer {

@@ -1,5 +1,5 @@
 import { randomFillSync, randomUUID } from 'node:crypto';
-import type { Clock, RandomSource } from './protocol/context.js';
+import type { Clock, RandomSource } from './ports/clock.js';
 
 /** The real clock, for the composition root; tests pass a fixed one. */
 export const systemClock: Clock = { now: () => Date.now() };

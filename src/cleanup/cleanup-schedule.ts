@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { CleanupSummary } from '../protocol/cleanup.js';
+import type { CleanupSummary } from './clean-up-clients.js';
 
 export interface CleanupScheduleOptions {
   /** One cleanup run (normally {@link cleanUpClients} over the server's storage). */

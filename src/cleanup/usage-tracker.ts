@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import { usageRecordingIntervalMs, type ClientUsage } from '../protocol/client-usage.js';
-import type { Clock } from '../protocol/context.js';
-import type { ClientStore } from '../storage/ports.js';
+import { usageRecordingIntervalMs, type ClientUsage } from './client-usage.js';
+import type { Clock } from '../ports/clock.js';
+import type { ClientStore } from '../ports/clients.js';
 
 export interface UsageTrackerOptions {
   /**

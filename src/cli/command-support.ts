@@ -1,8 +1,8 @@
 import { InvalidArgumentError } from 'commander';
 import { createCommandAuditTrail, openMigratedStorage } from '../compose.js';
 import type { Config } from '../config/defaults.js';
-import type { AuditTrail } from '../protocol/context.js';
-import type { Storage } from '../storage/ports.js';
+import type { AuditTrail } from '../ports/audit-trail.js';
+import type { Storage } from '../ports/storage.js';
 
 /** What the `latchkey` commands share: refusals and exit statuses, storage, the audit trail, argument parsing. */
 

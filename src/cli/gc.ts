@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Config } from '../config/defaults.js';
 import type { ConfigCli } from './config-cli.js';
-import { cleanUpClients, type CleanupSummary } from '../protocol/cleanup.js';
+import { cleanUpClients, type CleanupSummary } from '../cleanup/clean-up-clients.js';
 import { systemClock } from '../system.js';
 import { withAuditTrail, withStorage } from './command-support.js';
 import { createProgress } from './progress.js';

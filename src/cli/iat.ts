@@ -5,7 +5,7 @@ import { cliActor } from '../operations/actor.js';
 import { issueInitialAccessToken, listInitialAccessTokens, revokeInitialAccessToken } from '../operations/initial-access-tokens.js';
 import { OperationError } from '../operations/operation-error.js';
 import { initialAccessTokenStatus } from '../protocol/registration/initial-access-token.js';
-import type { InitialAccessTokenRecord } from '../storage/ports.js';
+import type { InitialAccessTokenRecord } from '../ports/initial-access-tokens.js';
 import { formatTable, isoTime, readableTime } from './output.js';
 import { positiveInteger, reportRefusals } from './command-support.js';
 import { operationRefusal, withOperatorPorts } from './operation-support.js';

@@ -1,7 +1,8 @@
 import type { Config } from '../config/defaults.js';
 import { OperationError, type OperationErrorCode } from '../operations/operation-error.js';
-import type { AuditTrail, Clock, RandomSource } from '../protocol/context.js';
-import type { Storage } from '../storage/ports.js';
+import type { AuditTrail } from '../ports/audit-trail.js';
+import type { Clock, RandomSource } from '../ports/clock.js';
+import type { Storage } from '../ports/storage.js';
 import { systemClock, systemRandom } from '../system.js';
 import { CliFailure, withAuditTrail, withStorage } from './command-support.js';
 

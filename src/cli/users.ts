@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { ConfigCli } from './config-cli.js';
 import { cliActor } from '../operations/actor.js';
 import { addUser, checkNewUsername, checkUserExists, removeUser, resetPassword } from '../operations/users.js';
-import type { UserRecord } from '../storage/ports.js';
+import type { UserRecord } from '../ports/users.js';
 import { validateNewPassword } from '../users/password.js';
 import { formatTable, printable } from './output.js';
 import { CliFailure, reportRefusals } from './command-support.js';

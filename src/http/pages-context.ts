@@ -1,9 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/defaults.js';
 import type { KeyManager } from '../keys/key-manager.js';
-import type { AuditTrail, Clock, RandomSource } from '../protocol/context.js';
+import type { AuditTrail } from '../ports/audit-trail.js';
+import type { Clock, RandomSource } from '../ports/clock.js';
 import type { LoginThrottle } from '../rate-limit/login-throttle.js';
-import type { Storage, UserRecord } from '../storage/ports.js';
+import type { Storage } from '../ports/storage.js';
+import type { UserRecord } from '../ports/users.js';
 import type { Sessions } from './session.js';
 
 /** What the pages a person sees (sign-in, connected apps, the admin dashboard) work with. */

@@ -1,8 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AuditTrail, Clock } from '../protocol/context.js';
+import type { AuditTrail } from '../ports/audit-trail.js';
+import type { Clock } from '../ports/clock.js';
 import { rateLimitKey } from '../rate-limit/client-key.js';
 import type { LoginThrottle } from '../rate-limit/login-throttle.js';
-import type { UserRecord, UserStore } from '../storage/ports.js';
+import type { UserRecord, UserStore } from '../ports/users.js';
 import { authenticate } from '../users/users.js';
 import type { Sessions } from './session.js';
 

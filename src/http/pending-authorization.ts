@@ -1,4 +1,4 @@
-import type { Clock } from '../protocol/context.js';
+import type { Clock } from '../ports/clock.js';
 import type { PurposeSigner } from './signed-values.js';
 
 /** How long a user has to sign in and decide before the pending request must be started again. */

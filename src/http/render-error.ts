@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errorCodes } from '../errors/codes.js';
 import { OAuthError } from '../errors/oauth-error.js';
-import { StorageUnavailableError } from '../storage/ports.js';
+import { StorageUnavailableError } from '../ports/storage.js';
 
 /** Fastify's own errors, by their `code`, as protocol errors. */
 const fastifyErrors: Record<string, () => OAuthError> = {

@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/cookie';
-import type { UserRecord, UserStore } from '../storage/ports.js';
+import type { UserRecord, UserStore } from '../ports/users.js';
 import { purposeSigner, type PurposeSigner, type SigningPurpose } from './signed-values.js';
 
 /** A signed-in user, as the session cookie carries them. */

@@ -1,6 +1,6 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { Config } from '../config/defaults.js';
-import type { SigningKeyRecord } from '../storage/ports.js';
+import type { SigningKeyRecord } from '../ports/signing-keys.js';
 
 /** The JWS algorithms Latchkey signs with (`keys.algorithm`). */
 export type SigningAlgorithm = Config['keys']['algorithm'];

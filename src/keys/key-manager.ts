@@ -1,7 +1,7 @@
 import { errors, importJWK, type CompactJWSHeaderParameters, type CryptoKey, type JWK } from 'jose';
 import type { Config } from '../config/defaults.js';
-import type { Clock } from '../protocol/context.js';
-import type { SigningKeyRecord, SigningKeyStore } from '../storage/ports.js';
+import type { Clock } from '../ports/clock.js';
+import type { SigningKeyRecord, SigningKeyStore } from '../ports/signing-keys.js';
 import { currentKeyOf, generateSigningKey, isUnexpired, publicJwk, type JsonWebKeySet } from './jwks.js';
 
 /** The key that signs tokens now: for jose's `SignJWT`, `.setProtectedHeader({ alg, kid, typ: 'at+jwt' })`. */

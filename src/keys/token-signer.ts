@@ -1,5 +1,5 @@
 import { SignJWT, type JWTPayload } from 'jose';
-import type { TokenSigner } from '../protocol/context.js';
+import type { TokenSigner } from '../ports/token-signing.js';
 import type { KeyManager } from './key-manager.js';
 
 /** Signs JWTs with the key manager's current key, naming it by `kid` in the header. */

@@ -1,5 +1,6 @@
 import { jwtVerify } from 'jose';
-import type { Clock, TokenVerifier } from '../protocol/context.js';
+import type { Clock } from '../ports/clock.js';
+import type { TokenVerifier } from '../ports/token-signing.js';
 import type { KeyManager } from './key-manager.js';
 
 /** Verifies this server's access tokens with its own keys (RFC 9068 §4), at the clock's time. */

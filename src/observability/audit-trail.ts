@@ -1,5 +1,6 @@
-import type { AuditEntry, AuditTrail, Clock, RandomSource } from '../protocol/context.js';
-import type { AuditEvent, AuditEventStore } from '../storage/ports.js';
+import type { AuditEntry, AuditTrail } from '../ports/audit-trail.js';
+import type { Clock, RandomSource } from '../ports/clock.js';
+import type { AuditEvent, AuditEventStore } from '../ports/audit-events.js';
 
 /** The part of a pino (or Fastify) logger the trail writes to. */
 export interface AuditLogger {

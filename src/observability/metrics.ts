@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import type { AuditEntry, AuditTrail } from '../protocol/context.js';
+import type { AuditEntry, AuditTrail } from '../ports/audit-trail.js';
 import type { RateLimiter } from '../rate-limit/limiter.js';
 import type { LoginThrottle } from '../rate-limit/login-throttle.js';
 

@@ -1,11 +1,12 @@
 import type { Config } from '../config/defaults.js';
 import { OAuthError } from '../errors/oauth-error.js';
-import type { AuditTrail, Clock, RandomSource } from '../protocol/context.js';
+import type { AuditTrail } from '../ports/audit-trail.js';
+import type { Clock, RandomSource } from '../ports/clock.js';
 import { auditRegistration, secretBytes } from '../protocol/registration/registration.js';
 import { validateClientMetadata } from '../protocol/registration/validate-metadata.js';
 import { scopeTokens } from '../protocol/scope.js';
 import { digestSecret } from '../protocol/secrets.js';
-import type { ClientRecord, ClientStore } from '../storage/ports.js';
+import type { ClientRecord, ClientStore } from '../ports/clients.js';
 import { auditedBy, type Actor } from './actor.js';
 import { OperationError } from './operation-error.js';
 

@@ -1,8 +1,9 @@
 import type { Config } from '../config/defaults.js';
-import type { AuditTrail, Clock, RandomSource } from '../protocol/context.js';
+import type { AuditTrail } from '../ports/audit-trail.js';
+import type { Clock, RandomSource } from '../ports/clock.js';
 import { secretBytes } from '../protocol/registration/registration.js';
 import { digestSecret } from '../protocol/secrets.js';
-import type { InitialAccessTokenRecord, InitialAccessTokenStore } from '../storage/ports.js';
+import type { InitialAccessTokenRecord, InitialAccessTokenStore } from '../ports/initial-access-tokens.js';
 import { auditedBy, type Actor } from './actor.js';
 import { OperationError } from './operation-error.js';
 

@@ -1,5 +1,5 @@
 import type { KeyManager, SigningKeyInfo } from '../keys/key-manager.js';
-import type { AuditTrail } from '../protocol/context.js';
+import type { AuditTrail } from '../ports/audit-trail.js';
 import { auditedBy, type Actor } from './actor.js';
 
 /** A rotation's outcome, without key material: the new current key, and the keys it retired (each verifying until its `expiresAt`). */

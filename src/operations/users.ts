@@ -1,5 +1,6 @@
-import type { AuditTrail, Clock, RandomSource } from '../protocol/context.js';
-import type { UserRecord, UserStore } from '../storage/ports.js';
+import type { AuditTrail } from '../ports/audit-trail.js';
+import type { Clock, RandomSource } from '../ports/clock.js';
+import type { UserRecord, UserStore } from '../ports/users.js';
 import { createUser, normalizeUsername, removeUser as deleteUser, setUserPassword, UserError, validateUsername, type NewUser, type UserErrorCode } from '../users/users.js';
 import { auditedBy, type Actor } from './actor.js';
 import { OperationError, type OperationErrorCode } from './operation-error.js';

@@ -1,5 +1,5 @@
 import { OAuthError } from '../errors/oauth-error.js';
-import type { ClientRecord, ClientStore } from '../storage/ports.js';
+import type { ClientRecord, ClientStore } from '../ports/clients.js';
 import { secretMatches } from './secrets.js';
 
 /** Client credentials as presented at the token, revocation or introspection endpoint. */

@@ -1,5 +1,5 @@
 import type { Config } from '../config/defaults.js';
-import type { ClientRecord } from '../storage/ports.js';
+import type { ClientRecord } from '../ports/clients.js';
 
 /**
  * What a client may do beyond the user flows, by who vouched for it. Anyone can register openly, so an openly

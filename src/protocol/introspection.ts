@@ -1,5 +1,7 @@
-import type { ClientStore, GrantStore, RevokedAccessTokenStore } from '../storage/ports.js';
-import type { Clock, TokenVerifier } from './context.js';
+import type { ClientStore } from '../ports/clients.js';
+import type { GrantStore, RevokedAccessTokenStore } from '../ports/grants.js';
+import type { Clock } from '../ports/clock.js';
+import type { TokenVerifier } from '../ports/token-signing.js';
 import { digestSecret } from './secrets.js';
 
 export interface IntrospectionContext {

@@ -1,5 +1,8 @@
-import type { ClientRecord, GrantStore, RevokedAccessTokenStore } from '../storage/ports.js';
-import type { AuditTrail, Clock, TokenVerifier } from './context.js';
+import type { ClientRecord } from '../ports/clients.js';
+import type { GrantStore, RevokedAccessTokenStore } from '../ports/grants.js';
+import type { AuditTrail } from '../ports/audit-trail.js';
+import type { Clock } from '../ports/clock.js';
+import type { TokenVerifier } from '../ports/token-signing.js';
 import { digestSecret } from './secrets.js';
 
 export interface RevocationContext {

@@ -33,7 +33,7 @@ export function serverMetadata(config: Config): Record<string, unknown> {
     authorization_response_iss_parameter_supported: true,
     resource_indicators_supported: true,
     prompt_values_supported: ['none', 'login', 'consent'],
-    // draft-ietf-oauth-client-id-metadata-document §6: https client_id URLs are fetched (src/cimd/), unless
+    // draft-ietf-oauth-client-id-metadata-document §6: https client_id URLs are fetched (protocol/cimd/), unless
     // disabled or registration is protected (no initial access token or statement can come with a document).
     ...(metadataDocumentRefusal(config) === undefined ? { client_id_metadata_document_supported: true } : {}),
   };

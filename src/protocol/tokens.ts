@@ -1,4 +1,4 @@
-import type { TokenSigner } from './context.js';
+import type { TokenSigner } from '../ports/token-signing.js';
 import { scopeTokens } from './scope.js';
 
 /** What an access token is about. */

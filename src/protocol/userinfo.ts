@@ -1,5 +1,5 @@
 import { OAuthError } from '../errors/oauth-error.js';
-import type { UserStore } from '../storage/ports.js';
+import type { UserStore } from '../ports/users.js';
 import type { IntrospectionContext } from './introspection.js';
 import { introspectToken } from './introspection.js';
 import { scopeTokens } from './scope.js';

@@ -3,7 +3,7 @@ import type { Config } from '../config/defaults.js';
 import { ConfigError } from '../config/load.js';
 import { importOptional } from '../config/optional-package.js';
 import { keyEncryptionFrom } from './key-encryption.js';
-import type { Storage } from './ports.js';
+import type { Storage } from '../ports/storage.js';
 
 /** What opening the storage needs besides `database.*`. */
 export interface StorageOptions {

@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { InitialAccessTokenUnusableError, StorageUnavailableError, type Storage } from './ports.js';
+import { InitialAccessTokenUnusableError } from '../ports/initial-access-tokens.js';
+import { StorageUnavailableError, type Storage } from '../ports/storage.js';
 import { createClientRepository } from './sql/client-repository.js';
 import { createServerSecretRepository, createSigningKeyRepository } from './sql/key-repository.js';
 import { createConsentRepository, createRevokedAccessTokenRepository } from './sql/consent-repository.js';

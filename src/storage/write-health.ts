@@ -1,4 +1,4 @@
-import { StorageUnavailableError } from './ports.js';
+import { StorageUnavailableError } from '../ports/storage.js';
 import type { Guard } from './sql/schema.js';
 
 /** Whether the database takes writes, as `/readyz` asks it: see {@link trackWriteHealth}. */

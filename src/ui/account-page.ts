@@ -1,4 +1,5 @@
-import type { ConnectedApp, UserRecord } from '../storage/ports.js';
+import type { ConnectedApp } from '../ports/consents.js';
+import type { UserRecord } from '../ports/users.js';
 import { isUnverified } from '../protocol/authorization/unverified-client.js';
 import { html, page, type SafeHtml } from './html.js';
 import { describeScope } from './scope-descriptions.js';

@@ -1,4 +1,4 @@
-import type { RegistrationSource } from '../storage/ports.js';
+import type { RegistrationSource } from '../ports/clients.js';
 import { html, page, type SafeHtml } from './html.js';
 
 /** The sections of the dashboard, as the navigation bar lists them. */

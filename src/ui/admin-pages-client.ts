@@ -1,4 +1,6 @@
-import type { AuditEvent, ClientRecord, GrantSummary } from '../storage/ports.js';
+import type { AuditEvent } from '../ports/audit-events.js';
+import type { ClientRecord } from '../ports/clients.js';
+import type { GrantSummary } from '../ports/grants.js';
 import { adminPage, adminTime, sourceLabels, type AdminFrame } from './admin-layout.js';
 import { clientHref } from './admin-pages-clients.js';
 import { html, type SafeHtml } from './html.js';

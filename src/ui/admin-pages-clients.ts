@@ -1,5 +1,5 @@
-import { redirectHosts } from '../protocol/registration/registration-policy.js';
-import type { ClientRecord, RegistrationSource } from '../storage/ports.js';
+import { redirectHosts } from '../ports/redirect-host.js';
+import type { ClientRecord, RegistrationSource } from '../ports/clients.js';
 import { adminPage, adminTime, sourceLabels, type AdminFrame } from './admin-layout.js';
 import { html, type SafeHtml } from './html.js';
 

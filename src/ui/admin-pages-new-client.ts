@@ -1,4 +1,4 @@
-import type { ClientRecord } from '../storage/ports.js';
+import type { ClientRecord } from '../ports/clients.js';
 import { adminPage, type AdminFrame } from './admin-layout.js';
 import { clientHref } from './admin-pages-clients.js';
 import { html, type SafeHtml } from './html.js';

@@ -1,4 +1,4 @@
-import type { RegistrationSource } from '../storage/ports.js';
+import type { RegistrationSource } from '../ports/clients.js';
 import { adminPage, sourceLabels, type AdminFrame } from './admin-layout.js';
 import { html } from './html.js';
 import { chartFigure, type ChartPoint } from './svg-chart.js';

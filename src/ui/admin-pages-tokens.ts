@@ -1,5 +1,5 @@
 import { initialAccessTokenStatus } from '../protocol/registration/initial-access-token.js';
-import type { InitialAccessTokenRecord } from '../storage/ports.js';
+import type { InitialAccessTokenRecord } from '../ports/initial-access-tokens.js';
 import { adminPage, adminTime, type AdminFrame } from './admin-layout.js';
 import { html, type SafeHtml } from './html.js';
 

@@ -1,4 +1,4 @@
-import type { UserRecord } from '../storage/ports.js';
+import type { UserRecord } from '../ports/users.js';
 import { adminPage, adminTime, type AdminFrame } from './admin-layout.js';
 import { html, type SafeHtml } from './html.js';
 

@@ -1,5 +1,5 @@
 import { isUnverified } from '../protocol/authorization/unverified-client.js';
-import type { ClientRecord } from '../storage/ports.js';
+import type { ClientRecord } from '../ports/clients.js';
 import { html, page, type SafeHtml } from './html.js';
 import { describeScope } from './scope-descriptions.js';
 

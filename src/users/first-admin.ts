@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { UserStore } from '../storage/ports.js';
+import type { UserStore } from '../ports/users.js';
 import { createUser, UserError } from './users.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { UserRecord, UserStore } from '../storage/ports.js';
+import type { UserRecord, UserStore } from '../ports/users.js';
 import { dummyVerify, hashPassword, passwordNeedsRehash, validateNewPassword, verifyPassword } from './password.js';
 
 /** Why a user operation was refused; `switch (error.code)` narrows. */

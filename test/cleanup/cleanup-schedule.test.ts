@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import pino from 'pino';
 import { startCleanupSchedule } from '../../src/cleanup/cleanup-schedule.js';
-import type { CleanupSummary } from '../../src/protocol/cleanup.js';
+import type { CleanupSummary } from '../../src/cleanup/clean-up-clients.js';
 
 function capturingLogger() {
   const lines: Record<string, unknown>[] = [];

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import pino from 'pino';
 import { createUsageTracker } from '../../src/cleanup/usage-tracker.js';
 import { openStorage } from '../../src/storage/open-storage.js';
-import type { Storage } from '../../src/storage/ports.js';
+import type { Storage } from '../../src/ports/storage.js';
 import { fixedClock } from '../support/clock.js';
 import { sampleClient } from '../storage/contract.js';
 

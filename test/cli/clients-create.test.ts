@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { digestSecret } from '../../src/protocol/secrets.js';
-import type { Storage } from '../../src/storage/ports.js';
+import type { Storage } from '../../src/ports/storage.js';
 import { runLatchkey, withDatabase } from '../support/cli.js';
 import { basicAuthorization } from '../support/operator-client.js';
 import { startTestServer } from '../support/server.js';

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ClientRecord, Storage } from '../../src/storage/ports.js';
+import type { ClientRecord } from '../../src/ports/clients.js';
+import type { Storage } from '../../src/ports/storage.js';
 import { runLatchkey, withDatabase } from '../support/cli.js';
 import { sampleClient } from '../storage/contract.js';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openStorage } from '../../src/storage/open-storage.js';
-import type { Storage } from '../../src/storage/ports.js';
+import type { Storage } from '../../src/ports/storage.js';
 import { runLatchkey } from '../support/cli.js';
 import { sampleClient } from '../storage/contract.js';
 

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { digestSecret } from '../../src/protocol/secrets.js';
-import type { AuditEvent } from '../../src/storage/ports.js';
+import type { AuditEvent } from '../../src/ports/audit-events.js';
 import { createUser } from '../../src/users/users.js';
 import { TestBrowser } from '../support/browser.js';
 import { forEachDatabase, type DatabaseKind } from '../support/databases.js';

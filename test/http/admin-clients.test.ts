@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { digestSecret } from '../../src/protocol/secrets.js';
-import type { ClientRecord } from '../../src/storage/ports.js';
+import type { ClientRecord } from '../../src/ports/clients.js';
 import { TestBrowser } from '../support/browser.js';
 import { fixedClock } from '../support/clock.js';
 import { forEachDatabase, type DatabaseKind } from '../support/databases.js';

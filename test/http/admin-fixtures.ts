@@ -5,7 +5,7 @@ import type { TestBrowser } from '../support/browser.js';
 import type { DatabaseKind } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { signedInBrowser } from '../support/sign-in.js';
-import type { Clock } from '../../src/protocol/context.js';
+import type { Clock } from '../../src/ports/clock.js';
 import { createUser } from '../../src/users/users.js';
 
 /** What the admin dashboard tests share: accounts, registration, an authorization through the real pages. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { ClientRecord } from '../../src/storage/ports.js';
+import type { ClientRecord } from '../../src/ports/clients.js';
 import { createUser } from '../../src/users/users.js';
 import { TestBrowser } from '../support/browser.js';
 import { startTestServer, type TestServer } from '../support/server.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/load.js';
 import { openStorage } from '../../src/storage/open-storage.js';
-import { StorageUnavailableError, type Storage } from '../../src/storage/ports.js';
+import { StorageUnavailableError, type Storage } from '../../src/ports/storage.js';
 import { sqliteKind } from '../support/databases.js';
 import { buildTestApp, startTestServer } from '../support/server.js';
 

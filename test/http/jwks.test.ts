@@ -7,7 +7,7 @@ import { renderError } from '../../src/http/render-error.js';
 import { jwksRoute } from '../../src/http/routes/jwks.js';
 import { createKeyManager, type KeyManager } from '../../src/keys/key-manager.js';
 import { openStorage } from '../../src/storage/open-storage.js';
-import { StorageUnavailableError, type Storage } from '../../src/storage/ports.js';
+import { StorageUnavailableError, type Storage } from '../../src/ports/storage.js';
 import { fixedClock } from '../support/clock.js';
 import { sqliteKind, type TestDatabase } from '../support/databases.js';
 

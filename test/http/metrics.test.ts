@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createMetrics } from '../../src/observability/metrics.js';
-import type { AuditEntry } from '../../src/protocol/context.js';
+import type { AuditEntry } from '../../src/ports/audit-trail.js';
 import { createUser } from '../../src/users/users.js';
 import { TestBrowser } from '../support/browser.js';
 import { createOperatorClient } from '../support/operator-client.js';

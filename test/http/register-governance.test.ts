@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
-import { noAudit } from '../../src/protocol/context.js';
+import { noAudit } from '../../src/ports/audit-trail.js';
 import { cliActor } from '../../src/operations/actor.js';
 import { issueInitialAccessToken, type InitialAccessTokenRequest } from '../../src/operations/initial-access-tokens.js';
 import { systemRandom } from '../../src/system.js';

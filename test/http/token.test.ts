@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { digestSecret } from '../../src/protocol/secrets.js';
-import type { Storage } from '../../src/storage/ports.js';
+import type { Storage } from '../../src/ports/storage.js';
 import { fixedClock } from '../support/clock.js';
 import { forEachDatabase, type DatabaseKind } from '../support/databases.js';
 import { createOperatorClient } from '../support/operator-client.js';

@@ -5,7 +5,8 @@ import type { Config } from '../../src/config/defaults.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createKeyManager, type KeyManager, type KeyManagerOptions } from '../../src/keys/key-manager.js';
 import { openStorage } from '../../src/storage/open-storage.js';
-import { StorageUnavailableError, type SigningKeyStore, type Storage } from '../../src/storage/ports.js';
+import { StorageUnavailableError, type Storage } from '../../src/ports/storage.js';
+import type { SigningKeyStore } from '../../src/ports/signing-keys.js';
 import { fixedClock } from '../support/clock.js';
 import { forEachDatabase, type TestDatabase } from '../support/databases.js';
 

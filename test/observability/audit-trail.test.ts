@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createAuditTrail } from '../../src/observability/audit-trail.js';
 import { openStorage } from '../../src/storage/open-storage.js';
-import type { AuditEventStore, Storage } from '../../src/storage/ports.js';
+import type { AuditEventStore } from '../../src/ports/audit-events.js';
+import type { Storage } from '../../src/ports/storage.js';
 import { systemRandom } from '../../src/system.js';
 import { fixedClock } from '../support/clock.js';
 

@@ -1,5 +1,5 @@
 import type { Config } from '../../src/config/defaults.js';
-import { noAudit } from '../../src/protocol/context.js';
+import { noAudit } from '../../src/ports/audit-trail.js';
 import { cliActor } from '../../src/operations/actor.js';
 import { issueInitialAccessToken } from '../../src/operations/initial-access-tokens.js';
 import { systemClock, systemRandom } from '../../src/system.js';
@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config/load.js';
 import pino from 'pino';
 import { createLogger, redactUrl, withRedaction } from '../../src/observability/logger.js';
 import { openStorage } from '../../src/storage/open-storage.js';
-import type { Storage } from '../../src/storage/ports.js';
+import type { Storage } from '../../src/ports/storage.js';
 import { createUser } from '../../src/users/users.js';
 import { TestBrowser } from '../support/browser.js';
 import { sqliteKind } from '../support/databases.js';

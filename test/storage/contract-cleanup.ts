@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import type { CleanupCriteria, Storage } from '../../src/storage/ports.js';
+import type { CleanupCriteria } from '../../src/ports/cleanup.js';
+import type { Storage } from '../../src/ports/storage.js';
 import type { DatabaseKind } from '../support/databases.js';
 import { sampleClient } from './contract.js';
 import { unique, withFreshStorage } from '../support/storage.js';

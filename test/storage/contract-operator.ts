@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import type { AuditEvent, GrantRecord, RefreshTokenRecord, Storage } from '../../src/storage/ports.js';
+import type { AuditEvent } from '../../src/ports/audit-events.js';
+import type { GrantRecord, RefreshTokenRecord } from '../../src/ports/grants.js';
+import type { Storage } from '../../src/ports/storage.js';
 import type { DatabaseKind } from '../support/databases.js';
 import { sampleClient } from './contract.js';
 import { unique, withFreshStorage } from '../support/storage.js';

@@ -7,7 +7,8 @@ import type { Config } from '../../src/config/defaults.js';
 import { generateSigningKey } from '../../src/keys/jwks.js';
 import { createKeyEncryption, parseKeyEncryptionKey, SecretsAtRestError } from '../../src/storage/key-encryption.js';
 import { openStorage } from '../../src/storage/open-storage.js';
-import type { SigningKeyRecord, Storage } from '../../src/storage/ports.js';
+import type { SigningKeyRecord } from '../../src/ports/signing-keys.js';
+import type { Storage } from '../../src/ports/storage.js';
 import type { DatabaseKind, TestDatabase } from '../support/databases.js';
 import { dumpDatabase } from '../support/dump.js';
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import type { ClientRecord, Storage } from '../../src/storage/ports.js';
+import type { ClientRecord } from '../../src/ports/clients.js';
+import type { Storage } from '../../src/ports/storage.js';
 import { openStorage } from '../../src/storage/open-storage.js';
 import type { DatabaseKind, TestDatabase } from '../support/databases.js';
 

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { loadConfig } from '../../src/config/load.js';
 import { openStorage } from '../../src/storage/open-storage.js';
-import type { Storage } from '../../src/storage/ports.js';
+import type { Storage } from '../../src/ports/storage.js';
 import { createUser } from '../../src/users/users.js';
 import { postgresKind, postgresUrl, type TestDatabase } from '../support/databases.js';
 import { sampleClient } from './contract.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
-import { StorageUnavailableError } from '../../src/storage/ports.js';
+import { StorageUnavailableError } from '../../src/ports/storage.js';
 import { guardSqlite, probeSqliteWrite, sqliteKysely } from '../../src/storage/sqlite.js';
 import { trackWriteHealth } from '../../src/storage/write-health.js';
 

@@ -1,5 +1,5 @@
 import { openStorage } from '../../src/storage/open-storage.js';
-import type { Storage } from '../../src/storage/ports.js';
+import type { Storage } from '../../src/ports/storage.js';
 import { spawnSync } from 'node:child_process';
 
 /**

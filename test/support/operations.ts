@@ -1,10 +1,11 @@
 import { after, before } from 'node:test';
 import { loadConfig } from '../../src/config/load.js';
 import { createAuditTrail } from '../../src/observability/audit-trail.js';
-import type { RandomSource } from '../../src/protocol/context.js';
+import type { RandomSource } from '../../src/ports/clock.js';
 import { OperationError, type OperationErrorCode } from '../../src/operations/operation-error.js';
 import { openStorage } from '../../src/storage/open-storage.js';
-import type { AuditEvent, AuditEventType, Storage } from '../../src/storage/ports.js';
+import type { AuditEvent, AuditEventType } from '../../src/ports/audit-events.js';
+import type { Storage } from '../../src/ports/storage.js';
 import { fixedClock } from './clock.js';
 import assert from 'node:assert/strict';
 

@@ -1,4 +1,4 @@
-import type { AuditEntry } from '../../src/protocol/context.js';
+import type { AuditEntry } from '../../src/ports/audit-trail.js';
 import { cliActor } from '../../src/operations/actor.js';
 import { createClient, type OperatorClientRequest } from '../../src/operations/clients.js';
 import { systemClock, systemRandom } from '../../src/system.js';

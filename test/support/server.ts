@@ -4,9 +4,9 @@ import type { Config } from '../../src/config/defaults.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createServices, type ServiceOverrides, type Services } from '../../src/compose.js';
 import { buildApp } from '../../src/http/app.js';
-import type { Clock, RandomSource } from '../../src/protocol/context.js';
+import type { Clock, RandomSource } from '../../src/ports/clock.js';
 import { openStorage } from '../../src/storage/open-storage.js';
-import type { Storage } from '../../src/storage/ports.js';
+import type { Storage } from '../../src/ports/storage.js';
 import { sqliteKind, type DatabaseKind } from './databases.js';
 
 export interface TestServer {

@@ -1,6 +1,6 @@
 import { after, before } from 'node:test';
 import { openStorage } from '../../src/storage/open-storage.js';
-import type { Storage } from '../../src/storage/ports.js';
+import type { Storage } from '../../src/ports/storage.js';
 import type { DatabaseKind, TestDatabase } from './databases.js';
 
 let counter = 0;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID, scryptSync } from 'node:crypto';
 import { before, describe, it } from 'node:test';
-import type { Storage } from '../../src/storage/ports.js';
+import type { Storage } from '../../src/ports/storage.js';
 import { passwordNeedsRehash, verifyPassword } from '../../src/users/password.js';
 import { UserError, authenticate, createUser, removeUser, setUserPassword, type UserErrorCode } from '../../src/users/users.js';
 import { forEachDatabase } from '../support/databases.js';

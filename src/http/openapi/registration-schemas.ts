@@ -1,5 +1,5 @@
 import { fallbackDefaultScope, type Config } from '../../config/defaults.js';
-import type { ClientMetadata } from '../../protocol/registration/client-metadata.js';
+import type { ClientMetadata } from '../../ports/client-metadata.js';
 import { checkHttpsUrl, metadataFields, type FieldRule, type MetadataField } from '../../protocol/registration/metadata-fields.js';
 import { authMethodsFor } from '../../protocol/registration/validate-metadata.js';
 import { serverMetadata } from '../../protocol/server-metadata.js';

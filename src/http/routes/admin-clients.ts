@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ClientListFilter, RegistrationSource } from '../../storage/ports.js';
+import type { ClientListFilter, RegistrationSource } from '../../ports/clients.js';
 import { adminMessagePage } from '../../ui/admin-layout.js';
 import { clientPage } from '../../ui/admin-pages-client.js';
 import { clientListPage, type ClientFilterForm } from '../../ui/admin-pages-clients.js';

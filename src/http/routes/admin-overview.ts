@@ -1,5 +1,5 @@
 import { isUsable } from '../../protocol/registration/initial-access-token.js';
-import type { RegistrationSource } from '../../storage/ports.js';
+import type { RegistrationSource } from '../../ports/clients.js';
 import { overviewPage, type OverviewRange } from '../../ui/admin-pages-overview.js';
 import { fillBuckets } from '../../ui/svg-chart.js';
 import type { PagesContext } from '../pages-context.js';

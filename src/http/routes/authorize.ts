@@ -5,9 +5,11 @@ import type { AuthorizationDecision } from '../../protocol/authorization/authori
 import { authorizationResponseUrl } from '../../protocol/authorization/authorization-request.js';
 import { decideAuthorization, decideConsent, type SignedInUser } from '../../protocol/authorization/decide-authorization.js';
 import { isUnverified } from '../../protocol/authorization/unverified-client.js';
-import { noAudit, type AuditTrail, type Clock, type RandomSource } from '../../protocol/context.js';
+import { noAudit, type AuditTrail } from '../../ports/audit-trail.js';
+import type { Clock, RandomSource } from '../../ports/clock.js';
 import type { LoginThrottle } from '../../rate-limit/login-throttle.js';
-import type { ClientStore, Storage } from '../../storage/ports.js';
+import type { ClientStore } from '../../ports/clients.js';
+import type { Storage } from '../../ports/storage.js';
 import { consentPage, errorPage, loginPage, returnToClientPage } from '../../ui/authorization-pages.js';
 import { signInWithPassword } from '../password-sign-in.js';
 import { pendingAuthorizations } from '../pending-authorization.js';

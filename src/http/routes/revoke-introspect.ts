@@ -5,7 +5,7 @@ import { mayIntrospect } from '../../protocol/client-permissions.js';
 import { authenticateClient } from '../../protocol/client-authentication.js';
 import { introspectToken, type IntrospectionContext } from '../../protocol/introspection.js';
 import { revokeToken, type RevocationContext } from '../../protocol/revocation.js';
-import type { ClientStore } from '../../storage/ports.js';
+import type { ClientStore } from '../../ports/clients.js';
 import { presentedClientCredentials } from '../form-body.js';
 
 type Context = RevocationContext & IntrospectionContext & { config: Config; clients: Pick<ClientStore, 'findClient'> };

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { IntrospectionContext } from '../../protocol/introspection.js';
 import { userInfo } from '../../protocol/userinfo.js';
-import type { UserStore } from '../../storage/ports.js';
+import type { UserStore } from '../../ports/users.js';
 import { bearerToken } from '../bearer.js';
 
 /** `GET /userinfo` (OpenID Connect Core §5.3), with the access token as a bearer token. */

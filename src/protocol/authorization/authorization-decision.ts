@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../../errors/codes.js';
-import type { ClientRecord } from '../../storage/ports.js';
+import type { ClientRecord } from '../../ports/clients.js';
 import type { AuthorizationRequest } from './authorization-request.js';
 
 /** The parameters of a successful authorization response, `iss` included (RFC 9207). */

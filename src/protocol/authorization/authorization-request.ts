@@ -1,6 +1,6 @@
 import type { Config } from '../../config/defaults.js';
 import { OAuthError } from '../../errors/oauth-error.js';
-import type { ClientRecord, ClientStore } from '../../storage/ports.js';
+import type { ClientRecord, ClientStore } from '../../ports/clients.js';
 import { validateCodeChallenge } from '../pkce.js';
 import { grantableScope } from '../scope.js';
 import { clientPolicy, policyScopes } from '../registration/registration-policy.js';

@@ -1,4 +1,5 @@
-import type { ClientRecord, Consent } from '../../storage/ports.js';
+import type { ClientRecord } from '../../ports/clients.js';
+import type { Consent } from '../../ports/consents.js';
 import { digestSecret } from '../secrets.js';
 import { isScopeSubset, scopeTokens } from '../scope.js';
 

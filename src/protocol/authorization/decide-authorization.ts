@@ -1,7 +1,10 @@
 import type { Config } from '../../config/defaults.js';
 import { OAuthError } from '../../errors/oauth-error.js';
-import type { AuthorizationCodeStore, ClientRecord, ClientStore, ConsentStore } from '../../storage/ports.js';
-import type { AuditTrail, Clock, RandomSource } from '../context.js';
+import type { AuthorizationCodeStore } from '../../ports/grants.js';
+import type { ClientRecord, ClientStore } from '../../ports/clients.js';
+import type { ConsentStore } from '../../ports/consents.js';
+import type { AuditTrail } from '../../ports/audit-trail.js';
+import type { Clock, RandomSource } from '../../ports/clock.js';
 import type { AuthorizationDecision } from './authorization-decision.js';
 import { AuthorizationPageError, AuthorizationRedirectError, parseAuthorizationRequest, type AuthorizationRequest } from './authorization-request.js';
 import { consentAudience, consentCovers, consentShown, mergeConsent } from './consent.js';

@@ -1,5 +1,5 @@
-import type { AuthorizationCodeStore } from '../../storage/ports.js';
-import type { Clock, RandomSource } from '../context.js';
+import type { AuthorizationCodeStore } from '../../ports/grants.js';
+import type { Clock, RandomSource } from '../../ports/clock.js';
 import { digestSecret } from '../secrets.js';
 import type { AuthorizationRequest } from './authorization-request.js';
 

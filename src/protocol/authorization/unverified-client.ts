@@ -1,4 +1,4 @@
-import type { ClientRecord } from '../../storage/ports.js';
+import type { ClientRecord } from '../../ports/clients.js';
 
 /**
  * Whether a client's name is unchecked: it registered itself openly, or it is known only from a metadata

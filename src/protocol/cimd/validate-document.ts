@@ -1,13 +1,13 @@
 import type { Config } from '../../config/defaults.js';
 import { OAuthError } from '../../errors/oauth-error.js';
-import type { ClientMetadata } from '../registration/client-metadata.js';
+import type { ClientMetadata } from '../../ports/client-metadata.js';
 import { applyRegistrationRules, type RuledMetadata } from '../registration/registration-rules.js';
 import { validateClientMetadata } from '../registration/validate-metadata.js';
 
 /**
  * Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document): a client whose `client_id` is an
  * `https` URL publishes its metadata at that URL. This file holds the rules on the URL and on the document; the
- * fetching lives in `src/cimd/`.
+ * lookup and caching live in `client-resolver.ts`, the network fetch in `src/outbound/fetch-document.ts`.
  */
 
 /**

@@ -1,10 +1,10 @@
 import { decodeJwt } from 'jose';
 import { OAuthError } from '../../errors/oauth-error.js';
-import type { ClientRecord, ClientStore } from '../../storage/ports.js';
-import type { Clock, RandomSource } from '../context.js';
+import type { ClientRecord, ClientStore } from '../../ports/clients.js';
+import type { Clock, RandomSource } from '../../ports/clock.js';
 import { digestSecret, secretMatches } from '../secrets.js';
 import { clientInformation } from './client-information.js';
-import { isConfidential } from './client-metadata.js';
+import { isConfidential } from '../../ports/client-metadata.js';
 import { checkMetadata, secretBytes, type RegistrationContext } from './registration.js';
 
 /** What the client configuration endpoint needs. */

@@ -1,5 +1,5 @@
-import type { ClientRecord } from '../../storage/ports.js';
-import type { ClientMetadata } from './client-metadata.js';
+import type { ClientRecord } from '../../ports/clients.js';
+import type { ClientMetadata } from '../../ports/client-metadata.js';
 
 /** The metadata fields of a response, in the order the Provider MCP seed shows them, then the rest. */
 const responseOrder: (keyof ClientMetadata)[] = [

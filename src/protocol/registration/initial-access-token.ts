@@ -1,7 +1,7 @@
 import type { Config } from '../../config/defaults.js';
 import { OAuthError } from '../../errors/oauth-error.js';
-import type { InitialAccessTokenRecord, InitialAccessTokenStore } from '../../storage/ports.js';
-import type { Clock } from '../context.js';
+import type { InitialAccessTokenRecord, InitialAccessTokenStore } from '../../ports/initial-access-tokens.js';
+import type { Clock } from '../../ports/clock.js';
 import { digestSecret } from '../secrets.js';
 
 /** Whether a token can still be used at `now`: not revoked, not expired, not used up. */

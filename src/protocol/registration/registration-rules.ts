@@ -1,8 +1,8 @@
 import type { Config } from '../../config/defaults.js';
 import type { RegistrationPolicy } from '../../config/policies.js';
 import { OAuthError } from '../../errors/oauth-error.js';
-import type { ClientStore } from '../../storage/ports.js';
-import type { ClientMetadata } from './client-metadata.js';
+import type { ClientStore } from '../../ports/clients.js';
+import type { ClientMetadata } from '../../ports/client-metadata.js';
 import { detectLookAlike } from './look-alike.js';
 import { applyRegistrationPolicy } from './registration-policy.js';
 import { validateJwks } from './validate-metadata.js';

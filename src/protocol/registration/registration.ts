@@ -1,19 +1,15 @@
 import type { JWTVerifyGetKey } from 'jose';
 import type { Config } from '../../config/defaults.js';
 import { OAuthError } from '../../errors/oauth-error.js';
-import {
-  InitialAccessTokenUnusableError,
-  type ClientRecord,
-  type ClientStore,
-  type InitialAccessTokenStore,
-  type RegistrationSource,
-} from '../../storage/ports.js';
-import type { AuditTrail, Clock, RandomSource } from '../context.js';
+import { InitialAccessTokenUnusableError, type InitialAccessTokenStore } from '../../ports/initial-access-tokens.js';
+import type { ClientRecord, ClientStore, RegistrationSource } from '../../ports/clients.js';
+import type { AuditTrail } from '../../ports/audit-trail.js';
+import type { Clock, RandomSource } from '../../ports/clock.js';
 import { digestSecret } from '../secrets.js';
 import { clientInformation } from './client-information.js';
-import { isConfidential } from './client-metadata.js';
+import { isConfidential } from '../../ports/client-metadata.js';
 import { authenticateInitialAccessToken } from './initial-access-token.js';
-import { redirectHosts } from './registration-policy.js';
+import { redirectHosts } from '../../ports/redirect-host.js';
 import { applyRegistrationRules, checkClientCap, type RuledMetadata } from './registration-rules.js';
 import { applySoftwareStatement, verifySoftwareStatement } from './software-statement.js';
 import { validateClientMetadata } from './validate-metadata.js';

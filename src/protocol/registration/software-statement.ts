@@ -1,7 +1,7 @@
 import { decodeJwt, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { SoftwareStatementIssuer } from '../../config/policies.js';
 import { OAuthError } from '../../errors/oauth-error.js';
-import type { Clock } from '../context.js';
+import type { Clock } from '../../ports/clock.js';
 
 /** What statement verification needs: the trusted issuers, their keys, the clock that judges `exp`/`nbf`/`iat`, and this server's names. */
 export interface SoftwareStatementContext {

@@ -1,7 +1,7 @@
 import { errors as joseErrors, importJWK, type JWK } from 'jose';
 import { fallbackDefaultScope, type Config } from '../../config/defaults.js';
 import { OAuthError } from '../../errors/oauth-error.js';
-import type { ClientMetadata, GrantType, TokenEndpointAuthMethod } from './client-metadata.js';
+import type { ClientMetadata, GrantType, TokenEndpointAuthMethod } from '../../ports/client-metadata.js';
 import { checkJsonText, metadataFields, type FieldRule, type MetadataField } from './metadata-fields.js';
 import { validateRedirectUri, type RedirectKind } from './redirect-uri.js';
 

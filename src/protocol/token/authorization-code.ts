@@ -1,5 +1,6 @@
 import { OAuthError } from '../../errors/oauth-error.js';
-import type { AuthorizationCodeRecord, ClientRecord, GrantRecord } from '../../storage/ports.js';
+import type { AuthorizationCodeRecord, GrantRecord } from '../../ports/grants.js';
+import type { ClientRecord } from '../../ports/clients.js';
 import { verifierMatches } from '../pkce.js';
 import { sameResource } from '../resources.js';
 import { digestSecret } from '../secrets.js';

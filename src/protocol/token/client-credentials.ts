@@ -1,6 +1,7 @@
 import { identityScopes } from '../../config/resources.js';
 import { OAuthError } from '../../errors/oauth-error.js';
-import type { ClientRecord, GrantRecord } from '../../storage/ports.js';
+import type { ClientRecord } from '../../ports/clients.js';
+import type { GrantRecord } from '../../ports/grants.js';
 import { mayUseClientCredentials } from '../client-permissions.js';
 import { resolveMachineResource } from '../resources.js';
 import { grantableScope } from '../scope.js';

@@ -1,5 +1,5 @@
 import { OAuthError } from '../../errors/oauth-error.js';
-import type { ClientRecord } from '../../storage/ports.js';
+import type { ClientRecord } from '../../ports/clients.js';
 import { sameResource } from '../resources.js';
 import { isScopeSubset, scopeTokens } from '../scope.js';
 import { digestSecret } from '../secrets.js';

@@ -1,8 +1,12 @@
 import type { Config } from '../../config/defaults.js';
-import type { AuthorizationCodeStore, ClientRecord, ClientStore, GrantRecord, GrantStore, UserStore } from '../../storage/ports.js';
-import { noUsageTracking, type ClientUsage } from '../client-usage.js';
-import { noAudit, type AuditTrail, type Clock, type RandomSource, type TokenSigner } from '../context.js';
-import type { GrantType } from '../registration/client-metadata.js';
+import type { AuthorizationCodeStore, GrantRecord, GrantStore } from '../../ports/grants.js';
+import type { ClientRecord, ClientStore } from '../../ports/clients.js';
+import type { UserStore } from '../../ports/users.js';
+import { noUsageTracking, type ClientUsage } from '../../cleanup/client-usage.js';
+import { noAudit, type AuditTrail } from '../../ports/audit-trail.js';
+import type { Clock, RandomSource } from '../../ports/clock.js';
+import type { TokenSigner } from '../../ports/token-signing.js';
+import type { GrantType } from '../../ports/client-metadata.js';
 import { digestSecret } from '../secrets.js';
 import { scopeTokens } from '../scope.js';
 import { issueAccessToken, issueIdToken, userClaims } from '../tokens.js';

@@ -1,6 +1,6 @@
 import { OAuthError } from '../../errors/oauth-error.js';
 import { authenticateClient, type PresentedClientCredentials } from '../client-authentication.js';
-import type { GrantType } from '../registration/client-metadata.js';
+import type { GrantType } from '../../ports/client-metadata.js';
 import { validateResource } from '../resources.js';
 import { exchangeAuthorizationCode } from './authorization-code.js';
 import { exchangeClientCredentials } from './client-credentials.js';

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { auditCounterKeys, type AuditEvent, type AuditEventStore, type AuditEventType } from '../ports.js';
+import { auditCounterKeys, type AuditEvent, type AuditEventStore, type AuditEventType } from '../../ports/audit-events.js';
 import type { AuditEventsTable, Database, Guard } from './schema.js';
 
 /** Rows per insert: well under SQLite's bound-parameter limit at 8 columns a row. */

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { ClientMetadata } from '../../protocol/registration/client-metadata.js';
+import type { ClientMetadata } from '../../ports/client-metadata.js';
 import { clientSearchText } from './client-listing.js';
 import type { Database } from './schema.js';
 import { parseMetadata } from './client-repository.js';

@@ -1,5 +1,6 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
-import type { ClientCleanupStore, CleanupCriteria, RegistrationSource } from '../ports.js';
+import type { ClientCleanupStore, CleanupCriteria } from '../../ports/cleanup.js';
+import type { RegistrationSource } from '../../ports/clients.js';
 import type { Database, Guard } from './schema.js';
 
 /**

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
-import type { ClientMetadata } from '../../protocol/registration/client-metadata.js';
-import { redirectHost } from '../../protocol/registration/registration-policy.js';
-import type { ClientListFilter, ClientListQuery } from '../ports.js';
+import type { ClientMetadata } from '../../ports/client-metadata.js';
+import { redirectHost } from '../../ports/redirect-host.js';
+import type { ClientListFilter, ClientListQuery } from '../../ports/clients.js';
 import type { Database } from './schema.js';
 
 /** The most clients one page may hold; larger limits are lowered to it. */

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { ClientMetadata } from '../../protocol/registration/client-metadata.js';
-import { InitialAccessTokenUnusableError, type ClientRecord, type ClientStore, type InitialAccessTokenUse, type RegistrationSource } from '../ports.js';
+import type { ClientMetadata } from '../../ports/client-metadata.js';
+import { InitialAccessTokenUnusableError, type InitialAccessTokenUse } from '../../ports/initial-access-tokens.js';
+import type { ClientRecord, ClientStore, RegistrationSource } from '../../ports/clients.js';
 import { clientSearchText, encodeCursor, pageSize, selectClientPage, selectClients } from './client-listing.js';
 import { GroupCommit } from './group-commit.js';
 import type { ClientsTable, Database, Guard } from './schema.js';

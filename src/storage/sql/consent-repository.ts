@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
-import type { ConsentStore, RegistrationSource, RevokedAccessTokenStore } from '../ports.js';
+import type { ConsentStore } from '../../ports/consents.js';
+import type { RegistrationSource } from '../../ports/clients.js';
+import type { RevokedAccessTokenStore } from '../../ports/grants.js';
 import type { Database, Guard } from './schema.js';
 import { parseMetadata } from './client-repository.js';
 

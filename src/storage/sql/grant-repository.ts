@@ -1,11 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type {
-  AuthorizationCodeRecord,
-  AuthorizationCodeStore,
-  GrantRecord,
-  GrantStore,
-  RefreshTokenRecord,
-} from '../ports.js';
+import type { AuthorizationCodeRecord, AuthorizationCodeStore, GrantRecord, GrantStore, RefreshTokenRecord } from '../../ports/grants.js';
 import type { AuthorizationCodesTable, Database, GrantsTable, RefreshTokensTable, Guard } from './schema.js';
 import { createTransactionBatcher, type TransactionBatcher } from './transaction-batcher.js';
 

@@ -1,4 +1,4 @@
-import { StorageUnavailableError } from '../ports.js';
+import { StorageUnavailableError } from '../../ports/storage.js';
 
 interface Pending<T, R> {
   item: T;

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { InitialAccessTokenRecord, InitialAccessTokenStore } from '../ports.js';
+import type { InitialAccessTokenRecord, InitialAccessTokenStore } from '../../ports/initial-access-tokens.js';
 import { spendInitialAccessToken } from './client-repository.js';
 import type { Database, Guard, InitialAccessTokensTable } from './schema.js';
 

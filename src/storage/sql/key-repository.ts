@@ -1,7 +1,8 @@
 import type { JWK } from 'jose';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { isSealed, sealedKeyId, type KeyEncryption } from '../key-encryption.js';
-import type { SealScope, ServerSecretStore, SigningKeyRecord, SigningKeyStore } from '../ports.js';
+import type { SealScope, ServerSecretStore } from '../../ports/secrets.js';
+import type { SigningKeyRecord, SigningKeyStore } from '../../ports/signing-keys.js';
 import type { Database, SigningKeysTable, Guard } from './schema.js';
 
 /**

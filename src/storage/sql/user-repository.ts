@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { UserRecord, UserStore } from '../ports.js';
+import type { UserRecord, UserStore } from '../../ports/users.js';
 import type { Database, UsersTable, Guard } from './schema.js';
 
 /**

@@ -10,10 +10,11 @@ import {
   type AuthorizationDecisionContext,
   type SignedInUser,
 } from '../../../src/protocol/authorization/decide-authorization.js';
-import type { AuditEntry } from '../../../src/protocol/context.js';
+import type { AuditEntry } from '../../../src/ports/audit-trail.js';
 import { digestSecret } from '../../../src/protocol/secrets.js';
 import { openStorage } from '../../../src/storage/open-storage.js';
-import type { ClientRecord, RegistrationSource, Storage } from '../../../src/storage/ports.js';
+import type { ClientRecord, RegistrationSource } from '../../../src/ports/clients.js';
+import type { Storage } from '../../../src/ports/storage.js';
 import { createUser } from '../../../src/users/users.js';
 import { fixedClock } from '../../support/clock.js';
 

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RegistrationPolicy } from '../../../src/config/policies.js';
 import { OAuthError } from '../../../src/errors/oauth-error.js';
-import type { ClientMetadata } from '../../../src/protocol/registration/client-metadata.js';
-import { applyRegistrationPolicy, hostMatches, policyScopes, redirectHost } from '../../../src/protocol/registration/registration-policy.js';
+import type { ClientMetadata } from '../../../src/ports/client-metadata.js';
+import { applyRegistrationPolicy, hostMatches, policyScopes } from '../../../src/protocol/registration/registration-policy.js';
+import { redirectHost } from '../../../src/ports/redirect-host.js';
 
 const metadata = (overrides: Partial<ClientMetadata> = {}): ClientMetadata => ({
   redirect_uris: ['https://app.partner.example/cb'],

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { InitialAccessTokenRecord } from '../../src/storage/ports.js';
-import { cacheInitialAccessTokenLookups } from '../../src/storage/initial-access-token-cache.js';
-import { fixedClock } from '../support/clock.js';
+import type { InitialAccessTokenRecord } from '../../../src/ports/initial-access-tokens.js';
+import { cacheInitialAccessTokenLookups } from '../../../src/protocol/registration/initial-access-token-cache.js';
+import { fixedClock } from '../../support/clock.js';
 
 function token(id: string): InitialAccessTokenRecord {
   return { id, tokenDigest: `digest-${id}`, description: null, policy: null, maxUses: null, uses: 0, createdAt: 0, expiresAt: null, revokedAt: null };

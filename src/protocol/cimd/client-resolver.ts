@@ -1,18 +1,20 @@
 import CachePolicy from 'http-cache-semantics';
 import type { Logger } from 'pino';
-import type { Config } from '../config/defaults.js';
-import { OAuthError } from '../errors/oauth-error.js';
-import { checkMetadataDocument, isMetadataDocumentClientId, metadataDocumentRefusal, validateClientIdUrl } from '../protocol/cimd/validate-document.js';
-import type { Clock } from '../protocol/context.js';
-import { checkClientCap } from '../protocol/registration/registration-rules.js';
-import type { ClientRecord, ClientStore } from '../storage/ports.js';
-import { DocumentFetchError, fetchDocument } from './fetch-document.js';
+import type { Config } from '../../config/defaults.js';
+import { OAuthError } from '../../errors/oauth-error.js';
+import { checkMetadataDocument, isMetadataDocumentClientId, metadataDocumentRefusal, validateClientIdUrl } from './validate-document.js';
+import type { Clock } from '../../ports/clock.js';
+import { checkClientCap } from '../registration/registration-rules.js';
+import type { ClientRecord, ClientStore } from '../../ports/clients.js';
+import { DocumentFetchError, type DocumentFetcher } from '../../ports/document-fetcher.js';
 
 export interface ClientResolverOptions {
   clients: Pick<ClientStore, 'findClient' | 'saveMetadataDocumentClient' | 'countClientsWithPolicy'>;
   config: Config;
   clock: Clock;
   logger?: Pick<Logger, 'warn'>;
+  /** Fetches a metadata document: the SSRF-safe fetcher of `src/outbound/` in a server, passed in by its composer. */
+  fetchDocument: DocumentFetcher;
   /** Library and test option, not configuration: a CA to trust for metadata documents. */
   fetchOptions?: { ca?: string };
 }
@@ -102,7 +104,7 @@ export function createClientResolver(options: ClientResolverOptions): Pick<Clien
     const request = { url, method: 'GET', headers: { accept: 'application/json' } };
     let fetched;
     try {
-      fetched = await fetchDocument(url, { ...config.cimd, ca: options.fetchOptions?.ca });
+      fetched = await options.fetchDocument(url, { ...config.cimd, ca: options.fetchOptions?.ca });
     } catch (error) {
       if (!(error instanceof DocumentFetchError)) throw error;
       const reason = error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message;

@@ -1,7 +1,8 @@
 import type { Config } from '../config/defaults.js';
-import type { CleanupCriteria, ClientCleanupStore } from '../storage/ports.js';
+import type { CleanupCriteria, ClientCleanupStore } from '../ports/cleanup.js';
 import { usageRecordingIntervalMs } from './client-usage.js';
-import type { AuditTrail, Clock } from './context.js';
+import type { AuditTrail } from '../ports/audit-trail.js';
+import type { Clock } from '../ports/clock.js';
 
 /** What {@link cleanUpClients} needs. */
 export interface CleanupContext {

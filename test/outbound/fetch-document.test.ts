@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DocumentFetchError, fetchDocument, refusedAddress, type FetchDocumentOptions } from '../../src/cimd/fetch-document.js';
+import { DocumentFetchError, type FetchDocumentOptions } from '../../src/ports/document-fetcher.js';
+import { fetchDocument, refusedAddress } from '../../src/outbound/fetch-document.js';
 import { json, startDocumentServer, type DocumentServer } from '../support/document-server.js';
 
 describe('metadata document fetching with SSRF protection', () => {

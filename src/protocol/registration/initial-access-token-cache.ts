@@ -1,5 +1,5 @@
-import type { Clock } from '../protocol/context.js';
-import type { InitialAccessTokenRecord, InitialAccessTokenStore } from './ports.js';
+import type { Clock } from '../../ports/clock.js';
+import type { InitialAccessTokenRecord, InitialAccessTokenStore } from '../../ports/initial-access-tokens.js';
 
 export interface InitialAccessTokenCacheOptions {
   /** How long a token read from the database is reused, in milliseconds. */

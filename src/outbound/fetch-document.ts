@@ -1,33 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import type { IncomingHttpHeaders } from 'node:http';
 import { request } from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
-
-/** How a metadata document may be fetched. */
-export interface FetchDocumentOptions {
-  /** The largest body accepted, in bytes. */
-  maxBytes: number;
-  /** The whole fetch, from the DNS lookup to the last byte, in milliseconds. */
-  timeoutMs: number;
-  /** Allow loopback, private and link-local addresses (tests only: it turns the fetch into an SSRF tool). */
-  allowPrivateAddresses: boolean;
-  /** A PEM certificate (or bundle) to trust besides the system's, for tests with a self-signed server. */
-  ca?: string | undefined;
-}
-
-/** A fetched document: its body as text and the response headers (for HTTP caching). */
-export interface FetchedDocument {
-  body: string;
-  headers: IncomingHttpHeaders;
-}
-
-/** Why a document could not be fetched. The message is safe to show: it names no internal address. */
-export class DocumentFetchError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'DocumentFetchError';
-  }
-}
+import { DocumentFetchError, type FetchDocumentOptions, type FetchedDocument } from '../ports/document-fetcher.js';
 
 /**
  * Special-use addresses (RFC 6890 and its IANA registries) that a URL from a stranger must never make the server

@@ -1,0 +1,23 @@
+/** What makes a dynamically registered client eligible for cleanup (all times in milliseconds). */
+export interface CleanupCriteria {
+  now: number;
+  /** A client never used and registered before this is deleted. */
+  unusedRegisteredBefore: number;
+  /** A client last used before this is deleted. */
+  idleSince: number;
+  /**
+   * Access tokens are not stored, so a grant created or a client used after this may still have a live access
+   * token (`now` minus the access token lifetime); such a client is kept.
+   */
+  accessTokensIssuedAfter: number;
+}
+
+/** Deletion of unused clients, in bounded batches. */
+export interface ClientCleanupStore {
+  /**
+   * Deletes up to `limit` clients that match `criteria` and have no live grant, refresh token or code, with
+   * their grants, in one transaction; the conditions are checked in the same statement that deletes, so a
+   * client used meanwhile is kept. Resolves what it deleted and why.
+   */
+  deleteUnusedClients(criteria: CleanupCriteria, limit: number): Promise<{ clientId: string; reason: 'unused' | 'idle' }[]>;
+}

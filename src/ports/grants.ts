@@ -1,0 +1,97 @@
+/** An authorization code, stored by digest, with everything it is bound to (OAuth 2.1 §4.1.3). */
+export interface AuthorizationCodeRecord {
+  codeDigest: string;
+  clientId: string;
+  userId: string;
+  redirectUri: string;
+  /** The S256 PKCE challenge (RFC 7636 §4.2). */
+  codeChallenge: string;
+  scope: string;
+  resource: string | null;
+  nonce: string | null;
+  /** When the user signed in, in milliseconds. */
+  authTime: number;
+  expiresAt: number;
+}
+
+/** A stored authorization code, with whether (and into which grant) it was redeemed. */
+export interface StoredCode {
+  code: AuthorizationCodeRecord;
+  usedAt: number | null;
+  grantId: string | null;
+}
+
+/** Authorization codes. */
+export interface AuthorizationCodeStore {
+  insertCode(code: AuthorizationCodeRecord): Promise<void>;
+  /** A code by digest, used or not; redeeming it is {@link GrantStore.redeemCode}. */
+  findCode(codeDigest: string): Promise<StoredCode | undefined>;
+}
+
+/** What a user allowed a client (or, for client credentials, what a client holds itself). */
+export interface GrantRecord {
+  id: string;
+  clientId: string;
+  /** Null for client credentials. */
+  userId: string | null;
+  scope: string;
+  resource: string | null;
+  authTime: number | null;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+/** A refresh token, stored by digest; it belongs to a grant and is used once (rotation). */
+export interface RefreshTokenRecord {
+  tokenDigest: string;
+  grantId: string;
+  scope: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** The outcome of presenting a refresh token for rotation. */
+export type RefreshRotation =
+  | { status: 'rotated'; token: RefreshTokenRecord; grant: GrantRecord }
+  | { status: 'reused'; token: RefreshTokenRecord; grant: GrantRecord }
+  | { status: 'unknown' };
+
+/** Grants and their refresh tokens. */
+export interface GrantStore {
+  /** Creates a grant and, in the same transaction, its first refresh token; links the code it came from. */
+  createGrant(grant: GrantRecord, refreshToken: RefreshTokenRecord | null, fromCodeDigest: string | null): Promise<void>;
+  /**
+   * Redeems a code: marks it used and creates the grant issued from it, with its first refresh token, in one
+   * transaction (one commit). Of concurrent calls with one code exactly one resolves `true`; the others resolve
+   * `false` and write nothing.
+   */
+  redeemCode(codeDigest: string, now: number, grant: GrantRecord, refreshToken: RefreshTokenRecord | null): Promise<boolean>;
+  findGrant(id: string): Promise<GrantRecord | undefined>;
+  /** Revokes a grant: its refresh tokens stop working at once. `false` when it was already revoked or unknown. */
+  revokeGrant(id: string, now: number): Promise<boolean>;
+  /**
+   * Uses a refresh token: marks it used and stores `next` in one transaction, only if it was unused. Of
+   * concurrent calls with one token exactly one rotates; the others, and any later one, see `reused`.
+   */
+  rotateRefreshToken(tokenDigest: string, next: RefreshTokenRecord, now: number): Promise<RefreshRotation>;
+  /** A refresh token and its grant, whether used or not. */
+  findRefreshToken(tokenDigest: string): Promise<{ token: RefreshTokenRecord; used: boolean; grant: GrantRecord } | undefined>;
+  /** A client's grants, newest first, revoked ones included, at most `limit`; `now` decides `refreshable`. */
+  listClientGrants(clientId: string, now: number, limit: number): Promise<GrantSummary[]>;
+}
+
+/** A grant as the admin dashboard lists it. */
+export interface GrantSummary extends GrantRecord {
+  /** The user's name; null for client credentials. */
+  username: string | null;
+  /** When its newest refresh token was issued (its last refresh), in milliseconds; null if it has none. */
+  lastRefreshedAt: number | null;
+  /** Whether it can still be refreshed: not revoked, with an unused, unexpired refresh token. */
+  refreshable: boolean;
+}
+
+/** Access tokens revoked before they expire (RFC 7009), for introspection. */
+export interface RevokedAccessTokenStore {
+  revokeAccessToken(jti: string, expiresAt: number): Promise<void>;
+  isAccessTokenRevoked(jti: string): Promise<boolean>;
+}
