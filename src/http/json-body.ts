@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import { OAuthError } from '../errors/oauth-error.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
@@ -83,4 +84,13 @@ function checkStructure(text: string): void {
 function printable(name: string): string {
   const safe = name.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '?');
   return safe.length > 64 ? `${safe.slice(0, 64)}...` : safe;
+}
+
+/** The parsed JSON object of a request, which the JSON content-type parser has already checked. */
+export function requireObjectBody(request: FastifyRequest): Record<string, unknown> {
+  const body = request.body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new OAuthError('invalid_request', 'the request body must be a JSON object sent as application/json');
+  }
+  return body as Record<string, unknown>;
 }

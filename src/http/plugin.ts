@@ -7,7 +7,7 @@ import { decodeUtf8, parseJsonObject } from './json-body.js';
 import { limitAuthorizationPages } from './authorize-rate-limit.js';
 import { renderError } from './render-error.js';
 import { accountRoutes } from './routes/account.js';
-import { adminRoutes } from './routes/admin.js';
+import { adminRoutes } from './admin-dashboard.js';
 import { authorizeRoutes } from './routes/authorize.js';
 import { openapiRoute } from './routes/openapi.js';
 import { signInRoutes } from './routes/sign-in.js';

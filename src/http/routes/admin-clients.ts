@@ -7,8 +7,8 @@ import { clientCreatedPage, emptyNewClientForm, grantChoices, newClientSection, 
 import { createClient, deleteClient, type OperatorClientRequest } from '../../operations/clients.js';
 import { OperationError } from '../../operations/operation-error.js';
 import type { PagesContext } from '../pages-context.js';
-import { readNotice, redirectWithNotice, refusalStatus, type AdminRequest, type AdminRouter } from './admin-router.js';
-import { sendPage } from './authorize.js';
+import { readNotice, redirectWithNotice, refusalStatus, type AdminRequest, type AdminRouter } from '../admin-router.js';
+import { sendPage } from '../send-page.js';
 
 /** Clients per page of the list. */
 export const clientsPerPage = 50;

@@ -1,8 +1,8 @@
 import { listSigningKeys, rotateSigningKey } from '../../operations/keys.js';
 import { keyListPage } from '../../ui/admin-pages-keys.js';
 import type { PagesContext } from '../pages-context.js';
-import { readNotice, redirectWithNotice, type AdminRouter } from './admin-router.js';
-import { sendPage } from './authorize.js';
+import { readNotice, redirectWithNotice, type AdminRouter } from '../admin-router.js';
+import { sendPage } from '../send-page.js';
 
 /**
  * `GET /admin/keys` (every key that still verifies tokens; never key material) and `POST /admin/keys/rotate`:

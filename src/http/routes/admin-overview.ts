@@ -3,8 +3,8 @@ import type { RegistrationSource } from '../../ports/clients.js';
 import { overviewPage, type OverviewRange } from '../../ui/admin-pages-overview.js';
 import { fillBuckets } from '../../ui/svg-chart.js';
 import type { PagesContext } from '../pages-context.js';
-import type { AdminRouter } from './admin-router.js';
-import { sendPage } from './authorize.js';
+import type { AdminRouter } from '../admin-router.js';
+import { sendPage } from '../send-page.js';
 
 const hourMs = 3_600_000;
 const dayMs = 24 * hourMs;

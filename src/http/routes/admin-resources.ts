@@ -1,8 +1,8 @@
 import { listResources } from '../../operations/resources.js';
 import { resourcesPage } from '../../ui/admin-pages-resources.js';
 import type { PagesContext } from '../pages-context.js';
-import type { AdminRouter } from './admin-router.js';
-import { sendPage } from './authorize.js';
+import type { AdminRouter } from '../admin-router.js';
+import { sendPage } from '../send-page.js';
 
 /**
  * `GET /admin/resources`: the protected resources of the configuration (PRODUCT.md §8), read-only.

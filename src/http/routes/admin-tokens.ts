@@ -9,8 +9,8 @@ import {
 import { OperationError } from '../../operations/operation-error.js';
 import { iatCreatedPage, iatListPage, type IatForm } from '../../ui/admin-pages-tokens.js';
 import type { PagesContext } from '../pages-context.js';
-import { readNotice, redirectWithNotice, refusalStatus, type AdminRequest, type AdminRouter } from './admin-router.js';
-import { sendPage } from './authorize.js';
+import { readNotice, redirectWithNotice, refusalStatus, type AdminRequest, type AdminRouter } from '../admin-router.js';
+import { sendPage } from '../send-page.js';
 
 /** The longest lifetime the form accepts: ten years. */
 const maxLifetimeSeconds = 10 * 365 * 86_400;

@@ -3,8 +3,8 @@ import { OperationError } from '../../operations/operation-error.js';
 import { addUser, removeUser } from '../../operations/users.js';
 import { userListPage, type UserForm } from '../../ui/admin-pages-users.js';
 import type { PagesContext } from '../pages-context.js';
-import { readNotice, redirectWithNotice, refusalStatus, type AdminRequest, type AdminRouter } from './admin-router.js';
-import { sendPage } from './authorize.js';
+import { readNotice, redirectWithNotice, refusalStatus, type AdminRequest, type AdminRouter } from '../admin-router.js';
+import { sendPage } from '../send-page.js';
 
 /**
  * `GET /admin/users` (the local users and a create form), `POST /admin/users` ({@link addUser}, its refusals

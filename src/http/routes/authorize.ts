@@ -17,7 +17,6 @@ import { sendPage } from '../send-page.js';
 import type { Sessions } from '../session.js';
 
 // Kept until the other page routes import it from send-page.ts.
-export { sendPage } from '../send-page.js';
 
 export interface AuthorizeContext {
   config: Config;

@@ -7,7 +7,7 @@ import {
 } from '../../protocol/registration/client-configuration.js';
 import { clientConfigurationUri } from '../../protocol/registration/registration.js';
 import { bearerToken } from '../bearer.js';
-import { requireObjectBody } from './register.js';
+import { requireObjectBody } from '../json-body.js';
 
 /** `GET`, `PUT` and `DELETE <registration path>/{client_id}` (RFC 7592 §2), authorized by the registration access token. */
 export function clientConfigurationRoutes(

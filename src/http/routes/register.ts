@@ -1,8 +1,9 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { OAuthError } from '../../errors/oauth-error.js';
 import { registerClient, type RegistrationContext } from '../../protocol/registration/registration.js';
 import { rateLimitKey } from '../../rate-limit/client-key.js';
 import type { RateLimiter } from '../../rate-limit/limiter.js';
+import { requireObjectBody } from '../json-body.js';
 import { bearerToken } from '../bearer.js';
 
 /**
@@ -34,13 +35,4 @@ export function registerRoute(
       },
     });
   }
-}
-
-/** The parsed JSON object of a request, which the JSON content-type parser has already checked. */
-export function requireObjectBody(request: FastifyRequest): Record<string, unknown> {
-  const body = request.body;
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new OAuthError('invalid_request', 'the request body must be a JSON object sent as application/json');
-  }
-  return body as Record<string, unknown>;
 }

@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Actor } from '../../operations/actor.js';
-import type { OperationErrorCode } from '../../operations/operation-error.js';
-import { StorageUnavailableError } from '../../ports/storage.js';
-import type { UserRecord } from '../../ports/users.js';
-import { adminMessagePage, forbiddenPage, type AdminFrame } from '../../ui/admin-layout.js';
-import { redirectToSignIn, signedInUser, type PagesContext } from '../pages-context.js';
-import { sendPage } from './authorize.js';
+import type { Actor } from '../operations/actor.js';
+import type { OperationErrorCode } from '../operations/operation-error.js';
+import { StorageUnavailableError } from '../ports/storage.js';
+import type { UserRecord } from '../ports/users.js';
+import { adminMessagePage, forbiddenPage, type AdminFrame } from '../ui/admin-layout.js';
+import { redirectToSignIn, signedInUser, type PagesContext } from './pages-context.js';
+import { sendPage } from './send-page.js';
 
 /** The signed-in administrator of a dashboard request. */
 export interface AdminRequest {

@@ -1,14 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import { adminMessagePage } from '../../ui/admin-layout.js';
-import type { PagesContext } from '../pages-context.js';
-import { clientRoutes } from './admin-clients.js';
-import { keyRoutes } from './admin-keys.js';
-import { overviewRoutes } from './admin-overview.js';
-import { resourceRoutes } from './admin-resources.js';
+import { adminMessagePage } from '../ui/admin-layout.js';
+import type { PagesContext } from './pages-context.js';
+import { clientRoutes } from './routes/admin-clients.js';
+import { keyRoutes } from './routes/admin-keys.js';
+import { overviewRoutes } from './routes/admin-overview.js';
+import { resourceRoutes } from './routes/admin-resources.js';
 import { adminRouter } from './admin-router.js';
-import { tokenRoutes } from './admin-tokens.js';
-import { userRoutes } from './admin-users.js';
-import { sendPage } from './authorize.js';
+import { tokenRoutes } from './routes/admin-tokens.js';
+import { userRoutes } from './routes/admin-users.js';
+import { sendPage } from './send-page.js';
 
 /**
  * The admin dashboard under `<base>/admin`: overview with charts, clients, resources, initial access tokens,
