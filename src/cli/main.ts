@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { closeOnSignals, startServer } from '../main.js';
 import { createLogger } from '../observability/logger.js';
-import { DatabaseTooNewError } from '../storage/sql/migrate.js';
+import { DatabaseTooNewError } from '../ports/storage.js';
 import { registerBackupCommand } from './backup.js';
 import { registerClientCommands } from './clients.js';
 import { configFrom, withConfigFlags } from './config-flags.js';

@@ -42,3 +42,17 @@ export class StorageUnavailableError extends Error {
     this.name = 'StorageUnavailableError';
   }
 }
+
+/**
+ * The database holds migrations this version of Latchkey does not know: a newer version has migrated it. Running
+ * against a schema it does not understand could lose or corrupt data, so the server refuses to start.
+ */
+export class DatabaseTooNewError extends Error {
+  constructor(readonly unknownMigrations: readonly string[]) {
+    super(
+      `The database was migrated by a newer Latchkey (it has migration ${unknownMigrations.join(', ')}, unknown to this version): ` +
+        'upgrade Latchkey, or restore a backup taken before that upgrade (docs/deploy.md)',
+    );
+    this.name = 'DatabaseTooNewError';
+  }
+}

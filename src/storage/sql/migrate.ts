@@ -1,23 +1,10 @@
 import { Migrator, sql, type Kysely } from 'kysely';
 import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
+import { DatabaseTooNewError } from '../../ports/storage.js';
 
 /** Kysely's table of applied migrations (its default name). */
 const migrationTable = 'kysely_migration';
-
-/**
- * The database holds migrations this version of Latchkey does not know: a newer version has migrated it. Running
- * against a schema it does not understand could lose or corrupt data, so the server refuses to start.
- */
-export class DatabaseTooNewError extends Error {
-  constructor(readonly unknownMigrations: readonly string[]) {
-    super(
-      `The database was migrated by a newer Latchkey (it has migration ${unknownMigrations.join(', ')}, unknown to this version): ` +
-        'upgrade Latchkey, or restore a backup taken before that upgrade (docs/deploy.md)',
-    );
-    this.name = 'DatabaseTooNewError';
-  }
-}
 
 /** Applies every pending migration; Kysely's migration lock makes concurrent instances wait for each other. */
 export async function migrateToLatest(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Promise<void> {
