@@ -36,6 +36,7 @@ export function registerBackupCommand(program: Command, context: ConfigCli): voi
         .command('backup')
         .argument('<file>', 'the new file to write the copy to (it must not exist)')
         .description('copy the SQLite database to FILE while the server runs (SQLite online backup), and say what the copy holds'),
+      ['database'],
     )
     .option('--json', 'print JSON instead of a summary')
     .action((file: string, flags: Record<string, unknown>) =>

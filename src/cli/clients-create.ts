@@ -6,6 +6,7 @@ import { createClient, type OperatorClient, type OperatorClientRequest } from '.
 import { OperationError } from '../operations/operation-error.js';
 import { CliFailure, reportRefusals } from './command-support.js';
 import { withOperatorPorts } from './operation-support.js';
+import { storageOptions } from './config-flags.js';
 import { isoTime, jsonOutput, printable } from './output.js';
 
 const grantTypes = ['client_credentials', 'authorization_code', 'refresh_token'] as const;
@@ -23,6 +24,8 @@ export function registerClientCreateCommand(clients: Command, context: ConfigCli
       clients
         .command('create')
         .description('create a client with a secret (shown once): a machine client (client_credentials) or a resource server that introspects'),
+      // The metadata limits and default scope of dynamic registration; the profile is always `confidential` here.
+      [...storageOptions, 'scopes', 'registration.defaultScope', 'registration.maxRedirectUris', 'registration.maxUriLength', 'registration.maxStringLength', 'registration.maxClientNameLength', 'registration.maxContacts'],
     )
     .requiredOption('--name <name>', 'the client name (client_name)')
     .option('--grant <grant>', `a grant type, repeatable: ${grantTypes.join(', ')} (default: authorization_code and refresh_token)`, collectGrant, [])

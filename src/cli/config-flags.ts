@@ -39,10 +39,29 @@ function firstSentence(spec: OptionSpec): string {
   return spec.env?.[0] ? `${text} (also ${spec.env[0]})` : text;
 }
 
-/** Adds `--config` and every configuration flag of the option table to a command. */
-export function withConfigFlags(command: Command): Command {
+/**
+ * The configuration a command reads: `'all'` (`serve`), or option keys, where a key also covers the options under
+ * it (`database` is `database.url`, `database.poolSize`…). Its `--help` lists the flags of these options only.
+ */
+export type ConfigUse = 'all' | readonly string[];
+
+/** What a command that only opens the storage reads: the database, and the key-encryption keys its values are sealed with. */
+export const storageOptions: ConfigUse = ['database', 'secrets'];
+
+/**
+ * Adds `--config` and the flags of the options `uses` names (every flag of the option table for `'all'`) to a
+ * command. The configuration file and the environment still set every option; a flag of an option the command
+ * does not read is refused as unknown rather than silently ignored.
+ */
+export function withConfigFlags(command: Command, uses: ConfigUse = storageOptions): Command {
   command.option('-c, --config <file>', 'JSON configuration file (also LATCHKEY_CONFIG)');
-  for (const { option } of configFlags) command.addOption(option);
+  const covers = (key: string) => uses === 'all' || uses.some((use) => key === use || key.startsWith(`${use}.`));
+  if (uses !== 'all') {
+    // A declared key that names no option is a typo that would quietly drop a flag from the command.
+    const unknown = uses.filter((use) => !options.some((spec) => spec.key === use || spec.key.startsWith(`${use}.`)));
+    if (unknown.length > 0) throw new Error(`latchkey ${command.name()}: no configuration option ${unknown.join(', ')}`);
+  }
+  for (const { option, key } of configFlags) if (covers(key)) command.addOption(option);
   return command;
 }
 

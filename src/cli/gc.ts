@@ -4,6 +4,7 @@ import type { ConfigCli } from './config-cli.js';
 import { cleanUpClients, type CleanupSummary } from '../cleanup/clean-up-clients.js';
 import { systemClock } from '../system.js';
 import { withAuditTrail, withStorage } from './command-support.js';
+import { storageOptions } from './config-flags.js';
 import { createProgress } from './progress.js';
 
 /**
@@ -14,7 +15,7 @@ import { createProgress } from './progress.js';
  */
 export function registerGcCommand(program: Command, context: ConfigCli): void {
   context
-    .withConfigFlags(program.command('gc').description('delete unused dynamically registered clients now (the server also does it periodically)'))
+    .withConfigFlags(program.command('gc').description('delete unused dynamically registered clients now (the server also does it periodically)'), [...storageOptions, 'cleanup', 'tokens'])
     .option('--json', 'print JSON instead of a sentence')
     .action(async (flags: Record<string, unknown>) => {
       const config = context.configFrom(flags);

@@ -9,6 +9,7 @@ import type { InitialAccessTokenRecord } from '../ports/initial-access-tokens.js
 import { formatTable, isoTime, readableTime } from './output.js';
 import { positiveInteger, reportRefusals } from './command-support.js';
 import { operationRefusal, withOperatorPorts } from './operation-support.js';
+import { storageOptions } from './config-flags.js';
 
 /**
  * `latchkey iat create|list|revoke`: initial access tokens (RFC 7591 §3) for `registration.mode: "protected"`
@@ -19,7 +20,7 @@ export function registerIatCommands(program: Command, context: ConfigCli): void 
   const iat = program.command('iat').description('create, list and revoke initial access tokens for protected registration');
 
   context
-    .withConfigFlags(iat.command('create').description('create an initial access token and print it (shown once)'))
+    .withConfigFlags(iat.command('create').description('create an initial access token and print it (shown once)'), [...storageOptions, 'registration.policies'])
     .option('--uses <n>', 'how many registrations it allows (default: unlimited)', positiveInteger)
     .option('--expires <duration>', 'lifetime, e.g. 3600, 12h, 7d (default: never)', duration)
     .option('--policy <name>', 'registration policy for clients registered with it')

@@ -10,6 +10,7 @@ import type { SealSummary } from '../ports/secrets.js';
 import { systemClock } from '../system.js';
 import { formatTable, isoTime, readableTime } from './output.js';
 import { CliFailure, reportRefusals, withAuditTrail, withStorage } from './command-support.js';
+import { storageOptions } from './config-flags.js';
 
 /**
  * `latchkey keys list|rotate|rewrap`: the signing keys in the database, and a new current key whose predecessor
@@ -21,7 +22,7 @@ export function registerKeyCommands(program: Command, context: ConfigCli): void 
   const keys = program.command('keys').description('list and rotate the token signing keys');
 
   context
-    .withConfigFlags(keys.command('list').description('list the signing keys that still verify tokens'))
+    .withConfigFlags(keys.command('list').description('list the signing keys that still verify tokens'), [...storageOptions, 'keys'])
     .option('--json', 'print JSON instead of a table')
     .action(async (flags: Record<string, unknown>) => {
       const listed = await withKeyManager(context.configFrom(flags), listSigningKeys);
@@ -29,7 +30,7 @@ export function registerKeyCommands(program: Command, context: ConfigCli): void 
     });
 
   context
-    .withConfigFlags(keys.command('rotate').description('add a new current signing key and retire the previous one after a grace period'))
+    .withConfigFlags(keys.command('rotate').description('add a new current signing key and retire the previous one after a grace period'), [...storageOptions, 'keys'])
     .option('--json', 'print JSON instead of a sentence')
     .action(async (flags: Record<string, unknown>) => {
       const config = context.configFrom(flags);

@@ -16,7 +16,7 @@ import type { ConfigCli } from './config-cli.js';
  */
 export function registerMigrateCommand(program: Command, context: ConfigCli): void {
   context
-    .withConfigFlags(program.command('migrate').description('apply pending database migrations and exit'))
+    .withConfigFlags(program.command('migrate').description('apply pending database migrations and exit'), ['database'])
     .option('--dry-run', 'list the pending migrations without applying them (nothing is written)')
     .option('--json', 'with --dry-run: print JSON instead of a list')
     .action(async (flags: Record<string, unknown>) => {

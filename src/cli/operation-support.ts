@@ -4,7 +4,7 @@ import type { AuditTrail } from '../ports/audit-trail.js';
 import type { Clock, RandomSource } from '../ports/clock.js';
 import type { Storage } from '../ports/storage.js';
 import { systemClock, systemRandom } from '../system.js';
-import { CliFailure, withAuditTrail, withStorage } from './command-support.js';
+import { CliFailure, withAuditTrail, withStorage, type MissingDatabase } from './command-support.js';
 
 /** The exit status of each refusal: 1 for the database's state, 2 for input the operator can correct. */
 const exitCodes: Record<OperationErrorCode, 1 | 2> = {
@@ -28,9 +28,9 @@ export interface OperatorPorts {
 
 /**
  * Runs `work` with the ports of the configured storage (opened, migrated, closed) and an audit trail whose events
- * are all written before it returns.
+ * are all written before it returns. A SQLite file that does not exist is refused, unless `ifMissing` is `create`.
  */
-export function withOperatorPorts<R>(config: Config, work: (ports: OperatorPorts) => Promise<R>): Promise<R> {
+export function withOperatorPorts<R>(config: Config, work: (ports: OperatorPorts) => Promise<R>, ifMissing: MissingDatabase = 'refuse'): Promise<R> {
   return withStorage(config, (storage) =>
     withAuditTrail(storage, (audit) =>
       work({
@@ -44,6 +44,7 @@ export function withOperatorPorts<R>(config: Config, work: (ports: OperatorPorts
         random: systemRandom,
       }),
     ),
+    ifMissing,
   );
 }
 

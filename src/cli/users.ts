@@ -7,7 +7,7 @@ import { addUser, checkNewUsername, checkUserExists, removeUser, resetPassword }
 import type { UserRecord } from '../ports/users.js';
 import { validateNewPassword } from '../users/password.js';
 import { formatTable, printable } from './output.js';
-import { CliFailure, reportRefusals } from './command-support.js';
+import { CliFailure, reportRefusals, type MissingDatabase } from './command-support.js';
 import { confirmOnTerminal, requireConfirmable } from './confirm.js';
 import { operationRefusal, withOperatorPorts, type OperatorPorts } from './operation-support.js';
 
@@ -33,7 +33,7 @@ export function registerUserCommands(program: Command, cli: ConfigCli): void {
           cliActor,
         );
         process.stdout.write(`Created ${user.isAdmin ? 'admin ' : ''}user ${user.username}.\n`);
-      }),
+      }, undefined, 'create'),
     );
 
   cli
@@ -82,13 +82,20 @@ export function registerUserCommands(program: Command, cli: ConfigCli): void {
 /**
  * Runs `work` with the ports of the configured storage (opened, migrated, closed), after `before` (a check that
  * needs no database, such as whether there is a terminal to confirm on). An operation's refusal or a {@link CliFailure} becomes one line on stderr and an exit
- * status; anything else (a configuration error, an unreachable database) goes on to `main.ts`'s handler.
+ * status; anything else (a configuration error) goes on to `main.ts`'s handler. Only `users add` creates a
+ * SQLite file that does not exist (`ifMissing`): an operator may create their administrator before the first start.
  */
-function withUsers(cli: ConfigCli, flags: Record<string, unknown>, work: (ports: OperatorPorts) => Promise<void>, before?: () => void): Promise<void> {
+function withUsers(
+  cli: ConfigCli,
+  flags: Record<string, unknown>,
+  work: (ports: OperatorPorts) => Promise<void>,
+  before?: () => void,
+  ifMissing: MissingDatabase = 'refuse',
+): Promise<void> {
   return reportRefusals(async () => {
     const config = cli.configFrom(flags);
     before?.();
-    await withOperatorPorts(config, work);
+    await withOperatorPorts(config, work, ifMissing);
   }, operationRefusal);
 }
 
