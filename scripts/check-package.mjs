@@ -2,7 +2,7 @@
 // `npm run check:package`: the package as a user gets it, on the Node.js running this script. Packs the tarball
 // (`prepack` builds dist/ with types), checks what it holds against a budget, runs publint and
 // @arethetypeswrong/cli on it, follows the README's install steps in a fresh folder (the tarball in place of the
-// registry), and then uses what was installed: `npx latchkey --version`, `serve`, `users add`, a client
+// registry), and then uses what was installed: `npx latchkey --version` (and -V), `serve`, `users add`, a client
 // registration, the code + PKCE flow and a refresh, `backup`, the one-line errors for a missing pg or ioredis,
 // the library's entry points at run time, and a TypeScript consumer of every entry point (node16 and bundler).
 //
@@ -134,10 +134,13 @@ async function main() {
 
   // 4. The installed command.
   const npx = (commandArgs, options = {}) => run('npx', ['--no-install', 'latchkey', ...commandArgs], { cwd: app, ...options });
-  step('npx latchkey --version');
-  const version = npx(['--version']).stdout.trim();
-  if (version !== manifest.version) fail(`npx latchkey --version printed ${JSON.stringify(version)}, not ${manifest.version}`);
-  console.log(version);
+  step('npx latchkey --version, -V');
+  // Read at run time from the installed package's package.json (two levels above dist/cli/main.js).
+  for (const flag of ['--version', '-V']) {
+    const version = npx([flag]).stdout;
+    if (version !== `${manifest.version}\n`) fail(`npx latchkey ${flag} printed ${JSON.stringify(version)}, not ${manifest.version}`);
+  }
+  console.log(manifest.version);
 
   step('npx latchkey serve, users add, register, code + PKCE, refresh, backup');
   const data = join(work, 'data');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { migrationProvider } from '../../src/storage/sql/migrations.js';
-import { runLatchkey } from '../support/cli.js';
+import { createDatabase, runLatchkey } from '../support/cli.js';
 import { atAddress, spawnServer, type ServerProcess } from '../support/process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-backup-'));
@@ -101,9 +101,10 @@ describe('latchkey backup', () => {
     assert.match(result.stdout, /\nRestore: stop the server, copy /);
   });
 
-  it('says when the private signing keys in the copy are encrypted under a key-encryption key', () => {
+  it('says when the private signing keys in the copy are encrypted under a key-encryption key', async () => {
     const kek = { LATCHKEY_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64') };
     const sealedUrl = `sqlite:${join(dir, 'sealed.db')}`;
+    await createDatabase(sealedUrl);
     assert.equal(runLatchkey(['keys', 'rotate', '--database', sealedUrl], { env: kek }).status, 0);
     const result = runLatchkey(['backup', join(dir, 'sealed-copy.db'), '--database', sealedUrl, '--json']);
     assert.equal(result.status, 0, result.stderr);

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { digestSecret } from '../../src/protocol/secrets.js';
 import type { Storage } from '../../src/ports/storage.js';
-import { runLatchkey, withDatabase } from '../support/cli.js';
+import { createDatabase, runLatchkey, withDatabase } from '../support/cli.js';
 import { basicAuthorization } from '../support/operator-client.js';
 import { startTestServer } from '../support/server.js';
 
@@ -31,6 +31,7 @@ interface Created {
 
 describe('latchkey clients create', () => {
   let machine: Created;
+  before(() => createDatabase(database));
 
   it('creates a machine client without redirect URIs, prints its secret once as JSON, stores only the digest, and audits it as cli', async () => {
     const result = latchkey(['clients', 'create', '--name', 'Billing robot', '--grant', 'client_credentials', '--scope', 'mcp:tools', '--json']);

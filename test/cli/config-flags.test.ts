@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { Command } from 'commander';
 import { configFlags, configFrom, withConfigFlags } from '../../src/cli/config-flags.js';
@@ -40,7 +41,7 @@ describe('configuration flags', () => {
     assert.deepEqual(configFlags.map(({ key }) => key), flagged.map((spec) => spec.key), 'one command-line flag per documented flag');
     for (const spec of flagged) {
       const { text, value } = sample(spec);
-      const serve = withConfigFlags(new Command('serve').exitOverride().action(() => {}));
+      const serve = withConfigFlags(new Command('serve').exitOverride().action(() => {}), 'all');
       serve.parse([spec.flag, text], { from: 'user' });
       const config = configFrom(serve.opts(), {});
       const actual = spec.key.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown>)[part], config);
@@ -50,19 +51,40 @@ describe('configuration flags', () => {
 
   it('accepts a boolean flag (and --trust-proxy) on its own as true', () => {
     for (const spec of flagged.filter((spec) => spec.kind.type === 'bool' || spec.kind.type === 'trust-proxy')) {
-      const serve = withConfigFlags(new Command('serve').exitOverride().action(() => {}));
+      const serve = withConfigFlags(new Command('serve').exitOverride().action(() => {}), 'all');
       serve.parse([spec.flag], { from: 'user' });
       const actual = spec.key.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown>)[part], configFrom(serve.opts(), {}));
       assert.equal(actual, true, spec.flag);
     }
   });
 
-  it('lists every documented flag in `latchkey serve --help`, and serve accepts --trust-proxy and --registration-mode', () => {
+  it('lists every documented flag in `latchkey serve --help`, and only those it reads in another command\'s', () => {
     const help = runLatchkey(['serve', '--help']);
     assert.equal(help.status, 0, help.stderr);
     for (const spec of flagged) assert.ok(help.stdout.includes(spec.flag), `${spec.flag} is in serve --help`);
-    // The real command line, through to the configuration: migrate shares serve's flags and exits at once.
-    const run = runLatchkey(['migrate', '--database', 'sqlite::memory:', '--trust-proxy', '127.0.0.1,10.0.0.0/8', '--registration-mode', 'protected']);
-    assert.equal(run.status, 0, run.stderr);
+    const usersAdd = withConfigFlags(new Command('add'));
+    assert.deepEqual(usersAdd.options.map((option) => option.long), ['--config', '--database'], 'a command that only opens the storage');
+    const gc = withConfigFlags(new Command('gc'), ['database', 'secrets', 'cleanup']);
+    assert.deepEqual(gc.options.map((option) => option.long), ['--config', '--database'], 'cleanup.* has no flag');
+    assert.throws(() => withConfigFlags(new Command('gc'), ['database', 'cleanup.batchSizes']), /no configuration option cleanup\.batchSizes/);
+  });
+
+  it('serve takes --trust-proxy and --registration-mode on the command line, and says in one line that its port is in use', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const flags = ['--trust-proxy', '127.0.0.1,10.0.0.0/8', '--registration-mode', 'protected', '--log-level', 'silent'];
+      const run = runLatchkey(['serve', '--host', '127.0.0.1', '--port', String(port), '--database', 'sqlite::memory:', ...flags]);
+      assert.equal(run.status, 1, run.stderr);
+      // After the first start's announcement of the administrator (the database is new): the last line.
+      assert.ok(
+        run.stderr.endsWith(`\nlatchkey: port ${port} on 127.0.0.1 is already in use (another Latchkey, or another server): stop it, or choose another port with --port (PORT)\n`),
+        run.stderr,
+      );
+      assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+    } finally {
+      taken.close();
+    }
   });
 });

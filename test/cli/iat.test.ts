@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { digestSecret } from '../../src/protocol/secrets.js';
 import { openStorage } from '../../src/storage/open-storage.js';
-import { runLatchkey } from '../support/cli.js';
+import { createDatabase, runLatchkey } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-cli-iat-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -26,6 +26,7 @@ interface ListedToken {
 
 describe('latchkey iat', () => {
   let created: ListedToken & { token: string };
+  before(() => createDatabase(database));
 
   it('creates a token, prints its secret once, and stores only the digest', async () => {
     const result = latchkey(['iat', 'create', '--uses', '2', '--expires', '7d', '--policy', 'partners', '--description', 'for Acme', '--json']);

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { runLatchkey } from '../support/cli.js';
+import { after, before, describe, it } from 'node:test';
+import { createDatabase, runLatchkey } from '../support/cli.js';
 import { dumpDatabase } from '../support/dump.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-cli-keys-'));
@@ -22,10 +22,23 @@ interface ListedKey {
 }
 
 describe('latchkey keys', () => {
+  // As the server's first start would: commands other than serve and migrate refuse a file that does not exist.
+  before(async () => {
+    for (const name of ['empty.db', 'rotate.db', 'eddsa.db']) await createDatabase(`sqlite:${join(dir, name)}`);
+  });
+
   it('says there is no key yet on a new database', () => {
     const result = latchkey(['keys', 'list', '--database', `sqlite:${join(dir, 'empty.db')}`]);
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /No signing keys yet/);
+  });
+
+  it('refuses, in one line, to create a database where there is none, and creates nothing', () => {
+    const file = join(dir, 'missing', 'latchkey.db');
+    const result = latchkey(['keys', 'rotate', '--database', `sqlite:${file}`]);
+    assert.equal(result.status, 1);
+    assert.equal(result.stderr, `latchkey: no database at ${file}: start the server once (latchkey serve) or run latchkey migrate, or point --database (DATABASE_URL) at the server's file\n`);
+    assert.ok(!existsSync(join(dir, 'missing')), 'not even its folder');
   });
 
   it('rotates twice and lists two keys, one current and one retired within its grace period', () => {
@@ -72,6 +85,7 @@ describe('latchkey keys', () => {
 
 describe('latchkey keys with a key-encryption key', () => {
   const kek = randomBytes(32).toString('base64');
+  before(() => createDatabase(`sqlite:${join(dir, 'rewrap.db')}`));
 
   it('refuses to rewrap without a key-encryption key, in one line', () => {
     const result = latchkey(['keys', 'rewrap', '--database', `sqlite:${join(dir, 'no-kek.db')}`]);

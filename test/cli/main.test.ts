@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runLatchkey } from '../support/cli.js';
 import { spawnServer } from '../support/process.js';
+import { mountSmallFilesystem } from '../support/small-filesystem.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -47,7 +48,7 @@ describe('the latchkey command', () => {
     assert.match(result.stdout, /--database <url>/);
   });
 
-  it('shows help, with exit status 0, for every command group and command', () => {
+  it('shows help, with exit status 0, for every command group and command, each listing only the flags it reads', () => {
     const groups = { users: ['add', 'list', 'remove', 'set-password'], clients: ['list', 'show', 'create', 'delete'], iat: ['create', 'list', 'revoke'], keys: ['list', 'rotate'] };
     const top = latchkey(['--help']);
     assert.equal(top.status, 0);
@@ -60,7 +61,46 @@ describe('the latchkey command', () => {
         const commandHelp = latchkey([group, command, '--help']);
         assert.equal(commandHelp.status, 0, `${group} ${command} --help`);
         assert.match(commandHelp.stdout, new RegExp(`^Usage: latchkey ${group} ${command}`));
+        // Each of them opens the database; none listens or registers (serve --help lists those: config-flags.test.ts).
+        assert.match(commandHelp.stdout, /\n {2}--database <url> /, `${group} ${command} --help lists --database`);
+        for (const flag of ['--port', '--issuer', '--profile', '--registration-mode', '--redis']) {
+          assert.ok(!commandHelp.stdout.includes(flag), `${group} ${command} --help does not list ${flag}`);
+        }
       }
+    }
+  });
+
+  it('prints the version of package.json with --version and -V', () => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) assert.deepEqual(latchkey([flag]), { status: 0, stdout: `${version}\n`, stderr: '' }, flag);
+  });
+
+  it('says in one line, without a stack trace, that PostgreSQL cannot be reached, never printing its password', () => {
+    const result = latchkey(['migrate', '--database', 'postgres://latchkey:s3cret-pw@127.0.0.1:1/latchkey']);
+    assert.equal(result.status, 1);
+    assert.equal(
+      result.stderr,
+      'latchkey: cannot reach PostgreSQL at 127.0.0.1:1 (connection refused): start it, or correct database.url (--database, DATABASE_URL)\n',
+    );
+  });
+
+  it('says in one line that the SQLite file cannot be created under a path that is a file', () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, '');
+    const result = latchkey(['migrate', '--database', `sqlite:${join(file, 'data', 'latchkey.db')}`]);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /^latchkey: cannot create or open the SQLite database .*a-file\/data\/latchkey\.db: a part of .*a-file\S* is a file, not a folder; give it a folder that the user running latchkey may write to, or choose another file with --database \(DATABASE_URL\)\n$/);
+  });
+
+  it('says in one line that serve cannot create its SQLite file on a read-only file system', (context) => {
+    const readOnly = mountSmallFilesystem(1, { readOnly: true });
+    if (typeof readOnly === 'string') return context.skip(readOnly);
+    try {
+      const result = latchkey(['serve', '--log-level', 'silent', '--port', '0', '--database', `sqlite:${join(readOnly.dir, 'latchkey.db')}`]);
+      assert.equal(result.status, 1);
+      assert.match(result.stderr, /^latchkey: cannot create or open the SQLite database .*latchkey\.db: .* is on a read-only file system; give it a folder [^\n]*\n$/);
+    } finally {
+      readOnly.unmount();
     }
   });
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { runLatchkey, withDatabase } from '../support/cli.js';
+import { createDatabase, runLatchkey, withDatabase } from '../support/cli.js';
 import BetterSqlite3 from 'better-sqlite3';
 import { verifyPassword } from '../../src/users/password.js';
 
@@ -66,6 +66,8 @@ describe('latchkey users', () => {
     assert.match(added.stdout, /Created admin user alice/);
     const events = await withDatabase(`sqlite:${file}`, (storage) => storage.auditEvents.listAuditEvents({ type: 'user.created', limit: 5 }));
     assert.deepEqual(events.map((event) => [event.actor, event.data]), [['cli', { username: 'alice', is_admin: true }]], 'recorded as user.created by cli');
+    // Before the first start, as docs/deploy.md does: the only command that creates the database, and says so.
+    assert.equal(added.stderr, `latchkey: there was no database at ${file}: created a new one (the server must use this file too)\n`);
 
     const listed = listJson(file);
     assert.equal(listed.length, 1);
@@ -191,8 +193,15 @@ describe('latchkey users', () => {
     assert.equal(storedUsers(file).some((u) => u.username === 'dave'), false);
   });
 
-  it('says so when there are no users', () => {
-    const result = users(join(dir, 'empty.db'), ['list']);
+  it('refuses to list the users of a database that does not exist (exit 1), and says so when there are none', async () => {
+    const file = join(dir, 'empty.db');
+    const missing = users(file, ['list']);
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /^latchkey: no database at .*empty\.db: start the server once \(latchkey serve\) or run latchkey migrate, [^\n]*\n$/);
+    assert.equal(missing.stdout, '');
+    assert.ok(!existsSync(file), 'no empty database was left behind');
+    await createDatabase(`sqlite:${file}`);
+    const result = users(file, ['list']);
     assert.equal(result.status, 0, result.stderr);
     assert.equal(result.stdout, 'No users.\n');
   });

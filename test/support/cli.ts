@@ -16,6 +16,14 @@ export function runLatchkey(args: string[], options: { env?: Record<string, stri
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/**
+ * Creates (and migrates) the SQLite database a CLI test then runs commands against, as a first start of the server
+ * would: the commands that read the database refuse a file that does not exist.
+ */
+export function createDatabase(database: string): Promise<void> {
+  return withDatabase(database, async () => {});
+}
+
 /** Opens the SQLite database a CLI test runs the command against (migrated), for `work`, then closes it. */
 export async function withDatabase<R>(database: string, work: (storage: Storage) => Promise<R>): Promise<R> {
   const storage = await openStorage({ url: database, sqliteSynchronous: 'full', poolSize: 1 });

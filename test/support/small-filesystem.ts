@@ -14,13 +14,14 @@ export interface SmallFilesystem {
 }
 
 /**
- * Mounts a tmpfs of `megabytes` in a fresh directory, or answers why it cannot: mounting needs root (or
- * CAP_SYS_ADMIN), which a developer's machine or a CI runner may not give.
+ * Mounts a tmpfs of `megabytes` in a fresh directory (read-only with `readOnly`: nothing can be created in it,
+ * even by root), or answers why it cannot: mounting needs root (or CAP_SYS_ADMIN), which a developer's machine or
+ * a CI runner may not give.
  */
-export function mountSmallFilesystem(megabytes: number): SmallFilesystem | string {
+export function mountSmallFilesystem(megabytes: number, { readOnly = false }: { readOnly?: boolean } = {}): SmallFilesystem | string {
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-small-fs-'));
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${megabytes}m`, 'tmpfs', dir], { stdio: 'ignore' });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `${readOnly ? 'ro,' : ''}size=${megabytes}m`, 'tmpfs', dir], { stdio: 'ignore' });
   } catch {
     rmSync(dir, { recursive: true, force: true });
     return 'mounting a small tmpfs needs root (CAP_SYS_ADMIN)';
