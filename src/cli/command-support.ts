@@ -5,8 +5,7 @@ import { createCommandAuditTrail, openMigratedStorage } from '../compose.js';
 import type { Config } from '../config/defaults.js';
 import type { AuditTrail } from '../ports/audit-trail.js';
 import type { Storage } from '../ports/storage.js';
-import { parseDatabaseUrl } from '../storage/open-storage.js';
-import { explainFailure } from './explain-failure.js';
+import { explainFailure, sqliteFile } from './explain-failure.js';
 
 /** What the `latchkey` commands share: refusals and exit statuses, storage, the audit trail, argument parsing. */
 
@@ -56,10 +55,8 @@ export async function withStorage<R>(config: Config, work: (storage: Storage) =>
 
 /** The absolute path of the configured SQLite file when it does not exist yet. */
 function missingSqliteFile(config: Config): string | undefined {
-  const location = parseDatabaseUrl(config.database.url);
-  if (location.dialect !== 'sqlite' || location.file === ':memory:') return undefined;
-  const file = resolve(location.file);
-  return existsSync(file) ? undefined : file;
+  const file = sqliteFile(config.database.url);
+  return file === undefined || existsSync(resolve(file)) ? undefined : resolve(file);
 }
 
 /** `error` as a {@link CliFailure} when {@link explainFailure} can say what to do about it, else itself. */

@@ -1,6 +1,5 @@
 import { resolve, sep } from 'node:path';
 import type { Config } from '../config/defaults.js';
-import { parseDatabaseUrl } from '../storage/open-storage.js';
 
 /**
  * What an operator can do about a failure of the set-up rather than of Latchkey: a port in use, a PostgreSQL
@@ -12,10 +11,19 @@ export function explainFailure(error: unknown, config: Config): string | undefin
   if (!(error instanceof Error)) return undefined;
   const { code, syscall } = error as NodeJS.ErrnoException;
   if (syscall === 'listen') return explainListen(code, config);
-  const location = parseDatabaseUrl(config.database.url);
-  if (location.dialect === 'postgres') return explainPostgres(error, code, location.connectionString);
-  if (location.file !== ':memory:') return explainSqlite(error, code, location.file);
-  return undefined;
+  const url = config.database.url;
+  if (/^postgres(ql)?:\/\//.test(url)) return explainPostgres(error, code, url);
+  const file = sqliteFile(url);
+  return file === undefined ? undefined : explainSqlite(error, code, file);
+}
+
+/**
+ * The file of a `sqlite:<file>` database URL; undefined for `sqlite::memory:` and other URLs. (The adapters'
+ * parser, which refuses a bad URL, is theirs: the CLI reaches the storage through src/compose.ts only.)
+ */
+export function sqliteFile(url: string): string | undefined {
+  const file = url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : '';
+  return file === '' || file === ':memory:' ? undefined : file;
 }
 
 /** `app.listen()`'s errors, which carry `syscall: 'listen'`. */

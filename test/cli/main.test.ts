@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -68,11 +68,6 @@ describe('the latchkey command', () => {
         }
       }
     }
-  });
-
-  it('prints the version of package.json with --version and -V', () => {
-    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
-    for (const flag of ['--version', '-V']) assert.deepEqual(latchkey([flag]), { status: 0, stdout: `${version}\n`, stderr: '' }, flag);
   });
 
   it('says in one line, without a stack trace, that PostgreSQL cannot be reached, never printing its password', () => {

@@ -27,11 +27,9 @@ async function execute(url: string, statement: string): Promise<void> {
 }
 
 describe('latchkey --version', () => {
-  it("prints the package's version", () => {
-    const result = runLatchkey(['--version']);
-    assert.equal(result.status, 0, result.stderr);
+  it("prints the package's version, with --version and -V", () => {
     const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
-    assert.equal(result.stdout.trim(), version);
+    for (const flag of ['--version', '-V']) assert.deepEqual(runLatchkey([flag]), { status: 0, stdout: `${version}\n`, stderr: '' }, flag);
   });
 });
 
