@@ -21,7 +21,8 @@ import { createRateLimiters } from './rate-limit/limiters.js';
 import { createLoginThrottle, type LoginThrottle } from './rate-limit/login-throttle.js';
 import { cacheInitialAccessTokenLookups } from './protocol/registration/initial-access-token-cache.js';
 import { hasKeyEncryptionKey, keyEncryptionFrom } from './storage/key-encryption.js';
-import { openStorage } from './storage/open-storage.js';
+import { openStorage, parseDatabaseUrl } from './storage/open-storage.js';
+import { backUpSqlite, type BackupSummary } from './storage/sqlite-backup.js';
 import { fetchDocument } from './outbound/fetch-document.js';
 import type { ClientStore } from './ports/clients.js';
 import type { Storage } from './ports/storage.js';
@@ -189,13 +190,15 @@ async function closeInOrder(closers: Array<() => Promise<void>>): Promise<void> 
 
 /**
  * The configured database, opened and migrated, its stored secrets checked against the key-encryption key
- * (and sealed with it where an earlier start stored them in plaintext). Closed again if any step fails.
+ * (and sealed with it where an earlier start stored them in plaintext), unless `seal` is false: the commands
+ * leave that to the server's start and to `latchkey keys rewrap`, which reports what it sealed. Closed again if
+ * any step fails.
  */
-export async function openMigratedStorage(config: Config, logger: Logger = quietLogger()): Promise<Storage> {
+export async function openMigratedStorage(config: Config, logger: Logger = quietLogger(), { seal = true } = {}): Promise<Storage> {
   const storage = await openStorage(config.database, { secrets: config.secrets, logger });
   try {
     await storage.migrate();
-    await sealPlaintextSecrets(config, storage, logger);
+    if (seal) await sealPlaintextSecrets(config, storage, logger);
   } catch (error) {
     await storage.close().catch(() => {});
     throw error;
@@ -215,6 +218,25 @@ export async function migrateDatabase(config: Config): Promise<string> {
   } finally {
     await storage.close();
   }
+}
+
+/** The migrations `latchkey migrate` would apply, read without writing anything (`latchkey migrate --dry-run`). */
+export { listPendingMigrations } from './storage/pending-migrations.js';
+export { BackupFailure, type BackupSummary } from './storage/sqlite-backup.js';
+
+/**
+ * `latchkey backup`: a consistent copy of the SQLite database while the server runs. PostgreSQL and an in-memory
+ * database have no file to copy this way: the caller says what to do instead.
+ * @throws {BackupFailure} when the copy cannot be made or checked
+ */
+export async function backUpDatabase(
+  config: Config,
+  target: string,
+): Promise<{ kind: 'postgres' } | { kind: 'memory' } | { kind: 'sqlite'; source: string; summary: BackupSummary }> {
+  const location = parseDatabaseUrl(config.database.url);
+  if (location.dialect === 'postgres') return { kind: 'postgres' };
+  if (location.file === ':memory:') return { kind: 'memory' };
+  return { kind: 'sqlite', source: location.file, summary: await backUpSqlite(location.file, target) };
 }
 
 /**

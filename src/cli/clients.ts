@@ -5,7 +5,7 @@ import { deleteClient } from '../operations/clients.js';
 import { OperationError } from '../operations/operation-error.js';
 import type { ClientListFilter, ClientRecord, ClientStore, RegistrationSource } from '../ports/clients.js';
 import type { GrantSummary } from '../ports/grants.js';
-import { systemClock } from '../system.js';
+import { commandContext } from '../compose.js';
 import { formatTable, isoTime, jsonOutput, printable, readableTime, truncate } from './output.js';
 import { CliFailure, positiveInteger, reportRefusals, withStorage } from './command-support.js';
 import { confirmOnTerminal, requireConfirmable } from './confirm.js';
@@ -66,7 +66,7 @@ export function registerClientCommands(program: Command, context: ConfigCli): vo
       reportRefusals(() => withStorage(context.configFrom(flags), async (storage) => {
         const client = await storage.clients.findClient(clientId);
         if (!client) throw new CliFailure(`There is no client with client_id ${JSON.stringify(printable(clientId))}.`, 1);
-        const grants = await storage.grants.listClientGrants(clientId, systemClock.now(), grantsShown);
+        const grants = await storage.grants.listClientGrants(clientId, commandContext.clock.now(), grantsShown);
         write(flags['json'] ? jsonOutput({ ...detailJson(client), grants: grants.map(grantJson) }) : clientText(client, grants));
       })),
     );

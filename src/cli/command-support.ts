@@ -41,7 +41,7 @@ export async function withStorage<R>(config: Config, work: (storage: Storage) =>
   }
   let storage: Storage;
   try {
-    storage = await openMigratedStorage(config);
+    storage = await openMigratedStorage(config, undefined, { seal: false });
   } catch (error) {
     throw explained(error, config);
   }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Config } from '../config/defaults.js';
 import type { ConfigCli } from './config-cli.js';
 import { cleanUpClients, type CleanupSummary } from '../cleanup/clean-up-clients.js';
-import { systemClock } from '../system.js';
+import { commandContext } from '../compose.js';
 import { withAuditTrail, withStorage } from './command-support.js';
 import { storageOptions } from './config-flags.js';
 import { createProgress } from './progress.js';
@@ -43,7 +43,7 @@ export function registerGcCommand(program: Command, context: ConfigCli): void {
 /** Opens and migrates the storage (as the other commands do), runs one cleanup, and closes everything. */
 async function runGc(config: Config, onProgress: (deleted: number, lastBatch: number) => void): Promise<CleanupSummary> {
   return withStorage(config, (storage) =>
-    withAuditTrail(storage, (audit) => cleanUpClients({ cleanup: storage.cleanup, config, clock: systemClock, audit }, onProgress)),
+    withAuditTrail(storage, (audit) => cleanUpClients({ cleanup: storage.cleanup, config, clock: commandContext.clock, audit }, onProgress)),
   );
 }
 

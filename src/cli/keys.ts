@@ -7,7 +7,7 @@ import { listSigningKeys, rotateSigningKey } from '../operations/keys.js';
 import type { AuditTrail } from '../ports/audit-trail.js';
 import { keyEncryptionFrom } from '../storage/key-encryption.js';
 import type { SealSummary } from '../ports/secrets.js';
-import { systemClock } from '../system.js';
+import { commandContext } from '../compose.js';
 import { formatTable, isoTime, readableTime } from './output.js';
 import { CliFailure, reportRefusals, withAuditTrail, withStorage } from './command-support.js';
 import { storageOptions } from './config-flags.js';
@@ -89,7 +89,7 @@ function count({ total, sealed }: SealSummary): string {
 function withKeyManager<R>(config: Config, work: (ports: { keys: KeyManager; audit: AuditTrail }) => Promise<R>): Promise<R> {
   return withStorage(config, async (storage) => {
     await storage.signingKeys.sealPrivateKeys('plaintext');
-    const keys = createKeyManager({ store: storage.signingKeys, clock: systemClock, config: config.keys });
+    const keys = createKeyManager({ store: storage.signingKeys, clock: commandContext.clock, config: config.keys });
     return withAuditTrail(storage, (audit) => work({ keys, audit }));
   });
 }

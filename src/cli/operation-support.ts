@@ -3,7 +3,7 @@ import { OperationError, type OperationErrorCode } from '../operations/operation
 import type { AuditTrail } from '../ports/audit-trail.js';
 import type { Clock, RandomSource } from '../ports/clock.js';
 import type { Storage } from '../ports/storage.js';
-import { systemClock, systemRandom } from '../system.js';
+import { commandContext } from '../compose.js';
 import { CliFailure, withAuditTrail, withStorage, type MissingDatabase } from './command-support.js';
 
 /** The exit status of each refusal: 1 for the database's state, 2 for input the operator can correct. */
@@ -40,8 +40,8 @@ export function withOperatorPorts<R>(config: Config, work: (ports: OperatorPorts
         users: storage.users,
         initialAccessTokens: storage.initialAccessTokens,
         audit,
-        clock: systemClock,
-        random: systemRandom,
+        clock: commandContext.clock,
+        random: commandContext.random,
       }),
     ),
     ifMissing,
