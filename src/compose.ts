@@ -258,6 +258,11 @@ export function createCommandAuditTrail(storage: Storage, logger: Logger = quiet
 /** The clock and random source of command-line operations (the real ones). */
 export const commandContext = { clock: systemClock, random: systemRandom } as const;
 
+/** The signing keys in `storage`, for the commands that list and rotate them (`latchkey keys`). */
+export function createCommandKeyManager(config: Config, storage: Storage): KeyManager {
+  return createKeyManager({ store: storage.signingKeys, clock: systemClock, config: config.keys });
+}
+
 /** Warnings only, as JSON lines on stderr: for commands, whose stdout is their output. */
 function quietLogger(): Logger {
   return createLogger('warn', pino.destination({ fd: 2, sync: true }));

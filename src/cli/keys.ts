@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import type { Config } from '../config/defaults.js';
 import type { ConfigCli } from './config-cli.js';
-import { createKeyManager, type KeyManager, type SigningKeyInfo } from '../keys/key-manager.js';
+import type { KeyManager, SigningKeyInfo } from '../keys/key-manager.js';
 import { cliActor } from '../operations/actor.js';
 import { listSigningKeys, rotateSigningKey } from '../operations/keys.js';
 import type { AuditTrail } from '../ports/audit-trail.js';
 import { keyEncryptionFrom } from '../storage/key-encryption.js';
 import type { SealSummary } from '../ports/secrets.js';
-import { commandContext } from '../compose.js';
+import { createCommandKeyManager } from '../compose.js';
 import { formatTable, isoTime, readableTime } from './output.js';
 import { CliFailure, reportRefusals, withAuditTrail, withStorage } from './command-support.js';
 import { storageOptions } from './config-flags.js';
@@ -89,7 +89,7 @@ function count({ total, sealed }: SealSummary): string {
 function withKeyManager<R>(config: Config, work: (ports: { keys: KeyManager; audit: AuditTrail }) => Promise<R>): Promise<R> {
   return withStorage(config, async (storage) => {
     await storage.signingKeys.sealPrivateKeys('plaintext');
-    const keys = createKeyManager({ store: storage.signingKeys, clock: commandContext.clock, config: config.keys });
+    const keys = createCommandKeyManager(config, storage);
     return withAuditTrail(storage, (audit) => work({ keys, audit }));
   });
 }
