@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { supportedNode } from './supported-node.mjs';
 
 function find(dir) {
@@ -24,9 +25,12 @@ if (!process.env.TEST_DATABASE_URL) {
   console.log('  runs its own PostgreSQL server from initdb), and, without TEST_REDIS_URL, the shared Redis rate limits.');
   console.log('  (for all: TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm test, with Redis on 127.0.0.1:6379)');
 }
+// Test files run two at a time where there are two cores or more: most of a file's time is spent waiting on
+// processes it spawns, databases and sockets, and each file has its own databases and ports.
+const concurrency = Math.max(1, Math.min(2, availableParallelism()));
 const result = spawnSync(
   supportedNode(),
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', '--test-timeout=300000', ...files],
+  ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, '--test-timeout=300000', ...files],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);
