@@ -83,7 +83,7 @@ export async function createLatchkey(settings: LatchkeySettings, options: Latchk
   return {
     config,
     plugin: pluginFor(services, close),
-    fetch: createFetchHandler(app),
+    fetch: createFetchHandler(app, { owns: handles, trustProxy: config.trustProxy }),
     middleware: createNodeMiddleware(app, handles),
     handles,
     close,
