@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import Fastify from 'fastify';
 import pino from 'pino';
@@ -111,5 +112,15 @@ describe('the Fastify plugin in a host with its own CORS', () => {
     assert.notEqual(theirs.headers['access-control-allow-origin'], '*', "the host's policy, not Latchkey's");
     const registered = await host.inject({ method: 'POST', url: '/auth/register', headers: { 'content-type': 'application/json' }, payload: registration });
     assert.equal(registered.statusCode, 201, registered.body);
+  });
+
+  // Not fixed yet: the pages register @fastify/cookie, whose request decorator clashes with a host's own.
+  it('mounts beside @fastify/cookie registered by the host', { todo: 'session.ts should read and write its cookies without @fastify/cookie' }, async () => {
+    const latchkey = await latchkeyWith({});
+    const host = Fastify();
+    after(() => host.close());
+    await host.register(cookie, { secret: 'the host secret' });
+    await host.register(latchkey.plugin, { prefix: '/auth' });
+    assert.equal((await host.inject({ url: '/auth/signin' })).statusCode, 200);
   });
 });
