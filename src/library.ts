@@ -29,7 +29,10 @@ export interface Latchkey {
   /**
    * A Fastify plugin serving every endpoint and page. Register it without a prefix (routes follow the issuer's
    * path) or with the issuer's path as prefix: `app.register(latchkey.plugin, { prefix: '/auth' })` for an issuer
-   * `https://app.example/auth`. Closing the host app closes Latchkey.
+   * `https://app.example/auth`. Closing the host app closes Latchkey. The client address its rate limits and
+   * sign-in throttle count by is the host's `request.ip`: the host's own Fastify `trustProxy` option decides it, not
+   * Latchkey's `trustProxy` setting (set the host's to the proxies' addresses, never `true` for clients that connect
+   * directly, or any client escapes the limits by writing its own `X-Forwarded-For`).
    */
   readonly plugin: FastifyPluginAsync<{ prefix?: string }>;
   /**
@@ -83,7 +86,7 @@ export async function createLatchkey(settings: LatchkeySettings, options: Latchk
   return {
     config,
     plugin: pluginFor(services, close),
-    fetch: createFetchHandler(app),
+    fetch: createFetchHandler(app, { owns: handles, trustProxy: config.trustProxy }),
     middleware: createNodeMiddleware(app, handles),
     handles,
     close,
@@ -102,6 +105,9 @@ function pluginFor(services: Services, close: () => Promise<void>): FastifyPlugi
       throw new Error(`Register latchkey.plugin on the root Fastify instance (with { prefix: '/auth' } if you like), not inside "${host.prefix}": its routes follow the issuer's path`);
     }
     checkMountPrefix(services.config.issuer, (options.prefix ?? '').replace(/\/+$/, ''));
+    if (services.config.trustProxy !== false) {
+      services.logger.warn("trustProxy is set, but in a host's Fastify app the host's own trustProxy option decides the client address");
+    }
     await host.register(latchkeyPlugin, { services });
     host.addHook('onClose', async () => close());
   };

@@ -46,7 +46,8 @@ function answerUnroutableUrl(error: Error & { code?: string }, request: FastifyR
  * The standalone server: a Fastify instance with Latchkey's plugin, JSON 404s, health checks, metrics, request
  * ids and security headers, over the services of `createServices` (compose.ts). It does not listen: `main.ts`
  * does, tests use `inject()`, and the library's `fetch` handler routes into it. Closing it does not close the
- * services: their owner does, after the app has closed. `options.routes` collects the URL of every route.
+ * services: their owner does, after the app has closed. `options.routes` collects the URL of every route of the
+ * plugin.
  */
 export async function buildApp(services: Services, options: { routes?: string[] } = {}): Promise<FastifyInstance> {
   const { config, storage, metrics } = services;
@@ -62,8 +63,6 @@ export async function buildApp(services: Services, options: { routes?: string[] 
     clientErrorHandler: answerMalformedRequest,
     frameworkErrors: answerUnroutableUrl,
   });
-  // The URL of every route, for hosts that pass Latchkey only its own requests (see `latchkeyPaths`).
-  if (options.routes) app.addHook('onRoute', (route) => void options.routes?.push(route.url));
   const shutdown = drainOnClose(app);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-content-type-options', 'nosniff').header('x-request-id', request.id);
@@ -89,7 +88,12 @@ export async function buildApp(services: Services, options: { routes?: string[] 
       .send({ status: writable ? 'ready' : 'not ready', database: !reachable ? 'unavailable' : writable ? 'ok' : 'not writable' });
   });
 
-  await app.register(latchkeyPlugin, { services });
+  await app.register(async (latchkey) => {
+    // The URL of each of the plugin's routes (not the health checks or metrics above, which are the standalone
+    // server's), for hosts that pass Latchkey only its own requests (see `latchkeyPaths`).
+    if (options.routes) latchkey.addHook('onRoute', (route) => void options.routes?.push(route.url));
+    await latchkey.register(latchkeyPlugin, { services });
+  });
   return app;
 }
 

@@ -22,9 +22,9 @@ export type NodeMiddleware = (request: NodeRequest, response: ServerResponse, ne
 export function latchkeyPaths(issuer: string, routes: readonly string[]): (path: string) => boolean {
   const base = new URL(issuer).pathname.replace(/\/+$/, '');
   const exact = new Set(metadataPaths(issuer));
-  const prefixes = base
-    ? [base]
-    : [...new Set(routes.filter((route) => !route.startsWith('/.well-known/')).map((route) => `/${route.split('/')[1] ?? ''}`))];
+  // A catch-all (`*`) or the root itself would make every path of the host Latchkey's.
+  const segments = routes.filter((route) => route.startsWith('/') && !route.startsWith('/.well-known/')).map((route) => route.split('/')[1] ?? '');
+  const prefixes = base ? [base] : [...new Set(segments.filter((segment) => segment !== '' && !segment.includes('*')).map((segment) => `/${segment}`))];
   return (path) => exact.has(path) || prefixes.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
 }
 

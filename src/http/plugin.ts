@@ -1,7 +1,7 @@
 import cookie from '@fastify/cookie';
-import cors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../compose.js';
+import { allowAnyOrigin } from './cors.js';
 import { parseFormBody } from './form-body.js';
 import { decodeUtf8, parseJsonObject } from './json-body.js';
 import { limitAuthorizationPages } from './authorize-rate-limit.js';
@@ -61,11 +61,10 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
   // The API: browser-based clients (MCP Inspector) discover, register and get tokens from another origin.
   // These endpoints take no cookies, only bearer tokens and client credentials, so any origin may call them.
   await app.register(async (api) => {
-    await api.register(cors, {
-      origin: '*',
+    const addPreflights = allowAnyOrigin(api, {
       methods: ['GET', 'POST', 'PUT', 'DELETE'],
       allowedHeaders: ['Content-Type', 'Authorization', 'MCP-Protocol-Version'],
-      maxAge: 86_400,
+      maxAgeSeconds: 86_400,
     });
     metadataRoutes(api, config);
     openapiRoute(api, config, base);
@@ -105,6 +104,7 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
         `${base}/token`,
       );
     });
+    await addPreflights();
   });
 
   // The pages a person sees: same-origin only, with cookies.
