@@ -1,4 +1,3 @@
-import cookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../compose.js';
 import { allowAnyOrigin } from './cors.js';
@@ -109,8 +108,7 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
 
   // The pages a person sees: same-origin only, with cookies.
   await app.register(async (pages) => {
-    // No secret for the cookie plugin: every signed value goes through a signer of its own purpose (sessions.signer).
-    await pages.register(cookie);
+    // Cookies are read and written by the sessions (session.ts), not by @fastify/cookie, which a host may have too.
     pages.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, bodyParser(parseFormBody));
     limitAuthorizationPages(pages, services.limiters.authorize, base);
     const { sessions, loginThrottle: throttle, keys } = services;

@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type {} from '@fastify/cookie';
+import { parseCookie, stringifySetCookie } from 'cookie';
 import type { UserRecord, UserStore } from '../ports/users.js';
 import { purposeSigner, type PurposeSigner, type SigningPurpose } from './signed-values.js';
 
@@ -29,6 +29,28 @@ export function cookieNames(issuer: string) {
   };
 }
 
+/** The cookies of a request, parsed once. */
+const parsedCookies = new WeakMap<FastifyRequest, Record<string, string | undefined>>();
+
+/**
+ * The cookies a request sent. Latchkey parses them itself rather than through @fastify/cookie, whose decorators
+ * would clash with a host app's own copy of that plugin (and whose options, such as a `domain`, would then apply
+ * to Latchkey's `__Host-` cookies).
+ */
+function cookiesOf(request: FastifyRequest): Record<string, string | undefined> {
+  let cookies = parsedCookies.get(request);
+  if (!cookies) {
+    cookies = request.headers.cookie ? parseCookie(request.headers.cookie) : {};
+    parsedCookies.set(request, cookies);
+  }
+  return cookies;
+}
+
+/** Adds a `Set-Cookie` header (Fastify keeps every one). */
+function setCookie(reply: FastifyReply, name: string, value: string, options: ReturnType<typeof cookieNames>['options'] & { maxAge?: number; expires?: Date }): void {
+  reply.header('set-cookie', stringifySetCookie({ name, value, ...options }));
+}
+
 /**
  * Reads and writes the session and CSRF cookies, and signs the values the pages hand out: the session cookie, the
  * pending authorization request and the admin notices each with a key of their own, derived from `secret` (see
@@ -47,7 +69,7 @@ export function createSessions(issuer: string, sessionTtlSeconds: number, now: (
     /** The signer of values for `purpose`: only values it signed verify. */
     signer,
     read(request: FastifyRequest): Session | undefined {
-      const raw = request.cookies[names.session];
+      const raw = cookiesOf(request)[names.session];
       const value = raw === undefined ? undefined : signer('session').verify(raw);
       if (value === undefined) return undefined;
       const [userId, authTime, expires, epoch] = value.split('|');
@@ -66,30 +88,31 @@ export function createSessions(issuer: string, sessionTtlSeconds: number, now: (
     },
     write(reply: FastifyReply, session: Session): void {
       const expires = now() + sessionTtlSeconds * 1000;
-      reply.setCookie(names.session, signer('session').sign(`${session.userId}|${session.authTime}|${expires}|${session.epoch}`), {
+      setCookie(reply, names.session, signer('session').sign(`${session.userId}|${session.authTime}|${expires}|${session.epoch}`), {
         ...names.options,
         maxAge: sessionTtlSeconds,
       });
     },
     /** Signs the browser out: the session cookie is cleared (the CSRF cookie stays, for the next sign-in). */
     clear(reply: FastifyReply): void {
-      reply.clearCookie(names.session, names.options);
+      setCookie(reply, names.session, '', { ...names.options, maxAge: 0, expires: new Date(0) });
     },
     /**
      * The CSRF token of this browser (double-submit: a cookie, repeated in each form), created when missing.
      * A cross-site page can make the browser send the cookie, but cannot read it to put it in the form.
      */
     csrfToken(request: FastifyRequest, reply: FastifyReply): string {
-      const existing = request.cookies[names.csrf];
+      const cookies = cookiesOf(request);
+      const existing = cookies[names.csrf];
       if (existing !== undefined && /^[A-Za-z0-9_-]{43}$/.test(existing)) return existing;
       const token = randomBytes(32).toString('base64url');
-      reply.setCookie(names.csrf, token, names.options);
-      request.cookies[names.csrf] = token;
+      setCookie(reply, names.csrf, token, names.options);
+      cookies[names.csrf] = token;
       return token;
     },
     /** Whether a form's CSRF token is this browser's, compared in constant time. */
     csrfMatches(request: FastifyRequest, presented: string | undefined): boolean {
-      const expected = request.cookies[names.csrf];
+      const expected = cookiesOf(request)[names.csrf];
       if (expected === undefined || presented === undefined) return false;
       const a = Buffer.from(expected);
       const b = Buffer.from(presented);
