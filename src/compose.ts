@@ -175,6 +175,14 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   }
 }
 
+/**
+ * Closes `app`, then the services, even when closing the app failed (the database and the audit trail must still be
+ * closed and written); rejects with the first failure.
+ */
+export async function closeAppAndServices(app: { close(): PromiseLike<unknown> }, services: Pick<Services, 'close'>): Promise<void> {
+  await closeInOrder([async () => void (await app.close()), () => services.close()]);
+}
+
 /** Runs each closer in turn, even after one fails, and rejects with the first failure. */
 async function closeInOrder(closers: Array<() => Promise<void>>): Promise<void> {
   let failure: unknown;

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
-import { createServices, type ServiceOverrides, type Services } from './compose.js';
+import { closeAppAndServices, createServices, type ServiceOverrides, type Services } from './compose.js';
 import type { Config } from './config/defaults.js';
 import { isLoadedConfig, loadConfig } from './config/load.js';
 import { buildApp } from './http/app.js';
@@ -82,7 +82,7 @@ export async function createLatchkey(settings: LatchkeySettings, options: Latchk
   services.cleanup.start();
   const handles = latchkeyPaths(config.issuer, routes);
   let closing: Promise<void> | undefined;
-  const close = () => (closing ??= app.close().then(() => services.close()));
+  const close = () => (closing ??= closeAppAndServices(app, services));
   return {
     config,
     plugin: pluginFor(services, close),

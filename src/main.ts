@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { createServices } from './compose.js';
+import { closeAppAndServices, createServices } from './compose.js';
 import type { Config } from './config/defaults.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './observability/logger.js';
@@ -41,7 +41,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       app,
       storage: services.storage,
       address,
-      close: () => (closing ??= app.close().then(() => services.close())),
+      close: () => (closing ??= closeAppAndServices(app, services)),
     };
   } catch (error) {
     await services.close().catch(() => {});
