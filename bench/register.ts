@@ -380,15 +380,16 @@ async function runSqlite(mode: 'open' | 'no-metrics' | 'protected' = 'open'): Pr
   }
 }
 
-/** An unlimited initial access token under the bench policy, created with the CLI as an operator would. */
+/**
+ * An unlimited initial access token under the bench policy, created with the CLI as an operator would on a fresh
+ * install: `latchkey migrate` creates the database (commands that read it refuse a file that does not exist).
+ */
 function createInitialAccessToken(databaseUrl: string, env: Record<string, string>): string {
   const loader = settings.latchkeyEntry.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const output = execFileSync(process.execPath, [...loader, settings.latchkeyEntry, 'iat', 'create', '--policy', 'bench', '--json', '--database', databaseUrl], {
-    env: cleanEnv(env),
-    cwd: root,
-    encoding: 'utf8',
-  });
-  return (JSON.parse(output) as { token: string }).token;
+  const latchkey = (...args: string[]) =>
+    execFileSync(process.execPath, [...loader, settings.latchkeyEntry, ...args, '--database', databaseUrl], { env: cleanEnv(env), cwd: root, encoding: 'utf8' });
+  latchkey('migrate');
+  return (JSON.parse(latchkey('iat', 'create', '--policy', 'bench', '--json')) as { token: string }).token;
 }
 
 async function runPostgres(): Promise<RunResult | Skipped> {
