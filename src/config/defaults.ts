@@ -65,6 +65,7 @@ export interface Config {
   tokens: {
     accessTokenTtlSeconds: number;
     refreshTokenTtlSeconds: number;
+    refreshReuseGraceSeconds: number;
     idTokenTtlSeconds: number;
   };
   keys: {
@@ -435,6 +436,13 @@ export const options: readonly OptionSpec[] = [
     default: 2_592_000,
     env: ['LATCHKEY_REFRESH_TOKEN_TTL'],
     doc: 'Lifetime of each refresh token, in seconds. Refresh tokens rotate on every use; a new one gets a fresh lifetime.',
+  },
+  {
+    key: 'tokens.refreshReuseGraceSeconds',
+    kind: { type: 'int', min: 0, max: 300 },
+    default: 10,
+    env: ['LATCHKEY_REFRESH_REUSE_GRACE'],
+    doc: 'The refresh token reuse grace window, in seconds. A refresh token that was just rotated, presented again by the same client within this window, gets a valid token response (a new access token and a new refresh token of the same grant) instead of revoking the grant: agents refresh in parallel when a token expires during several tool calls, and all but one of those requests would otherwise present a retired token. Only the generation just before the newest one qualifies; outside the window, from another client, for a token two rotations old or a revoked grant, reuse revokes the whole grant as ever. The trade (RFC 9700 §4.14.2): for these seconds a stolen token that was just used is not detected as stolen, but whichever branch refreshes next retires the other, so the next use of the other is detected. `0` turns the window off: every reuse revokes the grant.',
   },
   {
     key: 'tokens.idTokenTtlSeconds',

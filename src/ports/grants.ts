@@ -53,6 +53,7 @@ export interface RefreshTokenRecord {
 /** The outcome of presenting a refresh token for rotation. */
 export type RefreshRotation =
   | { status: 'rotated'; token: RefreshTokenRecord; grant: GrantRecord }
+  | { status: 'reissued'; token: RefreshTokenRecord; grant: GrantRecord }
   | { status: 'reused'; token: RefreshTokenRecord; grant: GrantRecord }
   | { status: 'unknown' };
 
@@ -70,10 +71,16 @@ export interface GrantStore {
   /** Revokes a grant: its refresh tokens stop working at once. `false` when it was already revoked or unknown. */
   revokeGrant(id: string, now: number): Promise<boolean>;
   /**
-   * Uses a refresh token: marks it used and stores `next` in one transaction, only if it was unused. Of
-   * concurrent calls with one token exactly one rotates; the others, and any later one, see `reused`.
+   * Uses a refresh token, in one transaction. An unused token is marked used, every other unused token of its
+   * grant is retired with it (marked used at `now`), and `next` is stored as the grant's newest generation:
+   * `rotated`. Of concurrent calls with one token exactly one rotates.
+   *
+   * A used token is `reissued` (and `next` stored beside the newest generation) only when all of these hold:
+   * `reuseGraceMs` is positive, it was retired less than `reuseGraceMs` before `now` (stored times), it belongs
+   * to the generation just before the grant's newest, and the grant is not revoked. Any other used token is
+   * `reused` and nothing is written. With `reuseGraceMs` 0 (the default) every used token is `reused`.
    */
-  rotateRefreshToken(tokenDigest: string, next: RefreshTokenRecord, now: number): Promise<RefreshRotation>;
+  rotateRefreshToken(tokenDigest: string, next: RefreshTokenRecord, now: number, reuseGraceMs?: number): Promise<RefreshRotation>;
   /** A refresh token and its grant, whether used or not. */
   findRefreshToken(tokenDigest: string): Promise<{ token: RefreshTokenRecord; used: boolean; grant: GrantRecord } | undefined>;
   /** A client's grants, newest first, revoked ones included, at most `limit`; `now` decides `refreshable`. */

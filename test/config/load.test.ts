@@ -66,7 +66,7 @@ describe('loadConfig', () => {
         redis: { url: null, keyPrefix: 'latchkey' },
         scopes: { supported: ['openid', 'profile', 'email', 'offline_access', 'mcp', 'mcp:tools', 'mcp:resources', 'mcp:prompts'] },
         resources: [],
-        tokens: { accessTokenTtlSeconds: 3600, refreshTokenTtlSeconds: 2_592_000, idTokenTtlSeconds: 3600 },
+        tokens: { accessTokenTtlSeconds: 3600, refreshTokenTtlSeconds: 2_592_000, refreshReuseGraceSeconds: 10, idTokenTtlSeconds: 3600 },
         keys: { algorithm: 'ES256', rotationGraceSeconds: 172_800, refreshSeconds: 60 },
         secrets: { keyEncryptionKey: null, keyEncryptionKeyFile: null, oldKeyEncryptionKeys: [] },
         login: { maxFailures: 5, windowSeconds: 900, sessionTtlSeconds: 28_800 },

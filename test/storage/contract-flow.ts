@@ -96,6 +96,43 @@ export function storageFlowContract(kind: DatabaseKind): void {
     assert.deepEqual(await storage.grants.rotateRefreshToken('unknown', refresh(g.id), 1), { status: 'unknown' });
   });
 
+  it('reissues every concurrent reuse within the grace window, beside the one rotation', async () => {
+    const g = grant();
+    const t = refresh(g.id);
+    await storage.grants.createGrant(g, t, null);
+    const nexts = Array.from({ length: 8 }, () => refresh(g.id));
+    const results = await Promise.all(nexts.map((next) => storage.grants.rotateRefreshToken(t.tokenDigest, next, 3000, 10_000)));
+    assert.equal(results.filter((r) => r.status === 'rotated').length, 1);
+    assert.equal(results.filter((r) => r.status === 'reissued').length, 7);
+    for (const next of nexts) assert.equal((await storage.grants.findRefreshToken(next.tokenDigest))?.used, false, 'every answer holds a live token');
+    // The next rotation of any of them retires the others: no second branch outlives it.
+    const chosen = nexts[5]!;
+    const successor = refresh(g.id);
+    assert.equal((await storage.grants.rotateRefreshToken(chosen.tokenDigest, successor, 20_000, 10_000)).status, 'rotated');
+    for (const other of nexts.filter((x) => x !== chosen)) assert.equal((await storage.grants.findRefreshToken(other.tokenDigest))?.used, true);
+    // A sibling retired by that rotation is of the generation just before the newest: within the window, reissued.
+    assert.equal((await storage.grants.rotateRefreshToken(nexts[0]!.tokenDigest, refresh(g.id), 25_000, 10_000)).status, 'reissued');
+    // The first token is two rotations old: reused even though it was retired within the window of a grace this long.
+    assert.equal((await storage.grants.rotateRefreshToken(t.tokenDigest, refresh(g.id), 25_000, 100_000)).status, 'reused');
+    // After the window, reused; nothing is written.
+    const late = refresh(g.id);
+    assert.equal((await storage.grants.rotateRefreshToken(nexts[1]!.tokenDigest, late, 30_000, 10_000)).status, 'reused');
+    assert.equal(await storage.grants.findRefreshToken(late.tokenDigest), undefined);
+  });
+
+  it('never reissues without a window, or for a revoked grant', async () => {
+    const g = grant();
+    const t = refresh(g.id);
+    await storage.grants.createGrant(g, t, null);
+    assert.equal((await storage.grants.rotateRefreshToken(t.tokenDigest, refresh(g.id), 3000, 10_000)).status, 'rotated');
+    assert.equal((await storage.grants.rotateRefreshToken(t.tokenDigest, refresh(g.id), 3001, 0)).status, 'reused', 'a window of 0 is off');
+    assert.equal((await storage.grants.rotateRefreshToken(t.tokenDigest, refresh(g.id), 3001)).status, 'reused', 'off by default');
+    assert.equal(await storage.grants.revokeGrant(g.id, 3002), true);
+    const next = refresh(g.id);
+    assert.equal((await storage.grants.rotateRefreshToken(t.tokenDigest, next, 3003, 10_000)).status, 'reused');
+    assert.equal(await storage.grants.findRefreshToken(next.tokenDigest), undefined);
+  });
+
   it('revokes a grant once', async () => {
     const g = grant();
     await storage.grants.createGrant(g, null, null);

@@ -10,6 +10,15 @@ import { mintRefreshToken, recordGrantRevoked, tokenResponse, type TokenContext,
  * retired token presented again means it leaked (or the client raced itself): the whole grant is revoked.
  * A token presented by a client it was not issued to is treated the same way.
  *
+ * The exception is the reuse grace window (`tokens.refreshReuseGraceSeconds`): agents refresh in parallel
+ * when a token expires during several tool calls, and all but one of them present a token that was just
+ * retired. Such a token, from the generation just before the newest and retired less than the window ago, is
+ * `reissued`: it gets a new access token and a new refresh token of the same grant, beside the successor that
+ * the first rotation returned (that one cannot be returned again: only its digest is stored). The next
+ * rotation of any of them retires the others, so two branches never outlive it; the other branch's next use
+ * is then reuse, and the grant is revoked. This is Auth0's "reuse interval" (only the previous token
+ * qualifies); node-oidc-provider has no window.
+ *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2 (refresh token rotation)
  */
@@ -31,12 +40,14 @@ export async function exchangeRefreshToken(params: Record<string, string>, clien
     throw new OAuthError('invalid_target', 'resource differs from the one the grant is for');
   }
   const next = mintRefreshToken(found.grant.id, found.token.scope, context);
-  const rotation = await context.grants.rotateRefreshToken(digest, next.record, now);
+  const reuseGraceMs = context.config.tokens.refreshReuseGraceSeconds * 1000;
+  const rotation = await context.grants.rotateRefreshToken(digest, next.record, now, reuseGraceMs);
   if (rotation.status === 'unknown') throw new OAuthError('invalid_grant', 'the refresh token is not valid');
   const { grant, token } = rotation;
+  // `reissued` (reuse within the grace window) is answered like `rotated`, by the same checks.
   if (rotation.status === 'reused' || grant.clientId !== client.clientId) {
     if (await context.grants.revokeGrant(grant.id, now)) {
-      const reason = rotation.status === 'reused' ? 'refresh_token_reused' : 'refresh_token_of_another_client';
+      const reason = rotation.status === 'rotated' ? 'refresh_token_of_another_client' : 'refresh_token_reused';
       recordGrantRevoked({ grantId: grant.id, clientId: grant.clientId, userId: grant.userId }, reason, context);
     }
     throw new OAuthError('invalid_grant', 'the refresh token was already used or belongs to another client; the grant is revoked');

@@ -77,8 +77,9 @@ export function createGrantRepository(
         const result = await db.updateTable('grants').set({ revoked_ms: now }).where('id', '=', id).where('revoked_ms', 'is', null).executeTakeFirst();
         return result.numUpdatedRows === 1n;
       }),
-    rotateRefreshToken: (tokenDigest, next, now) =>
+    rotateRefreshToken: (tokenDigest, next, now, reuseGraceMs = 0) =>
       batcher.run(async (trx) => {
+        // The conditional update decides which of concurrent rotations wins.
         const used = await trx
           .updateTable('refresh_tokens')
           .set({ used_ms: now })
@@ -89,9 +90,24 @@ export function createGrantRepository(
         const token = used ?? (await trx.selectFrom('refresh_tokens').selectAll().where('token_digest', '=', tokenDigest).executeTakeFirst());
         if (!token) return { status: 'unknown' as const };
         const grantRow = await trx.selectFrom('grants').selectAll().where('id', '=', token.grant_id).executeTakeFirstOrThrow();
-        if (!used) return { status: 'reused' as const, token: refreshTokenFromRow(token), grant: grantFromRow(grantRow) };
-        await trx.insertInto('refresh_tokens').values(refreshTokenRow(next)).execute();
-        return { status: 'rotated' as const, token: refreshTokenFromRow(token), grant: grantFromRow(grantRow) };
+        const result = { token: refreshTokenFromRow(token), grant: grantFromRow(grantRow) };
+        const generation = Number(token.generation) + 1;
+        if (used) {
+          // Tokens issued within the grace window beside the one used now are retired with it: a grant never
+          // keeps two live branches past its next rotation.
+          await trx.updateTable('refresh_tokens').set({ used_ms: now }).where('grant_id', '=', token.grant_id).where('used_ms', 'is', null).execute();
+          await trx.insertInto('refresh_tokens').values({ ...refreshTokenRow(next), generation }).execute();
+          return { status: 'rotated' as const, ...result };
+        }
+        if (!withinGrace(token.used_ms, now, reuseGraceMs) || grantRow.revoked_ms !== null) return { status: 'reused' as const, ...result };
+        const newest = await trx
+          .selectFrom('refresh_tokens')
+          .select((eb) => eb.fn.max('generation').as('g'))
+          .where('grant_id', '=', token.grant_id)
+          .executeTakeFirstOrThrow();
+        if (Number(newest.g) !== generation) return { status: 'reused' as const, ...result };
+        await trx.insertInto('refresh_tokens').values({ ...refreshTokenRow(next), generation }).execute();
+        return { status: 'reissued' as const, ...result };
       }),
     findRefreshToken: (tokenDigest) =>
       guard(async () => {
@@ -137,6 +153,11 @@ export function createGrantRepository(
         });
       }),
   };
+}
+
+/** Whether a token retired at `usedMs` (stored time) is still inside the reuse grace window at `now`. */
+function withinGrace(usedMs: number | null, now: number, reuseGraceMs: number): boolean {
+  return reuseGraceMs > 0 && usedMs !== null && now < Number(usedMs) + reuseGraceMs;
 }
 
 function grantRow(grant: GrantRecord) {

@@ -215,6 +215,13 @@ function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration
         await db.schema.alterTable('consents').addColumn('client_fingerprint', 'text', (c) => c.notNull().defaultTo('')).execute();
       },
     },
+    '0007_refresh_token_generation': {
+      async up(db: Kysely<unknown>) {
+        // How many rotations lie between a refresh token and its grant's first: the reuse grace window answers
+        // only a token of the generation just before the newest one (tokens from before count as generation 0).
+        await db.schema.alterTable('refresh_tokens').addColumn('generation', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      },
+    },
   };
 }
 

@@ -113,6 +113,8 @@ export interface RefreshTokensTable {
   created_ms: number;
   expires_ms: number;
   used_ms: number | null;
+  /** Rotations since the grant's first token (0); a token issued within the reuse grace window shares its successor's. */
+  generation: Generated<number>;
 }
 
 /** `jti`s of access tokens revoked before their expiry (RFC 7009), kept until they would have expired. */
