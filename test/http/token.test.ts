@@ -161,10 +161,63 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
       assert.equal(payload['scope'], 'mcp:tools');
       const widen = await token({ grant_type: 'refresh_token', refresh_token: second.json().refresh_token, scope: 'mcp:tools email' }, auth);
       assert.equal(widen.json().error, 'invalid_scope');
+      clock.advance(10_000); // the end of the reuse grace window (tokens.refreshReuseGraceSeconds, 10 by default)
       const reuse = await token({ grant_type: 'refresh_token', refresh_token: first.refresh_token }, auth);
       assert.equal(reuse.json().error, 'invalid_grant');
       const after = await token({ grant_type: 'refresh_token', refresh_token: second.json().refresh_token }, auth);
       assert.equal(after.json().error, 'invalid_grant', 'the whole grant was revoked');
+    });
+
+    /** A public client and the first refresh token of a grant issued to it. */
+    async function firstRefreshToken() {
+      const client = await register({ token_endpoint_auth_method: 'none' });
+      const code = await issueCode(client.client_id);
+      const response = await token({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: 'https://client.example/cb', client_id: client.client_id });
+      assert.equal(response.statusCode, 200, response.body);
+      return { clientId: client.client_id, refreshToken: response.json().refresh_token as string };
+    }
+    const refreshWith = (clientId: string, refreshToken: string) => token({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId });
+    const grantOf = async (refreshToken: string) => (await storage.grants.findRefreshToken(digestSecret(refreshToken)))!.grant;
+
+    it('answers a concurrent burst of refreshes with one token, every one 200, within the reuse grace window', async () => {
+      const { clientId, refreshToken } = await firstRefreshToken();
+      const burst = await Promise.all(Array.from({ length: 8 }, () => refreshWith(clientId, refreshToken)));
+      for (const response of burst) assert.equal(response.statusCode, 200, response.body);
+      const tokens = burst.map((r) => r.json().refresh_token as string);
+      assert.equal(new Set(tokens).size, 8, 'each answer carries its own new refresh token');
+      for (const r of burst) await verify(r.json().access_token, resource);
+      assert.equal((await grantOf(refreshToken)).revokedAt, null, 'the grant lives');
+      // The client keeps one of them; its next refresh retires the others.
+      clock.advance(60_000);
+      const kept = await refreshWith(clientId, tokens[3]!);
+      assert.equal(kept.statusCode, 200, kept.body);
+      clock.advance(10_000);
+      const stale = await refreshWith(clientId, tokens[6]!);
+      assert.equal(stale.json().error, 'invalid_grant', 'a sibling presented after the window is reuse');
+      assert.equal((await refreshWith(clientId, kept.json().refresh_token)).json().error, 'invalid_grant', 'the grant was revoked');
+      assert.notEqual((await grantOf(refreshToken)).revokedAt, null);
+    });
+
+    it('revokes the grant when another client presents a just-retired refresh token within the window', async () => {
+      const { clientId, refreshToken } = await firstRefreshToken();
+      const other = await register({ token_endpoint_auth_method: 'none' });
+      const rotated = await refreshWith(clientId, refreshToken);
+      assert.equal(rotated.statusCode, 200, rotated.body);
+      assert.equal((await refreshWith(other.client_id, refreshToken)).json().error, 'invalid_grant');
+      assert.equal((await refreshWith(clientId, rotated.json().refresh_token)).json().error, 'invalid_grant', 'the grant was revoked');
+      assert.notEqual((await grantOf(refreshToken)).revokedAt, null);
+    });
+
+    it('revokes the grant when a refresh token two rotations old comes back, within the window or after it', async () => {
+      for (const wait of [1_000, 10_000]) {
+        const { clientId, refreshToken } = await firstRefreshToken();
+        const second = await refreshWith(clientId, refreshToken);
+        const third = await refreshWith(clientId, second.json().refresh_token);
+        assert.equal(third.statusCode, 200, third.body);
+        clock.advance(wait);
+        assert.equal((await refreshWith(clientId, refreshToken)).json().error, 'invalid_grant', `after ${wait} ms`);
+        assert.equal((await refreshWith(clientId, third.json().refresh_token)).json().error, 'invalid_grant', 'the grant was revoked');
+      }
     });
 
     it('issues client_credentials tokens to a client an operator created, for a resource that accepts machine clients, without a refresh token', async () => {
