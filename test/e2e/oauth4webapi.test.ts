@@ -185,8 +185,11 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
       assert.notEqual(refreshed.refresh_token, tokens.refresh_token, 'the refresh token rotates');
       assert.notEqual(refreshed.access_token, tokens.access_token);
 
+      // Within the reuse grace window only the token just retired may come back: one two rotations old is reuse.
+      const again = await refresh(registered, refreshed.refresh_token);
+      assert.ok(again.refresh_token);
       await rejectsWithOAuthError(refresh(registered, tokens.refresh_token), 'invalid_grant');
-      await rejectsWithOAuthError(refresh(registered, refreshed.refresh_token), 'invalid_grant', 400);
+      await rejectsWithOAuthError(refresh(registered, again.refresh_token), 'invalid_grant', 400);
     });
 
     it('a public client revokes its own refresh token without a secret (RFC 7009)', async () => {
