@@ -82,6 +82,14 @@ describe('loadConfig', () => {
       assert.throws(() => loadConfig({ env: { LATCHKEY_CLEANUP_IDLE_AFTER: '3 days' } }), /cleanup\.idleAfter \(from environment variable LATCHKEY_CLEANUP_IDLE_AFTER\) must be a duration/);
     });
 
+    it('reads the refresh token reuse grace window, 0 (off) to 300 seconds', () => {
+      assert.equal(loadConfig({ env: { LATCHKEY_REFRESH_REUSE_GRACE: '0' } }).tokens.refreshReuseGraceSeconds, 0);
+      assert.equal(loadConfig({ env: { LATCHKEY_REFRESH_REUSE_GRACE: '300' } }).tokens.refreshReuseGraceSeconds, 300);
+      for (const bad of ['-1', '301', '2.5']) {
+        assert.throws(() => loadConfig({ env: { LATCHKEY_REFRESH_REUSE_GRACE: bad } }), /tokens\.refreshReuseGraceSeconds/, bad);
+      }
+    });
+
     it('reads registration policies as JSON from the environment and refuses unknown members', () => {
       const config = loadConfig({
         env: { LATCHKEY_REGISTRATION_POLICIES: '{"partners": {"allowRedirectHosts": ["*.Partner.example"], "maxClients": 3}}', LATCHKEY_REGISTRATION_POLICY: 'partners' },
