@@ -220,6 +220,13 @@ function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration
         // How many rotations lie between a refresh token and its grant's first: the reuse grace window answers
         // only a token of the generation just before the newest one (tokens from before count as generation 0).
         await db.schema.alterTable('refresh_tokens').addColumn('generation', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+        // Each rotation reads its grant's newest generation and retires the grant's other unused tokens. A grant
+        // keeps every token it ever rotated (one a refresh), so both must be index lookups, not walks over the
+        // grant's history: (grant_id, generation) answers max(generation) and every lookup by grant_id (it
+        // replaces the index on grant_id alone); the partial index holds only the unused tokens.
+        await db.schema.dropIndex('refresh_tokens_grant_id').execute();
+        await db.schema.createIndex('refresh_tokens_grant_generation').on('refresh_tokens').columns(['grant_id', 'generation']).execute();
+        await db.schema.createIndex('refresh_tokens_unused').on('refresh_tokens').column('grant_id').where(sql.ref('used_ms'), 'is', null).execute();
       },
     },
   };
