@@ -94,8 +94,12 @@ export function createGrantRepository(
         const generation = Number(token.generation) + 1;
         if (used) {
           // Tokens issued within the grace window beside the one used now are retired with it: a grant never
-          // keeps two live branches past its next rotation.
-          await trx.updateTable('refresh_tokens').set({ used_ms: now }).where('grant_id', '=', token.grant_id).where('used_ms', 'is', null).execute();
+          // keeps two live branches past its next rotation. Only a grant that was branched has any (the flag
+          // keeps the common rotation at three statements).
+          if (Number(grantRow.branched) !== 0) {
+            await trx.updateTable('refresh_tokens').set({ used_ms: now }).where('grant_id', '=', token.grant_id).where('used_ms', 'is', null).execute();
+            await trx.updateTable('grants').set({ branched: 0 }).where('id', '=', token.grant_id).execute();
+          }
           await trx.insertInto('refresh_tokens').values({ ...refreshTokenRow(next), generation }).execute();
           return { status: 'rotated' as const, ...result };
         }
@@ -106,6 +110,7 @@ export function createGrantRepository(
           .where('grant_id', '=', token.grant_id)
           .executeTakeFirstOrThrow();
         if (Number(newest.g) !== generation) return { status: 'reused' as const, ...result };
+        await trx.updateTable('grants').set({ branched: 1 }).where('id', '=', token.grant_id).execute();
         await trx.insertInto('refresh_tokens').values({ ...refreshTokenRow(next), generation }).execute();
         return { status: 'reissued' as const, ...result };
       }),

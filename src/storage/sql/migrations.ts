@@ -227,6 +227,8 @@ function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration
         await db.schema.dropIndex('refresh_tokens_grant_id').execute();
         await db.schema.createIndex('refresh_tokens_grant_generation').on('refresh_tokens').columns(['grant_id', 'generation']).execute();
         await db.schema.createIndex('refresh_tokens_unused').on('refresh_tokens').column('grant_id').where(sql.ref('used_ms'), 'is', null).execute();
+        // Set when a token is reissued within the window; only then does a rotation look for other unused tokens.
+        await db.schema.alterTable('grants').addColumn('branched', 'integer', (c) => c.notNull().defaultTo(0)).execute();
       },
     },
   };

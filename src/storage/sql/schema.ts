@@ -87,6 +87,8 @@ export interface GrantsTable {
   auth_time_ms: number | null;
   created_ms: number;
   revoked_ms: number | null;
+  /** 1 once a token was reissued within the reuse grace window: the next rotation retires the other unused tokens. */
+  branched: Generated<number>;
 }
 
 /** Authorization codes, by SHA-256 digest; single use (`used_ms`), and the grant issued from them. */
