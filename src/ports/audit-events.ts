@@ -18,7 +18,10 @@ export type AuditEventType =
   | 'user.signed_in'
   | 'user.sign_in_failed'
   | 'user.created'
-  | 'user.removed';
+  | 'user.removed'
+  | 'user.password_changed'
+  | 'user.identity_linked'
+  | 'user.identity_unlinked';
 
 /** One audit event. `data` never holds a secret (no token, secret, code or password, not even a digest). */
 export interface AuditEvent {
