@@ -4,6 +4,7 @@ import { createClientResolver } from './protocol/cimd/client-resolver.js';
 import { startCleanupSchedule, type CleanupSchedule } from './cleanup/cleanup-schedule.js';
 import { createUsageTracker, type UsageTracker } from './cleanup/usage-tracker.js';
 import type { Config } from './config/defaults.js';
+import { ConfigError } from './config/load.js';
 import { createKeyManager, type KeyManager } from './keys/key-manager.js';
 import { createStatementKeyResolver, type StatementKeyResolver } from './keys/statement-keys.js';
 import { createTokenSigner } from './keys/token-signer.js';
@@ -25,6 +26,8 @@ import { openStorage, parseDatabaseUrl } from './storage/open-storage.js';
 import { backUpSqlite, type BackupSummary } from './storage/sqlite-backup.js';
 import { fetchDocument } from './outbound/fetch-document.js';
 import type { ClientStore } from './ports/clients.js';
+import type { HostAuthentication } from './http/host-sign-in.js';
+import { createUpstreamClients, type UpstreamClient } from './identity/upstream-client.js';
 import type { Storage } from './ports/storage.js';
 import { systemClock, systemRandom } from './system.js';
 
@@ -54,6 +57,8 @@ export interface ServiceOverrides {
   limiters?: Partial<Record<'registration' | 'token' | 'authorize', RateLimiter>>;
   /** How Client ID Metadata Documents are fetched: a CA to trust, for tests and hosts with a private CA. */
   cimdFetchOptions?: { ca?: string };
+  /** A host app's own sign-in (library mode), instead of Latchkey's sign-in pages. */
+  host?: HostAuthentication;
 }
 
 /** Every service of one Latchkey instance, built once. */
@@ -83,6 +88,10 @@ export interface Services {
   statementKeys: StatementKeyResolver;
   /** Records coarsely when a client was last used. */
   usage: UsageTracker;
+  /** A host app's own sign-in (library mode), when it gave one. */
+  host: HostAuthentication | undefined;
+  /** The upstream identity providers' clients (`identity.providers`), by provider id. */
+  upstream: ReadonlyMap<string, UpstreamClient>;
   /** The periodic cleanup of unused clients (`cleanup.enabled`), started by whoever serves requests. */
   cleanup: { start(): void };
   /**
@@ -99,6 +108,9 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const clock = overrides.clock ?? systemClock;
   const random = overrides.random ?? systemRandom;
   announceUnsafeDefaults(config, logger);
+  if (!config.identity.localPasswords && config.identity.providers.length === 0 && !overrides.host) {
+    throw new ConfigError('Invalid configuration: identity.localPasswords is false and identity.providers is empty, so nobody could sign in: configure a provider, or turn local passwords back on');
+  }
   const storage = overrides.storage ?? (await openMigratedStorage(config, logger));
   const closeStorage = overrides.storage ? async () => {} : () => storage.close();
   const closers: Array<() => Promise<void>> = [closeStorage];
@@ -154,6 +166,8 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       initialAccessTokens: cacheInitialAccessTokenLookups(storage.initialAccessTokens, clock),
       statementKeys: createStatementKeyResolver(config.registration.softwareStatement.issuers),
       usage,
+      upstream: createUpstreamClients(config.identity.providers),
+      host: overrides.host,
       cleanup: {
         start() {
           if (schedule || closing || !config.cleanup.enabled) return;

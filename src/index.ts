@@ -1,6 +1,8 @@
 // Latchkey's library API: re-exports only.
 export { createLatchkey, type Latchkey, type LatchkeyOptions, type LatchkeySettings } from './library.js';
 export type { FetchRequestInfo } from './http/fetch-handler.js';
+export type { HostAuthentication, HostRequest } from './http/host-sign-in.js';
+export type { HostUser } from './users/host-accounts.js';
 export type { NodeMiddleware, NodeRequest } from './http/node-handler.js';
 export type { Config, RegistrationProfile } from './config/defaults.js';
 export { ConfigError, loadConfig, type ConfigSources } from './config/load.js';

@@ -5,6 +5,7 @@ import type { Config } from './config/defaults.js';
 import { isLoadedConfig, loadConfig } from './config/load.js';
 import { buildApp } from './http/app.js';
 import { createFetchHandler, type FetchRequestInfo } from './http/fetch-handler.js';
+import type { HostAuthentication } from './http/host-sign-in.js';
 import { createNodeMiddleware, latchkeyPaths, type NodeMiddleware } from './http/node-handler.js';
 import { checkMountPrefix, latchkeyPlugin } from './http/plugin.js';
 import { announceFirstAdmin, ensureFirstAdmin } from './users/first-admin.js';
@@ -20,6 +21,18 @@ export interface LatchkeyOptions {
   logger?: Logger;
   /** A CA to trust when fetching Client ID Metadata Documents (a private CA, tests). */
   cimdFetchOptions?: { ca?: string };
+  /**
+   * Your app's own sign-in (PRODUCT.md §9): who is signed in, from your session. Return the user (`id` is your
+   * stable id of them; `name`, `email`, `isAdmin` optional) or undefined. With it, Latchkey has no sign-in page and
+   * no session of its own: it asks this at each authorization, account and admin page, and runs only consent and
+   * token issuance. Requires {@link LatchkeyOptions.signInUrl}.
+   */
+  authenticate?: HostAuthentication['authenticate'];
+  /**
+   * Where to send a browser that is not signed in, given the absolute URL to come back to afterwards (on the
+   * issuer's origin). Send it back only there: see {@link HostAuthentication.signInUrl}.
+   */
+  signInUrl?: HostAuthentication['signInUrl'];
 }
 
 /** Latchkey inside a host application. */
@@ -62,15 +75,20 @@ export type LatchkeySettings = Record<string, unknown> | Config;
  */
 export async function createLatchkey(settings: LatchkeySettings, options: LatchkeyOptions = {}): Promise<Latchkey> {
   const config = isLoadedConfig(settings) ? settings : loadConfig({ env: options.env ?? {}, settings });
+  if ((options.authenticate === undefined) !== (options.signInUrl === undefined)) {
+    throw new TypeError('createLatchkey: give authenticate and signInUrl together (who is signed in, and where to send a browser to sign in)');
+  }
   const overrides: ServiceOverrides = {
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.cimdFetchOptions ? { cimdFetchOptions: options.cimdFetchOptions } : {}),
+    ...(options.authenticate && options.signInUrl ? { host: { authenticate: options.authenticate, signInUrl: options.signInUrl } } : {}),
   };
   const services = await createServices(config, overrides);
   let app: FastifyInstance;
   const routes: string[] = [];
   try {
-    const admin = await ensureFirstAdmin(services.storage.users, services.clock.now());
+    // A host that signs its users in has no use for a local administrator with a password.
+    const admin = options.authenticate ? undefined : await ensureFirstAdmin(services.storage.users, services.clock.now(), services.config.identity);
     if (admin) announceFirstAdmin(admin, process.stderr, services.logger);
     // One app behind `fetch` and `middleware`; the plugin mounts the same routes into the host's Fastify.
     app = await buildApp(services, { routes });

@@ -23,7 +23,7 @@ export interface RunningServer {
 export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
   const services = await createServices(config, { logger });
   try {
-    const admin = await ensureFirstAdmin(services.storage.users, services.clock.now());
+    const admin = await ensureFirstAdmin(services.storage.users, services.clock.now(), services.config.identity);
     // The password is shown once, on a terminal only: never in a log.
     if (admin) announceFirstAdmin(admin, process.stderr, services.logger);
     const app = await buildApp(services);

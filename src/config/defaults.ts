@@ -1,4 +1,5 @@
 import { parsePolicies, parseStatementIssuers, type RegistrationPolicy, type SoftwareStatementIssuer } from './policies.js';
+import { parseIdentityProviders, parseIdentityRule, type IdentityProvider, type IdentityRule } from './identity.js';
 import { parseResources, type ProtectedResource } from './resources.js';
 import type { TrustProxy } from './trust-proxy.js';
 
@@ -75,6 +76,14 @@ export interface Config {
   };
   secrets: { keyEncryptionKey: string | null; keyEncryptionKeyFile: string | null; oldKeyEncryptionKeys: string[] };
   login: { maxFailures: number; windowSeconds: number; sessionTtlSeconds: number };
+  identity: {
+    localPasswords: boolean;
+    providers: IdentityProvider[];
+    /** Who may sign in with an upstream provider. */
+    allow: IdentityRule;
+    /** Who is an administrator when signing in with an upstream provider. */
+    admins: IdentityRule;
+  };
   token: { rateLimit: { enabled: boolean; points: number; durationSeconds: number } };
   authorize: { rateLimit: { enabled: boolean; points: number; durationSeconds: number } };
 }
@@ -515,6 +524,34 @@ export const options: readonly OptionSpec[] = [
     doc: 'How long a sign-in lasts (the session cookie), in seconds.',
   },
   {
+    key: 'identity.localPasswords',
+    kind: { type: 'bool' },
+    default: true,
+    env: ['LATCHKEY_IDENTITY_LOCAL_PASSWORDS'],
+    doc: 'Let local users (created with `latchkey users add` or the dashboard) sign in with a password, and change it on `/account`. `false` leaves only `identity.providers` (or a host app\'s `authenticate` hook): the sign-in pages show no password form, password sign-ins are refused, and no first-run `admin` is created; the first administrator is whoever `identity.admins` names.',
+  },
+  {
+    key: 'identity.providers',
+    kind: { type: 'json', parse: jsonParser(parseIdentityProviders), describe: 'a list of upstream identity providers' },
+    default: [],
+    env: ['LATCHKEY_IDENTITY_PROVIDERS'],
+    doc: 'Upstream identity providers, one sign-in button each: `[{"preset": "google", "clientId": "…", "clientSecret": "…"}]`. Presets: `google`; `entra` (with `tenant`: a tenant id or domain, or `organizations`/`common` for any work account); `okta` (with `domain`, and `authorizationServerId` for a custom authorization server); `auth0` (with `domain`); `keycloak` (with `baseUrl` and `realm`); `gitlab` (`baseUrl` for a self-managed GitLab); `github` (OAuth 2.0, not OpenID Connect; `baseUrl` for GitHub Enterprise Server). Any other OpenID Connect provider: `{"id": "corp", "name": "Corp SSO", "issuer": "https://sso.corp.example", "clientId": "…", "clientSecret": "…"}`. Instead of `clientSecret`: `clientSecretFile` (a file holding it), or for OpenID Connect `privateKeyJwt: {"keyFile": "key.pem", "kid": "…"}`. Optional: `id` (default: the preset\'s name; it is in the redirect URI), `name` (the button), `scopes`, `claims` (`{"email", "name", "username", "groups"}`: the claim names to read). Register `<issuer>/signin/callback/<id>` as the redirect URI at the provider. Keep secrets out of the file: `LATCHKEY_IDENTITY_PROVIDERS` holds the same JSON, or use `clientSecretFile`. Needs `identity.allow`.',
+  },
+  {
+    key: 'identity.allow',
+    kind: { type: 'json', parse: jsonParser(parseIdentityRule), describe: 'a sign-in rule' },
+    default: {},
+    env: ['LATCHKEY_IDENTITY_ALLOW'],
+    doc: 'Who may sign in with an upstream provider, checked at every sign-in: `{"emailDomains": ["example.com"], "emails": ["ada@partner.example"], "claim": {"name": "groups", "values": ["mcp-users"]}}` (any one matching is enough), or `{"anyone": true}`. Email rules match only an address the provider says is verified (GitHub: the verified primary address; Microsoft Entra ID marks none verified, so use a tenant-specific `entra` preset or a `claim` rule such as `tid`). A first sign-in that is allowed creates the user, linked by the provider and its subject, never by email. Empty (the default) allows nobody, so a provider configured without a rule refuses to start.',
+  },
+  {
+    key: 'identity.admins',
+    kind: { type: 'json', parse: jsonParser(parseIdentityRule), describe: 'a sign-in rule' },
+    default: {},
+    env: ['LATCHKEY_IDENTITY_ADMINS'],
+    doc: 'Who is an administrator when they sign in with an upstream provider, in the form of `identity.allow` (`{"emails": ["ops@example.com"]}`, `{"claim": {"name": "groups", "values": ["latchkey-admins"]}}`; `anyone` is refused here). A user created by an upstream sign-in is an administrator exactly while the rule names them (checked at each sign-in); a local user the rule names becomes one and stays one. Empty: upstream sign-ins never make anyone an administrator.',
+  },
+  {
     key: 'token.rateLimit.enabled',
     kind: { type: 'bool' },
     default: true,
@@ -557,6 +594,17 @@ export const options: readonly OptionSpec[] = [
     doc: 'The length of the authorization pages\' rate-limit window, in seconds.',
   },
 ];
+
+/** A `json` kind's parser from a function that throws an Error whose message says what is wrong. */
+function jsonParser<T>(parse: (value: unknown) => T): (value: unknown) => T | string {
+  return (value) => {
+    try {
+      return parse(value);
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+}
 
 /** The scope registered when neither the request nor `registration.defaultScope` names one. */
 export const fallbackDefaultScope = 'openid profile email';

@@ -1,3 +1,4 @@
+import type { IdentityRule } from './identity.js';
 import { readFileSync } from 'node:fs';
 import { options, type Config, type OptionSpec } from './defaults.js';
 import { identityScopes, resourceKey } from './resources.js';
@@ -225,10 +226,24 @@ function checkCrossOptionRules(config: Config): void {
   if (new Set(keys).size !== keys.length) {
     throw new ConfigError('Invalid configuration: resources names one resource twice (URIs are compared without case of scheme and host, default port or trailing slash)');
   }
+  const { identity } = config;
+  if (identity.providers.length > 0 && ruleIsEmpty(identity.allow)) {
+    throw new ConfigError(
+      'Invalid configuration: identity.providers is set but identity.allow names nobody: set identity.allow.emailDomains, .emails or .claim, or {"anyone": true} to let everyone with an account at the provider sign in',
+    );
+  }
+  if (identity.admins.anyone === true) {
+    throw new ConfigError('Invalid configuration: identity.admins cannot be {"anyone": true}: name the administrators by email or claim');
+  }
   const paths = [config.registration.path, ...config.registration.aliases];
   if (new Set(paths).size !== paths.length) {
     throw new ConfigError('Invalid configuration: registration.aliases repeats registration.path or another alias');
   }
+}
+
+/** Whether a sign-in rule names nobody at all. */
+function ruleIsEmpty(rule: IdentityRule): boolean {
+  return rule.anyone !== true && rule.emailDomains.length === 0 && rule.emails.length === 0 && rule.claim === null;
 }
 
 /** With resources configured, `scopes_supported` is the identity scopes offered plus every resource's scopes. */

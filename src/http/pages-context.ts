@@ -6,6 +6,7 @@ import type { Clock, RandomSource } from '../ports/clock.js';
 import type { LoginThrottle } from '../rate-limit/login-throttle.js';
 import type { Storage } from '../ports/storage.js';
 import type { UserRecord } from '../ports/users.js';
+import type { HostSignIn } from './host-sign-in.js';
 import type { Sessions } from './session.js';
 
 /** What the pages a person sees (sign-in, connected apps, the admin dashboard) work with. */
@@ -20,18 +21,22 @@ export interface PagesContext {
   keys: KeyManager;
   /** The issuer's path (`''` for an issuer at the root): every page's URL starts with it. */
   base: string;
+  /** A host app's sign-in (library mode): when set, it says who is signed in, and Latchkey's own sessions are not used. */
+  host?: HostSignIn | undefined;
 }
 
 /** The signed-in user of this request, if the session cookie is valid and the account still exists. */
 export async function signedInUser(context: PagesContext, request: FastifyRequest): Promise<UserRecord | undefined> {
+  if (context.host) return (await context.host.user(request))?.user;
   return (await context.sessions.readUser(request, context.storage.users))?.user;
 }
 
 /**
  * Sends a browser that is not signed in to the sign-in page, which brings it back to `returnTo` (a path of
- * this server, see {@link safeReturnPath}) afterwards.
+ * this server, see {@link safeReturnPath}) afterwards: Latchkey's own, or the host app's.
  */
 export function redirectToSignIn(context: PagesContext, reply: FastifyReply, returnTo: string): FastifyReply {
+  if (context.host) return reply.header('cache-control', 'no-store').redirect(context.host.signInUrl(returnTo), 303);
   return reply.header('cache-control', 'no-store').redirect(`${context.base}/signin?${new URLSearchParams({ return_to: returnTo })}`, 303);
 }
 

@@ -31,11 +31,11 @@ export async function signInWithPassword(
   const user = await authenticate(context.users, username, password);
   if (!user) {
     await context.throttle.recordFailure(username, address);
-    context.audit.record({ type: 'user.sign_in_failed', ip: request.ip, data: { username: username.slice(0, 100) } });
+    context.audit.record({ type: 'user.sign_in_failed', ip: request.ip, data: { provider: 'local', reason: 'bad_credentials', username: username.slice(0, 100) } });
     return { status: 401, message: 'The username or password is not right.' };
   }
   await context.throttle.recordSuccess(username, address);
   context.sessions.write(reply, { userId: user.id, authTime: context.clock.now(), epoch: user.sessionEpoch });
-  context.audit.record({ type: 'user.signed_in', userId: user.id, ip: request.ip });
+  context.audit.record({ type: 'user.signed_in', userId: user.id, ip: request.ip, data: { provider: 'local' } });
   return { user };
 }

@@ -37,7 +37,7 @@ const parsedCookies = new WeakMap<FastifyRequest, Record<string, string | undefi
  * would clash with a host app's own copy of that plugin (and whose options, such as a `domain`, would then apply
  * to Latchkey's `__Host-` cookies).
  */
-function cookiesOf(request: FastifyRequest): Record<string, string | undefined> {
+export function cookiesOf(request: FastifyRequest): Record<string, string | undefined> {
   let cookies = parsedCookies.get(request);
   if (!cookies) {
     cookies = request.headers.cookie ? parseCookie(request.headers.cookie) : {};
@@ -47,7 +47,7 @@ function cookiesOf(request: FastifyRequest): Record<string, string | undefined> 
 }
 
 /** Adds a `Set-Cookie` header (Fastify keeps every one). */
-function setCookie(reply: FastifyReply, name: string, value: string, options: ReturnType<typeof cookieNames>['options'] & { maxAge?: number; expires?: Date }): void {
+export function setCookie(reply: FastifyReply, name: string, value: string, options: ReturnType<typeof cookieNames>['options'] & { maxAge?: number; expires?: Date }): void {
   reply.header('set-cookie', stringifySetCookie({ name, value, ...options }));
 }
 

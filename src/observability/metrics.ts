@@ -88,6 +88,24 @@ export function createMetrics(): Metrics {
     labelNames: ['reason'] as const,
     registers: [registry],
   });
+  const signIns = new Counter({
+    name: 'latchkey_sign_ins_total',
+    help: 'Successful sign-ins, by provider (`local` for a password, `host` for the host app, else the configured provider id).',
+    labelNames: ['provider'] as const,
+    registers: [registry],
+  });
+  const signInFailures = new Counter({
+    name: 'latchkey_sign_in_failures_total',
+    help: 'Failed sign-ins, by provider and reason (`bad_credentials`, `not_allowed`, `access_denied`, `state_mismatch`, `invalid_id_token`, …).',
+    labelNames: ['provider', 'reason'] as const,
+    registers: [registry],
+  });
+  const usersCreated = new Counter({
+    name: 'latchkey_users_created_total',
+    help: 'Users created, by provider (`local` by an operator, else the provider whose first sign-in created them).',
+    labelNames: ['provider'] as const,
+    registers: [registry],
+  });
   for (const source of knownLabels.source) registrations.labels(source).inc(0);
   for (const grantType of knownLabels.grantType) tokens.labels(grantType).inc(0);
   for (const limiter of knownLabels.limiter) rejections.labels(limiter).inc(0);
@@ -125,6 +143,15 @@ export function createMetrics(): Metrics {
             case 'client.gc_deleted':
               gcDeleted.labels(labelOf(entry, 'reason')).inc();
               break;
+            case 'user.signed_in':
+              signIns.labels(labelOf(entry, 'provider', 'local')).inc();
+              break;
+            case 'user.sign_in_failed':
+              signInFailures.labels(labelOf(entry, 'provider', 'local'), labelOf(entry, 'reason', 'bad_credentials')).inc();
+              break;
+            case 'user.created':
+              usersCreated.labels(labelOf(entry, 'provider', 'local')).inc();
+              break;
             default:
               break;
           }
@@ -155,10 +182,13 @@ export function createMetrics(): Metrics {
   };
 }
 
-/** A label value from an audit event's data; the values are the code's own enums, so the series stay few. */
-function labelOf(entry: AuditEntry, name: string): string {
+/**
+ * A label value from an audit event's data; the values are the code's own enums or configured provider ids, so
+ * the series stay few. `absent` names an event written without it (a local password sign-in has no provider).
+ */
+function labelOf(entry: AuditEntry, name: string, absent = 'unknown'): string {
   const value = entry.data?.[name];
-  return typeof value === 'string' ? value : 'unknown';
+  return typeof value === 'string' ? value : absent;
 }
 
 let processRegistry: Registry | undefined;

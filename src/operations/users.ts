@@ -26,7 +26,7 @@ export async function addUser(
   actor: Actor,
 ): Promise<UserRecord> {
   const user = await refusing(() => createUser(context.users, input, { now: context.clock.now(), newId: () => context.random.uuid() }));
-  context.audit.record({ type: 'user.created', userId: user.id, ...auditedBy(actor), data: { username: user.username, is_admin: user.isAdmin } });
+  context.audit.record({ type: 'user.created', userId: user.id, ...auditedBy(actor), data: { username: user.username, is_admin: user.isAdmin, provider: 'local' } });
   return user;
 }
 

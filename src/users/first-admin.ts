@@ -7,8 +7,11 @@ import { createUser, UserError } from './users.js';
  * On the very first start (no users at all), creates an administrator with a random password, so that a
  * standalone server can be signed in to at once. Returns the credentials to show once, or undefined when
  * there were users already (or another instance starting at the same moment created the administrator).
+ * With local passwords off (`identity.localPasswords: false`) nobody could use that password: no one is
+ * created, and the first administrator is whoever `identity.admins` names at their first upstream sign-in.
  */
-export async function ensureFirstAdmin(store: UserStore, now: number): Promise<{ username: string; password: string } | undefined> {
+export async function ensureFirstAdmin(store: UserStore, now: number, options: { localPasswords: boolean }): Promise<{ username: string; password: string } | undefined> {
+  if (!options.localPasswords) return undefined;
   if ((await store.listUsers()).length > 0) return undefined;
   const username = 'admin';
   const password = randomBytes(18).toString('base64url');

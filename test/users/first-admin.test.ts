@@ -13,7 +13,7 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
     after(() => server.close());
 
     it('creates an administrator with a random password on an empty database, once, even when instances race', async () => {
-      const results = await Promise.all([ensureFirstAdmin(server.storage.users, 1), ensureFirstAdmin(server.storage.users, 1)]);
+      const results = await Promise.all([ensureFirstAdmin(server.storage.users, 1, { localPasswords: true }), ensureFirstAdmin(server.storage.users, 1, { localPasswords: true })]);
       const created = results.filter((r) => r !== undefined);
       assert.equal(created.length, 1);
       const { username, password } = created[0]!;
@@ -21,8 +21,19 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
       assert.ok(password.length >= 24);
       const user = await authenticate(server.storage.users, username, password);
       assert.equal(user?.isAdmin, true);
-      assert.equal(await ensureFirstAdmin(server.storage.users, 2), undefined, 'not again once there are users');
+      assert.equal(await ensureFirstAdmin(server.storage.users, 2, { localPasswords: true }), undefined, 'not again once there are users');
       assert.equal((await server.storage.users.listUsers()).length, 1);
+    });
+  });
+
+  describe('first-run administrator with local passwords off', () => {
+    let server: TestServer;
+    before(async () => (server = await startTestServer({ database: kind })));
+    after(() => server.close());
+
+    it('creates nobody: a password nobody may use would be a dead account, and identity.admins names the first administrator', async () => {
+      assert.equal(await ensureFirstAdmin(server.storage.users, 1, { localPasswords: false }), undefined);
+      assert.deepEqual(await server.storage.users.listUsers(), []);
     });
   });
 });

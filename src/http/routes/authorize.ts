@@ -12,6 +12,7 @@ import type { ClientStore } from '../../ports/clients.js';
 import type { Storage } from '../../ports/storage.js';
 import { consentPage, errorPage, loginPage, returnToClientPage } from '../../ui/authorization-pages.js';
 import { signInWithPassword } from '../password-sign-in.js';
+import type { HostSignIn } from '../host-sign-in.js';
 import { pendingAuthorizations } from '../pending-authorization.js';
 import { sendPage } from '../send-page.js';
 import type { Sessions } from '../session.js';
@@ -29,6 +30,8 @@ export interface AuthorizeContext {
   clients?: Pick<ClientStore, 'findClient'>;
   /** Where sign-ins and consents are recorded; by default nowhere. */
   audit?: AuditTrail;
+  /** A host app's sign-in (library mode): who is signed in comes from it, and signing in happens at the host. */
+  host?: HostSignIn | undefined;
 }
 
 /**
@@ -43,8 +46,18 @@ export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext,
   const decision = { config: context.config, clients, consents: storage.consents, codes: storage.codes, clock, random: context.random, audit };
   const paths = { authorize: `${base}/authorize`, login: `${base}/login`, consent: `${base}/consent` };
   const pending = pendingAuthorizations(sessions.signer('pending-authorization'), clock);
+  // The sign-in choices every login page offers: one button per upstream provider, and the password form if enabled.
+  const signInChoices = {
+    providers: context.config.identity.providers.map(({ id, name }) => ({ id, name })),
+    upstreamAction: (id: string) => `${base}/signin/upstream/${id}`,
+    localPasswords: context.config.identity.localPasswords,
+  };
 
   const signedIn = async (request: FastifyRequest): Promise<SignedInUser | undefined> => {
+    if (context.host) {
+      const hosted = await context.host.user(request);
+      return hosted && { id: hosted.user.id, username: hosted.user.username, authTime: hosted.authTime };
+    }
     const found = await sessions.readUser(request, storage.users);
     return found && { id: found.session.userId, username: found.user.username, authTime: found.session.authTime };
   };
@@ -53,9 +66,11 @@ export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext,
   function render(request: FastifyRequest, reply: FastifyReply, decided: AuthorizationDecision, status: 302 | 303): FastifyReply {
     switch (decided.kind) {
       case 'sign-in': {
+        // The host app signs its users in; it sends the browser back to the request (never with `prompt=login`).
+        if (context.host) return reply.header('cache-control', 'no-store').redirect(context.host.signInUrl(`${paths.authorize}?${new URLSearchParams(decided.resume)}`), status);
         const csrf = sessions.csrfToken(request, reply);
         const { clientName, unverified } = decided;
-        return sendPage(reply, 200, (nonce) => loginPage({ nonce, csrf, pending: pending.seal(decided.resume), action: paths.login, clientName, unverified }));
+        return sendPage(reply, 200, (nonce) => loginPage({ nonce, csrf, pending: pending.seal(decided.resume), action: paths.login, clientName, unverified, ...signInChoices }));
       }
       case 'consent': {
         const csrf = sessions.csrfToken(request, reply);
@@ -88,6 +103,7 @@ export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext,
     const form = (request.body ?? {}) as Record<string, string | undefined>;
     const query = pending.open(form['pending'])?.query;
     if (!sessions.csrfMatches(request, form['csrf']) || !query) return expired(reply);
+    if (!context.config.identity.localPasswords || context.host) return passwordsOff(reply);
     const username = form['username'] ?? '';
     const outcome = await signInWithPassword({ users: storage.users, throttle: context.throttle, sessions, clock, audit }, request, reply, {
       username,
@@ -111,6 +127,7 @@ export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext,
         unverified: client !== undefined && isUnverified(client),
         username,
         error: outcome.message,
+        ...signInChoices,
       }),
     );
   });
@@ -122,6 +139,9 @@ export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext,
     const answer = { allow: form['decision'] === 'allow', shown: opened.shown, ip: request.ip };
     return render(request, reply, await decideConsent(opened.query, await signedIn(request), answer, decision), 303);
   });
+
+  const passwordsOff = (reply: FastifyReply) =>
+    sendPage(reply, 403, (nonce) => errorPage({ nonce, title: 'Passwords are turned off', message: 'This server does not accept passwords. Go back and sign in with one of the providers it offers.' }));
 
   const expired = (reply: FastifyReply) =>
     sendPage(reply, 400, (nonce) =>

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { signInPage } from '../../ui/sign-in-page.js';
 import { signInWithPassword } from '../password-sign-in.js';
-import { safeReturnPath, signedInUser, type PagesContext } from '../pages-context.js';
+import { redirectToSignIn, safeReturnPath, signedInUser, type PagesContext } from '../pages-context.js';
 import { sendPage } from '../send-page.js';
 
 /**
@@ -12,14 +12,20 @@ import { sendPage } from '../send-page.js';
 export function signInRoutes(app: FastifyInstance, context: PagesContext): void {
   const { base, sessions, storage, clock, audit } = context;
   const paths = { signIn: `${base}/signin`, signOut: `${base}/signout` };
+  const signInChoices = {
+    providers: context.config.identity.providers.map(({ id, name }) => ({ id, name })),
+    upstreamAction: (id: string) => `${base}/signin/upstream/${id}`,
+    localPasswords: context.config.identity.localPasswords,
+  };
 
   app.get(paths.signIn, async (request, reply) => {
     const query = request.query as Record<string, unknown>;
     const returnTo = safeReturnPath(base, typeof query['return_to'] === 'string' ? query['return_to'] : undefined);
     if (await signedInUser(context, request)) return reply.header('cache-control', 'no-store').redirect(returnTo, 303);
+    if (context.host) return redirectToSignIn(context, reply, returnTo);
     const csrf = sessions.csrfToken(request, reply);
     const notice = query['signed_out'] === '1' ? 'You are signed out.' : undefined;
-    return sendPage(reply, 200, (nonce) => signInPage({ nonce, csrf, action: paths.signIn, returnTo, notice }));
+    return sendPage(reply, 200, (nonce) => signInPage({ nonce, csrf, action: paths.signIn, returnTo, notice, ...signInChoices }));
   });
 
   app.post(paths.signIn, async (request, reply) => {
@@ -28,9 +34,10 @@ export function signInRoutes(app: FastifyInstance, context: PagesContext): void 
     const username = form['username'] ?? '';
     const again = (status: number, error: string) => {
       const csrf = sessions.csrfToken(request, reply);
-      return sendPage(reply, status, (nonce) => signInPage({ nonce, csrf, action: paths.signIn, returnTo, username, error }));
+      return sendPage(reply, status, (nonce) => signInPage({ nonce, csrf, action: paths.signIn, returnTo, username, error, ...signInChoices }));
     };
     if (!sessions.csrfMatches(request, form['csrf'])) return again(400, 'The form was too old or was not sent from this browser. Please sign in again.');
+    if (!context.config.identity.localPasswords) return again(403, 'This server does not accept passwords: sign in with one of the providers below.');
     const outcome = await signInWithPassword({ users: storage.users, throttle: context.throttle, sessions, clock, audit }, request, reply, {
       username,
       password: form['password'] ?? '',
