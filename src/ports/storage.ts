@@ -3,6 +3,7 @@ import type { ClientCleanupStore } from './cleanup.js';
 import type { ClientStore } from './clients.js';
 import type { ConsentStore } from './consents.js';
 import type { AuthorizationCodeStore, GrantStore, RevokedAccessTokenStore } from './grants.js';
+import type { IdentityStore } from './identities.js';
 import type { InitialAccessTokenStore } from './initial-access-tokens.js';
 import type { ServerSecretStore } from './secrets.js';
 import type { SigningKeyStore } from './signing-keys.js';
@@ -13,6 +14,8 @@ export interface Storage {
   readonly dialect: 'sqlite' | 'postgres';
   readonly clients: ClientStore;
   readonly users: UserStore;
+  /** The upstream identities (provider, subject) linked to users. */
+  readonly identities: IdentityStore;
   readonly signingKeys: SigningKeyStore;
   readonly secrets: ServerSecretStore;
   readonly codes: AuthorizationCodeStore;

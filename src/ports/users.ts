@@ -2,8 +2,11 @@
 export interface UserRecord {
   id: string;
   username: string;
-  /** scrypt, as `scrypt$<N>$<r>$<p>$<salt>$<hash>` (base64url). */
-  passwordHash: string;
+  /**
+   * scrypt, as `scrypt$<N>$<r>$<p>$<salt>$<hash>` (base64url); null when the user has no local password (created by
+   * an upstream sign-in): no password signs them in.
+   */
+  passwordHash: string | null;
   name: string | null;
   email: string | null;
   isAdmin: boolean;
@@ -28,6 +31,6 @@ export interface UserStore {
   setPasswordHash(username: string, passwordHash: string): Promise<boolean>;
   /** Ends every session of the user (raises {@link UserRecord.sessionEpoch}). */
   endSessions(userId: string): Promise<void>;
-  /** Deletes a user and, through the schema, their consents, grants and codes; `false` when there was none. */
+  /** Deletes a user and, through the schema, their consents, grants, codes and linked identities; `false` when there was none. */
   deleteUser(username: string): Promise<boolean>;
 }

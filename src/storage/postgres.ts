@@ -9,6 +9,7 @@ import { createCodeRepository, createGrantRepository } from './sql/grant-reposit
 import { migrateToLatest } from './sql/migrate.js';
 import { createTransactionBatcher } from './sql/transaction-batcher.js';
 import { createUserRepository } from './sql/user-repository.js';
+import { createIdentityRepository } from './sql/identity-repository.js';
 import { createAuditRepository } from './sql/audit-repository.js';
 import { createCleanupRepository } from './sql/cleanup-repository.js';
 import { createInitialAccessTokenRepository } from './sql/initial-access-token-repository.js';
@@ -59,6 +60,7 @@ export function openPostgresStorage(options: PostgresOptions): Storage {
     dialect: 'postgres',
     clients,
     users: createUserRepository(db, guard, 'postgres'),
+    identities: createIdentityRepository(db, guard, 'postgres'),
     signingKeys: createSigningKeyRepository(db, guard, options.encryption),
     secrets: createServerSecretRepository(db, guard, options.encryption),
     codes: createCodeRepository(db, guard),

@@ -86,7 +86,7 @@ export async function setUserPassword(store: UserStore, username: string, passwo
   if (!(await store.setPasswordHash(normalizeUsername(username), passwordHash))) throw unknown(username);
 }
 
-/** Deletes a user (and, through the schema, their consents and grants). Throws {@link UserError} (`unknown_user`). */
+/** Deletes a user (and, through the schema, their consents, grants and linked identities). Throws {@link UserError} (`unknown_user`). */
 export async function removeUser(store: UserStore, username: string): Promise<void> {
   if (!(await store.deleteUser(normalizeUsername(username)))) throw unknown(username);
 }
@@ -94,13 +94,15 @@ export async function removeUser(store: UserStore, username: string): Promise<vo
 /**
  * The user whose username and password these are, or `undefined`. An unknown (or malformed) username costs one
  * scrypt like a wrong password ({@link dummyVerify}), so the response time does not reveal which usernames
- * exist. A correct password stored with old scrypt parameters is re-hashed with the current ones.
+ * exist; so does a user without a local password (one created by an upstream sign-in), whom no password signs
+ * in, so that the time does not tell them apart from users with one either. A correct password stored with old
+ * scrypt parameters is re-hashed with the current ones.
  *
  * This does not throttle: callers check the login throttle first and record the outcome after.
  */
 export async function authenticate(store: UserStore, username: string, password: string): Promise<UserRecord | undefined> {
   const user = validateUsername(username) === undefined ? await store.findUserByUsername(normalizeUsername(username)) : undefined;
-  if (!user) return dummyVerify(password).then(() => undefined);
+  if (!user || user.passwordHash === null) return dummyVerify(password).then(() => undefined);
   if (!(await verifyPassword(password, user.passwordHash))) return undefined;
   if (passwordNeedsRehash(user.passwordHash)) {
     const passwordHash = await hashPassword(password);

@@ -18,7 +18,7 @@ describe('operations: users', () => {
     assert.equal(user.createdAt, fixture.clock.now());
     const stored = await fixture.storage.users.findUserByUsername('carol');
     assert.deepEqual(stored, user);
-    assert.equal(await verifyPassword('carol carol carol', stored!.passwordHash), true);
+    assert.equal(await verifyPassword('carol carol carol', stored?.passwordHash ?? ''), true);
 
     const events = (await fixture.recorded('user.created')).filter((event) => event.userId === user.id);
     assert.deepEqual(

@@ -6,6 +6,7 @@ import { storageCleanupContract } from './contract-cleanup.js';
 import { storageClientListingContract } from './contract-client-listing.js';
 import { storageOperatorContract } from './contract-operator.js';
 import { storageSecretsAtRestContract } from './contract-secrets-at-rest.js';
+import { storageIdentitiesContract } from './contract-identities.js';
 
 describe('PostgreSQL storage', { skip: postgresUrl ? false : 'TEST_DATABASE_URL is not set' }, () => {
   storageContract(postgresKind);
@@ -14,4 +15,5 @@ describe('PostgreSQL storage', { skip: postgresUrl ? false : 'TEST_DATABASE_URL 
   storageOperatorContract(postgresKind);
   storageCleanupContract(postgresKind);
   storageSecretsAtRestContract(postgresKind);
+  storageIdentitiesContract(postgresKind);
 });

@@ -6,6 +6,7 @@ import { storageCleanupContract } from './contract-cleanup.js';
 import { storageClientListingContract } from './contract-client-listing.js';
 import { storageOperatorContract } from './contract-operator.js';
 import { storageSecretsAtRestContract } from './contract-secrets-at-rest.js';
+import { storageIdentitiesContract } from './contract-identities.js';
 
 describe('SQLite storage', () => {
   storageContract(sqliteKind);
@@ -14,4 +15,5 @@ describe('SQLite storage', () => {
   storageOperatorContract(sqliteKind);
   storageCleanupContract(sqliteKind);
   storageSecretsAtRestContract(sqliteKind);
+  storageIdentitiesContract(sqliteKind);
 });

@@ -231,6 +231,28 @@ function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration
         await db.schema.alterTable('grants').addColumn('branched', 'integer', (c) => c.notNull().defaultTo(0)).execute();
       },
     },
+    '0008_user_identities': {
+      async up(db: Kysely<unknown>) {
+        // Upstream identities linked to users. A user created by an upstream sign-in has no local password: its
+        // users.password_hash is '' (the column stays NOT NULL, which spares SQLite a table rebuild).
+        await db.schema
+          .createTable('user_identities')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('provider', 'text', (c) => c.notNull())
+          .addColumn('subject', 'text', (c) => c.notNull())
+          .addColumn('email', 'text')
+          .addColumn('display_name', 'text')
+          .addColumn('created_ms', 'bigint', (c) => c.notNull())
+          .addColumn('last_sign_in_ms', 'bigint')
+          .execute();
+        // One person upstream is one user here: concurrent first sign-ins of the same subject cannot each create
+        // a user, and linking decides by this index (ON CONFLICT), never by reading first.
+        await db.schema.createIndex('user_identities_provider_subject').on('user_identities').columns(['provider', 'subject']).unique().execute();
+        // A user's identities (account page, dashboard) and the cascade when a user is deleted.
+        await db.schema.createIndex('user_identities_user_id').on('user_identities').column('user_id').execute();
+      },
+    },
   };
 }
 

@@ -36,6 +36,7 @@ export interface ClientsTable {
 export interface UsersTable {
   id: string;
   username: string;
+  /** '' for a user without a local password (created by an upstream sign-in, 0008); the repository reads it as null. */
   password_hash: string;
   name: string | null;
   email: string | null;
@@ -159,6 +160,19 @@ export interface AuditCountsTable {
   count: number;
 }
 
+/** Upstream identities (a provider's subject) linked to users (0008); (provider, subject) is unique. */
+export interface UserIdentitiesTable {
+  id: string;
+  user_id: string;
+  provider: string;
+  subject: string;
+  /** As last seen, and only when the provider said it is verified. */
+  email: string | null;
+  display_name: string | null;
+  created_ms: number;
+  last_sign_in_ms: number | null;
+}
+
 export interface Database {
   clients: ClientsTable;
   users: UsersTable;
@@ -172,4 +186,5 @@ export interface Database {
   initial_access_tokens: InitialAccessTokensTable;
   audit_events: AuditEventsTable;
   audit_counts: AuditCountsTable;
+  user_identities: UserIdentitiesTable;
 }

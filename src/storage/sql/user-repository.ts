@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { UserRecord, UserStore } from '../../ports/users.js';
 import type { Database, UsersTable, Guard } from './schema.js';
 
@@ -12,15 +12,7 @@ export function createUserRepository(db: Kysely<Database>, guard: Guard, dialect
       guard(async () => {
         const result = await db
           .insertInto('users')
-          .values({
-            id: user.id,
-            username: user.username,
-            password_hash: user.passwordHash,
-            name: user.name,
-            email: user.email,
-            is_admin: dialect === 'postgres' ? user.isAdmin : Number(user.isAdmin),
-            created_ms: user.createdAt,
-          })
+          .values(userRow(user, dialect))
           .onConflict((c) => c.column('username').doNothing())
           .executeTakeFirst();
         return (result.numInsertedOrUpdatedRows ?? 0n) === 1n;
@@ -48,12 +40,28 @@ export function createUserRepository(db: Kysely<Database>, guard: Guard, dialect
   };
 }
 
+/**
+ * A new user's row (session epoch 0, the column's default). No local password is stored as '': the column is
+ * NOT NULL since 0002, and '' is never a scrypt hash, so no password can match it.
+ */
+export function userRow(user: Omit<UserRecord, 'sessionEpoch'>, dialect: 'sqlite' | 'postgres'): Insertable<UsersTable> {
+  return {
+    id: user.id,
+    username: user.username,
+    password_hash: user.passwordHash ?? '',
+    name: user.name,
+    email: user.email,
+    is_admin: dialect === 'postgres' ? user.isAdmin : Number(user.isAdmin),
+    created_ms: user.createdAt,
+  };
+}
+
 function fromRow(row: Selectable<UsersTable> | undefined): UserRecord | undefined {
   if (!row) return undefined;
   return {
     id: row.id,
     username: row.username,
-    passwordHash: row.password_hash,
+    passwordHash: row.password_hash === '' ? null : row.password_hash,
     name: row.name,
     email: row.email,
     isAdmin: Boolean(row.is_admin),

@@ -1,0 +1,143 @@
+import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { IdentityStore, LinkedIdentity } from '../../ports/identities.js';
+import type { Database, Guard, UserIdentitiesTable } from './schema.js';
+import { userRow } from './user-repository.js';
+
+/** User ids per `in (…)` list: well under the bound parameters either database takes in one statement. */
+const idsPerQuery = 500;
+
+/**
+ * Thrown inside the transaction of `createUserWithIdentity` to roll the new user back when the identity turns out
+ * to be linked already; caught before the guard, so it never reads as the database being unavailable.
+ */
+class IdentityTaken extends Error {}
+
+/**
+ * The {@link IdentityStore} over Kysely, for both dialects. The unique index on (provider, subject) decides every
+ * conflict (`ON CONFLICT DO NOTHING`), never a read before the write: of two concurrent first sign-ins of one
+ * person, exactly one links.
+ */
+export function createIdentityRepository(db: Kysely<Database>, guard: Guard, dialect: 'sqlite' | 'postgres'): IdentityStore {
+  const insertIdentity = async (trx: Kysely<Database>, identity: LinkedIdentity): Promise<boolean> => {
+    const result = await trx
+      .insertInto('user_identities')
+      .values(identityRow(identity))
+      .onConflict((c) => c.columns(['provider', 'subject']).doNothing())
+      .executeTakeFirst();
+    return (result.numInsertedOrUpdatedRows ?? 0n) === 1n;
+  };
+  const findIdentity = async (trx: Kysely<Database>, provider: string, subject: string) => {
+    const row = await trx.selectFrom('user_identities').selectAll().where('provider', '=', provider).where('subject', '=', subject).executeTakeFirst();
+    return row && fromRow(row);
+  };
+
+  return {
+    findIdentity: (provider, subject) => guard(() => findIdentity(db, provider, subject)),
+
+    // A user deleted meanwhile fails the foreign key: that rejects, as it is no "linked already".
+    linkIdentity: (identity) => guard(() => insertIdentity(db, identity)),
+
+    createUserWithIdentity: (user, identity) => {
+      if (identity.userId !== user.id) return Promise.reject(new Error('createUserWithIdentity: the identity must belong to the new user'));
+      return guard(async () => {
+        try {
+          return await db.transaction().execute(async (trx) => {
+            const created = await trx
+              .insertInto('users')
+              .values(userRow(user, dialect))
+              .onConflict((c) => c.column('username').doNothing())
+              .executeTakeFirst();
+            if ((created.numInsertedOrUpdatedRows ?? 0n) !== 1n) {
+              // The identity answer wins: when the same person's first sign-in raced this one, and created the
+              // user under the same username, the caller is to sign in that user, not to pick another username.
+              // (On PostgreSQL the insert waited for that transaction to commit, so this read sees its identity.)
+              return (await findIdentity(trx, identity.provider, identity.subject)) ? 'identity_taken' : 'username_taken';
+            }
+            if (!(await insertIdentity(trx, identity))) throw new IdentityTaken();
+            return 'created';
+          });
+        } catch (error) {
+          if (error instanceof IdentityTaken) return 'identity_taken';
+          throw error;
+        }
+      });
+    },
+
+    listIdentities: (userId) =>
+      guard(async () => {
+        const rows = await db.selectFrom('user_identities').selectAll().where('user_id', '=', userId).execute();
+        return rows.map(fromRow).sort(byProviderThenAge);
+      }),
+
+    listIdentitiesOf: (userIds) =>
+      guard(async () => {
+        const byUser = new Map<string, LinkedIdentity[]>();
+        const ids = [...new Set(userIds)];
+        for (let start = 0; start < ids.length; start += idsPerQuery) {
+          const rows = await db
+            .selectFrom('user_identities')
+            .selectAll()
+            .where('user_id', 'in', ids.slice(start, start + idsPerQuery))
+            .execute();
+          for (const identity of rows.map(fromRow)) {
+            const list = byUser.get(identity.userId);
+            if (list) list.push(identity);
+            else byUser.set(identity.userId, [identity]);
+          }
+        }
+        for (const list of byUser.values()) list.sort(byProviderThenAge);
+        return byUser;
+      }),
+
+    unlinkIdentity: (userId, identityId) =>
+      guard(async () => {
+        const result = await db.deleteFrom('user_identities').where('id', '=', identityId).where('user_id', '=', userId).executeTakeFirst();
+        return result.numDeletedRows === 1n;
+      }),
+
+    recordSignIn: (identityId, at, profile) =>
+      guard(async () => {
+        await db
+          .updateTable('user_identities')
+          .set({ email: profile.email, display_name: profile.displayName, last_sign_in_ms: at })
+          .where('id', '=', identityId)
+          .execute();
+      }),
+  };
+}
+
+/**
+ * By provider id, then by when linked. Sorted here rather than by `ORDER BY`: PostgreSQL's collation may ignore a
+ * hyphen where SQLite compares bytes, and a user has a handful of identities.
+ */
+function byProviderThenAge(a: LinkedIdentity, b: LinkedIdentity): number {
+  if (a.provider !== b.provider) return a.provider < b.provider ? -1 : 1;
+  if (a.createdAt !== b.createdAt) return a.createdAt - b.createdAt;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+function identityRow(identity: LinkedIdentity): Insertable<UserIdentitiesTable> {
+  return {
+    id: identity.id,
+    user_id: identity.userId,
+    provider: identity.provider,
+    subject: identity.subject,
+    email: identity.email,
+    display_name: identity.displayName,
+    created_ms: identity.createdAt,
+    last_sign_in_ms: identity.lastSignedInAt,
+  };
+}
+
+function fromRow(row: Selectable<UserIdentitiesTable>): LinkedIdentity {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    provider: row.provider,
+    subject: row.subject,
+    email: row.email,
+    displayName: row.display_name,
+    createdAt: Number(row.created_ms),
+    lastSignedInAt: row.last_sign_in_ms === null ? null : Number(row.last_sign_in_ms),
+  };
+}
