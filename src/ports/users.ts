@@ -29,6 +29,8 @@ export interface UserStore {
   listUsers(): Promise<UserRecord[]>;
   /** Resolves `false` when there is no such user. A new password also ends the user's sessions. */
   setPasswordHash(username: string, passwordHash: string): Promise<boolean>;
+  /** Makes the user an administrator or not (an upstream sign-in's admin rule, a host app's answer). */
+  setAdmin(userId: string, isAdmin: boolean): Promise<void>;
   /** Ends every session of the user (raises {@link UserRecord.sessionEpoch}). */
   endSessions(userId: string): Promise<void>;
   /** Deletes a user and, through the schema, their consents, grants, codes and linked identities; `false` when there was none. */

@@ -250,6 +250,17 @@ export function storageIdentitiesContract(kind: DatabaseKind): void {
     assert.equal((await storage.users.findUserById(record.id))?.passwordHash, 'scrypt$set');
   });
 
+  it('makes a user an administrator and back, that user only', async () => {
+    const [one, other] = [newUser(), newUser()];
+    await storage.users.createUser(one);
+    await storage.users.createUser(other);
+    await storage.users.setAdmin(one.id, true);
+    assert.equal((await storage.users.findUserById(one.id))?.isAdmin, true);
+    assert.equal((await storage.users.findUserById(other.id))?.isAdmin, false);
+    await storage.users.setAdmin(one.id, false);
+    assert.equal((await storage.users.findUserById(one.id))?.isAdmin, false);
+  });
+
   it('spends a password check on a user without a password, so timing does not tell them from one with a password', async () => {
     const known = await createUser(storage.users, { username: unique('name'), password: 'a real password' }, { now: 1, newId: () => unique('user') });
     const passwordless = newUser();

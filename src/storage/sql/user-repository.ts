@@ -31,6 +31,14 @@ export function createUserRepository(db: Kysely<Database>, guard: Guard, dialect
           .executeTakeFirst();
         return result.numUpdatedRows === 1n;
       }),
+    setAdmin: (userId, isAdmin) =>
+      guard(async () => {
+        await db
+          .updateTable('users')
+          .set({ is_admin: dialect === 'postgres' ? isAdmin : Number(isAdmin) })
+          .where('id', '=', userId)
+          .execute();
+      }),
     endSessions: (userId) =>
       guard(async () => {
         await db.updateTable('users').set((eb) => ({ session_epoch: eb('session_epoch', '+', 1) })).where('id', '=', userId).execute();
