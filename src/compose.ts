@@ -27,7 +27,8 @@ import { backUpSqlite, type BackupSummary } from './storage/sqlite-backup.js';
 import { fetchDocument } from './outbound/fetch-document.js';
 import type { ClientStore } from './ports/clients.js';
 import type { HostAuthentication } from './http/host-sign-in.js';
-import { createUpstreamClients, type UpstreamClient } from './identity/upstream-client.js';
+import { createUpstreamClients } from './identity/create-upstream-clients.js';
+import type { UpstreamClient } from './identity/upstream-client.js';
 import type { Storage } from './ports/storage.js';
 import { systemClock, systemRandom } from './system.js';
 

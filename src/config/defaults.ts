@@ -539,14 +539,14 @@ export const options: readonly OptionSpec[] = [
   },
   {
     key: 'identity.allow',
-    kind: { type: 'json', parse: jsonParser(parseIdentityRule), describe: 'a sign-in rule' },
+    kind: { type: 'json', parse: jsonParser((value) => parseIdentityRule(value, 'identity.allow')), describe: 'a sign-in rule' },
     default: {},
     env: ['LATCHKEY_IDENTITY_ALLOW'],
     doc: 'Who may sign in with an upstream provider, checked at every sign-in: `{"emailDomains": ["example.com"], "emails": ["ada@partner.example"], "claim": {"name": "groups", "values": ["mcp-users"]}}` (any one matching is enough), or `{"anyone": true}`. Email rules match only an address the provider says is verified (GitHub: the verified primary address; Microsoft Entra ID marks none verified, so use a tenant-specific `entra` preset or a `claim` rule such as `tid`). A first sign-in that is allowed creates the user, linked by the provider and its subject, never by email. Empty (the default) allows nobody, so a provider configured without a rule refuses to start.',
   },
   {
     key: 'identity.admins',
-    kind: { type: 'json', parse: jsonParser(parseIdentityRule), describe: 'a sign-in rule' },
+    kind: { type: 'json', parse: jsonParser((value) => parseIdentityRule(value, 'identity.admins', { allowAnyone: false })), describe: 'a sign-in rule' },
     default: {},
     env: ['LATCHKEY_IDENTITY_ADMINS'],
     doc: 'Who is an administrator when they sign in with an upstream provider, in the form of `identity.allow` (`{"emails": ["ops@example.com"]}`, `{"claim": {"name": "groups", "values": ["latchkey-admins"]}}`; `anyone` is refused here). A user created by an upstream sign-in is an administrator exactly while the rule names them (checked at each sign-in); a local user the rule names becomes one and stays one. Empty: upstream sign-ins never make anyone an administrator.',

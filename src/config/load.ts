@@ -232,9 +232,6 @@ function checkCrossOptionRules(config: Config): void {
       'Invalid configuration: identity.providers is set but identity.allow names nobody: set identity.allow.emailDomains, .emails or .claim, or {"anyone": true} to let everyone with an account at the provider sign in',
     );
   }
-  if (identity.admins.anyone === true) {
-    throw new ConfigError('Invalid configuration: identity.admins cannot be {"anyone": true}: name the administrators by email or claim');
-  }
   const paths = [config.registration.path, ...config.registration.aliases];
   if (new Set(paths).size !== paths.length) {
     throw new ConfigError('Invalid configuration: registration.aliases repeats registration.path or another alias');
@@ -243,7 +240,7 @@ function checkCrossOptionRules(config: Config): void {
 
 /** Whether a sign-in rule names nobody at all. */
 function ruleIsEmpty(rule: IdentityRule): boolean {
-  return rule.anyone !== true && rule.emailDomains.length === 0 && rule.emails.length === 0 && rule.claim === null;
+  return rule.anyone !== true && !rule.emailDomains?.length && !rule.emails?.length && rule.claim === undefined;
 }
 
 /** With resources configured, `scopes_supported` is the identity scopes offered plus every resource's scopes. */

@@ -1,5 +1,5 @@
 import type { IdentityRule } from '../config/identity.js';
-import { matchesRule } from '../config/identity.js';
+import { matchesRule } from '../identity/matches-rule.js';
 import type { UpstreamProfile } from '../identity/upstream-client.js';
 import type { Clock, RandomSource } from '../ports/clock.js';
 import type { IdentityStore, LinkedIdentity } from '../ports/identities.js';
@@ -132,7 +132,7 @@ async function withAdminRule(user: UserRecord, profile: UpstreamProfile, context
 }
 
 function ruleIsEmpty(rule: IdentityRule): boolean {
-  return rule.emailDomains.length === 0 && rule.emails.length === 0 && rule.claim === null;
+  return !rule.emailDomains?.length && !rule.emails?.length && rule.claim === undefined;
 }
 
 function newIdentity(profile: UpstreamProfile, userId: string, now: number, random: RandomSource): LinkedIdentity {
