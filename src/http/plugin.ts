@@ -113,7 +113,7 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
     limitAuthorizationPages(pages, services.limiters.authorize, base);
     const { sessions, loginThrottle: throttle, keys } = services;
     authorizeRoutes(pages, { config, storage, clients, clock, random, sessions, throttle, audit }, base);
-    const pagesContext = { config, storage, clock, random, sessions, throttle, audit, keys, base };
+    const pagesContext = { config, storage, clock, random, sessions, throttle, audit, keys, base, signInMethods: { providers: [], localPasswords: true } };
     signInRoutes(pages, pagesContext);
     accountRoutes(pages, pagesContext);
     adminRoutes(pages, pagesContext);
