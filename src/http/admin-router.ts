@@ -102,6 +102,7 @@ const notices = {
   'iat-not-revoked': () => 'That initial access token was already revoked, or does not exist.',
   'user-created': (subject: string) => `User ${subject} was created.`,
   'user-removed': (subject: string) => `User ${subject} was removed, with their consents and grants.`,
+  'identity-unlinked': (subject: string) => `Unlinked the ${subject}: it no longer signs them in.`,
   'key-rotated': (subject: string) => `Signing key ${subject} is now current. The previous key keeps verifying tokens until its grace period ends.`,
 } satisfies Record<string, (subject: string) => string>;
 

@@ -6,6 +6,7 @@ import type { Clock, RandomSource } from '../ports/clock.js';
 import type { LoginThrottle } from '../rate-limit/login-throttle.js';
 import type { Storage } from '../ports/storage.js';
 import type { UserRecord } from '../ports/users.js';
+import type { SignInMethods } from '../users/sign-in-methods.js';
 import type { HostSignIn } from './host-sign-in.js';
 import type { Sessions } from './session.js';
 
@@ -21,6 +22,8 @@ export interface PagesContext {
   keys: KeyManager;
   /** The issuer's path (`''` for an issuer at the root): every page's URL starts with it. */
   base: string;
+  /** The configured ways to sign in: the account page offers to link these providers, and keeps a user one way in. */
+  signInMethods: SignInMethods;
   /** A host app's sign-in (library mode): when set, it says who is signed in, and Latchkey's own sessions are not used. */
   host?: HostSignIn | undefined;
 }

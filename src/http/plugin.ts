@@ -116,7 +116,8 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
     const { sessions, loginThrottle: throttle, keys } = services;
     const host = services.host && hostSignIn(services.host, config.issuer, { users: storage.users, identities: storage.identities, clock, random });
     authorizeRoutes(pages, { config, storage, clients, clock, random, sessions, throttle, audit, host }, base);
-    const pagesContext = { config, storage, clock, random, sessions, throttle, audit, keys, base, host };
+    const signInMethods = { providers: config.identity.providers.map(({ id, name }) => ({ id, name })), localPasswords: config.identity.localPasswords };
+    const pagesContext = { config, storage, clock, random, sessions, throttle, audit, keys, base, host, signInMethods };
     signInRoutes(pages, pagesContext);
     upstreamSignInRoutes(pages, { ...pagesContext, upstream: services.upstream });
     accountRoutes(pages, pagesContext);

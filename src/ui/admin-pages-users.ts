@@ -1,4 +1,6 @@
+import type { LinkedIdentity } from '../ports/identities.js';
 import type { UserRecord } from '../ports/users.js';
+import { canUnlinkIdentity, hasLocalPassword, providerName, type SignInMethods } from '../users/sign-in-methods.js';
 import { adminPage, adminTime, type AdminFrame } from './admin-layout.js';
 import { html, type SafeHtml } from './html.js';
 
@@ -10,11 +12,17 @@ export interface UserForm {
   isAdmin: boolean;
 }
 
-/** The local users and the form that creates one. */
+/**
+ * The users, how each signs in (a local password, identities linked at upstream providers, each with an
+ * unlink button), and the form that creates a local user.
+ */
 export function userListPage(input: {
   nonce: string;
   frame: AdminFrame;
   users: UserRecord[];
+  /** Each user's linked identities, by user id (users without any are absent). */
+  identities: ReadonlyMap<string, readonly LinkedIdentity[]>;
+  methods: SignInMethods;
   form: UserForm;
   notice?: string | undefined;
   error?: string | undefined;
@@ -39,26 +47,47 @@ export function userListPage(input: {
 <div class="actions"><button class="primary" type="submit">Create user</button></div>
 </form>
 <h2>Users (${input.users.length})</h2>
-${userTable(input.frame, input.users)}`,
+${userTable(input.frame, input.users, input.identities, input.methods)}`,
   });
 }
 
-function userTable(frame: AdminFrame, users: UserRecord[]): SafeHtml {
+function userTable(frame: AdminFrame, users: UserRecord[], identities: ReadonlyMap<string, readonly LinkedIdentity[]>, methods: SignInMethods): SafeHtml {
   return html`<div class="table-wrap"><table>
-<thead><tr><th scope="col">Username</th><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Admin</th><th scope="col">Created</th><th scope="col"><span class="muted">Action</span></th></tr></thead>
+<thead><tr><th scope="col">Username</th><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Admin</th><th scope="col">Password</th><th scope="col">Linked identities</th><th scope="col">Created</th><th scope="col"><span class="muted">Action</span></th></tr></thead>
 <tbody>
-${users.map(
-  (user) => html`<tr data-testid="user-row">
+${users.map((user) => {
+  const own = user.username === frame.username;
+  return html`<tr data-testid="user-row">
 <th scope="row">${user.username}</th>
 <td>${user.name ?? ''}</td>
 <td>${user.email ?? ''}</td>
 <td>${user.isAdmin ? 'yes' : 'no'}</td>
+<td data-testid="has-password">${hasLocalPassword(user) ? 'yes' : 'no'}</td>
+<td>${identityList(frame, user, identities.get(user.id) ?? [], methods, own)}</td>
 <td>${adminTime(user.createdAt)}</td>
-<td>${user.username === frame.username
+<td>${own
     ? html`<span class="muted">you</span>`
     : html`<form class="inline" method="post" action="${frame.base}/admin/users/${encodeURIComponent(user.username)}/remove"><input type="hidden" name="csrf" value="${frame.csrf}"><button type="submit" aria-label="Remove user ${user.username}">Remove</button></form>`}</td>
-</tr>`,
-)}
+</tr>`;
+})}
 </tbody></table></div>
-<p class="muted">Removing a user deletes their consents and grants: the agents they authorized can no longer refresh tokens.</p>`;
+<p class="muted">Removing a user deletes their consents and grants: the agents they authorized can no longer refresh tokens.
+Unlinking a user's only way to sign in leaves them unable to sign in until one is linked again or they are given a password (<code>latchkey users set-password</code>).</p>`;
+}
+
+/**
+ * A user's linked identities: the provider's name and who the person is there (as the provider last said),
+ * each with an unlink button. The administrator's own last way to sign in has none, so they cannot lock
+ * themselves out of the dashboard (the route refuses it too).
+ */
+function identityList(frame: AdminFrame, user: UserRecord, identities: readonly LinkedIdentity[], methods: SignInMethods, own: boolean): SafeHtml {
+  if (identities.length === 0) return html`<span class="muted">none</span>`;
+  const unlinkable = !own || canUnlinkIdentity({ hasPassword: hasLocalPassword(user), localPasswords: methods.localPasswords, identityCount: identities.length });
+  return html`<ul class="identities">${identities.map((identity) => {
+    const name = providerName(methods, identity.provider);
+    const who = [identity.displayName, identity.email].filter((part): part is string => Boolean(part));
+    return html`<li data-testid="identity" data-identity-id="${identity.id}"><strong>${name}</strong>${who.length > 0 ? html` ${who.join(' · ')}` : ''}${unlinkable
+      ? html` <form class="inline" method="post" action="${frame.base}/admin/users/${encodeURIComponent(user.username)}/identities/${encodeURIComponent(identity.id)}/unlink"><input type="hidden" name="csrf" value="${frame.csrf}"><button type="submit" aria-label="Unlink the ${name} account of ${user.username}">Unlink</button></form>`
+      : ''}</li>`;
+  })}</ul>`;
 }

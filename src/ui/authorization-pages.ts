@@ -2,6 +2,7 @@ import { isUnverified } from '../protocol/authorization/unverified-client.js';
 import type { ClientRecord } from '../ports/clients.js';
 import { html, page, type SafeHtml } from './html.js';
 import { describeScope } from './scope-descriptions.js';
+import { signInForms, type SignInChoices } from './sign-in-forms.js';
 
 /** Values every form carries: the CSRF token and the signed pending authorization request. */
 export interface FormState {
@@ -11,9 +12,12 @@ export interface FormState {
   action: string;
 }
 
-/** The sign-in page shown during an authorization request. */
+/**
+ * The sign-in page shown during an authorization request: the ways this server offers ({@link signInForms}),
+ * each form carrying the signed pending request, so that any of them leads back to the consent page.
+ */
 export function loginPage(
-  input: FormState & { clientName: string; unverified: boolean; username?: string | undefined; error?: string | undefined },
+  input: FormState & SignInChoices & { clientName: string; unverified: boolean; username?: string | undefined; error?: string | undefined },
 ): string {
   return page({
     title: 'Sign in',
@@ -21,23 +25,8 @@ export function loginPage(
     body: html`<h1>Sign in</h1>
 <p>to continue to <strong>${input.clientName}</strong>${input.unverified ? html` <span class="badge">Unverified app</span>` : ''}</p>
 ${input.error ? html`<p class="error" role="alert">${input.error}</p>` : ''}
-<form method="post" action="${input.action}">
-<input type="hidden" name="csrf" value="${input.csrf}">
-<input type="hidden" name="pending" value="${input.pending}">
-${credentialFields(input)}
-</form>`,
+${signInForms({ ...input, carry: { name: 'pending', value: input.pending } })}`,
   });
-}
-
-/**
- * The username and password fields and the submit button of a sign-in form. After a failed attempt the name
- * is kept (never the password) and the password field has the focus.
- */
-export function credentialFields(input: { username?: string | undefined; error?: string | undefined }): SafeHtml {
-  const retry = input.error !== undefined && input.username !== undefined;
-  return html`<label>Username <input type="text" name="username" autocomplete="username" required${retry ? '' : html` autofocus`} value="${input.username ?? ''}"></label>
-<label>Password <input type="password" name="password" autocomplete="current-password" required${retry ? html` autofocus` : ''}></label>
-<button class="primary" type="submit">Sign in</button>`;
 }
 
 /** A host to show for a URL, or a description of why there is none. */

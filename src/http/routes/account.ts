@@ -1,35 +1,32 @@
 import type { FastifyInstance } from 'fastify';
-import { accountErrorPage, accountPage } from '../../ui/account-page.js';
+import { validateNewPassword } from '../../users/password.js';
+import { canUnlinkIdentity, hasLocalPassword } from '../../users/sign-in-methods.js';
+import { setUserPassword, UserError } from '../../users/users.js';
+import { accountPaths, readAccountNotice, redirectToAccount, refuseStaleForm, sendAccountPage } from '../account-view.js';
+import { checkCurrentPassword } from '../current-password.js';
 import { redirectToSignIn, signedInUser, type PagesContext } from '../pages-context.js';
-import { sendPage } from '../send-page.js';
-
-/** The notices the page shows after an action, by the `notice` query value (never text from the URL). */
-const notices = new Map([
-  ['revoked', 'Access revoked: the tokens of that app no longer work, and it must ask you again to get new ones.'],
-  ['not_connected', 'That app was not connected to your account (its access may have been revoked already).'],
-]);
 
 /**
- * `GET /account`, the signed-in user's connected apps, and `POST /account/apps/:clientId/revoke`, which cuts one
- * off: its consent is forgotten and every grant the user gave it is revoked, so its refresh tokens fail at once.
- * The user is always the session's, never a form field, so nobody can revoke another user's app; every POST
- * carries the CSRF token, so another site cannot make the browser revoke one.
+ * `GET /account`, the signed-in user's account: how they sign in and the apps they connected, and its forms:
+ *
+ * - `POST /account/apps/:clientId/revoke` cuts one app off: its consent is forgotten and every grant the user
+ *   gave it is revoked, so its refresh tokens fail at once;
+ * - `POST /account/identities/:identityId/unlink` unlinks one of the user's upstream identities, unless it is
+ *   their last way to sign in;
+ * - `POST /account/password` changes the user's password (the current one is asked for, under the sign-in
+ *   throttle), which ends every other session; this browser gets a fresh session and stays signed in.
+ *
+ * The user is always the session's, never a form field, so nobody can act on another user's apps or
+ * identities; every POST carries the CSRF token, so another site cannot make the browser send one.
  */
 export function accountRoutes(app: FastifyInstance, context: PagesContext): void {
   const { base, sessions, storage, clock, audit } = context;
-  const paths = {
-    account: `${base}/account`,
-    signOut: `${base}/signout`,
-    revoke: (clientId: string) => `${base}/account/apps/${encodeURIComponent(clientId)}/revoke`,
-  };
+  const paths = accountPaths(base);
 
   app.get(paths.account, async (request, reply) => {
     const user = await signedInUser(context, request);
     if (!user) return redirectToSignIn(context, reply, paths.account);
-    const apps = await storage.consents.listConnectedApps(user.id);
-    const csrf = sessions.csrfToken(request, reply);
-    const notice = notices.get(String((request.query as Record<string, unknown>)['notice']));
-    return sendPage(reply, 200, (nonce) => accountPage({ nonce, csrf, user, apps, notice, paths }));
+    return sendAccountPage(context, request, reply, user, 200, { notice: readAccountNotice(request) });
   });
 
   // The client id is the rest of the path (a wildcard, not a parameter): metadata-document clients have URLs of
@@ -38,16 +35,7 @@ export function accountRoutes(app: FastifyInstance, context: PagesContext): void
     const user = await signedInUser(context, request);
     if (!user) return redirectToSignIn(context, reply, paths.account);
     const form = request.body as Record<string, string> | undefined;
-    if (!sessions.csrfMatches(request, form?.['csrf'])) {
-      return sendPage(reply, 400, (nonce) =>
-        accountErrorPage({
-          nonce,
-          title: 'Nothing was changed',
-          message: 'The form was too old or was not sent from this browser. Open your connected apps again and retry.',
-          back: paths.account,
-        }),
-      );
-    }
+    if (!sessions.csrfMatches(request, form?.['csrf'])) return refuseStaleForm(reply, base);
     const path = (request.params as Record<string, string | undefined>)['*'] ?? '';
     if (!path.endsWith('/revoke')) return reply.callNotFound();
     const clientId = path.slice(0, -'/revoke'.length);
@@ -55,6 +43,56 @@ export function accountRoutes(app: FastifyInstance, context: PagesContext): void
     if (revoked) {
       audit.record({ type: 'consent.revoked', userId: user.id, clientId, ip: request.ip, data: { grants_revoked: revoked.grantsRevoked } });
     }
-    return reply.header('cache-control', 'no-store').redirect(`${paths.account}?notice=${revoked ? 'revoked' : 'not_connected'}`, 303);
+    return redirectToAccount(reply, base, revoked ? 'revoked' : 'not_connected');
+  });
+
+  app.post(`${base}/account/identities/:identityId/unlink`, async (request, reply) => {
+    const user = await signedInUser(context, request);
+    if (!user) return redirectToSignIn(context, reply, paths.account);
+    const form = request.body as Record<string, string> | undefined;
+    if (!sessions.csrfMatches(request, form?.['csrf'])) return refuseStaleForm(reply, base);
+    const { identityId } = request.params as { identityId: string };
+    // Only among the session user's own identities: another user's id is "not linked", and nothing changes.
+    const identities = await storage.identities.listIdentities(user.id);
+    const identity = identities.find((candidate) => candidate.id === identityId);
+    if (!identity) return redirectToAccount(reply, base, 'not_linked');
+    const allowed = canUnlinkIdentity({ hasPassword: hasLocalPassword(user), localPasswords: context.signInMethods.localPasswords, identityCount: identities.length });
+    if (!allowed) return redirectToAccount(reply, base, 'last_sign_in_method');
+    if (!(await storage.identities.unlinkIdentity(user.id, identity.id))) return redirectToAccount(reply, base, 'not_linked');
+    audit.record({ type: 'user.identity_unlinked', userId: user.id, ip: request.ip, data: { provider: identity.provider } });
+    return redirectToAccount(reply, base, 'unlinked');
+  });
+
+  app.post(paths.changePassword, async (request, reply) => {
+    const user = await signedInUser(context, request);
+    if (!user) return redirectToSignIn(context, reply, paths.account);
+    const form = (request.body ?? {}) as Record<string, string | undefined>;
+    if (!sessions.csrfMatches(request, form['csrf'])) return refuseStaleForm(reply, base);
+    const refuse = (status: number, passwordError: string) => sendAccountPage(context, request, reply, user, status, { passwordError });
+    // The page offers no form then; a hand-made request gets the page, with the reason.
+    if (!hasLocalPassword(user)) return refuse(400, 'Your account has no password to change: you sign in with a linked account.');
+    if (!context.signInMethods.localPasswords) return refuse(400, 'This server does not accept passwords, so yours cannot be changed.');
+    const next = form['new_password'] ?? '';
+    // The cheap checks first: a typo in the new password costs no password check and no throttle count.
+    if (next !== (form['new_password_repeat'] ?? '')) return refuse(400, 'The two new passwords differ. Nothing was changed: type the same new password twice.');
+    const problem = validateNewPassword(next);
+    if (problem) return refuse(400, `${problem} Nothing was changed.`);
+    const failure = await checkCurrentPassword(context, request, user, form['current_password'] ?? '');
+    if (failure) return refuse(failure.status, failure.message);
+
+    try {
+      // As every new password does, this raises the session epoch: every session of the user ends, copies of
+      // this browser's cookie included.
+      await setUserPassword(storage.users, user.username, next);
+    } catch (error) {
+      // Removed meanwhile: there is no account left to be signed in to.
+      if (error instanceof UserError && error.code === 'unknown_user') return redirectToSignIn(context, reply, paths.account);
+      throw error;
+    }
+    const updated = await storage.users.findUserById(user.id);
+    if (!updated) return redirectToSignIn(context, reply, paths.account);
+    sessions.write(reply, { userId: user.id, authTime: clock.now(), epoch: updated.sessionEpoch });
+    audit.record({ type: 'user.password_changed', userId: user.id, ip: request.ip });
+    return redirectToAccount(reply, base, 'password_changed');
   });
 }

@@ -1,15 +1,19 @@
 import type { FastifyReply } from 'fastify';
+import { auditedBy } from '../../operations/actor.js';
 import { OperationError } from '../../operations/operation-error.js';
 import { addUser, removeUser } from '../../operations/users.js';
+import { canUnlinkIdentity, hasLocalPassword, providerName } from '../../users/sign-in-methods.js';
+import { normalizeUsername } from '../../users/users.js';
 import { userListPage, type UserForm } from '../../ui/admin-pages-users.js';
 import type { PagesContext } from '../pages-context.js';
 import { readNotice, redirectWithNotice, refusalStatus, type AdminRequest, type AdminRouter } from '../admin-router.js';
 import { sendPage } from '../send-page.js';
 
 /**
- * `GET /admin/users` (the local users and a create form), `POST /admin/users` ({@link addUser}, its refusals
- * shown on the page) and `POST /admin/users/:username/remove` ({@link removeUser}: with the user's consents and
- * grants, never the administrator's own account).
+ * `GET /admin/users` (the users, how each signs in, and a create form), `POST /admin/users` ({@link addUser},
+ * its refusals shown on the page), `POST /admin/users/:username/remove` ({@link removeUser}: with the user's
+ * consents and grants, never the administrator's own account) and
+ * `POST /admin/users/:username/identities/:identityId/unlink` (one linked identity of that user).
  */
 export function userRoutes(router: AdminRouter, context: PagesContext): void {
   const { storage, clock, random, audit } = context;
@@ -18,8 +22,9 @@ export function userRoutes(router: AdminRouter, context: PagesContext): void {
 
   const list = async (reply: FastifyReply, admin: AdminRequest, status: number, extra: { notice?: string | undefined; error?: string; form?: UserForm }) => {
     const users = await storage.users.listUsers();
+    const identities = await storage.identities.listIdentitiesOf(users.map((user) => user.id));
     return sendPage(reply, status, (nonce) =>
-      userListPage({ nonce, frame: admin.frame, users, form: extra.form ?? empty, notice: extra.notice, error: extra.error }),
+      userListPage({ nonce, frame: admin.frame, users, identities, methods: context.signInMethods, form: extra.form ?? empty, notice: extra.notice, error: extra.error }),
     );
   };
 
@@ -45,5 +50,26 @@ export function userRoutes(router: AdminRouter, context: PagesContext): void {
       if (error instanceof OperationError) return list(reply, admin, refusalStatus[error.code], { error: error.message });
       throw error;
     }
+  });
+
+  // An administrator may unlink any user's identity, also their last way to sign in (say, an upstream account
+  // that changed hands), except their own last one: then nobody might be left to use the dashboard.
+  router.post('/users/:username/identities/:identityId/unlink', async (request, reply, admin) => {
+    const params = request.params as { username: string; identityId: string };
+    const user = await storage.users.findUserByUsername(normalizeUsername(params.username));
+    const identities = user ? await storage.identities.listIdentities(user.id) : [];
+    const identity = identities.find((candidate) => candidate.id === params.identityId);
+    if (!user || !identity) {
+      return list(reply, admin, 404, { error: `That identity is not linked to a user named ${JSON.stringify(normalizeUsername(params.username))} (it may have been unlinked already).` });
+    }
+    const own = user.id === admin.user.id;
+    if (own && !canUnlinkIdentity({ hasPassword: hasLocalPassword(user), localPasswords: context.signInMethods.localPasswords, identityCount: identities.length })) {
+      return list(reply, admin, 400, { error: 'You cannot unlink your own last way to sign in: you could not sign in again. Link another account first.' });
+    }
+    if (!(await storage.identities.unlinkIdentity(user.id, identity.id))) {
+      return list(reply, admin, 404, { error: 'That identity was unlinked already.' });
+    }
+    audit.record({ type: 'user.identity_unlinked', userId: user.id, ...auditedBy(admin.actor), data: { provider: identity.provider } });
+    return redirectWithNotice(context, reply, '/users', 'identity-unlinked', `${providerName(context.signInMethods, identity.provider)} account of ${user.username}`);
   });
 }

@@ -12,11 +12,7 @@ import { sendPage } from '../send-page.js';
 export function signInRoutes(app: FastifyInstance, context: PagesContext): void {
   const { base, sessions, storage, clock, audit } = context;
   const paths = { signIn: `${base}/signin`, signOut: `${base}/signout` };
-  const signInChoices = {
-    providers: context.config.identity.providers.map(({ id, name }) => ({ id, name })),
-    upstreamAction: (id: string) => `${base}/signin/upstream/${id}`,
-    localPasswords: context.config.identity.localPasswords,
-  };
+  const signInChoices = { ...context.signInMethods, upstreamAction: (id: string) => `${base}/signin/upstream/${id}` };
 
   app.get(paths.signIn, async (request, reply) => {
     const query = request.query as Record<string, unknown>;
@@ -37,7 +33,7 @@ export function signInRoutes(app: FastifyInstance, context: PagesContext): void 
       return sendPage(reply, status, (nonce) => signInPage({ nonce, csrf, action: paths.signIn, returnTo, username, error, ...signInChoices }));
     };
     if (!sessions.csrfMatches(request, form['csrf'])) return again(400, 'The form was too old or was not sent from this browser. Please sign in again.');
-    if (!context.config.identity.localPasswords) return again(403, 'This server does not accept passwords: sign in with one of the providers below.');
+    if (!context.signInMethods.localPasswords) return again(403, 'This server does not accept passwords: sign in with one of the providers below.');
     const outcome = await signInWithPassword({ users: storage.users, throttle: context.throttle, sessions, clock, audit }, request, reply, {
       username,
       password: form['password'] ?? '',
