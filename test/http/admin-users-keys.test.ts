@@ -43,7 +43,7 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
         (events) => events.length === 1,
         'a user.created event',
       );
-      assert.deepEqual({ actor: event!.actor, userId: event!.userId, data: event!.data }, { actor: 'admin:root', userId: carol!.id, data: { username: 'carol', is_admin: true } });
+      assert.deepEqual({ actor: event!.actor, userId: event!.userId, data: event!.data }, { actor: 'admin:root', userId: carol!.id, data: { username: 'carol', is_admin: true, provider: 'local' } });
       assert.ok(!JSON.stringify(event).includes('carol carol carol'), 'never the password');
     });
 
