@@ -47,7 +47,7 @@ export function registerUserCommands(program: Command, cli: ConfigCli): void {
     );
 
   cli
-    .withConfigFlags(users.command('remove').description('delete a local user with their consents and grants: their refresh tokens stop working at once'))
+    .withConfigFlags(users.command('remove').description('delete a user with their consents, grants and linked identities: their refresh tokens stop working at once'))
     .argument('<username>')
     .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
     .action((username: string, flags: Record<string, unknown>) =>
@@ -56,7 +56,7 @@ export function registerUserCommands(program: Command, cli: ConfigCli): void {
         if (flags['yes'] !== true) {
           await confirmOnTerminal(
             `  ${user.username}  ${user.isAdmin ? 'admin' : 'user'}${user.name ? `  ${printable(user.name)}` : ''}\n`,
-            `Remove user ${user.username}? Their consents and grants go with them, and their refresh tokens stop working at once.`,
+            `Remove user ${user.username}? Their consents, grants and linked identities go with them, and their refresh tokens stop working at once.`,
             'Cancelled: nothing was removed.',
           );
         }
@@ -73,7 +73,7 @@ export function registerUserCommands(program: Command, cli: ConfigCli): void {
       withUsers(cli, flags, async (ports) => {
         // Refused before the password is typed.
         const user = await checkUserExists(username, ports);
-        await resetPassword(user.username, await readNewPassword(flags['passwordStdin'] === true), ports);
+        await resetPassword(user.username, await readNewPassword(flags['passwordStdin'] === true), ports, cliActor);
         process.stdout.write(`Changed the password of ${user.username}.\n`);
       }),
     );

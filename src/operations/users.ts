@@ -67,12 +67,15 @@ export async function removeUser(username: string, context: { users: UserStore; 
 
 /**
  * An operator replaces a user's password (`latchkey users set-password`), which also ends the user's sessions.
- * Not audited: the audit trail has no event type for it yet.
+ * It also gives a password to a user created by an upstream sign-in, who can then sign in with it too (while
+ * `identity.localPasswords` is on). Recorded as `user.password_changed` by the actor.
  *
  * @throws {OperationError} `invalid_input` (the password), `not_found`
  */
-export async function resetPassword(username: string, password: string, context: { users: UserStore }): Promise<void> {
+export async function resetPassword(username: string, password: string, context: { users: UserStore; audit: AuditTrail }, actor: Actor): Promise<void> {
   await refusing(() => setUserPassword(context.users, username, password));
+  const user = await context.users.findUserByUsername(normalizeUsername(username));
+  if (user) context.audit.record({ type: 'user.password_changed', userId: user.id, ...auditedBy(actor), data: { username: user.username } });
 }
 
 /** Fails early, before a password is asked for, when there is no such user to set it for. @throws {OperationError} `not_found` */

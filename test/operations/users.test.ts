@@ -23,7 +23,7 @@ describe('operations: users', () => {
     const events = (await fixture.recorded('user.created')).filter((event) => event.userId === user.id);
     assert.deepEqual(
       events.map((event) => ({ actor: event.actor, ip: event.ip, data: event.data })),
-      [{ actor: 'admin:root', ip: '192.0.2.1', data: { username: 'carol', is_admin: true } }],
+      [{ actor: 'admin:root', ip: '192.0.2.1', data: { username: 'carol', is_admin: true, provider: 'local' } }],
     );
     assert.ok(!JSON.stringify(events).includes('carol carol carol'), 'never the password');
   });
@@ -51,11 +51,13 @@ describe('operations: users', () => {
 
   it('resets a password (the old one stops working) and refuses an unknown user or a short password', async () => {
     await addUser({ username: 'erin', password: 'erin first password' }, ports(), cliActor);
-    await resetPassword('ERIN', 'erin second password', ports());
+    await resetPassword('ERIN', 'erin second password', ports(), cliActor);
     assert.ok(await authenticate(fixture.storage.users, 'erin', 'erin second password'));
+    const [changed] = await fixture.recorded('user.password_changed');
+    assert.deepEqual({ actor: changed?.actor, data: changed?.data }, { actor: 'cli', data: { username: 'erin' } });
     assert.equal(await authenticate(fixture.storage.users, 'erin', 'erin first password'), undefined);
-    await refusal(resetPassword('nobody', 'some long password', ports()), 'not_found');
-    await refusal(resetPassword('erin', 'short', ports()), 'invalid_input');
+    await refusal(resetPassword('nobody', 'some long password', ports(), cliActor), 'not_found');
+    await refusal(resetPassword('erin', 'short', ports(), cliActor), 'invalid_input');
     await refusal(checkUserExists('nobody', ports()), 'not_found');
     assert.equal((await checkUserExists('Erin', ports())).username, 'erin');
   });
