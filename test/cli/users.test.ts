@@ -183,7 +183,7 @@ describe('latchkey users', () => {
     assert.equal(users(file, ['add', 'dave', '--password-stdin'], 'dave dave dave dave').status, 0);
     const declined = usersOnTerminal(file, ['remove', 'dave'], 'n\n');
     assert.equal(declined.status, 2, declined.output);
-    assert.match(declined.output, /Remove user dave\? Their consents and grants go with them, and their refresh tokens stop working at once\. \[y\/N\]/);
+    assert.match(declined.output, /Remove user dave\? Their consents, grants and linked identities go with them, and their refresh tokens stop working at once\. \[y\/N\]/);
     assert.match(declined.output, /Cancelled: nothing was removed\./);
     assert.ok(storedUsers(file).some((u) => u.username === 'dave'));
 
