@@ -21,8 +21,9 @@ export interface Metrics {
    */
   observeRequest(route: string, method: string, status: number, seconds: number): void;
   /**
-   * A trail that counts registrations (`client.registered`), token issues (`token.issued`) and cleanup
-   * deletions (`client.gc_deleted`), then hands every entry to `trail`. The audit trail is the one place every
+   * A trail that counts registrations (`client.registered`), token issues (`token.issued`), cleanup
+   * deletions (`client.gc_deleted`), sign-ins and their failures (`user.signed_in`, `user.sign_in_failed`) and
+   * created users (`user.created`), by provider, then hands every entry to `trail`. The audit trail is the one place every
    * one of these events already passes through, so protocol code needs no metrics of its own.
    */
   countingAuditTrail(trail: AuditTrail): AuditTrail;

@@ -65,7 +65,7 @@ describe('latchkey users', () => {
     assert.equal(added.status, 0, added.stderr);
     assert.match(added.stdout, /Created admin user alice/);
     const events = await withDatabase(`sqlite:${file}`, (storage) => storage.auditEvents.listAuditEvents({ type: 'user.created', limit: 5 }));
-    assert.deepEqual(events.map((event) => [event.actor, event.data]), [['cli', { username: 'alice', is_admin: true }]], 'recorded as user.created by cli');
+    assert.deepEqual(events.map((event) => [event.actor, event.data]), [['cli', { username: 'alice', is_admin: true, provider: 'local' }]], 'recorded as user.created by cli');
     // Before the first start, as docs/deploy.md does: the only command that creates the database, and says so.
     assert.equal(added.stderr, `latchkey: there was no database at ${file}: created a new one (the server must use this file too)\n`);
 

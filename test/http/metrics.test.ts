@@ -167,7 +167,7 @@ describe('metrics options', () => {
 });
 
 describe('createMetrics().countingAuditTrail', () => {
-  it('counts registrations, token issues and cleanup deletions, and forwards every entry unchanged', async () => {
+  it('counts registrations, token issues, cleanup deletions, sign-ins and their failures, and created users, and forwards every entry unchanged', async () => {
     const metrics = createMetrics();
     const forwarded: AuditEntry[] = [];
     const trail = metrics.countingAuditTrail({ record: (entry) => forwarded.push(entry) });
@@ -177,6 +177,10 @@ describe('createMetrics().countingAuditTrail', () => {
       { type: 'client.gc_deleted', clientId: 'c', actor: 'gc', data: { reason: 'idle' } },
       { type: 'token.issued', clientId: 'a', data: { grant_type: 'refresh_token' } },
       { type: 'user.signed_in', userId: 'u' },
+      { type: 'user.signed_in', userId: 'v', data: { provider: 'google' } },
+      { type: 'user.sign_in_failed', data: { provider: 'google', reason: 'not_allowed' } },
+      { type: 'user.sign_in_failed', data: { username: 'bob' } },
+      { type: 'user.created', userId: 'v', data: { provider: 'google' } },
     ];
     for (const entry of entries) trail.record(entry);
     assert.deepEqual(forwarded, entries);
@@ -185,6 +189,12 @@ describe('createMetrics().countingAuditTrail', () => {
     assert.equal(sample(text, 'latchkey_gc_deleted_clients_total{reason="idle"}'), 2);
     assert.equal(sample(text, 'latchkey_gc_deleted_clients_total{reason="unused"}'), 0);
     assert.equal(sample(text, 'latchkey_tokens_issued_total{grant_type="refresh_token"}'), 1);
+    // Sign-ins by provider: a password sign-in (written without one) counts as `local`.
+    assert.equal(sample(text, 'latchkey_sign_ins_total{provider="local"}'), 1);
+    assert.equal(sample(text, 'latchkey_sign_ins_total{provider="google"}'), 1);
+    assert.equal(sample(text, 'latchkey_sign_in_failures_total{provider="google",reason="not_allowed"}'), 1);
+    assert.equal(sample(text, 'latchkey_sign_in_failures_total{provider="local",reason="bad_credentials"}'), 1);
+    assert.equal(sample(text, 'latchkey_users_created_total{provider="google"}'), 1);
   });
 
   it('keeps the counts of each metrics set apart (one registry per app)', async () => {
