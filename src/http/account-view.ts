@@ -19,7 +19,7 @@ export function accountPaths(base: string): AccountPaths & { account: string } {
 
 /**
  * The notices the page shows after an action, by the `notice` query value: fixed texts only, never text from
- * the URL. `linked` and `identity_taken` are for the end of linking (the sign-in routes send them).
+ * the URL. `linked` is for the end of linking (the upstream sign-in routes send it; a refused link is a page of its own).
  */
 const accountNotices = {
   revoked: { kind: 'status', text: 'Access revoked: the tokens of that app no longer work, and it must ask you again to get new ones.' },
@@ -29,7 +29,6 @@ const accountNotices = {
   last_sign_in_method: { kind: 'alert', text: 'Not unlinked: it is your only way to sign in, and without it you could not sign in again. Link another account first.' },
   password_changed: { kind: 'status', text: 'Your password is changed. Every other browser that was signed in to your account is signed out.' },
   linked: { kind: 'status', text: 'Linked: you can now sign in with that account too.' },
-  identity_taken: { kind: 'alert', text: 'Not linked: that account already signs in another user here.' },
 } satisfies Record<string, AccountNotice>;
 
 export type AccountNoticeCode = keyof typeof accountNotices;
