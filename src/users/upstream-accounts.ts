@@ -108,6 +108,11 @@ async function createFromProfile(profile: UpstreamProfile, context: UpstreamAcco
  * Usernames to try, best first: the verified email, the provider's login or preferred username, then the
  * provider and a random suffix. A name already taken (by a local user, or by someone else at another provider)
  * is never reused: the next candidate is tried, since sharing a username would be sharing an account.
+ *
+ * A username with an `@` comes from a verified email only. At many providers `preferred_username` is whatever the
+ * person typed (Keycloak, Auth0, Entra's UPN in another tenant): as a username here, `boss@example.com` would be
+ * shown on the pages and released as `preferred_username` to apps as if it were that address, and would take the
+ * name from the person who owns it.
  */
 function usernameCandidates(profile: UpstreamProfile, random: RandomSource): string[] {
   const usable = (value: string | null | undefined): string | undefined => {
@@ -115,7 +120,8 @@ function usernameCandidates(profile: UpstreamProfile, random: RandomSource): str
     const name = normalizeUsername(value.trim());
     return validateUsername(name) === undefined && name.length <= userFieldLimits.username - 7 ? name : undefined;
   };
-  const preferred = [usable(profile.emailVerified ? profile.email : null), usable(profile.username)].filter((name) => name !== undefined);
+  const login = profile.username?.includes('@') ? null : profile.username;
+  const preferred = [usable(profile.emailVerified ? profile.email : null), usable(login)].filter((name) => name !== undefined);
   const stem = preferred[0] ?? profile.provider;
   const suffix = () => random.token(6).toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 8);
   return [...new Set(preferred), `${stem}-${suffix()}`, `${stem}-${suffix()}`, `${stem}-${suffix()}`];
