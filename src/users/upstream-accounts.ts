@@ -61,7 +61,8 @@ export async function signInUpstream(profile: UpstreamProfile, context: Upstream
 /**
  * Links an upstream identity to a signed-in user (from `/account`). Refused when the identity belongs to another
  * user already: one person upstream is one user here, and moving an identity between users silently would let
- * whoever signs in second take the first one's account.
+ * whoever signs in second take the first one's account. An identity the admin rule names makes them an
+ * administrator; one it does not name leaves their role alone.
  */
 export async function linkUpstream(user: UserRecord, profile: UpstreamProfile, context: UpstreamAccountsContext): Promise<UpstreamSignInResult> {
   if (!matchesRule(context.rules.allow, profile)) return notAllowed;
@@ -74,7 +75,10 @@ export async function linkUpstream(user: UserRecord, profile: UpstreamProfile, c
   }
   const identity = newIdentity(profile, user.id, now, context.random);
   if (!(await context.identities.linkIdentity(identity))) return linkedElsewhere;
-  return { user: await withAdminRule(user, profile, context), created: false, identity };
+  // Linking may make an administrator of the user (the rule names this identity), never the opposite: that the
+  // new identity is not named says nothing of the one they signed in with, which may be.
+  const named = matchesRule(context.rules.admins, profile);
+  return { user: named ? await withAdminRule(user, profile, context) : user, created: false, identity };
 }
 
 const linkedElsewhere: UpstreamRefusal = {

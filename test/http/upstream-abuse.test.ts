@@ -8,7 +8,7 @@ import { parseIdentityProviders } from '../../src/config/identity.js';
 import type { UpstreamProfile } from '../../src/identity/upstream-client.js';
 import { createUser } from '../../src/users/users.js';
 import { hostProvider } from '../../src/users/host-accounts.js';
-import { signInUpstream, type UpstreamAccountsContext } from '../../src/users/upstream-accounts.js';
+import { linkUpstream, signInUpstream, type UpstreamAccountsContext } from '../../src/users/upstream-accounts.js';
 import { TestBrowser } from '../support/browser.js';
 import { forEachDatabase, type DatabaseKind } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -75,6 +75,16 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
       const grace = await signInUpstream(profile({ username: 'Grace-Hopper' }), accounts);
       assert.ok('user' in grace && grace.created);
       assert.equal(grace.user.username, 'grace-hopper');
+    });
+
+    it('linking an identity the admin rule does not name leaves an administrator one (only a sign-in can demote)', async () => {
+      const rules = { allow: { anyone: true }, admins: { emails: ['ada@example.com'] } };
+      const ada = await signInUpstream(profile({ email: 'ada@example.com', emailVerified: true }), { ...accounts, rules });
+      assert.ok('user' in ada && ada.user.isAdmin, 'named by the rule');
+      const linked = await linkUpstream(ada.user, profile({ provider: 'github', username: 'ada-codes' }), { ...accounts, rules });
+      assert.ok('user' in linked);
+      assert.equal(linked.user.isAdmin, true);
+      assert.equal((await server.storage.users.findUserById(ada.user.id))?.isAdmin, true, 'still an administrator');
     });
 
     it('unlinking an identity at /account signs out whoever is signed in through it; this browser stays signed in', async () => {
