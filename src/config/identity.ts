@@ -193,6 +193,9 @@ function parseProvider(entry: Record<string, unknown>, where: string): IdentityP
 
   const id = preset === null ? text(entry, 'id', where, true) : (text(entry, 'id', where, false) ?? preset);
   if (!/^[a-z0-9-]{1,32}$/.test(id)) throw new Error(`${where}.id must be 1 to 32 lower-case letters, digits and "-" (got "${id}")`);
+  // A host app's users are linked as provider `host` (users/host-accounts.ts): a provider of that id would share
+  // their identities, and whoever it names by subject `42` would sign in as the host's user `42`.
+  if (id === 'host') throw new Error(`${where}.id "host" is reserved for a host app's users: choose another id`);
   const name = text(entry, 'name', where, false) ?? (preset === null ? id : presets[preset]!.name);
   if (name.length > 100) throw new Error(`${where}.name must be at most 100 characters`);
 

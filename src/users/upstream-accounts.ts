@@ -61,7 +61,8 @@ export async function signInUpstream(profile: UpstreamProfile, context: Upstream
 /**
  * Links an upstream identity to a signed-in user (from `/account`). Refused when the identity belongs to another
  * user already: one person upstream is one user here, and moving an identity between users silently would let
- * whoever signs in second take the first one's account.
+ * whoever signs in second take the first one's account. An identity the admin rule names makes them an
+ * administrator; one it does not name leaves their role alone.
  */
 export async function linkUpstream(user: UserRecord, profile: UpstreamProfile, context: UpstreamAccountsContext): Promise<UpstreamSignInResult> {
   if (!matchesRule(context.rules.allow, profile)) return notAllowed;
@@ -74,7 +75,10 @@ export async function linkUpstream(user: UserRecord, profile: UpstreamProfile, c
   }
   const identity = newIdentity(profile, user.id, now, context.random);
   if (!(await context.identities.linkIdentity(identity))) return linkedElsewhere;
-  return { user: await withAdminRule(user, profile, context), created: false, identity };
+  // Linking may make an administrator of the user (the rule names this identity), never the opposite: that the
+  // new identity is not named says nothing of the one they signed in with, which may be.
+  const named = matchesRule(context.rules.admins, profile);
+  return { user: named ? await withAdminRule(user, profile, context) : user, created: false, identity };
 }
 
 const linkedElsewhere: UpstreamRefusal = {
@@ -108,6 +112,11 @@ async function createFromProfile(profile: UpstreamProfile, context: UpstreamAcco
  * Usernames to try, best first: the verified email, the provider's login or preferred username, then the
  * provider and a random suffix. A name already taken (by a local user, or by someone else at another provider)
  * is never reused: the next candidate is tried, since sharing a username would be sharing an account.
+ *
+ * A username with an `@` comes from a verified email only. At many providers `preferred_username` is whatever the
+ * person typed (Keycloak, Auth0, Entra's UPN in another tenant): as a username here, `boss@example.com` would be
+ * shown on the pages and released as `preferred_username` to apps as if it were that address, and would take the
+ * name from the person who owns it.
  */
 function usernameCandidates(profile: UpstreamProfile, random: RandomSource): string[] {
   const usable = (value: string | null | undefined): string | undefined => {
@@ -115,7 +124,8 @@ function usernameCandidates(profile: UpstreamProfile, random: RandomSource): str
     const name = normalizeUsername(value.trim());
     return validateUsername(name) === undefined && name.length <= userFieldLimits.username - 7 ? name : undefined;
   };
-  const preferred = [usable(profile.emailVerified ? profile.email : null), usable(profile.username)].filter((name) => name !== undefined);
+  const login = profile.username?.includes('@') ? null : profile.username;
+  const preferred = [usable(profile.emailVerified ? profile.email : null), usable(login)].filter((name) => name !== undefined);
   const stem = preferred[0] ?? profile.provider;
   const suffix = () => random.token(6).toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 8);
   return [...new Set(preferred), `${stem}-${suffix()}`, `${stem}-${suffix()}`, `${stem}-${suffix()}`];

@@ -12,7 +12,7 @@ import { redirectToSignIn, signedInUser, type PagesContext } from '../pages-cont
  * - `POST /account/apps/:clientId/revoke` cuts one app off: its consent is forgotten and every grant the user
  *   gave it is revoked, so its refresh tokens fail at once;
  * - `POST /account/identities/:identityId/unlink` unlinks one of the user's upstream identities, unless it is
- *   their last way to sign in;
+ *   their last way to sign in, and ends the user's other sessions;
  * - `POST /account/password` changes the user's password (the current one is asked for, under the sign-in
  *   throttle), which ends every other session; this browser gets a fresh session and stays signed in.
  *
@@ -59,6 +59,13 @@ export function accountRoutes(app: FastifyInstance, context: PagesContext): void
     const allowed = canUnlinkIdentity({ hasPassword: hasLocalPassword(user), localPasswords: context.signInMethods.localPasswords, identityCount: identities.length });
     if (!allowed) return redirectToAccount(reply, base, 'last_sign_in_method');
     if (!(await storage.identities.unlinkIdentity(user.id, identity.id))) return redirectToAccount(reply, base, 'not_linked');
+    // An identity is often unlinked because someone else got hold of it: whoever signed in through it is signed
+    // out too. Every session of the user ends (as a new password does); this browser keeps its own, sign-in time
+    // and all. (With a host app's sign-in there is no session of Latchkey's to keep.)
+    const current = context.host ? undefined : sessions.read(request);
+    await storage.users.endSessions(user.id);
+    const updated = current && (await storage.users.findUserById(user.id));
+    if (current && updated) sessions.write(reply, { ...current, epoch: updated.sessionEpoch });
     audit.record({ type: 'user.identity_unlinked', userId: user.id, ip: request.ip, data: { provider: identity.provider } });
     return redirectToAccount(reply, base, 'unlinked');
   });

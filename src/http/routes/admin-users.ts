@@ -13,7 +13,7 @@ import { sendPage } from '../send-page.js';
  * `GET /admin/users` (the users, how each signs in, and a create form), `POST /admin/users` ({@link addUser},
  * its refusals shown on the page), `POST /admin/users/:username/remove` ({@link removeUser}: with the user's
  * consents and grants, never the administrator's own account) and
- * `POST /admin/users/:username/identities/:identityId/unlink` (one linked identity of that user).
+ * `POST /admin/users/:username/identities/:identityId/unlink` (one linked identity of that user, whose sessions end).
  */
 export function userRoutes(router: AdminRouter, context: PagesContext): void {
   const { storage, clock, random, audit } = context;
@@ -69,6 +69,12 @@ export function userRoutes(router: AdminRouter, context: PagesContext): void {
     if (!(await storage.identities.unlinkIdentity(user.id, identity.id))) {
       return list(reply, admin, 404, { error: 'That identity was unlinked already.' });
     }
+    // Whoever signed in through it (the new holder of an account that changed hands) is signed out, not left
+    // signed in until the session expires: every session of the user ends, but the administrator's own here.
+    const current = own && !context.host ? context.sessions.read(request) : undefined;
+    await storage.users.endSessions(user.id);
+    const updated = current && (await storage.users.findUserById(user.id));
+    if (current && updated) context.sessions.write(reply, { ...current, epoch: updated.sessionEpoch });
     audit.record({ type: 'user.identity_unlinked', userId: user.id, ...auditedBy(admin.actor), data: { provider: identity.provider } });
     return redirectWithNotice(context, reply, '/users', 'identity-unlinked', `${providerName(context.signInMethods, identity.provider)} account of ${user.username}`);
   });
