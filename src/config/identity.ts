@@ -43,8 +43,12 @@ export interface IdentityRule {
   emailDomains?: string[];
   /** Verified email addresses, compared case-insensitively. */
   emails?: string[];
-  /** A claim (or, for GitHub, a member of the `/user` object): a string equal to a value, or a list holding one. */
-  claim?: { name: string; values: string[] };
+  /**
+   * A claim (or, for GitHub, a member of the `/user` object): a string equal to a value, or a list holding one.
+   * Claims mean what their provider makes of them (a GitLab group anyone can create, an Entra role any tenant's
+   * admin can assign), so with several providers the rule must name the one it trusts (`provider`).
+   */
+  claim?: { name: string; values: string[]; provider?: string };
   /** Everyone a provider signs in (only for `identity.allow`). */
   anyone?: boolean;
 }
@@ -265,9 +269,13 @@ export function parseIdentityRule(value: unknown, where = 'identity rule', { all
         break;
       case 'claim': {
         if (!isObject(raw) || typeof raw['name'] !== 'string' || raw['name'] === '') throw new Error(`${at} must be {"name": "groups", "values": ["staff"]}`);
-        const extra = Object.keys(raw).find((key) => key !== 'name' && key !== 'values');
-        if (extra !== undefined) throw new Error(`${at}.${extra} is unknown (name, values)`);
-        rule.claim = { name: raw['name'], values: list(raw['values'], `${at}.values`) };
+        const extra = Object.keys(raw).find((key) => key !== 'name' && key !== 'values' && key !== 'provider');
+        if (extra !== undefined) throw new Error(`${at}.${extra} is unknown (name, values, provider)`);
+        // An address in a claim is as good as the provider's check of it, which a claim rule would skip.
+        if (/^email/i.test(raw['name'])) throw new Error(`${at}.name cannot be "${raw['name']}": use emails or emailDomains, which match only verified addresses`);
+        const provider = raw['provider'];
+        if (provider !== undefined && (typeof provider !== 'string' || provider === '')) throw new Error(`${at}.provider must be the id of a configured provider`);
+        rule.claim = { name: raw['name'], values: list(raw['values'], `${at}.values`), ...(provider === undefined ? {} : { provider }) };
         break;
       }
       case 'anyone':

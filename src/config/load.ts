@@ -232,6 +232,18 @@ function checkCrossOptionRules(config: Config): void {
       'Invalid configuration: identity.providers is set but identity.allow names nobody: set identity.allow.emailDomains, .emails or .claim, or {"anyone": true} to let everyone with an account at the provider sign in',
     );
   }
+  const providerIds = identity.providers.map((provider) => provider.id);
+  for (const [key, rule] of [['identity.allow', identity.allow], ['identity.admins', identity.admins]] as const) {
+    const claimProvider = rule.claim?.provider;
+    if (claimProvider !== undefined && !providerIds.includes(claimProvider)) {
+      throw new ConfigError(`Invalid configuration: ${key}.claim.provider names "${claimProvider}", which identity.providers does not define`);
+    }
+    if (rule.claim && claimProvider === undefined && providerIds.length > 1) {
+      throw new ConfigError(
+        `Invalid configuration: ${key}.claim must name the provider whose claim it trusts ("provider": one of ${providerIds.join(', ')}): a claim means what its provider makes of it, and another provider may let anyone set it`,
+      );
+    }
+  }
   const paths = [config.registration.path, ...config.registration.aliases];
   if (new Set(paths).size !== paths.length) {
     throw new ConfigError('Invalid configuration: registration.aliases repeats registration.path or another alias');

@@ -52,4 +52,18 @@ describe('matchesRule', () => {
     assert.equal(matchesRule({}, profile()), false);
     assert.equal(matchesRule({ anyone: true }, profile({ email: null, emailVerified: false })), true);
   });
+
+  it("matches a claim rule that names a provider only for that provider's claims", () => {
+    const rule = parseIdentityRule({ claim: { name: 'groups', values: ['admins'], provider: 'corp' } });
+    assert.equal(matchesRule(rule, profile({ claims: { groups: ['admins'] } })), true);
+    // A GitLab group of that name, which anyone can create there, does not count.
+    assert.equal(matchesRule(rule, profile({ provider: 'gitlab', claims: { groups: ['admins'] } })), false);
+  });
+
+  it('refuses a claim rule on an email claim, which would skip the verified-address check', () => {
+    for (const name of ['email', 'email_verified', 'emails']) {
+      assert.throws(() => parseIdentityRule({ claim: { name, values: ['boss@example.com'] } }), /use emails or emailDomains/);
+    }
+    assert.throws(() => parseIdentityRule({ claim: { name: 'groups', values: ['a'], provider: '' } }), /provider must be the id/);
+  });
 });
