@@ -3,6 +3,7 @@ import pino from 'pino';
 import { createClientResolver } from './protocol/cimd/client-resolver.js';
 import { startCleanupSchedule, type CleanupSchedule } from './cleanup/cleanup-schedule.js';
 import { createUsageTracker, type UsageTracker } from './cleanup/usage-tracker.js';
+import { forgetExpiredValues } from './cleanup/forget-used-values.js';
 import type { Config } from './config/defaults.js';
 import { ConfigError } from './config/load.js';
 import { createKeyManager, type KeyManager } from './keys/key-manager.js';
@@ -174,7 +175,11 @@ export async function createServices(config: Config, overrides: ServiceOverrides
           if (schedule || closing || !config.cleanup.enabled) return;
           const intervalMs = config.cleanup.interval * 1000;
           schedule = startCleanupSchedule({
-            run: () => cleanUpClients({ cleanup: storage.cleanup, config, clock, audit }),
+            run: async () => {
+              const summary = await cleanUpClients({ cleanup: storage.cleanup, config, clock, audit });
+              await forgetExpiredValues(storage.replays, clock.now(), config.cleanup.batchSize);
+              return summary;
+            },
             intervalMs,
             // Servers restarted more often than the interval (every deploy) must still clean up.
             firstRunAfterMs: Math.min(intervalMs, 60_000),

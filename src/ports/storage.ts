@@ -7,6 +7,7 @@ import type { IdentityStore } from './identities.js';
 import type { InitialAccessTokenStore } from './initial-access-tokens.js';
 import type { ServerSecretStore } from './secrets.js';
 import type { SigningKeyStore } from './signing-keys.js';
+import type { ReplayStore } from './replays.js';
 import type { UserStore } from './users.js';
 
 /** Everything a running server needs from storage. */
@@ -25,6 +26,8 @@ export interface Storage {
   readonly initialAccessTokens: InitialAccessTokenStore;
   readonly auditEvents: AuditEventStore;
   readonly cleanup: ClientCleanupStore;
+  /** One-time values (assertion and proof `jti`s) until they expire. */
+  readonly replays: ReplayStore;
   /** Applies pending schema migrations; safe to run from several instances at once. */
   migrate(): Promise<void>;
   /** Whether the database answers (for `/readyz`). */

@@ -9,6 +9,7 @@ import { createCodeRepository, createGrantRepository } from './sql/grant-reposit
 import { migrateToLatest } from './sql/migrate.js';
 import { createTransactionBatcher } from './sql/transaction-batcher.js';
 import { createUserRepository } from './sql/user-repository.js';
+import { createReplayRepository } from './sql/replay-repository.js';
 import { createIdentityRepository } from './sql/identity-repository.js';
 import { createAuditRepository } from './sql/audit-repository.js';
 import { createCleanupRepository } from './sql/cleanup-repository.js';
@@ -61,6 +62,7 @@ export function openPostgresStorage(options: PostgresOptions): Storage {
     clients,
     users: createUserRepository(db, guard, 'postgres'),
     identities: createIdentityRepository(db, guard, 'postgres'),
+    replays: createReplayRepository(db, guard),
     signingKeys: createSigningKeyRepository(db, guard, options.encryption),
     secrets: createServerSecretRepository(db, guard, options.encryption),
     codes: createCodeRepository(db, guard),

@@ -13,6 +13,7 @@ import { createConsentRepository, createRevokedAccessTokenRepository } from './s
 import { createCodeRepository, createGrantRepository } from './sql/grant-repository.js';
 import { migrateToLatest } from './sql/migrate.js';
 import { createUserRepository } from './sql/user-repository.js';
+import { createReplayRepository } from './sql/replay-repository.js';
 import { createIdentityRepository } from './sql/identity-repository.js';
 import { addCounts, createAuditRepository, type AuditCountRow, type AuditRow, type AuditWriter } from './sql/audit-repository.js';
 import { createCleanupRepository } from './sql/cleanup-repository.js';
@@ -58,6 +59,7 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
     clients,
     users: createUserRepository(db, guard, 'sqlite'),
     identities: createIdentityRepository(db, guard, 'sqlite'),
+    replays: createReplayRepository(db, guard),
     signingKeys: createSigningKeyRepository(db, guard, options.encryption),
     secrets: createServerSecretRepository(db, guard, options.encryption),
     codes: createCodeRepository(db, guard),

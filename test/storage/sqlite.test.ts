@@ -7,6 +7,7 @@ import { storageClientListingContract } from './contract-client-listing.js';
 import { storageOperatorContract } from './contract-operator.js';
 import { storageSecretsAtRestContract } from './contract-secrets-at-rest.js';
 import { storageIdentitiesContract } from './contract-identities.js';
+import { storageReplaysContract } from './contract-replays.js';
 
 describe('SQLite storage', () => {
   storageContract(sqliteKind);
@@ -16,4 +17,5 @@ describe('SQLite storage', () => {
   storageCleanupContract(sqliteKind);
   storageSecretsAtRestContract(sqliteKind);
   storageIdentitiesContract(sqliteKind);
+  storageReplaysContract(sqliteKind);
 });

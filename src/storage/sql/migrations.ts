@@ -253,6 +253,18 @@ function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration
         await db.schema.createIndex('user_identities_user_id').on('user_identities').column('user_id').execute();
       },
     },
+    '0009_used_values': {
+      async up(db: Kysely<unknown>) {
+        // One-time values (assertion and proof `jti`s) until they expire. The key is the whole value, namespaced
+        // by its kind; the primary key decides between concurrent uses; expired rows are swept by expires_ms.
+        await db.schema
+          .createTable('used_values')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('expires_ms', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('used_values_expires_ms').on('used_values').column('expires_ms').execute();
+      },
+    },
   };
 }
 

@@ -161,6 +161,11 @@ export interface AuditCountsTable {
 }
 
 /** Upstream identities (a provider's subject) linked to users (0008); (provider, subject) is unique. */
+export interface UsedValuesTable {
+  key: string;
+  expires_ms: ColumnType<number, number, number>;
+}
+
 export interface UserIdentitiesTable {
   id: string;
   user_id: string;
@@ -187,4 +192,5 @@ export interface Database {
   audit_events: AuditEventsTable;
   audit_counts: AuditCountsTable;
   user_identities: UserIdentitiesTable;
+  used_values: UsedValuesTable;
 }
