@@ -17,8 +17,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { resource, runOAuthFlow } from './check-package.oauth.mjs';
 
-/** What the tarball may hold at most: more means something was packed that should not be (or dist/ grew a lot). */
-const budget = { files: 700, bytes: 380_000 };
+/**
+ * What the tarball may hold at most: more means something was packed that should not be (or dist/ grew a lot).
+ * Each source file ships as .js, .d.ts and .js.map; upstream identity (src/identity, the account pages) brought it
+ * to about 690 files and 390 KiB, and the protocol extensions of issue 13 add some more.
+ */
+const budget = { files: 820, bytes: 470_000 };
 /** Paths that never belong in the package. */
 const forbidden = [/^src\//, /^test\//, /^bench\//, /^scripts\//, /^\.ci\//, /fixtures?\//, /\.test\.[jt]s$/, /^data\//, /\.db$/, /^node_modules\//];
 /** Packages a SQLite user must not get: build tools, and the optional drivers of PostgreSQL and Redis. */
