@@ -50,6 +50,10 @@ export interface Config {
     minCacheSeconds: number;
     maxCacheSeconds: number;
   };
+  audit: {
+    /** Days; 0 keeps every event. */
+    retentionDays: number;
+  };
   cleanup: {
     enabled: boolean;
     /** Seconds. */
@@ -367,6 +371,13 @@ export const options: readonly OptionSpec[] = [
     default: 86_400,
     env: ['LATCHKEY_CIMD_MAX_CACHE'],
     doc: 'A metadata document is kept at most this long, whatever its cache headers say, in seconds.',
+  },
+  {
+    key: 'audit.retentionDays',
+    kind: { type: 'int', min: 0, max: 36_500 },
+    default: 90,
+    env: ['LATCHKEY_AUDIT_RETENTION_DAYS'],
+    doc: 'How long audit events are kept, in days: older ones are deleted by the cleanup schedule (`cleanup.interval`), in batches of `cleanup.batchSize`, oldest first. The hourly counts behind the dashboard\'s charts are kept. `0` keeps every event forever (the table then grows with every registration and token).',
   },
   {
     key: 'cleanup.enabled',

@@ -49,6 +49,11 @@ export interface AuditEventStore {
    * Buckets without events are absent.
    */
   countAuditEvents(query: { from: number; to: number; bucket: 'hour' | 'day'; keys: string[] }): Promise<AuditCount[]>;
+  /**
+   * Deletes up to `limit` of the oldest events that happened before `before` (milliseconds); resolves how many.
+   * The hourly counts behind the charts stay: they are small, and a chart longer than the retention still draws.
+   */
+  deleteAuditEventsBefore(before: number, limit: number): Promise<number>;
 }
 
 /** Events of one counter key in one bucket. */

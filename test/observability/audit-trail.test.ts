@@ -48,6 +48,7 @@ describe('the audit trail', () => {
     const counting: AuditEventStore = {
       listAuditEvents: (filter) => storage.auditEvents.listAuditEvents(filter),
       countAuditEvents: (query) => storage.auditEvents.countAuditEvents(query),
+      deleteAuditEventsBefore: (before, limit) => storage.auditEvents.deleteAuditEventsBefore(before, limit),
       appendAuditEvents: async (events) => {
         sizes.push(events.length);
         await storage.auditEvents.appendAuditEvents(events);
@@ -74,6 +75,7 @@ describe('the audit trail', () => {
     const flaky: AuditEventStore = {
       listAuditEvents: (filter) => storage.auditEvents.listAuditEvents(filter),
       countAuditEvents: (query) => storage.auditEvents.countAuditEvents(query),
+      deleteAuditEventsBefore: (before, limit) => storage.auditEvents.deleteAuditEventsBefore(before, limit),
       appendAuditEvents: async (events) => {
         if (failures-- > 0) throw new Error('database is down');
         await storage.auditEvents.appendAuditEvents(events);

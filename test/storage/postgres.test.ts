@@ -7,7 +7,7 @@ import { storageClientListingContract } from './contract-client-listing.js';
 import { storageOperatorContract } from './contract-operator.js';
 import { storageSecretsAtRestContract } from './contract-secrets-at-rest.js';
 import { storageIdentitiesContract } from './contract-identities.js';
-import { storageReplaysContract } from './contract-replays.js';
+import { storageRetentionContract } from './contract-retention.js';
 
 describe('PostgreSQL storage', { skip: postgresUrl ? false : 'TEST_DATABASE_URL is not set' }, () => {
   storageContract(postgresKind);
@@ -17,5 +17,5 @@ describe('PostgreSQL storage', { skip: postgresUrl ? false : 'TEST_DATABASE_URL 
   storageCleanupContract(postgresKind);
   storageSecretsAtRestContract(postgresKind);
   storageIdentitiesContract(postgresKind);
-  storageReplaysContract(postgresKind);
+  storageRetentionContract(postgresKind);
 });

@@ -7,7 +7,7 @@ import { storageClientListingContract } from './contract-client-listing.js';
 import { storageOperatorContract } from './contract-operator.js';
 import { storageSecretsAtRestContract } from './contract-secrets-at-rest.js';
 import { storageIdentitiesContract } from './contract-identities.js';
-import { storageReplaysContract } from './contract-replays.js';
+import { storageRetentionContract } from './contract-retention.js';
 
 describe('SQLite storage', () => {
   storageContract(sqliteKind);
@@ -17,5 +17,5 @@ describe('SQLite storage', () => {
   storageCleanupContract(sqliteKind);
   storageSecretsAtRestContract(sqliteKind);
   storageIdentitiesContract(sqliteKind);
-  storageReplaysContract(sqliteKind);
+  storageRetentionContract(sqliteKind);
 });

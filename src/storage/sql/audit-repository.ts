@@ -33,6 +33,13 @@ export function createAuditRepository(db: Kysely<Database>, guard: Guard, write:
         if (events.length > 0) await write(events.map(toRow), countByHour(events));
       }),
 
+    deleteAuditEventsBefore: (before, limit) =>
+      guard(async () => {
+        // The oldest first, through the (at_ms, type) index: a batch reads only what it deletes.
+        const oldest = db.selectFrom('audit_events').select('id').where('at_ms', '<', before).orderBy('at_ms').limit(limit);
+        const result = await db.deleteFrom('audit_events').where('id', 'in', oldest).executeTakeFirst();
+        return Number(result.numDeletedRows);
+      }),
     listAuditEvents: (filter) =>
       guard(async () => {
         let query = db.selectFrom('audit_events').selectAll();

@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { forgetExpiredValues } from '../../src/cleanup/forget-used-values.js';
+import { forgetExpiredValues, forgetOldAuditEvents } from '../../src/cleanup/retention.js';
 import type { Storage } from '../../src/ports/storage.js';
 import type { DatabaseKind } from '../support/databases.js';
 import { unique, withFreshStorage } from '../support/storage.js';
 
-/** One-time values: used once until they expire, decided by the primary key under concurrency, then swept. */
-export function storageReplaysContract(kind: DatabaseKind): void {
+/**
+ * What is kept only for a while: one-time values (used once until they expire, decided by the primary key under
+ * concurrency, then swept) and audit events past their retention.
+ */
+export function storageRetentionContract(kind: DatabaseKind): void {
   let storage: Storage;
   withFreshStorage(kind, (opened) => {
     storage = opened;
@@ -42,5 +45,18 @@ export function storageReplaysContract(kind: DatabaseKind): void {
     assert.ok(deleted >= 7, `deleted ${deleted}`);
     assert.equal(await storage.replays.deleteExpired(now + 5_000, 10), 0);
     assert.equal(await storage.replays.useOnce(live, now + 10 * 60_000, now + 5_000), false, 'the live value is still there');
+  });
+
+  it('deletes audit events past the retention, oldest first in batches, and keeps the rest (0 keeps all)', async () => {
+    const day = 86_400_000;
+    const event = (at: number) => ({ id: unique('evt'), at, type: 'token.issued' as const, clientId: null, userId: null, actor: null, ip: null, data: {} });
+    const before = (await storage.auditEvents.listAuditEvents({ limit: 10_000 })).length;
+    await storage.auditEvents.appendAuditEvents([event(now - 100 * day), event(now - 95 * day), event(now - 91 * day), event(now - 89 * day), event(now - day)]);
+    assert.equal(await forgetOldAuditEvents(storage.auditEvents, now, 0, 2), 0, 'retention 0 keeps everything');
+    assert.equal(await forgetOldAuditEvents(storage.auditEvents, now, 90, 2), 3);
+    const left = await storage.auditEvents.listAuditEvents({ limit: 10_000 });
+    assert.equal(left.length, before + 2);
+    assert.ok(left.every((e) => e.at >= now - 90 * day));
+    assert.equal(await storage.auditEvents.deleteAuditEventsBefore(now - 90 * day, 10), 0);
   });
 }
