@@ -1,4 +1,5 @@
 import type { AuditEventStore } from '../ports/audit-events.js';
+import type { ClientCleanupStore, ExpiringRecords } from '../ports/cleanup.js';
 import type { ReplayStore } from '../ports/replays.js';
 
 /**
@@ -28,4 +29,29 @@ export async function forgetOldAuditEvents(events: Pick<AuditEventStore, 'delete
     total += deleted;
     if (deleted < batchSize) return total;
   }
+}
+
+/**
+ * How long after its expiry each kind of record is kept. A redeemed code stays an hour past its expiry so that a
+ * replay of it in that hour still revokes what it granted (RFC 6749 §4.1.2); a refresh token or a revocation entry
+ * protects nothing once expired (the bearer of either gets `invalid_grant`, or the access token fails on its `exp`).
+ * A used refresh token is kept while it could be presented: until its own expiry, reuse of it revokes its grant.
+ */
+const keptAfterExpiry: Record<ExpiringRecords, number> = { refresh_tokens: 0, authorization_codes: 3_600_000, revoked_access_tokens: 0 };
+
+/**
+ * Deletes expired refresh tokens, codes and revocation entries, in batches, so that these tables hold what is live
+ * (an agent rotating its refresh token hourly leaves at most one lifetime's worth of used tokens, not a year's).
+ * Resolves how many of each were deleted.
+ */
+export async function forgetExpiredRecords(cleanup: Pick<ClientCleanupStore, 'deleteExpired'>, now: number, batchSize: number): Promise<Record<ExpiringRecords, number>> {
+  const deleted: Record<ExpiringRecords, number> = { refresh_tokens: 0, authorization_codes: 0, revoked_access_tokens: 0 };
+  for (const kind of Object.keys(deleted) as ExpiringRecords[]) {
+    for (;;) {
+      const batch = await cleanup.deleteExpired(kind, now - keptAfterExpiry[kind], batchSize);
+      deleted[kind] += batch;
+      if (batch < batchSize) break;
+    }
+  }
+  return deleted;
 }

@@ -12,8 +12,17 @@ export interface CleanupCriteria {
   accessTokensIssuedAfter: number;
 }
 
-/** Deletion of unused clients, in bounded batches. */
+/** The records that only matter until they expire (see {@link ClientCleanupStore.deleteExpired}). */
+export type ExpiringRecords = 'refresh_tokens' | 'authorization_codes' | 'revoked_access_tokens';
+
+/** Deletion of unused clients and of expired records, in bounded batches. */
 export interface ClientCleanupStore {
+  /**
+   * Deletes up to `limit` records of `kind` that expired before `before` (milliseconds), oldest first, through an
+   * index on their expiry; resolves how many. An expired refresh token, code or revocation entry is refused for its
+   * expiry (or, gone, as unknown): the answer to its bearer is the same `invalid_grant` either way.
+   */
+  deleteExpired(kind: ExpiringRecords, before: number, limit: number): Promise<number>;
   /**
    * Deletes up to `limit` clients that match `criteria` and have no live grant, refresh token or code, with
    * their grants, in one transaction; the conditions are checked in the same statement that deletes, so a

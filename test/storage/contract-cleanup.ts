@@ -5,6 +5,7 @@ import type { Storage } from '../../src/ports/storage.js';
 import type { DatabaseKind } from '../support/databases.js';
 import { sampleClient } from './contract.js';
 import { unique, withFreshStorage } from '../support/storage.js';
+import { forgetExpiredRecords } from '../../src/cleanup/retention.js';
 
 const hour = 3_600_000;
 const day = 24 * hour;
@@ -163,5 +164,29 @@ export function storageCleanupContract(kind: DatabaseKind): void {
     assert.deepEqual(batches[0]!.sort(), [`${unused[1]}:unused`, `${unused[2]}:unused`].sort(), 'the two oldest never-used clients');
     assert.deepEqual(batches.flat().sort(), [...unused.map((id) => `${id}:unused`), ...idle.map((id) => `${id}:idle`)].sort());
     assert.equal(await exists(kept), true);
+  });
+
+  it('deletes expired refresh tokens, codes an hour past their expiry, and expired revocation entries, in batches, keeping what lives', async () => {
+    const clientId = await client(now - day, now - hour);
+    const old = await grant(clientId, now - 40 * day, { refreshExpiresAt: now - 10 * day });
+    const live = await grant(clientId, now - day, { refreshExpiresAt: now + 29 * day });
+    const extra = await Promise.all([1, 2, 3].map((i) => grant(clientId, now - 40 * day, { refreshExpiresAt: now - i * hour })));
+    const codeGone = await code(clientId, now - 2 * hour);
+    const codeKept = await code(clientId, now - 30 * 60_000);
+    const jtiGone = unique('jti');
+    const jtiKept = unique('jti');
+    await storage.revokedAccessTokens.revokeAccessToken(jtiGone, now - 1);
+    await storage.revokedAccessTokens.revokeAccessToken(jtiKept, now + hour);
+
+    const deleted = await forgetExpiredRecords(storage.cleanup, now, 2);
+    assert.ok(deleted.refresh_tokens >= 4 && deleted.authorization_codes >= 1 && deleted.revoked_access_tokens >= 1, JSON.stringify(deleted));
+    for (const gone of [old, ...extra]) assert.equal(await storage.grants.findRefreshToken(gone.refreshDigest!), undefined);
+    assert.ok(await storage.grants.findRefreshToken(live.refreshDigest!), 'a live refresh token stays');
+    assert.ok(await storage.grants.findGrant(old.id), 'the grant itself stays (its history, the dashboard)');
+    assert.equal(await storage.codes.findCode(codeGone), undefined);
+    assert.ok(await storage.codes.findCode(codeKept), 'a code expired less than an hour ago stays, so its replay is still detected');
+    assert.equal(await storage.revokedAccessTokens.isAccessTokenRevoked(jtiGone), false);
+    assert.equal(await storage.revokedAccessTokens.isAccessTokenRevoked(jtiKept), true);
+    assert.deepEqual(await forgetExpiredRecords(storage.cleanup, now, 2), { refresh_tokens: 0, authorization_codes: 0, revoked_access_tokens: 0 });
   });
 }

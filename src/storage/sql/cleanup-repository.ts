@@ -10,6 +10,9 @@ import type { Database, Guard } from './schema.js';
  */
 const collectableSources: readonly RegistrationSource[] = ['dynamic', 'iat', 'software_statement', 'cimd'];
 
+/** The primary key of each table of expiring records. */
+const expiringKeys = { refresh_tokens: 'token_digest', authorization_codes: 'code_digest', revoked_access_tokens: 'jti' } as const;
+
 type Builder = ExpressionBuilder<Database & { c: Database['clients'] }, 'c'>;
 type Condition = (eb: Builder, criteria: CleanupCriteria) => ReturnType<Builder['and']>;
 
@@ -37,6 +40,17 @@ export function createCleanupRepository(db: Kysely<Database>, guard: Guard): Cli
     return rows.map((row) => row.client_id);
   };
   return {
+    deleteExpired: (kind, before, limit) =>
+      guard(async () => {
+        const key = expiringKeys[kind];
+        const expired = db.selectFrom(kind).select(key).where('expires_ms', '<', before).orderBy('expires_ms').limit(limit);
+        const result = await db
+          .deleteFrom(kind)
+          // Kysely cannot narrow the key column across the three tables; each has a text primary key.
+          .where(key as never, 'in', expired as never)
+          .executeTakeFirst();
+        return Number(result.numDeletedRows);
+      }),
     deleteUnusedClients: (criteria, limit) =>
       guard(() =>
         db.transaction().execute(async (trx) => {

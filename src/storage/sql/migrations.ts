@@ -265,6 +265,14 @@ function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration
         await db.schema.createIndex('used_values_expires_ms').on('used_values').column('expires_ms').execute();
       },
     },
+    '0012_retention_indexes': {
+      async up(db: Kysely<unknown>) {
+        // The retention sweeps delete expired rows oldest first: each reads only what it deletes.
+        await db.schema.createIndex('refresh_tokens_expires_ms').on('refresh_tokens').column('expires_ms').execute();
+        await db.schema.createIndex('authorization_codes_expires_ms').on('authorization_codes').column('expires_ms').execute();
+        await db.schema.createIndex('revoked_access_tokens_expires_ms').on('revoked_access_tokens').column('expires_ms').execute();
+      },
+    },
   };
 }
 
