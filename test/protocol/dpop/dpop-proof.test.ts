@@ -22,7 +22,7 @@ const other = await generateKeyPair('ES256', { extractable: true });
 let jtiCounter = 0;
 /** A proof signed by `key`, with `jwk` in its header; claims and header overridable. */
 async function proof(
-  options: { claims?: Record<string, unknown>; header?: Record<string, unknown>; key?: CryptoKey; jwk?: JWK; alg?: string } = {},
+  options: { claims?: Record<string, unknown>; header?: Record<string, unknown>; key?: typeof es256.privateKey; jwk?: JWK; alg?: string } = {},
 ): Promise<string> {
   const alg = options.alg ?? 'ES256';
   return new SignJWT({ jti: `jti-${++jtiCounter}`, htm: 'POST', htu: url, iat: nowSeconds(), ...options.claims })
@@ -96,7 +96,7 @@ describe('DPoP proofs (RFC 9449 §4.3)', () => {
     const body = base64url.encode(JSON.stringify({ jti: 'n', htm: 'POST', htu: url, iat: nowSeconds() }));
     const secret = new TextEncoder().encode('k'.repeat(32));
     const hs256 = await new SignJWT({ jti: 'h', htm: 'POST', htu: url, iat: nowSeconds() })
-      .setProtectedHeader({ typ: 'dpop+jwt', alg: 'HS256', jwk: { kty: 'oct', k: base64url.encode(secret) } })
+      .setProtectedHeader({ typ: 'dpop+jwt', alg: 'HS256', jwk: { kty: 'oct', k: base64url.encode(secret) } as JWK })
       .sign(secret);
     const cases = [`${header}.${body}.`, hs256, await proof({ header: { typ: 'JWT' } }), await proof({ header: { jwk: undefined } })];
     for (const p of cases) assert.equal(await refusal(verifyDpopProof(p, { method: 'POST', url }, context())), 'invalid_dpop_proof', p);
