@@ -9,6 +9,7 @@ import { ConfigError } from './config/load.js';
 import { createKeyManager, type KeyManager } from './keys/key-manager.js';
 import { createStatementKeyResolver, type StatementKeyResolver } from './keys/statement-keys.js';
 import { createTokenSigner } from './keys/token-signer.js';
+import { createDpopNonces, type DpopNonces } from './protocol/dpop/dpop-nonces.js';
 import { createTokenVerifier } from './keys/token-verifier.js';
 import { createSessions, type Sessions } from './http/session.js';
 import { createAuditTrail, type BackgroundAuditTrail } from './observability/audit-trail.js';
@@ -82,6 +83,8 @@ export interface Services {
   loginThrottle: LoginThrottle;
   /** Session and CSRF cookies, and the signed values the pages hand out. */
   sessions: Sessions;
+  /** The server's DPoP nonces (RFC 9449 §8), keyed from the same stored secret as the cookies. */
+  dpopNonces: DpopNonces;
   /** Client lookups by `client_id`: registered clients, and Client ID Metadata Documents fetched by URL. */
   clientResolver: Pick<ClientStore, 'findClient'>;
   /** Initial access token lookups, cached briefly. */
@@ -157,6 +160,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       },
       loginThrottle: metrics ? metrics.countingThrottle(throttle) : throttle,
       sessions: createSessions(config.issuer, config.login.sessionTtlSeconds, () => clock.now(), cookieSecret),
+      dpopNonces: createDpopNonces(cookieSecret),
       clientResolver: createClientResolver({
         fetchDocument,
         clients: storage.clients,

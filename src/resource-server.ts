@@ -12,6 +12,7 @@ export {
 export { protectedResourceMetadataHandler, requireBearerToken, type NodeBearerRequest, type NodeReplyResponse } from './resource-server/express.js';
 export { requireBearerTokenFastify, type FastifyBearerReply, type FastifyBearerRequest } from './resource-server/fastify.js';
 export { guardRequest, protectedResourceMetadataFetchHandler, requireBearerTokenFetch, type FetchGuardContext } from './resource-server/fetch.js';
+export type { DpopRequest } from './resource-server/dpop.js';
 export type { HttpReply } from './resource-server/http-reply.js';
 export type { IntrospectionOptions } from './resource-server/introspection.js';
 export { ResourceServerError, type ResourceServerErrorCode } from './resource-server/resource-server-error.js';

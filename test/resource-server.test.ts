@@ -8,6 +8,7 @@ import { createResourceServer, ResourceServerError, type ResourceServerOptions }
 import { basicAuthorization, createOperatorClient } from './support/operator-client.js';
 import { startTestServer, type TestServer } from './support/server.js';
 import { freePort } from './support/real-port.js';
+import { dpopAlgorithms } from '../src/resource-server/dpop.js';
 
 const resource = 'http://mcp.example.test/mcp';
 const otherResource = 'http://other.example.test/mcp';
@@ -240,6 +241,7 @@ describe('resource server helper, against a running Latchkey', () => {
       authorization_servers: [issuer],
       scopes_supported: ['mcp:tools'],
       bearer_methods_supported: ['header'],
+      dpop_signing_alg_values_supported: dpopAlgorithms,
       resource_name: 'Example',
     });
     assert.equal(rs.metadataPath, '/.well-known/oauth-protected-resource/mcp');

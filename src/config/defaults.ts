@@ -72,6 +72,7 @@ export interface Config {
     refreshTokenTtlSeconds: number;
     refreshReuseGraceSeconds: number;
     idTokenTtlSeconds: number;
+    dpopNonce: boolean;
   };
   keys: {
     algorithm: 'ES256' | 'RS256' | 'EdDSA';
@@ -470,6 +471,13 @@ export const options: readonly OptionSpec[] = [
     default: 3600,
     env: ['LATCHKEY_ID_TOKEN_TTL'],
     doc: 'Lifetime of ID tokens (OpenID Connect), in seconds.',
+  },
+  {
+    key: 'tokens.dpopNonce',
+    kind: { type: 'bool' },
+    default: true,
+    env: ['LATCHKEY_DPOP_NONCE'],
+    doc: 'Require a server nonce in DPoP proofs at `/token` (RFC 9449 §8). A proof without the current nonce is answered `400 use_dpop_nonce` with a fresh `DPoP-Nonce` header, and clients (oauth4webapi, most DPoP libraries) retry with it; every token response to a DPoP request carries the nonce to use next. Nonces are stateless (an HMAC of a five-minute time step under a key derived from the server secret, the current and the previous step accepted), so every instance accepts every other\'s. With nonces, a proof cannot be made ahead of time for later use by whoever briefly held the key; without them, freshness rests on `iat` (within 60 seconds) alone, and the first token request costs one round trip less. `/userinfo` never asks for a nonce.',
   },
   {
     key: 'keys.algorithm',

@@ -6,6 +6,8 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2 (token endpoint errors)
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1 (bearer token errors)
  * @see https://www.rfc-editor.org/rfc/rfc8707#section-2 (invalid_target)
+ * @see https://www.rfc-editor.org/rfc/rfc9449#section-5 (DPoP errors at the token endpoint)
+ * @see https://www.rfc-editor.org/rfc/rfc9449#section-7.1 (DPoP errors at a protected resource)
  */
 export const errorCodes = {
   invalid_request: { status: 400, wire: 'invalid_request', description: 'The request is malformed.' },
@@ -61,6 +63,10 @@ export const errorCodes = {
   access_denied: { status: 400, wire: 'access_denied', description: 'The user or the server denied the request.' },
   login_required: { status: 400, wire: 'login_required', description: 'The user must sign in.' },
   consent_required: { status: 400, wire: 'consent_required', description: 'The user must consent.' },
+  invalid_dpop_proof: { status: 400, wire: 'invalid_dpop_proof', description: 'The DPoP proof is invalid.' },
+  use_dpop_nonce: { status: 400, wire: 'use_dpop_nonce', description: 'The DPoP proof must carry the nonce of the DPoP-Nonce header.' },
+  /** A DPoP proof refused at a protected resource (`/userinfo`): 401 with a `DPoP` challenge, not 400. */
+  invalid_resource_dpop_proof: { status: 401, wire: 'invalid_dpop_proof', description: 'The DPoP proof is invalid.' },
   invalid_token: { status: 401, wire: 'invalid_token', description: 'The access token is missing, invalid or expired.' },
   not_found: { status: 404, wire: 'not_found', description: 'There is nothing at this address.' },
   method_not_allowed: { status: 405, wire: 'invalid_request', description: 'The method is not allowed here.' },

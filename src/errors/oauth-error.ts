@@ -8,6 +8,8 @@ export interface OAuthErrorOptions {
   retryAfter?: number;
   /** For `invalid_token`: whether the request carried a token at all (RFC 6750 §3.1 omits the code when not). */
   tokenPresented?: boolean;
+  /** For a 401: the authentication scheme to challenge with, `Bearer` unless the token was sent as `DPoP`. */
+  scheme?: 'Bearer' | 'DPoP';
 }
 
 /**
@@ -20,6 +22,7 @@ export class OAuthError extends Error {
   readonly detail: string | undefined;
   readonly retryAfter: number | undefined;
   readonly tokenPresented: boolean;
+  readonly scheme: 'Bearer' | 'DPoP';
 
   constructor(code: ErrorCode, description?: string, options: OAuthErrorOptions = {}) {
     const text = description ?? errorCodes[code].description;
@@ -30,6 +33,7 @@ export class OAuthError extends Error {
     this.detail = options.detail;
     this.retryAfter = options.retryAfter;
     this.tokenPresented = options.tokenPresented ?? true;
+    this.scheme = options.scheme ?? 'Bearer';
   }
 
   get status(): number {

@@ -4,6 +4,8 @@ import type { FastifyInstance } from 'fastify';
 export interface CorsPolicy {
   methods: readonly string[];
   allowedHeaders: readonly string[];
+  /** Response headers a cross-origin script may read (DPoP-Nonce, for a browser client's retry). */
+  exposedHeaders?: readonly string[];
   maxAgeSeconds: number;
 }
 
@@ -22,8 +24,10 @@ export interface CorsPolicy {
 export function allowAnyOrigin(api: FastifyInstance, policy: CorsPolicy): () => Promise<void> {
   const urls = new Set<string>();
   api.addHook('onRoute', (route) => void urls.add(route.url));
+  const exposed = policy.exposedHeaders?.join(', ');
   api.addHook('onRequest', async (_request, reply) => {
     reply.header('access-control-allow-origin', '*');
+    if (exposed) reply.header('access-control-expose-headers', exposed);
   });
   const methods = policy.methods.join(', ');
   const allowedHeaders = policy.allowedHeaders.join(', ');

@@ -64,13 +64,14 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
   await app.register(async (api) => {
     const addPreflights = allowAnyOrigin(api, {
       methods: ['GET', 'POST', 'PUT', 'DELETE'],
-      allowedHeaders: ['Content-Type', 'Authorization', 'MCP-Protocol-Version'],
+      allowedHeaders: ['Content-Type', 'Authorization', 'MCP-Protocol-Version', 'DPoP'],
+      exposedHeaders: ['DPoP-Nonce', 'WWW-Authenticate'],
       maxAgeSeconds: 86_400,
     });
     metadataRoutes(api, config);
     openapiRoute(api, config, base);
     jwksRoute(api, services.keys, `${base}/jwks.json`);
-    userinfoRoute(api, { ...tokenChecks, users: storage.users }, base);
+    userinfoRoute(api, { ...tokenChecks, users: storage.users, replays: storage.replays }, base);
     await api.register(async (json) => {
       json.addContentTypeParser('application/json', { parseAs: 'buffer' }, bodyParser(parseJsonObject));
       const registration = {
@@ -101,6 +102,8 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
           limiter: services.limiters.token,
           usage: services.usage,
           audit,
+          replays: storage.replays,
+          dpopNonces: services.dpopNonces,
         },
         `${base}/token`,
       );

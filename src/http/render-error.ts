@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errorCodes } from '../errors/codes.js';
 import { OAuthError } from '../errors/oauth-error.js';
 import { StorageUnavailableError } from '../ports/storage.js';
+import { dpopSigningAlgorithms } from '../protocol/dpop/dpop-proof.js';
 
 /** Fastify's own errors, by their `code`, as protocol errors. */
 const fastifyErrors: Record<string, () => OAuthError> = {
@@ -52,9 +53,12 @@ export function renderError(request: FastifyRequest, reply: FastifyReply, thrown
     // RFC 6749 §5.2: the challenge names the client authentication scheme, Basic.
     reply.header('www-authenticate', 'Basic realm="latchkey", charset="UTF-8"');
   } else if (status === 401 || error.code === 'insufficient_scope') {
+    // RFC 9449 §7.1: a DPoP challenge names the proof algorithms accepted.
+    const scheme = error.scheme === 'DPoP' ? `DPoP algs="${dpopSigningAlgorithms.join(' ')}"` : 'Bearer';
+    const separator = error.scheme === 'DPoP' ? ', ' : ' ';
     reply.header(
       'www-authenticate',
-      error.tokenPresented ? `Bearer error="${wire}", error_description="${error.description}"` : 'Bearer',
+      error.tokenPresented ? `${scheme}${separator}error="${wire}", error_description="${error.description}"` : scheme,
     );
   }
   if (error.code === 'rate_limited') return reply.send({ errors: [error.description] });

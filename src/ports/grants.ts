@@ -39,6 +39,11 @@ export interface GrantRecord {
   authTime: number | null;
   createdAt: number;
   revokedAt: number | null;
+  /**
+   * The RFC 7638 thumbprint of the DPoP key its refresh tokens are bound to (RFC 9449 §5: public clients that
+   * used DPoP); null or absent when they are not bound.
+   */
+  dpopJkt?: string | null;
 }
 
 /** A refresh token, stored by digest; it belongs to a grant and is used once (rotation). */

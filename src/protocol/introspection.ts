@@ -39,7 +39,9 @@ async function introspectAccessToken(token: string, context: IntrospectionContex
     return { active: false };
   }
   const { gid: _gid, ...visible } = claims;
-  return { active: true, token_type: 'Bearer', ...visible };
+  // RFC 9449 §6.2: a DPoP-bound token is introspected with its `cnf` (among the claims) and token_type DPoP.
+  const bound = typeof (claims['cnf'] as { jkt?: unknown } | undefined)?.jkt === 'string';
+  return { active: true, token_type: bound ? 'DPoP' : 'Bearer', ...visible };
 }
 
 async function introspectRefreshToken(token: string, context: IntrospectionContext): Promise<Record<string, unknown> | undefined> {

@@ -1,4 +1,5 @@
 import type { Config } from '../config/defaults.js';
+import { dpopSigningAlgorithms } from './dpop/dpop-proof.js';
 import { metadataDocumentRefusal } from './cimd/validate-document.js';
 import { authMethodsFor } from './registration/validate-metadata.js';
 
@@ -32,6 +33,8 @@ export function serverMetadata(config: Config): Record<string, unknown> {
     subject_types_supported: ['public'],
     authorization_response_iss_parameter_supported: true,
     resource_indicators_supported: true,
+    // RFC 9449 §5.1: DPoP proofs are checked at /token, and DPoP-bound tokens taken at /userinfo (protocol/dpop/).
+    dpop_signing_alg_values_supported: [...dpopSigningAlgorithms],
     prompt_values_supported: ['none', 'login', 'consent'],
     // draft-ietf-oauth-client-id-metadata-document §6: https client_id URLs are fetched (protocol/cimd/), unless
     // disabled or registration is protected (no initial access token or statement can come with a document).

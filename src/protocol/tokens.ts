@@ -14,6 +14,8 @@ export interface AccessTokenSubject {
   grantId: string | null;
   /** No user: a machine client's own token (`client_credentials`). */
   machine?: boolean;
+  /** The thumbprint of the DPoP key the token is bound to (`cnf.jkt`, RFC 9449 §6.1). */
+  jkt?: string | undefined;
 }
 
 /**
@@ -43,6 +45,7 @@ export async function issueAccessToken(
   // No user stands behind this token: resource servers must not take `sub` (the client's id) for a person.
   // The claim and its value follow the grant type, as several authorization servers name it (`gty`).
   if (subject.machine === true) claims['gty'] = 'client_credentials';
+  if (subject.jkt !== undefined) claims['cnf'] = { jkt: subject.jkt };
   const token = await context.signer.sign(claims, 'at+jwt');
   return { token, expiresIn: context.ttlSeconds, expiresAt: (iat + context.ttlSeconds) * 1000 };
 }

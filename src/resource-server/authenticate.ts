@@ -1,5 +1,6 @@
-import { bearerToken } from './bearer-token.js';
+import { presentedToken } from './bearer-token.js';
 import type { AccessTokenClaims, ResourceServer } from './create-resource-server.js';
+import type { DpopRequest } from './dpop.js';
 import type { HttpReply } from './http-reply.js';
 import { ResourceServerError } from './resource-server-error.js';
 
@@ -24,7 +25,8 @@ export type AuthInfo = {
 export type Authentication = { auth: AuthInfo; refusal?: never } | { auth?: never; refusal: HttpReply };
 
 /**
- * Checks the `Authorization` header(s) of a request: exactly one, scheme `Bearer` (a token in the query string or
+ * Checks the `Authorization` header(s) of a request: exactly one, scheme `Bearer`, or `DPoP` for a token bound to
+ * a key with `options.dpop` the request and its proof (RFC 9449 §7; a token in the query string or
  * the body is never read: this resource advertises `bearer_methods_supported: ["header"]`), verified as
  * {@link ResourceServer.verifyAccessToken} does. A refusal is the reply to send: 401 with a challenge, 403
  * `insufficient_scope` naming every scope needed, 503 when the keys could not be fetched. Errors other than a
@@ -37,14 +39,14 @@ export type Authentication = { auth: AuthInfo; refusal?: never } | { auth?: neve
 export async function authenticate(
   server: ResourceServer,
   authorization: string | readonly string[] | null | undefined,
-  options: { requiredScopes?: readonly string[] } = {},
+  options: { requiredScopes?: readonly string[]; dpop?: DpopRequest | undefined } = {},
 ): Promise<Authentication> {
   const requiredScopes = options.requiredScopes ?? server.requiredScopes;
   try {
-    const token = bearerToken(authorization, requiredScopes);
+    const presented = presentedToken(authorization, requiredScopes);
     // Without a token verifyAccessToken refuses with missing_token, carrying the scopes for the challenge.
-    const claims = await server.verifyAccessToken(token, { requiredScopes });
-    return { auth: authInfo(token!, claims, server.resource) };
+    const claims = await server.verifyAccessToken(presented && `${presented.scheme} ${presented.token}`, { requiredScopes, dpop: options.dpop });
+    return { auth: authInfo(presented!.token, claims, server.resource) };
   } catch (error) {
     if (error instanceof ResourceServerError) return { refusal: server.refusal(error) };
     throw error;

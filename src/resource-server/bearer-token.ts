@@ -22,15 +22,29 @@ export function bearerToken(
   needed: readonly string[],
   { bare = false }: { bare?: boolean } = {},
 ): string | undefined {
+  const presented = presentedToken(input, needed, { bare });
+  return presented?.scheme === 'Bearer' ? presented.token : undefined;
+}
+
+/**
+ * The token of an `Authorization` header and its scheme, `Bearer` or `DPoP` (RFC 9449 §7.1, same token syntax),
+ * refused as {@link bearerToken} refuses; a bare token (with `bare`) counts as `Bearer`.
+ */
+export function presentedToken(
+  input: string | readonly string[] | null | undefined,
+  needed: readonly string[],
+  { bare = false }: { bare?: boolean } = {},
+): { token: string; scheme: 'Bearer' | 'DPoP' } | undefined {
   const values = (typeof input === 'string' || input == null ? [input] : input).map((value) => value?.trim()).filter(Boolean);
   if (values.length > 1) throw malformed(needed, 'The request has more than one Authorization header.');
   const value = values[0];
   if (!value) return undefined;
   const [scheme = '', ...rest] = value.split(/[ \t]+/);
-  if (rest.length === 0 && bare) return checked(scheme, needed);
-  if (scheme.toLowerCase() !== 'bearer') return undefined;
-  if (rest.length !== 1) throw malformed(needed, 'The Authorization header must be "Bearer" and one token.');
-  return checked(rest[0]!, needed);
+  if (rest.length === 0 && bare) return { token: checked(scheme, needed), scheme: 'Bearer' };
+  const named = scheme.toLowerCase() === 'bearer' ? 'Bearer' : scheme.toLowerCase() === 'dpop' ? 'DPoP' : undefined;
+  if (named === undefined) return undefined;
+  if (rest.length !== 1) throw malformed(needed, `The Authorization header must be "${named}" and one token.`);
+  return { token: checked(rest[0]!, needed), scheme: named };
 }
 
 function checked(token: string, needed: readonly string[]): string {

@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
-import { bearerToken } from './bearer-token.js';
+import { presentedToken } from './bearer-token.js';
+import { createDpopChecker, dpopAlgorithms, dpopChallenge, type DpopRequest } from './dpop.js';
 import { type HttpReply, toResponse } from './http-reply.js';
 import { createIntrospector, type IntrospectionOptions } from './introspection.js';
 import { ResourceServerError, statusOf } from './resource-server-error.js';
@@ -21,6 +22,8 @@ export interface AccessTokenClaims extends JWTPayload {
   gid?: string;
   /** `client_credentials` on a token without a user: `sub` is then the client, not a person. */
   gty?: string;
+  /** The DPoP key the token is bound to (RFC 9449 §6.1): it is accepted only with a proof by that key. */
+  cnf?: { jkt?: string };
 }
 
 export interface ResourceServerOptions {
@@ -59,11 +62,17 @@ export interface ResourceServer {
    * Verifies a bearer token (the `Authorization` header value, or the bare token): signature against the
    * issuer's JWKS (ES256, RS256 or EdDSA), `iss`, `aud` = the resource, `typ: at+jwt`, expiry, the required
    * scopes, and, when configured, that introspection still calls it active. Throws {@link ResourceServerError}.
+   * A DPoP-bound token (`cnf.jkt`) is accepted only as `DPoP <token>` with `options.dpop`, the request and its
+   * proof (checked as RFC 9449 §4.3 and §7.1 ask); sent as a bearer token it is refused.
    *
    * @see https://www.rfc-editor.org/rfc/rfc9068#section-4
    * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.1
+   * @see https://www.rfc-editor.org/rfc/rfc9449#section-7
    */
-  verifyAccessToken(authorizationOrToken: string | null | undefined, options?: { requiredScopes?: readonly string[] }): Promise<AccessTokenClaims>;
+  verifyAccessToken(
+    authorizationOrToken: string | null | undefined,
+    options?: { requiredScopes?: readonly string[]; dpop?: DpopRequest | undefined },
+  ): Promise<AccessTokenClaims>;
   /** The protected resource metadata document. @see https://www.rfc-editor.org/rfc/rfc9728#section-2 */
   protectedResourceMetadata(): Record<string, unknown>;
   /** The path to serve the metadata at, e.g. `/.well-known/oauth-protected-resource/mcp`. @see https://www.rfc-editor.org/rfc/rfc9728#section-3.1 */
@@ -111,15 +120,17 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   const clock = options.clock ?? { now: () => Date.now() };
   const jwks = createRemoteJWKSet(new URL(options.jwksUri ?? `${issuer.replace(/\/+$/, '')}/jwks.json`));
   const introspect = options.introspection ? createIntrospector(options.introspection, clock) : undefined;
+  const checkBinding = createDpopChecker(clock);
 
   // RFC 9728 §3.1: the well-known segment goes between the host and the resource's path (and query).
   const path = resourceUrl.pathname.replace(/\/+$/, '');
   const metadataPath = `/.well-known/oauth-protected-resource${path}`;
   const metadataUrl = `${resourceUrl.origin}${metadataPath}${resourceUrl.search}`;
 
-  async function verifyAccessToken(input: string | null | undefined, callOptions: { requiredScopes?: readonly string[] } = {}) {
+  async function verifyAccessToken(input: string | null | undefined, callOptions: { requiredScopes?: readonly string[]; dpop?: DpopRequest | undefined } = {}) {
     const needed = callOptions.requiredScopes ?? requiredScopes;
-    const token = bearerToken(input, needed, { bare: true });
+    const presented = presentedToken(input, needed, { bare: true });
+    const token = presented?.token;
     if (token === undefined) throw new ResourceServerError('missing_token', 'A bearer access token is required.', needed);
     let claims: AccessTokenClaims;
     try {
@@ -135,6 +146,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     } catch (error) {
       throw joseRefusal(error, needed);
     }
+    await checkBinding(token, presented!.scheme, claims, callOptions.dpop, needed);
     if (!options.acceptMachineTokens && isMachineToken(claims)) {
       throw new ResourceServerError('invalid_token', 'This resource accepts only tokens issued for a user.', needed);
     }
@@ -155,6 +167,12 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     const params: [string, string][] = [['resource_metadata', metadataUrl]];
     if (error.code !== 'missing_token') params.push(['error', error.code], ['error_description', error.description]);
     if (error.scopes.length > 0) params.push(['scope', error.scopes.join(' ')]);
+    // RFC 9449 §7.1: a refusal about a DPoP token or proof carries its error on a DPoP challenge, beside the Bearer one.
+    if (error.scheme === 'DPoP') {
+      const bearer = params.filter(([k]) => k !== 'error' && k !== 'error_description');
+      const challenges = `Bearer ${bearer.map(([k, v]) => `${k}="${quotable(v)}"`).join(', ')}, ${dpopChallenge(error, quotable)}`;
+      return { status, headers: { 'WWW-Authenticate': challenges } };
+    }
     return { status, headers: { 'WWW-Authenticate': `Bearer ${params.map(([k, v]) => `${k}="${quotable(v)}"`).join(', ')}` } };
   }
 
@@ -163,6 +181,8 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     authorization_servers: [issuer],
     scopes_supported: [...(options.scopesSupported ?? requiredScopes)],
     bearer_methods_supported: ['header'],
+    // RFC 9728 §2: DPoP-bound tokens are accepted, with proofs signed by one of these.
+    dpop_signing_alg_values_supported: [...dpopAlgorithms],
     ...(options.resourceName === undefined ? {} : { resource_name: options.resourceName }),
   });
 

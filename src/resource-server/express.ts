@@ -2,11 +2,17 @@
 // members used: the helper must not import Express, which the MCP server may not even have.
 import { authenticate } from './authenticate.js';
 import type { ResourceServer } from './create-resource-server.js';
+import { requestUrl, type DpopRequest } from './dpop.js';
 import type { HttpReply } from './http-reply.js';
 
 /** What the middleware reads from a Node request, and the `auth` it sets on it. */
 export interface NodeBearerRequest {
-  headers: { authorization?: string | readonly string[] | undefined };
+  headers: { authorization?: string | readonly string[] | undefined; dpop?: string | readonly string[] | undefined };
+  /** The method and path, for the DPoP proof of a DPoP-bound token (RFC 9449 §4.3: `htm`, `htu`). */
+  method?: string | undefined;
+  url?: string | undefined;
+  /** Express's full path when the middleware is mounted under a prefix (`req.url` is then relative to it). */
+  originalUrl?: string | undefined;
   /** Node's raw header list, in which a repeated `Authorization` header is still visible. */
   rawHeaders?: readonly string[];
   /** Set to the `AuthInfo` of the verified token, where the MCP SDK's `StreamableHTTPServerTransport` reads it. */
@@ -34,7 +40,7 @@ export function requireBearerToken(server: ResourceServer, options: { requiredSc
   return async (req: NodeBearerRequest, res: NodeReplyResponse, next: (error?: unknown) => void): Promise<void> => {
     let outcome;
     try {
-      outcome = await authenticate(server, authorizationHeaders(req), options);
+      outcome = await authenticate(server, authorizationHeaders(req), { ...options, dpop: nodeDpopRequest(server, req) });
     } catch (error) {
       next(error);
       return;
@@ -59,6 +65,17 @@ export function protectedResourceMetadataHandler(server: ResourceServer) {
 export function authorizationHeaders(req: NodeBearerRequest): string | readonly string[] | undefined {
   if (!req.rawHeaders) return req.headers.authorization;
   return req.rawHeaders.filter((_, i, raw) => i % 2 === 1 && raw[i - 1]!.toLowerCase() === 'authorization');
+}
+
+/**
+ * The DPoP side of a Node request: every `DPoP` header (from the raw list, where a repeat is still visible), the
+ * method and the URL as the client named it (the configured resource's origin and the request's path).
+ */
+export function nodeDpopRequest(server: ResourceServer, req: NodeBearerRequest): DpopRequest | undefined {
+  const path = req.originalUrl ?? req.url;
+  if (req.method === undefined || path === undefined) return undefined;
+  const proof = req.rawHeaders ? req.rawHeaders.filter((_, i, raw) => i % 2 === 1 && raw[i - 1]!.toLowerCase() === 'dpop') : req.headers.dpop;
+  return { proof, method: req.method, url: requestUrl(server.resource, path) };
 }
 
 function writeReply(res: NodeReplyResponse, reply: HttpReply): void {

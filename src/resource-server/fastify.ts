@@ -1,7 +1,7 @@
 // Fastify hosts, described by the few members used (the helper must not import Fastify).
 import { authenticate } from './authenticate.js';
 import type { ResourceServer } from './create-resource-server.js';
-import { authorizationHeaders, type NodeBearerRequest } from './express.js';
+import { authorizationHeaders, nodeDpopRequest, type NodeBearerRequest } from './express.js';
 
 /** What the hook reads from a Fastify request: Node's request, on which it sets `auth`. */
 export interface FastifyBearerRequest {
@@ -27,7 +27,7 @@ export interface FastifyBearerReply {
  */
 export function requireBearerTokenFastify(server: ResourceServer, options: { requiredScopes?: readonly string[] } = {}) {
   return async (request: FastifyBearerRequest, reply: FastifyBearerReply): Promise<unknown> => {
-    const outcome = await authenticate(server, authorizationHeaders(request.raw), options);
+    const outcome = await authenticate(server, authorizationHeaders(request.raw), { ...options, dpop: nodeDpopRequest(server, request.raw) });
     // Fastify stops the request's hooks when an async hook answers and returns the reply.
     if (outcome.refusal) return reply.code(outcome.refusal.status).headers(outcome.refusal.headers).send(outcome.refusal.body);
     request.raw.auth = outcome.auth;

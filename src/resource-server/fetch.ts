@@ -1,6 +1,7 @@
 // Fetch-style hosts: Hono, Next.js route handlers, Bun, Deno, workers; anything with web-standard Request/Response.
 import { type AuthInfo, authenticate } from './authenticate.js';
 import type { ResourceServer } from './create-resource-server.js';
+import { requestUrl } from './dpop.js';
 import { toResponse } from './http-reply.js';
 
 /**
@@ -16,7 +17,9 @@ export async function guardRequest(
   options: { requiredScopes?: readonly string[] } = {},
 ): Promise<{ auth: AuthInfo; response?: never } | { auth?: never; response: Response }> {
   // Headers joins a repeated header with ", ", which no single Bearer credential contains: it is refused.
-  const outcome = await authenticate(server, request.headers.get('authorization'), options);
+  const url = new URL(request.url);
+  const dpop = { proof: request.headers.get('dpop'), method: request.method, url: requestUrl(server.resource, url.pathname) };
+  const outcome = await authenticate(server, request.headers.get('authorization'), { ...options, dpop });
   return outcome.refusal ? { response: toResponse(outcome.refusal) } : { auth: outcome.auth };
 }
 

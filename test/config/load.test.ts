@@ -67,7 +67,7 @@ describe('loadConfig', () => {
         redis: { url: null, keyPrefix: 'latchkey' },
         scopes: { supported: ['openid', 'profile', 'email', 'offline_access', 'mcp', 'mcp:tools', 'mcp:resources', 'mcp:prompts'] },
         resources: [],
-        tokens: { accessTokenTtlSeconds: 3600, refreshTokenTtlSeconds: 2_592_000, refreshReuseGraceSeconds: 10, idTokenTtlSeconds: 3600 },
+        tokens: { accessTokenTtlSeconds: 3600, refreshTokenTtlSeconds: 2_592_000, refreshReuseGraceSeconds: 10, idTokenTtlSeconds: 3600, dpopNonce: true },
         keys: { algorithm: 'ES256', rotationGraceSeconds: 172_800, refreshSeconds: 60 },
         secrets: { keyEncryptionKey: null, keyEncryptionKeyFile: null, oldKeyEncryptionKeys: [] },
         login: { maxFailures: 5, windowSeconds: 900, sessionTtlSeconds: 28_800 },
@@ -82,6 +82,11 @@ describe('loadConfig', () => {
       assert.equal(config.cleanup.idleAfter, 90 * 86_400);
       assert.equal(config.cleanup.unusedAfter, 36 * 3600);
       assert.throws(() => loadConfig({ env: { LATCHKEY_CLEANUP_IDLE_AFTER: '3 days' } }), /cleanup\.idleAfter \(from environment variable LATCHKEY_CLEANUP_IDLE_AFTER\) must be a duration/);
+    });
+
+    it('reads whether DPoP proofs need a server nonce (on by default)', () => {
+      assert.equal(loadConfig({ env: { LATCHKEY_DPOP_NONCE: 'false' } }).tokens.dpopNonce, false);
+      assert.equal(loadConfig({}).tokens.dpopNonce, true);
     });
 
     it('reads the refresh token reuse grace window, 0 (off) to 300 seconds', () => {

@@ -26,6 +26,7 @@ import {
 import { createOperatorClient } from '../support/operator-client.js';
 import { freePort } from '../support/real-port.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { dpopAlgorithms } from '../../src/resource-server/dpop.js';
 
 const scopes = ['mcp:tools', 'mcp:resources'];
 
@@ -201,7 +202,7 @@ describe('resource-server middleware, mounted in Express and Hono, against a run
         const response = await fetch(url!);
         assert.equal(response.status, 200);
         assert.equal(response.headers.get('access-control-allow-origin'), '*');
-        assert.deepEqual(await response.json(), { resource: resource(), authorization_servers: [issuer], scopes_supported: ['mcp:tools'], bearer_methods_supported: ['header'] });
+        assert.deepEqual(await response.json(), { resource: resource(), authorization_servers: [issuer], scopes_supported: ['mcp:tools'], bearer_methods_supported: ['header'], dpop_signing_alg_values_supported: dpopAlgorithms });
       });
 
       it('answers a request without a token with 401 and a challenge without an error code', async () => {

@@ -82,6 +82,18 @@ export function storageFlowContract(kind: DatabaseKind): void {
     assert.deepEqual(await storage.grants.findRefreshToken(t.tokenDigest), { token: t, used: false, grant: g });
   });
 
+  it('keeps the DPoP key a grant is bound to, through redemption, lookup and rotation', async () => {
+    const c = code();
+    await storage.codes.insertCode(c);
+    const g = grant({ dpopJkt: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' });
+    const t = refresh(g.id);
+    assert.equal(await storage.grants.redeemCode(c.codeDigest, 5000, g, t), true);
+    assert.deepEqual(await storage.grants.findGrant(g.id), g);
+    assert.equal((await storage.grants.findRefreshToken(t.tokenDigest))?.grant.dpopJkt, g.dpopJkt);
+    const rotation = await storage.grants.rotateRefreshToken(t.tokenDigest, refresh(g.id), 6000);
+    assert.equal(rotation.status === 'rotated' && rotation.grant.dpopJkt, g.dpopJkt);
+  });
+
   it('rotates a refresh token exactly once under concurrency; every other use is a reuse', async () => {
     const g = grant();
     const t = refresh(g.id);

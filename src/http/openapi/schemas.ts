@@ -63,7 +63,7 @@ const tokenResponseSchema: Json = {
   required: ['access_token', 'token_type', 'expires_in', 'scope'] satisfies (keyof TokenResponse)[],
   properties: {
     access_token: { type: 'string', description: 'A signed JWT (RFC 9068, `typ: at+jwt`) with `iss`, `sub`, `aud`, `client_id`, `scope`, `jti`, `iat`, `exp`.' },
-    token_type: { enum: ['Bearer'] },
+    token_type: { enum: ['Bearer', 'DPoP'], description: '`DPoP` when the request carried a DPoP proof (RFC 9449): the access token is bound to its key (`cnf.jkt`).' },
     expires_in: { type: 'integer', description: 'Seconds until the access token expires.' },
     scope: { type: 'string', description: 'The scope granted.' },
     refresh_token: { type: 'string', description: 'Opaque; issued to clients that registered the `refresh_token` grant (never for client credentials).' },
@@ -79,7 +79,8 @@ const introspectionSchema: Json = {
   required: ['active'],
   properties: {
     active: { type: 'boolean' },
-    token_type: { enum: ['Bearer', 'refresh_token'], description: '`Bearer` for an access token.' },
+    token_type: { enum: ['Bearer', 'DPoP', 'refresh_token'], description: '`Bearer` or, for a token bound to a DPoP key, `DPoP` for an access token.' },
+    cnf: { type: 'object', description: 'For a DPoP-bound access token: `jkt`, the thumbprint of its key (RFC 9449 §6.2).' },
     scope: { type: 'string' },
     client_id: { type: 'string' },
     sub: { type: 'string', description: "The user; the client's own id for client credentials." },

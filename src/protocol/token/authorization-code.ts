@@ -1,6 +1,7 @@
 import { OAuthError } from '../../errors/oauth-error.js';
 import type { AuthorizationCodeRecord, GrantRecord } from '../../ports/grants.js';
 import type { ClientRecord } from '../../ports/clients.js';
+import { refreshTokenBinding } from '../dpop/token-binding.js';
 import { verifierMatches } from '../pkce.js';
 import { sameResource } from '../resources.js';
 import { digestSecret } from '../secrets.js';
@@ -49,6 +50,7 @@ export async function exchangeAuthorizationCode(
     authTime: stored.authTime,
     createdAt: now,
     revokedAt: null,
+    dpopJkt: refreshTokenBinding(client, context.dpop),
   };
   const refresh = client.metadata.grant_types.includes('refresh_token') ? mintRefreshToken(grant.id, grant.scope, context) : undefined;
   // Marking the code used and creating the grant share one commit; a concurrent redemption that won makes this a replay.

@@ -1,5 +1,6 @@
 import { OAuthError } from '../../errors/oauth-error.js';
 import type { ClientRecord } from '../../ports/clients.js';
+import { checkRefreshTokenBinding } from '../dpop/token-binding.js';
 import { sameResource } from '../resources.js';
 import { isScopeSubset, scopeTokens } from '../scope.js';
 import { digestSecret } from '../secrets.js';
@@ -39,6 +40,7 @@ export async function exchangeRefreshToken(params: Record<string, string>, clien
   if (found.grant.clientId === client.clientId && resource !== undefined && !sameResource(resource, found.grant.resource)) {
     throw new OAuthError('invalid_target', 'resource differs from the one the grant is for');
   }
+  if (found.grant.clientId === client.clientId) checkRefreshTokenBinding(found.grant, context.dpop);
   const next = mintRefreshToken(found.grant.id, found.token.scope, context);
   const reuseGraceMs = context.config.tokens.refreshReuseGraceSeconds * 1000;
   const rotation = await context.grants.rotateRefreshToken(digest, next.record, now, reuseGraceMs);

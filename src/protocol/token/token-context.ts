@@ -7,6 +7,7 @@ import { noAudit, type AuditTrail } from '../../ports/audit-trail.js';
 import type { Clock, RandomSource } from '../../ports/clock.js';
 import type { TokenSigner } from '../../ports/token-signing.js';
 import type { GrantType } from '../../ports/client-metadata.js';
+import type { VerifiedDpopProof } from '../dpop/dpop-proof.js';
 import { digestSecret } from '../secrets.js';
 import { scopeTokens } from '../scope.js';
 import { issueAccessToken, issueIdToken, userClaims } from '../tokens.js';
@@ -27,12 +28,14 @@ export interface TokenContext {
   audit?: AuditTrail;
   /** The client's address, for the audit trail. */
   ip?: string | null;
+  /** The request's verified DPoP proof (RFC 9449): the access token is bound to its key. */
+  dpop?: VerifiedDpopProof | undefined;
 }
 
 /** A successful token response (RFC 6749 §5.1). */
 export interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   scope: string;
   refresh_token?: string;
@@ -74,10 +77,12 @@ export async function tokenResponse(
       // A grant without a user (client credentials) is not stored: nothing could be found under its id.
       grantId: grant.userId === null ? null : grant.id,
       machine: grant.userId === null,
+      jkt: context.dpop?.jkt,
     },
     { signer, nowMs, ttlSeconds: config.tokens.accessTokenTtlSeconds, jti: context.random.token(16) },
   );
-  const response: TokenResponse = { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, scope };
+  const tokenType = context.dpop ? 'DPoP' : 'Bearer';
+  const response: TokenResponse = { access_token: access.token, token_type: tokenType, expires_in: access.expiresIn, scope };
   if (extras.refreshToken !== undefined) response.refresh_token = extras.refreshToken;
   if (extras.withIdToken && grant.userId !== null && scopeTokens(scope).includes('openid')) {
     const user = await context.users.findUserById(grant.userId);

@@ -175,6 +175,7 @@ function grantRow(grant: GrantRecord) {
     auth_time_ms: grant.authTime,
     created_ms: grant.createdAt,
     revoked_ms: grant.revokedAt,
+    dpop_jkt: grant.dpopJkt ?? null,
   };
 }
 
@@ -213,6 +214,8 @@ function grantFromRow(row: Selectable<GrantsTable>): GrantRecord {
     authTime: row.auth_time_ms === null ? null : Number(row.auth_time_ms),
     createdAt: Number(row.created_ms),
     revokedAt: row.revoked_ms === null ? null : Number(row.revoked_ms),
+    // Left out when unbound, as most grants are, so a grant reads back as it was created.
+    ...(row.dpop_jkt === null ? {} : { dpopJkt: row.dpop_jkt }),
   };
 }
 

@@ -265,6 +265,13 @@ function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration
         await db.schema.createIndex('used_values_expires_ms').on('used_values').column('expires_ms').execute();
       },
     },
+    '0011_grant_dpop_binding': {
+      async up(db: Kysely<unknown>) {
+        // RFC 9449 §5: a public client's refresh tokens issued with DPoP are bound to the proof's key (its RFC 7638
+        // thumbprint); null for every grant before, and for confidential clients, whose tokens are not bound.
+        await db.schema.alterTable('grants').addColumn('dpop_jkt', 'text').execute();
+      },
+    },
     '0012_retention_indexes': {
       async up(db: Kysely<unknown>) {
         // The retention sweeps delete expired rows oldest first: each reads only what it deletes.

@@ -90,6 +90,8 @@ export interface GrantsTable {
   revoked_ms: number | null;
   /** 1 once a token was reissued within the reuse grace window: the next rotation retires the other unused tokens. */
   branched: Generated<number>;
+  /** The thumbprint of the DPoP key its refresh tokens are bound to (RFC 9449 §5); null when not bound. */
+  dpop_jkt: Generated<string | null>;
 }
 
 /** Authorization codes, by SHA-256 digest; single use (`used_ms`), and the grant issued from them. */
