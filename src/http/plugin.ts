@@ -101,6 +101,7 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
           limiter: services.limiters.token,
           usage: services.usage,
           audit,
+          enterprise: { keysFor: services.enterpriseKeys, replays: storage.replays, identities: storage.identities, users: storage.users },
         },
         `${base}/token`,
       );

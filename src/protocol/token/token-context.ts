@@ -10,6 +10,7 @@ import type { GrantType } from '../../ports/client-metadata.js';
 import { digestSecret } from '../secrets.js';
 import { scopeTokens } from '../scope.js';
 import { issueAccessToken, issueIdToken, userClaims } from '../tokens.js';
+import type { EnterpriseGrantContext } from './jwt-bearer.js';
 
 /** What the token endpoint needs. */
 export interface TokenContext {
@@ -27,6 +28,8 @@ export interface TokenContext {
   audit?: AuditTrail;
   /** The client's address, for the audit trail. */
   ip?: string | null;
+  /** For identity assertion grants (jwt-bearer.ts); without it that grant is unsupported. */
+  enterprise?: EnterpriseGrantContext;
 }
 
 /** A successful token response (RFC 6749 §5.1). */
