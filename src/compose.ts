@@ -8,6 +8,7 @@ import type { Config } from './config/defaults.js';
 import { ConfigError } from './config/load.js';
 import { createKeyManager, type KeyManager } from './keys/key-manager.js';
 import { createStatementKeyResolver, type StatementKeyResolver } from './keys/statement-keys.js';
+import { createEnterpriseKeyResolver, type EnterpriseKeyResolver } from './keys/enterprise-keys.js';
 import { createTokenSigner } from './keys/token-signer.js';
 import { createDpopNonces, type DpopNonces } from './protocol/dpop/dpop-nonces.js';
 import { createTokenVerifier } from './keys/token-verifier.js';
@@ -91,6 +92,8 @@ export interface Services {
   initialAccessTokens: ReturnType<typeof cacheInitialAccessTokenLookups>;
   /** The keys of trusted software statement issuers. */
   statementKeys: StatementKeyResolver;
+  /** The keys of the enterprise identity providers (`identity.enterpriseProviders`), by provider id. */
+  enterpriseKeys: EnterpriseKeyResolver;
   /** Records coarsely when a client was last used. */
   usage: UsageTracker;
   /** A host app's own sign-in (library mode), when it gave one. */
@@ -171,6 +174,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       }),
       initialAccessTokens: cacheInitialAccessTokenLookups(storage.initialAccessTokens, clock),
       statementKeys: createStatementKeyResolver(config.registration.softwareStatement.issuers),
+      enterpriseKeys: createEnterpriseKeyResolver(config.identity.enterpriseProviders),
       usage,
       upstream: createUpstreamClients(config.identity.providers),
       host: overrides.host,

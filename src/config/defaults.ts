@@ -1,4 +1,5 @@
 import { parsePolicies, parseStatementIssuers, type RegistrationPolicy, type SoftwareStatementIssuer } from './policies.js';
+import { parseEnterpriseProviders, type EnterpriseProvider } from './enterprise-providers.js';
 import { parseIdentityProviders, parseIdentityRule, type IdentityProvider, type IdentityRule } from './identity.js';
 import { parseResources, type ProtectedResource } from './resources.js';
 import type { TrustProxy } from './trust-proxy.js';
@@ -88,6 +89,8 @@ export interface Config {
     allow: IdentityRule;
     /** Who is an administrator when signing in with an upstream provider. */
     admins: IdentityRule;
+    /** The enterprise IdPs whose identity assertion grants (ID-JAG) the token endpoint accepts. */
+    enterpriseProviders: EnterpriseProvider[];
   };
   token: { rateLimit: { enabled: boolean; points: number; durationSeconds: number } };
   authorize: { rateLimit: { enabled: boolean; points: number; durationSeconds: number } };
@@ -569,6 +572,13 @@ export const options: readonly OptionSpec[] = [
     default: {},
     env: ['LATCHKEY_IDENTITY_ADMINS'],
     doc: 'Who is an administrator when they sign in with an upstream provider, in the form of `identity.allow` (`{"emails": ["ops@example.com"]}`, `{"claim": {"name": "groups", "values": ["latchkey-admins"]}}`; `anyone` is refused here). A user created by an upstream sign-in is an administrator exactly while the rule names them (checked at each sign-in); a local user the rule names becomes one and stays one. Empty: upstream sign-ins never make anyone an administrator.',
+  },
+  {
+    key: 'identity.enterpriseProviders',
+    kind: { type: 'json', parse: jsonParser(parseEnterpriseProviders), describe: 'a list of enterprise identity providers' },
+    default: [],
+    env: ['LATCHKEY_IDENTITY_ENTERPRISE_PROVIDERS'],
+    doc: 'Enterprise identity providers for enterprise-managed authorization (the MCP extension): `[{"id": "acme-idp", "issuer": "https://idp.acme.example", "jwksUri": "https://idp.acme.example/jwks"}]` (or `"jwks": {"keys": [...]}` inline, public keys only). A confidential client that registered the grant type `urn:ietf:params:oauth:grant-type:jwt-bearer` presents, as `assertion` at `/token`, an Identity Assertion JWT Authorization Grant (ID-JAG, `typ: oauth-id-jag+jwt`) that one of these IdPs signed for this issuer (`aud`) and for that client (`client_id`); it gets an access token for the assertion\'s user, with no refresh token (the client asks the IdP for a new assertion). The user is linked by the provider\'s `id` and the assertion\'s `sub`, as an upstream sign-in links them, and an unknown one is created when `identity.allow` admits them (email rules need `email` with `email_verified`). A `resource` claim must name a configured resource; scopes are those of the assertion and the request that the client registered and the resource offers. Each assertion is used once (`jti`) and lives at most 10 minutes. `id` must differ from those of `identity.providers`. Needs `identity.allow`.',
   },
   {
     key: 'token.rateLimit.enabled',

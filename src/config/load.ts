@@ -232,7 +232,9 @@ function checkCrossOptionRules(config: Config): void {
       'Invalid configuration: identity.providers is set but identity.allow names nobody: set identity.allow.emailDomains, .emails or .claim, or {"anyone": true} to let everyone with an account at the provider sign in',
     );
   }
-  const providerIds = identity.providers.map((provider) => provider.id);
+  checkEnterpriseProviders(config);
+  // Enterprise providers link users too, so a claim rule may name them, and with several it must.
+  const providerIds = [...identity.providers, ...identity.enterpriseProviders].map((provider) => provider.id);
   for (const [key, rule] of [['identity.allow', identity.allow], ['identity.admins', identity.admins]] as const) {
     const claimProvider = rule.claim?.provider;
     if (claimProvider !== undefined && !providerIds.includes(claimProvider)) {
@@ -247,6 +249,24 @@ function checkCrossOptionRules(config: Config): void {
   const paths = [config.registration.path, ...config.registration.aliases];
   if (new Set(paths).size !== paths.length) {
     throw new ConfigError('Invalid configuration: registration.aliases repeats registration.path or another alias');
+  }
+}
+
+/**
+ * Enterprise providers link users by (id, subject) as upstream providers do: an id shared with an upstream
+ * provider would let one's assertions sign in as the other's users. Their first assertions create users, so
+ * `identity.allow` must name someone.
+ */
+function checkEnterpriseProviders(config: Config): void {
+  const { identity } = config;
+  const shared = identity.enterpriseProviders.find((enterprise) => identity.providers.some((provider) => provider.id === enterprise.id));
+  if (shared) {
+    throw new ConfigError(`Invalid configuration: identity.enterpriseProviders id "${shared.id}" is also the id of one of identity.providers: give each its own`);
+  }
+  if (identity.enterpriseProviders.length > 0 && ruleIsEmpty(identity.allow)) {
+    throw new ConfigError(
+      'Invalid configuration: identity.enterpriseProviders is set but identity.allow names nobody: set identity.allow.emailDomains, .emails or .claim, or {"anyone": true} to accept every user the enterprise provider asserts',
+    );
   }
 }
 

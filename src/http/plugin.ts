@@ -104,6 +104,7 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
           audit,
           replays: storage.replays,
           dpopNonces: services.dpopNonces,
+          enterprise: { keysFor: services.enterpriseKeys, replays: storage.replays, identities: storage.identities, users: storage.users },
         },
         `${base}/token`,
       );

@@ -31,7 +31,7 @@ function listClaim(value: unknown): string[] {
  * The profile from verified ID token claims and, when it was read, the userinfo response. The ID token's claims
  * win where both have one: they are signed, and userinfo is only asked for what the token lacks.
  */
-export function profileFromClaims(provider: IdentityProvider, idToken: Record<string, unknown>, userinfo: Record<string, unknown> = {}): UpstreamProfile {
+export function profileFromClaims(provider: Pick<IdentityProvider, 'id' | 'claims'>, idToken: Record<string, unknown>, userinfo: Record<string, unknown> = {}): UpstreamProfile {
   const claims = { ...userinfo, ...idToken };
   const names = provider.claims;
   const email = stringClaim(claims[names.email]);

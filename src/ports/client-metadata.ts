@@ -26,7 +26,13 @@ export interface ClientMetadata {
 }
 
 export type TokenEndpointAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post';
-export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
+export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials' | typeof jwtBearerGrantType;
+
+/**
+ * The JWT bearer grant (RFC 7523 §2.1), here for identity assertion grants from enterprise IdPs (ID-JAG): for
+ * confidential clients only.
+ */
+export const jwtBearerGrantType = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 export type ResponseType = 'code';
 
 /** Whether clients using this method hold a secret. */

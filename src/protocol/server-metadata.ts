@@ -2,6 +2,8 @@ import type { Config } from '../config/defaults.js';
 import { dpopSigningAlgorithms } from './dpop/dpop-proof.js';
 import { metadataDocumentRefusal } from './cimd/validate-document.js';
 import { authMethodsFor } from './registration/validate-metadata.js';
+import { jwtBearerGrantType } from '../ports/client-metadata.js';
+import { idJagProfile } from './token/id-jag.js';
 
 /**
  * The authorization server metadata document, listing only what is implemented.
@@ -12,6 +14,9 @@ export function serverMetadata(config: Config): Record<string, unknown> {
   const authMethods = authMethodsFor(config.registration.profile);
   const grantTypes = ['authorization_code', 'refresh_token'];
   if (authMethods.some((m) => m !== 'none')) grantTypes.push('client_credentials');
+  // Enterprise-managed authorization (ID-JAG): only with an enterprise IdP to trust, and for confidential clients.
+  const idJag = config.identity.enterpriseProviders.length > 0 && authMethods.some((m) => m !== 'none');
+  if (idJag) grantTypes.push(jwtBearerGrantType);
   return {
     issuer: config.issuer,
     authorization_endpoint: `${config.issuer}/authorize`,
@@ -39,6 +44,8 @@ export function serverMetadata(config: Config): Record<string, unknown> {
     // draft-ietf-oauth-client-id-metadata-document §6: https client_id URLs are fetched (protocol/cimd/), unless
     // disabled or registration is protected (no initial access token or statement can come with a document).
     ...(metadataDocumentRefusal(config) === undefined ? { client_id_metadata_document_supported: true } : {}),
+    // draft-ietf-oauth-identity-assertion-authz-grant §7.2, as the MCP extension discovers it.
+    ...(idJag ? { authorization_grant_profiles_supported: [idJagProfile] } : {}),
   };
 }
 

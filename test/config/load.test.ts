@@ -71,7 +71,7 @@ describe('loadConfig', () => {
         keys: { algorithm: 'ES256', rotationGraceSeconds: 172_800, refreshSeconds: 60 },
         secrets: { keyEncryptionKey: null, keyEncryptionKeyFile: null, oldKeyEncryptionKeys: [] },
         login: { maxFailures: 5, windowSeconds: 900, sessionTtlSeconds: 28_800 },
-        identity: { localPasswords: true, providers: [], allow: {}, admins: {} },
+        identity: { localPasswords: true, providers: [], allow: {}, admins: {}, enterpriseProviders: [] },
         token: { rateLimit: { enabled: true, points: 6000, durationSeconds: 60 } },
         authorize: { rateLimit: { enabled: true, points: 300, durationSeconds: 60 } },
       });

@@ -2,7 +2,7 @@ import type { Config } from '../../config/defaults.js';
 import type { RegistrationPolicy } from '../../config/policies.js';
 import { OAuthError } from '../../errors/oauth-error.js';
 import type { ClientStore } from '../../ports/clients.js';
-import type { ClientMetadata } from '../../ports/client-metadata.js';
+import { jwtBearerGrantType, type ClientMetadata } from '../../ports/client-metadata.js';
 import { detectLookAlike } from './look-alike.js';
 import { applyRegistrationPolicy } from './registration-policy.js';
 import { validateJwks } from './validate-metadata.js';
@@ -71,7 +71,7 @@ export async function applyRegistrationRules(metadata: ClientMetadata, config: C
 function withoutMachineGrant(metadata: ClientMetadata, allowed: boolean): ClientMetadata {
   if (allowed || !metadata.grant_types.includes('client_credentials')) return metadata;
   const grantTypes = metadata.grant_types.filter((grant) => grant !== 'client_credentials');
-  if (!grantTypes.includes('authorization_code')) {
+  if (!grantTypes.includes('authorization_code') && !grantTypes.includes(jwtBearerGrantType)) {
     throw new OAuthError(
       'invalid_client_metadata',
       'client_credentials (tokens without a user) is not available through open registration; ask the operator for a client, or register with an initial access token whose policy allows it',

@@ -1,7 +1,7 @@
 import { errors as joseErrors, importJWK, type JWK } from 'jose';
 import { fallbackDefaultScope, type Config } from '../../config/defaults.js';
 import { OAuthError } from '../../errors/oauth-error.js';
-import type { ClientMetadata, GrantType, TokenEndpointAuthMethod } from '../../ports/client-metadata.js';
+import { jwtBearerGrantType, type ClientMetadata, type GrantType, type TokenEndpointAuthMethod } from '../../ports/client-metadata.js';
 import { checkJsonText, metadataFields, type FieldRule, type MetadataField } from './metadata-fields.js';
 import { validateRedirectUri, type RedirectKind } from './redirect-uri.js';
 
@@ -9,7 +9,7 @@ type RegistrationConfig = Config['registration'];
 type Fields = { -readonly [K in MetadataField]?: (typeof metadataFields)[K]['type'] extends 'string[]' ? string[] : (typeof metadataFields)[K]['type'] extends 'object' ? Record<string, unknown> : string };
 
 /** Grant types a client may register (RFC 7591 §2); anything else is dropped, or refused when insecure. */
-const supportedGrantTypes: readonly GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials'];
+const supportedGrantTypes: readonly GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials', jwtBearerGrantType];
 /** OAuth 2.1 §10 / RFC 9700 §2.4, §2.1.2: removed for being unsafe; asking for them is an error, not a silent drop. */
 const insecureGrantTypes = new Set(['implicit', 'password']);
 
@@ -139,8 +139,13 @@ function resolveGrantTypes(requested: string[] | undefined, authMethod: TokenEnd
   if (kept.includes('client_credentials') && authMethod === 'none') {
     throw new OAuthError('invalid_client_metadata', 'client_credentials needs a confidential client (token_endpoint_auth_method other than none)');
   }
-  if (!kept.includes('authorization_code') && !kept.includes('client_credentials')) {
-    throw new OAuthError('invalid_client_metadata', `grant_types must include one of authorization_code, client_credentials`);
+  // draft-ietf-oauth-identity-assertion-authz-grant §8.1: for confidential clients only; the client authenticates
+  // as the one the IdP named in the assertion.
+  if (kept.includes(jwtBearerGrantType) && authMethod === 'none') {
+    throw new OAuthError('invalid_client_metadata', `${jwtBearerGrantType} needs a confidential client (token_endpoint_auth_method other than none)`);
+  }
+  if (!kept.includes('authorization_code') && !kept.includes('client_credentials') && !kept.includes(jwtBearerGrantType)) {
+    throw new OAuthError('invalid_client_metadata', `grant_types must include one of authorization_code, client_credentials, ${jwtBearerGrantType}`);
   }
   return kept;
 }

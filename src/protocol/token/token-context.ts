@@ -11,6 +11,7 @@ import type { VerifiedDpopProof } from '../dpop/dpop-proof.js';
 import { digestSecret } from '../secrets.js';
 import { scopeTokens } from '../scope.js';
 import { issueAccessToken, issueIdToken, userClaims } from '../tokens.js';
+import type { EnterpriseGrantContext } from './jwt-bearer.js';
 
 /** What the token endpoint needs. */
 export interface TokenContext {
@@ -30,6 +31,8 @@ export interface TokenContext {
   ip?: string | null;
   /** The request's verified DPoP proof (RFC 9449): the access token is bound to its key. */
   dpop?: VerifiedDpopProof | undefined;
+  /** For identity assertion grants (jwt-bearer.ts); without it that grant is unsupported. */
+  enterprise?: EnterpriseGrantContext;
 }
 
 /** A successful token response (RFC 6749 §5.1). */

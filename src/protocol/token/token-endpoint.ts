@@ -1,9 +1,10 @@
 import { OAuthError } from '../../errors/oauth-error.js';
 import { authenticateClient, type PresentedClientCredentials } from '../client-authentication.js';
-import type { GrantType } from '../../ports/client-metadata.js';
+import { jwtBearerGrantType, type GrantType } from '../../ports/client-metadata.js';
 import { validateResource } from '../resources.js';
 import { exchangeAuthorizationCode } from './authorization-code.js';
 import { exchangeClientCredentials } from './client-credentials.js';
+import { exchangeIdentityAssertion } from './jwt-bearer.js';
 import { exchangeRefreshToken } from './refresh-token.js';
 import type { TokenContext, TokenResponse } from './token-context.js';
 
@@ -11,6 +12,7 @@ const handlers: Record<GrantType, typeof exchangeAuthorizationCode> = {
   authorization_code: exchangeAuthorizationCode,
   refresh_token: exchangeRefreshToken,
   client_credentials: exchangeClientCredentials,
+  [jwtBearerGrantType]: exchangeIdentityAssertion,
 };
 
 /**

@@ -400,7 +400,7 @@ describe('validateClientMetadata (RFC 7591 §2, §3.2.2)', () => {
       ['the password grant beside authorization_code', ['authorization_code', 'refresh_token', 'password']],
       ['only refresh_token', ['refresh_token']],
       ['only the device code grant', ['urn:ietf:params:oauth:grant-type:device_code']],
-      ['only unknown grants', ['urn:ietf:params:oauth:grant-type:token-exchange', 'urn:ietf:params:oauth:grant-type:jwt-bearer']],
+      ['only unknown grants', ['urn:ietf:params:oauth:grant-type:token-exchange', 'urn:ietf:params:oauth:grant-type:device_code']],
       ['refresh_token and the device code grant', ['refresh_token', 'urn:ietf:params:oauth:grant-type:device_code']],
       ['an empty list', []],
       ['a differently cased authorization_code', ['Authorization_Code']],
@@ -418,9 +418,19 @@ describe('validateClientMetadata (RFC 7591 §2, §3.2.2)', () => {
         ['authorization_code', 'refresh_token'],
       ],
       [
-        'drops token exchange and JWT bearer grants',
-        ['urn:ietf:params:oauth:grant-type:token-exchange', 'authorization_code', 'urn:ietf:params:oauth:grant-type:jwt-bearer'],
+        'drops the token exchange grant',
+        ['urn:ietf:params:oauth:grant-type:token-exchange', 'authorization_code'],
         ['authorization_code'],
+      ],
+      [
+        'keeps the JWT bearer grant (identity assertion grants) of a confidential client',
+        ['authorization_code', 'urn:ietf:params:oauth:grant-type:jwt-bearer'],
+        ['authorization_code', 'urn:ietf:params:oauth:grant-type:jwt-bearer'],
+      ],
+      [
+        'keeps the JWT bearer grant alone, without redirect URIs',
+        ['urn:ietf:params:oauth:grant-type:jwt-bearer'],
+        ['urn:ietf:params:oauth:grant-type:jwt-bearer'],
       ],
       ['drops repeated grants', ['refresh_token', 'authorization_code', 'authorization_code'], ['authorization_code', 'refresh_token']],
       ['keeps authorization_code alone', ['authorization_code'], ['authorization_code']],
@@ -478,6 +488,12 @@ describe('validateClientMetadata (RFC 7591 §2, §3.2.2)', () => {
       assertRefused({ ...publicBase, grant_types: ['client_credentials'] }, 'invalid_client_metadata');
       assertRefused({ ...publicBase, grant_types: ['authorization_code', 'client_credentials'] }, 'invalid_client_metadata');
       assertRefused({ ...publicBase, grant_types: ['authorization_code', 'client_credentials'] }, 'invalid_client_metadata', configFor('public-only'));
+    });
+
+    it('rejects the JWT bearer grant (identity assertion grants) for a public client (invalid_client_metadata)', () => {
+      const jwtBearer = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+      assertRefused({ ...publicBase, grant_types: [jwtBearer] }, 'invalid_client_metadata');
+      assertRefused({ ...publicBase, grant_types: ['authorization_code', jwtBearer] }, 'invalid_client_metadata');
     });
 
     it('registers response_types code once when it is repeated', () => {
