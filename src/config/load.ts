@@ -238,7 +238,7 @@ function checkCrossOptionRules(config: Config): void {
   for (const [key, rule] of [['identity.allow', identity.allow], ['identity.admins', identity.admins]] as const) {
     const claimProvider = rule.claim?.provider;
     if (claimProvider !== undefined && !providerIds.includes(claimProvider)) {
-      throw new ConfigError(`Invalid configuration: ${key}.claim.provider names "${claimProvider}", which identity.providers does not define`);
+      throw new ConfigError(`Invalid configuration: ${key}.claim.provider names "${claimProvider}", which neither identity.providers nor identity.enterpriseProviders defines`);
     }
     if (rule.claim && claimProvider === undefined && providerIds.length > 1) {
       throw new ConfigError(

@@ -23,7 +23,7 @@ describe('identity configuration', () => {
     assert.throws(() => loadConfig({ overrides: { 'identity.providers': [google, github], 'identity.allow': allow } }), /must name the provider whose claim it trusts/);
     assert.throws(
       () => loadConfig({ overrides: { 'identity.providers': [google, github], 'identity.allow': { claim: { ...allow.claim, provider: 'gitlab' } } } }),
-      /names "gitlab", which identity\.providers does not define/,
+      /names "gitlab", which neither identity\.providers nor identity\.enterpriseProviders defines/,
     );
     const scoped = loadConfig({ overrides: { 'identity.providers': [google, github], 'identity.allow': { claim: { ...allow.claim, provider: 'google' } } } });
     assert.equal(scoped.identity.allow.claim?.provider, 'google');
