@@ -93,13 +93,17 @@ ${scopeLists(scopes, allowed)}
  * allowed before follow as already allowed, so that the question is only about what is new.
  */
 function scopeLists(scopes: string[], allowed: ReadonlySet<string>): SafeHtml {
-  const item = (s: string) => html`<li data-scope="${s}">${describeScope(s)} <span class="muted">(${s})</span></li>`;
   if (scopes.length === 0) return html`<p>It asks for no permissions beyond knowing you allowed it.</p>`;
+  const item = (s: string, badge: SafeHtml | '' = '') => html`<li data-scope="${s}">${badge}${describeScope(s)} <span class="muted">(${s})</span></li>`;
   const fresh = scopes.filter((s) => !allowed.has(s));
   const before = scopes.filter((s) => allowed.has(s));
-  if (before.length === 0) return html`<p>It will be able to:</p><ul class="scopes" data-testid="new-scopes">${fresh.map(item)}</ul>`;
-  return html`${fresh.length > 0 ? html`<p>It asks for more. It will also be able to:</p><ul class="scopes" data-testid="new-scopes">${fresh.map((s) => html`<li data-scope="${s}"><span class="badge">New</span> ${describeScope(s)} <span class="muted">(${s})</span></li>`)}</ul>` : html`<p>It asks for nothing new.</p>`}
-<p class="muted">Already allowed:</p><ul class="scopes muted" data-testid="allowed-scopes">${before.map(item)}</ul>`;
+  if (before.length === 0) return html`<p>It will be able to:</p><ul class="scopes" data-testid="new-scopes">${fresh.map((s) => item(s))}</ul>`;
+  const asked =
+    fresh.length === 0
+      ? html`<p>It asks for nothing new.</p>`
+      : html`<p>It asks for more. It will also be able to:</p><ul class="scopes" data-testid="new-scopes">${fresh.map((s) => item(s, html`<span class="badge">New</span> `))}</ul>`;
+  return html`${asked}
+<p class="muted">Already allowed:</p><ul class="scopes muted" data-testid="allowed-scopes">${before.map((s) => item(s))}</ul>`;
 }
 
 /**
