@@ -1,4 +1,4 @@
-import { isUnverified } from '../protocol/authorization/unverified-client.js';
+import { isClaimableByLocalApps, isUnverified } from '../protocol/authorization/unverified-client.js';
 import type { ClientRecord } from '../ports/clients.js';
 import { html, page, type SafeHtml } from './html.js';
 import { describeScope } from './scope-descriptions.js';
@@ -43,27 +43,40 @@ function hostOf(uri: string | undefined): string {
 /**
  * The consent page. Against phishing it shows, side by side, the name the client chose for itself and the hosts
  * it cannot fake: where the answer goes (the redirect URI) and its home page; dynamically registered clients
- * are marked unverified, since anyone can register any name.
+ * are marked unverified, since anyone can register any name, and a metadata-document client whose answer goes to
+ * this device is flagged as possibly any local app. On a step-up (`alreadyAllowed`: scopes the user allowed this
+ * client before) the page asks only for the new scopes and lists the others as already allowed.
  */
 export function consentPage(
-  input: FormState & { client: ClientRecord; redirectUri: string; scope: string; resource: string | null; resourceName?: string | null; username: string },
+  input: FormState & {
+    client: ClientRecord;
+    redirectUri: string;
+    scope: string;
+    resource: string | null;
+    resourceName?: string | null;
+    username: string;
+    /** The requested scopes already allowed, space-separated. */
+    alreadyAllowed?: string | undefined;
+  },
 ): string {
   const { client } = input;
   const name = client.metadata.client_name ?? client.clientId;
   const scopes = input.scope.split(' ').filter(Boolean);
+  const allowed = new Set((input.alreadyAllowed ?? '').split(' ').filter(Boolean));
   return page({
     title: `Allow ${name}?`,
     nonce: input.nonce,
     body: html`<h1>Allow <span data-testid="client-name">${name}</span> to access your account?</h1>
 ${isUnverified(client) ? html`<p><span class="badge" data-testid="unverified">Unverified app</span> <span class="muted">It registered itself; its name is not checked.</span></p>` : ''}
 ${client.lookAlikeOf ? lookAlikeWarning(name, client.lookAlikeOf, input.redirectUri) : ''}
+${isClaimableByLocalApps(client, input.redirectUri) ? localAppWarning(name, input.redirectUri) : ''}
 <dl>
 <dt>Sends you back to</dt><dd data-testid="redirect-host">${hostOf(input.redirectUri)}</dd>
 <dt>Home page</dt><dd data-testid="client-uri-host">${hostOf(client.metadata.client_uri)}</dd>
 ${input.resource ? html`<dt>Wants access to</dt><dd data-testid="resource-host">${input.resourceName ? html`<strong data-testid="resource-name">${input.resourceName}</strong> <span class="muted">(${hostOf(input.resource)})</span>` : hostOf(input.resource)}</dd>` : ''}
 <dt>Signed in as</dt><dd>${input.username}</dd>
 </dl>
-${scopes.length > 0 ? html`<p>It will be able to:</p><ul class="scopes">${scopes.map((s) => html`<li>${describeScope(s)} <span class="muted">(${s})</span></li>`)}</ul>` : html`<p>It asks for no permissions beyond knowing you allowed it.</p>`}
+${scopeLists(scopes, allowed)}
 <form method="post" action="${input.action}">
 <input type="hidden" name="csrf" value="${input.csrf}">
 <input type="hidden" name="pending" value="${input.pending}">
@@ -73,6 +86,32 @@ ${scopes.length > 0 ? html`<p>It will be able to:</p><ul class="scopes">${scopes
 </div>
 </form>`,
   });
+}
+
+/**
+ * What the client will be able to do. On a step-up the new scopes come first, marked new, and those the user
+ * allowed before follow as already allowed, so that the question is only about what is new.
+ */
+function scopeLists(scopes: string[], allowed: ReadonlySet<string>): SafeHtml {
+  if (scopes.length === 0) return html`<p>It asks for no permissions beyond knowing you allowed it.</p>`;
+  const item = (s: string, badge: SafeHtml | '' = '') => html`<li data-scope="${s}">${badge}${describeScope(s)} <span class="muted">(${s})</span></li>`;
+  const fresh = scopes.filter((s) => !allowed.has(s));
+  const before = scopes.filter((s) => allowed.has(s));
+  if (before.length === 0) return html`<p>It will be able to:</p><ul class="scopes" data-testid="new-scopes">${fresh.map((s) => item(s))}</ul>`;
+  const asked =
+    fresh.length === 0
+      ? html`<p>It asks for nothing new.</p>`
+      : html`<p>It asks for more. It will also be able to:</p><ul class="scopes" data-testid="new-scopes">${fresh.map((s) => item(s, html`<span class="badge">New</span> `))}</ul>`;
+  return html`${asked}
+<p class="muted">Already allowed:</p><ul class="scopes muted" data-testid="allowed-scopes">${before.map((s) => item(s))}</ul>`;
+}
+
+/**
+ * The warning for a metadata-document client whose answer goes to this device (a loopback or private-use
+ * redirect): any app on the device could have sent the user here under this document's name.
+ */
+function localAppWarning(name: string, redirectUri: string): SafeHtml {
+  return html`<p class="warning" role="alert" data-testid="local-app-warning"><strong>Careful:</strong> “${name}” sends you back to an app on this device (${hostOf(redirectUri)}). Any app on this device can use this name, so only continue if you just started ${name} yourself.</p>`;
 }
 
 /**

@@ -74,10 +74,10 @@ export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext,
       }
       case 'consent': {
         const csrf = sessions.csrfToken(request, reply);
-        const { client, request: authz, username } = decided;
+        const { client, request: authz, username, alreadyAllowed } = decided;
         const { redirectUri, scope, resource, resourceName } = authz;
         const sealed = pending.seal(decided.resume, decided.shown);
-        return sendPage(reply, 200, (nonce) => consentPage({ nonce, csrf, pending: sealed, action: paths.consent, client, redirectUri, scope, resource, resourceName, username }));
+        return sendPage(reply, 200, (nonce) => consentPage({ nonce, csrf, pending: sealed, action: paths.consent, client, redirectUri, scope, resource, resourceName, username, alreadyAllowed }));
       }
       case 'redirect-with-code':
       case 'redirect-with-error':

@@ -22,7 +22,8 @@ export interface ErrorResponse {
  *
  * - `sign-in`: the user must sign in; afterwards the request `resume` is decided again.
  * - `consent`: the user must allow or deny what the page shows; `shown` is its digest, which the allow must
- *   carry back (an allow counts only for what the user saw).
+ *   carry back (an allow counts only for what the user saw). `alreadyAllowed` is the part of the request's scope a
+ *   remembered consent already allows (a step-up): the page asks only for the rest.
  * - `redirect-with-code`: the authorization succeeded.
  * - `redirect-with-error`: an error for a client whose redirect URI the user can be sent to at once.
  * - `link-with-error`: an error for a self-registered client, shown on a page with a link to its redirect URI
@@ -38,6 +39,8 @@ export type AuthorizationDecision =
       client: ClientRecord;
       request: AuthorizationRequest;
       username: string;
+      /** The requested scopes the user already allowed this client for this resource, space-separated ('' for none). */
+      alreadyAllowed: string;
       resume: Record<string, string>;
       shown: string;
     }

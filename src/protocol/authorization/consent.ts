@@ -23,11 +23,25 @@ export function clientFingerprint(client: ClientRecord): string {
 }
 
 /**
- * What a consent page showed, as a digest: the client as {@link clientFingerprint} sees it, the scope and the
- * resource. The page's form carries it, so that an allow counts only while the request is still what the user saw.
+ * What a consent page showed, as a digest: the client as {@link clientFingerprint} sees it, the scope, the
+ * resource, and which of the scopes it showed as already allowed (step-up). The page's form carries it, so that an
+ * allow counts only while the request is still what the user saw: had the user cut the app off in another tab
+ * meanwhile, scopes shown as "already allowed" would be allowed again by a click that never saw them as new.
  */
-export function consentShown(client: ClientRecord, request: { scope: string; audience: string }): string {
-  return digestSecret(JSON.stringify([clientFingerprint(client), scopeTokens(request.scope).sort(), request.audience]));
+export function consentShown(client: ClientRecord, request: { scope: string; audience: string }, alreadyAllowed = ''): string {
+  return digestSecret(JSON.stringify([clientFingerprint(client), scopeTokens(request.scope).sort(), request.audience, scopeTokens(alreadyAllowed).sort()]));
+}
+
+/**
+ * The scopes of a request that a remembered consent already allows for its resource, in the request's order: on
+ * a step-up (a client that has some scopes asks for more) the consent page asks only for the others, and shows
+ * these as already allowed. Nothing is already allowed once the client changed since the consent (its fingerprint
+ * differs): the user is then asked about everything again, as {@link consentCovers} does.
+ */
+export function alreadyAllowedScope(consent: Consent | undefined, client: ClientRecord, request: { scope: string; audience: string }): string {
+  if (consent === undefined || consent.clientFingerprint !== clientFingerprint(client)) return '';
+  const allowed = Object.hasOwn(consent.resources, request.audience) ? scopeTokens(consent.resources[request.audience]) : [];
+  return scopeTokens(request.scope).filter((token) => allowed.includes(token)).join(' ');
 }
 
 /** The audience a consent is recorded under: the resource, or the issuer for a request that named none. */

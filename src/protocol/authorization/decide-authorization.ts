@@ -7,7 +7,7 @@ import type { AuditTrail } from '../../ports/audit-trail.js';
 import type { Clock, RandomSource } from '../../ports/clock.js';
 import type { AuthorizationDecision } from './authorization-decision.js';
 import { AuthorizationPageError, AuthorizationRedirectError, parseAuthorizationRequest, type AuthorizationRequest } from './authorization-request.js';
-import { consentAudience, consentCovers, consentShown, mergeConsent } from './consent.js';
+import { alreadyAllowedScope, consentAudience, consentCovers, consentShown, mergeConsent } from './consent.js';
 import { issueAuthorizationCode } from './issue-code.js';
 import { isUnverified } from './unverified-client.js';
 
@@ -71,7 +71,9 @@ export async function decideAuthorization(
   const remembered = await context.consents.findConsent(user.id, client.clientId);
   if (consentCovers(remembered, client, asked) && request.prompt !== 'consent') return issueCode(request, user, context);
   if (request.prompt === 'none') return refuse(new OAuthError('consent_required'), request, client, context);
-  return { kind: 'consent', client, request, username: user.username, resume: query, shown: consentShown(client, asked) };
+  // Step-up: what the client already has for this resource is shown as such, and the page asks for the rest.
+  const alreadyAllowed = alreadyAllowedScope(remembered, client, asked);
+  return { kind: 'consent', client, request, username: user.username, resume: query, alreadyAllowed, shown: consentShown(client, asked, alreadyAllowed) };
 }
 
 /**
@@ -98,8 +100,11 @@ export async function decideConsent(
     return { kind: 'redirect-with-error', redirectUri: request.redirectUri, params: errorParams(new OAuthError('access_denied', 'The user denied the request.'), request.state, context) };
   }
   const asked = { scope: request.scope, audience: consentAudience(request.resource, context.config.issuer) };
-  if (answer.shown !== consentShown(client, asked)) return decideAuthorization(query, user, context);
   const previous = await context.consents.findConsent(user.id, client.clientId);
+  if (answer.shown !== consentShown(client, asked, alreadyAllowedScope(previous, client, asked))) return decideAuthorization(query, user, context);
+  // The consent becomes the union of what was allowed before and now; the code (and the grant it starts) carries
+  // what this request asked for, so a client asking for the union gets the union. Earlier grants, and their
+  // refresh tokens, keep their own scope.
   await context.consents.saveConsent(user.id, client.clientId, mergeConsent(previous, client, asked), context.clock.now());
   context.audit.record({ type: 'consent.granted', userId: user.id, clientId: client.clientId, ip: answer.ip, data: { scope: asked.scope, resource: asked.audience } });
   return issueCode(request, user, context);
