@@ -4,6 +4,7 @@ import { createClientResolver } from './protocol/cimd/client-resolver.js';
 import { startCleanupSchedule, type CleanupSchedule } from './cleanup/cleanup-schedule.js';
 import { createUsageTracker, type UsageTracker } from './cleanup/usage-tracker.js';
 import { forgetExpiredValues } from './cleanup/forget-used-values.js';
+import { forgetExpiredPushedRequests } from './cleanup/forget-pushed-requests.js';
 import type { Config } from './config/defaults.js';
 import { ConfigError } from './config/load.js';
 import { createKeyManager, type KeyManager } from './keys/key-manager.js';
@@ -178,6 +179,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
             run: async () => {
               const summary = await cleanUpClients({ cleanup: storage.cleanup, config, clock, audit });
               await forgetExpiredValues(storage.replays, clock.now(), config.cleanup.batchSize);
+              await forgetExpiredPushedRequests(storage.pushedRequests, clock.now(), config.cleanup.batchSize);
               return summary;
             },
             intervalMs,
