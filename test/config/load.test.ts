@@ -72,7 +72,7 @@ describe('loadConfig', () => {
         login: { maxFailures: 5, windowSeconds: 900, sessionTtlSeconds: 28_800 },
         identity: { localPasswords: true, providers: [], allow: {}, admins: {} },
         token: { rateLimit: { enabled: true, points: 6000, durationSeconds: 60 } },
-        authorize: { rateLimit: { enabled: true, points: 300, durationSeconds: 60 } },
+        authorize: { rateLimit: { enabled: true, points: 300, durationSeconds: 60 }, requirePushedRequests: false },
       });
     });
 
