@@ -3,7 +3,7 @@ import pino from 'pino';
 import { createClientResolver } from './protocol/cimd/client-resolver.js';
 import { startCleanupSchedule, type CleanupSchedule } from './cleanup/cleanup-schedule.js';
 import { createUsageTracker, type UsageTracker } from './cleanup/usage-tracker.js';
-import { forgetExpiredRecords, forgetExpiredValues, forgetOldAuditEvents } from './cleanup/retention.js';
+import { forgetExpiredPushedRequests, forgetExpiredRecords, forgetExpiredValues, forgetOldAuditEvents } from './cleanup/retention.js';
 import type { Config } from './config/defaults.js';
 import { ConfigError } from './config/load.js';
 import { createKeyManager, type KeyManager } from './keys/key-manager.js';
@@ -188,6 +188,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
               await forgetExpiredRecords(storage.cleanup, clock.now(), config.cleanup.batchSize);
               await forgetExpiredValues(storage.replays, clock.now(), config.cleanup.batchSize);
               await forgetOldAuditEvents(storage.auditEvents, clock.now(), config.audit.retentionDays, config.cleanup.batchSize);
+              await forgetExpiredPushedRequests(storage.pushedRequests, clock.now(), config.cleanup.batchSize);
               return summary;
             },
             intervalMs,

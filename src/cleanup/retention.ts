@@ -1,5 +1,6 @@
 import type { AuditEventStore } from '../ports/audit-events.js';
 import type { ClientCleanupStore, ExpiringRecords } from '../ports/cleanup.js';
+import type { PushedRequestStore } from '../ports/pushed-requests.js';
 import type { ReplayStore } from '../ports/replays.js';
 
 /**
@@ -54,4 +55,18 @@ export async function forgetExpiredRecords(cleanup: Pick<ClientCleanupStore, 'de
     }
   }
   return deleted;
+}
+
+/**
+ * Deletes the pushed authorization requests (RFC 9126) that expired before `/authorize` took them, in batches
+ * so that no statement holds the database for long: an expired `request_uri` is refused anyway, and its row
+ * only holds a client's request parameters. Resolves how many were deleted.
+ */
+export async function forgetExpiredPushedRequests(pushedRequests: Pick<PushedRequestStore, 'deleteExpired'>, now: number, batchSize: number): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const deleted = await pushedRequests.deleteExpired(now, batchSize);
+    total += deleted;
+    if (deleted < batchSize) return total;
+  }
 }

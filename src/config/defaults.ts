@@ -93,7 +93,11 @@ export interface Config {
     enterpriseProviders: EnterpriseProvider[];
   };
   token: { rateLimit: { enabled: boolean; points: number; durationSeconds: number } };
-  authorize: { rateLimit: { enabled: boolean; points: number; durationSeconds: number } };
+  authorize: {
+    rateLimit: { enabled: boolean; points: number; durationSeconds: number };
+    /** Every client must push its authorization requests (RFC 9126 §5); `/authorize` takes only a `request_uri`. */
+    requirePushedRequests: boolean;
+  };
 }
 
 type Kind =
@@ -621,6 +625,13 @@ export const options: readonly OptionSpec[] = [
     default: 60,
     env: ['LATCHKEY_AUTHORIZE_RATE_LIMIT_DURATION'],
     doc: 'The length of the authorization pages\' rate-limit window, in seconds.',
+  },
+  {
+    key: 'authorize.requirePushedRequests',
+    kind: { type: 'bool' },
+    default: false,
+    env: ['LATCHKEY_AUTHORIZE_REQUIRE_PUSHED_REQUESTS'],
+    doc: 'Require pushed authorization requests (RFC 9126) of every client: `/authorize` then refuses a request that was not pushed to `POST /par` first (`require_pushed_authorization_requests` in the metadata). When false, a client still may push, and one that registered `require_pushed_authorization_requests: true` must.',
   },
 ];
 

@@ -9,6 +9,7 @@ import {
   resourceOperations,
   tokenEndpointOperations,
 } from './openapi/operations.js';
+import { parOperation } from './openapi/par-operation.js';
 import type { Json } from './openapi/registration-schemas.js';
 import { componentSchemas } from './openapi/schemas.js';
 
@@ -111,6 +112,7 @@ export function openapiDocument(config: Config): Json {
     Object.assign(paths, registrationOperations(config, path, alias)),
   );
   paths['/authorize'] = authorizeOperation;
+  paths['/par'] = parOperation;
   Object.assign(paths, tokenEndpointOperations);
   for (const [path, item] of Object.entries(operationalOperations(config))) atRoot(path, item);
 

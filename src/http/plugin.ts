@@ -16,6 +16,7 @@ import { clientConfigurationRoutes } from './routes/client-configuration.js';
 import { jwksRoute } from './routes/jwks.js';
 import { metadataRoutes } from './routes/metadata.js';
 import { tokenRoute } from './routes/token.js';
+import { parRoute } from './routes/par.js';
 import { registerRoute } from './routes/register.js';
 import { revokeAndIntrospectRoutes } from './routes/revoke-introspect.js';
 import { userinfoRoute } from './routes/userinfo.js';
@@ -108,6 +109,8 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
         },
         `${base}/token`,
       );
+      // Pushed authorization requests (RFC 9126): the client authenticates as at /token, under the same limit.
+      parRoute(form, { config, clients, pushedRequests: storage.pushedRequests, clock, random, limiter: services.limiters.token }, `${base}/par`);
     });
     await addPreflights();
   });

@@ -6,7 +6,7 @@ import { Signer } from '@fastify/cookie';
  * signed for one purpose never validates as another: a session cookie posted as a pending authorization request,
  * or an admin notice presented as a session, is refused as a forgery would be.
  */
-export type SigningPurpose = 'session' | 'pending-authorization' | 'admin-notice' | 'upstream-sign-in';
+export type SigningPurpose = 'session' | 'pending-authorization' | 'admin-notice' | 'upstream-sign-in' | 'pushed-request';
 
 /** Signs values for one purpose and checks them (HMAC-SHA256, the `value.signature` form of @fastify/cookie). */
 export interface PurposeSigner {

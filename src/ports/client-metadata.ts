@@ -23,6 +23,8 @@ export interface ClientMetadata {
   software_version?: string;
   /** The software statement the client registered with, returned unmodified (RFC 7591 §3.2.1). */
   software_statement?: string;
+  /** RFC 9126 §6: `/authorize` accepts only the requests this client pushed to `/par`. */
+  require_pushed_authorization_requests?: boolean;
 }
 
 export type TokenEndpointAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post';

@@ -8,6 +8,7 @@ import type { InitialAccessTokenStore } from './initial-access-tokens.js';
 import type { ServerSecretStore } from './secrets.js';
 import type { SigningKeyStore } from './signing-keys.js';
 import type { ReplayStore } from './replays.js';
+import type { PushedRequestStore } from './pushed-requests.js';
 import type { UserStore } from './users.js';
 
 /** Everything a running server needs from storage. */
@@ -28,6 +29,8 @@ export interface Storage {
   readonly cleanup: ClientCleanupStore;
   /** One-time values (assertion and proof `jti`s) until they expire. */
   readonly replays: ReplayStore;
+  /** Pushed authorization requests (RFC 9126) until `/authorize` takes them or they expire. */
+  readonly pushedRequests: PushedRequestStore;
   /** Applies pending schema migrations; safe to run from several instances at once. */
   migrate(): Promise<void>;
   /** Whether the database answers (for `/readyz`). */

@@ -26,6 +26,9 @@ export function serverMetadata(config: Config): Record<string, unknown> {
     userinfo_endpoint: `${config.issuer}/userinfo`,
     jwks_uri: `${config.issuer}/jwks.json`,
     registration_endpoint: `${config.issuer}${config.registration.path}`,
+    // RFC 9126 §5: pushed authorization requests, required of every client or only of those that registered so.
+    pushed_authorization_request_endpoint: `${config.issuer}/par`,
+    require_pushed_authorization_requests: config.authorize.requirePushedRequests,
     scopes_supported: config.scopes.supported,
     response_types_supported: ['code'],
     grant_types_supported: grantTypes,

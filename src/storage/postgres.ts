@@ -10,6 +10,7 @@ import { migrateToLatest } from './sql/migrate.js';
 import { createTransactionBatcher } from './sql/transaction-batcher.js';
 import { createUserRepository } from './sql/user-repository.js';
 import { createReplayRepository } from './sql/replay-repository.js';
+import { createPushedRequestRepository } from './sql/pushed-request-repository.js';
 import { createIdentityRepository } from './sql/identity-repository.js';
 import { createAuditRepository } from './sql/audit-repository.js';
 import { createCleanupRepository } from './sql/cleanup-repository.js';
@@ -63,6 +64,7 @@ export function openPostgresStorage(options: PostgresOptions): Storage {
     users: createUserRepository(db, guard, 'postgres'),
     identities: createIdentityRepository(db, guard, 'postgres'),
     replays: createReplayRepository(db, guard),
+    pushedRequests: createPushedRequestRepository(db, guard),
     signingKeys: createSigningKeyRepository(db, guard, options.encryption),
     secrets: createServerSecretRepository(db, guard, options.encryption),
     codes: createCodeRepository(db, guard),

@@ -14,6 +14,7 @@ import { createCodeRepository, createGrantRepository } from './sql/grant-reposit
 import { migrateToLatest } from './sql/migrate.js';
 import { createUserRepository } from './sql/user-repository.js';
 import { createReplayRepository } from './sql/replay-repository.js';
+import { createPushedRequestRepository } from './sql/pushed-request-repository.js';
 import { createIdentityRepository } from './sql/identity-repository.js';
 import { addCounts, createAuditRepository, type AuditCountRow, type AuditRow, type AuditWriter } from './sql/audit-repository.js';
 import { createCleanupRepository } from './sql/cleanup-repository.js';
@@ -60,6 +61,7 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
     users: createUserRepository(db, guard, 'sqlite'),
     identities: createIdentityRepository(db, guard, 'sqlite'),
     replays: createReplayRepository(db, guard),
+    pushedRequests: createPushedRequestRepository(db, guard),
     signingKeys: createSigningKeyRepository(db, guard, options.encryption),
     secrets: createServerSecretRepository(db, guard, options.encryption),
     codes: createCodeRepository(db, guard),

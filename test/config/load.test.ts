@@ -73,7 +73,7 @@ describe('loadConfig', () => {
         login: { maxFailures: 5, windowSeconds: 900, sessionTtlSeconds: 28_800 },
         identity: { localPasswords: true, providers: [], allow: {}, admins: {}, enterpriseProviders: [] },
         token: { rateLimit: { enabled: true, points: 6000, durationSeconds: 60 } },
-        authorize: { rateLimit: { enabled: true, points: 300, durationSeconds: 60 } },
+        authorize: { rateLimit: { enabled: true, points: 300, durationSeconds: 60 }, requirePushedRequests: false },
       });
     });
 

@@ -300,7 +300,7 @@ describe('OpenAPI document (GET /openapi.json)', () => {
       const routes = routesOf(server.app);
       const exists = ({ method, path }: Route) => server.app.hasRoute({ method: method as 'GET', url: path });
       assert.doesNotThrow(() => assertMatchesRoutes(document, server.config.issuer, routes, exists));
-      for (const extra of [{ method: 'POST', path: '/par' }, { method: 'GET', path: '/register/:id/secret' }, { method: 'GET', path: '/help' }]) {
+      for (const extra of [{ method: 'POST', path: '/device_authorization' }, { method: 'GET', path: '/register/:id/secret' }, { method: 'GET', path: '/help' }]) {
         assert.throws(() => assertMatchesRoutes(document, server.config.issuer, [...routes, extra], exists), /does not document/);
       }
       assert.doesNotThrow(() => assertMatchesRoutes(document, server.config.issuer, [...routes, { method: 'POST', path: '/admin/clients/:id/delete' }], exists));

@@ -8,6 +8,7 @@ import { storageOperatorContract } from './contract-operator.js';
 import { storageSecretsAtRestContract } from './contract-secrets-at-rest.js';
 import { storageIdentitiesContract } from './contract-identities.js';
 import { storageRetentionContract } from './contract-retention.js';
+import { storagePushedRequestsContract } from './contract-pushed-requests.js';
 
 describe('PostgreSQL storage', { skip: postgresUrl ? false : 'TEST_DATABASE_URL is not set' }, () => {
   storageContract(postgresKind);
@@ -18,4 +19,5 @@ describe('PostgreSQL storage', { skip: postgresUrl ? false : 'TEST_DATABASE_URL 
   storageSecretsAtRestContract(postgresKind);
   storageIdentitiesContract(postgresKind);
   storageRetentionContract(postgresKind);
+  storagePushedRequestsContract(postgresKind);
 });

@@ -8,6 +8,7 @@ import { storageOperatorContract } from './contract-operator.js';
 import { storageSecretsAtRestContract } from './contract-secrets-at-rest.js';
 import { storageIdentitiesContract } from './contract-identities.js';
 import { storageRetentionContract } from './contract-retention.js';
+import { storagePushedRequestsContract } from './contract-pushed-requests.js';
 
 describe('SQLite storage', () => {
   storageContract(sqliteKind);
@@ -18,4 +19,5 @@ describe('SQLite storage', () => {
   storageSecretsAtRestContract(sqliteKind);
   storageIdentitiesContract(sqliteKind);
   storageRetentionContract(sqliteKind);
+  storagePushedRequestsContract(sqliteKind);
 });

@@ -117,11 +117,16 @@ export const authorizeOperation: Json = {
       'Opened in the user\'s browser. The user signs in and consents on HTML pages (their form posts are not part of this API), ' +
       'then the browser is redirected to `redirect_uri` with `code`, `state` and `iss` (RFC 9207), or with `error`.',
     parameters: [
-      query('response_type', 'Only `code`.', { enum: ['code'] }, true),
+      query('response_type', 'Only `code`. Required unless `request_uri`.', { enum: ['code'] }),
       query('client_id', 'A registered client, or an `https` URL of a Client ID Metadata Document.', { type: 'string' }, true),
+      query(
+        'request_uri',
+        'RFC 9126: the `request_uri` from the pushed authorization request endpoint, single-use; the other parameters then come from the pushed request (`client_id` must match).',
+        { type: 'string', pattern: '^urn:ietf:params:oauth:request_uri:' },
+      ),
       query('redirect_uri', 'One of the registered redirect URIs (a loopback one on any port); may be left out when only one is registered.'),
-      query('code_challenge', 'PKCE (RFC 7636), required: the base64url SHA-256 of the verifier.', { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$' }, true),
-      query('code_challenge_method', 'Only `S256`.', { enum: ['S256'] }, true),
+      query('code_challenge', 'PKCE (RFC 7636), required unless `request_uri`: the base64url SHA-256 of the verifier.', { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$' }),
+      query('code_challenge_method', 'Only `S256`. Required unless `request_uri`.', { enum: ['S256'] }),
       query('scope', 'Space-separated; scopes this server or the client\'s policy do not offer are left out of the grant, not refused.'),
       query('state', 'Returned unchanged with the response.'),
       query('resource', 'RFC 8707: the resource the tokens are for.', { type: 'string', format: 'uri' }),
@@ -136,7 +141,10 @@ export const authorizeOperation: Json = {
           '`unauthorized_client`, `invalid_target`, `access_denied`, `login_required`, `consent_required`), `error_description`, `state` and `iss`.',
         headers: { Location: { description: 'The redirect URI with the response parameters.', schema: { type: 'string', format: 'uri' } } },
       },
-      '400': html('An error page, when the client or its redirect URI cannot be trusted with a redirect (unknown client, unregistered redirect URI, a repeated parameter).'),
+      '400': html(
+        'An error page, when the client or its redirect URI cannot be trusted with a redirect (unknown client, unregistered redirect URI, a repeated parameter, ' +
+          'an unknown, expired, used or foreign `request_uri`).',
+      ),
     },
   },
 };

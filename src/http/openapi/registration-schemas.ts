@@ -38,6 +38,7 @@ function fieldDescriptions(config: Config): Record<MetadataField, string> {
     software_statement:
       'A signed JWT from a trusted issuer (RFC 7591 §2.3). Its claims win over the fields of the request, and it is returned unchanged.',
     application_type: 'OpenID Connect Registration: `native` or `web` (the default). Loopback and private-use redirects make it `native`.',
+    require_pushed_authorization_requests: 'RFC 9126 §6: when true, `/authorize` accepts only requests this client pushed to the pushed authorization request endpoint.',
   };
 }
 
@@ -84,6 +85,8 @@ function fieldSchema(name: MetadataField, rule: FieldRule, config: Config, regis
         maxItems: rule.maxItems?.(limits) ?? 100,
         ...refinement.field,
       };
+    case 'boolean':
+      return { type: nullable('boolean'), description, ...refinement.field };
     case 'object':
       return { type: nullable('object'), description: `${description} At most ${rule.maxLength(limits)} characters as JSON.`, ...refinement.field };
   }

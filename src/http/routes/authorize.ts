@@ -14,6 +14,7 @@ import { consentPage, errorPage, loginPage, returnToClientPage } from '../../ui/
 import { signInWithPassword } from '../password-sign-in.js';
 import type { HostSignIn } from '../host-sign-in.js';
 import { pendingAuthorizations } from '../pending-authorization.js';
+import { pushedAuthorizations } from '../pushed-authorization.js';
 import { sendPage } from '../send-page.js';
 import type { Sessions } from '../session.js';
 
@@ -46,6 +47,7 @@ export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext,
   const decision = { config: context.config, clients, consents: storage.consents, codes: storage.codes, clock, random: context.random, audit };
   const paths = { authorize: `${base}/authorize`, login: `${base}/login`, consent: `${base}/consent` };
   const pending = pendingAuthorizations(sessions.signer('pending-authorization'), clock);
+  const pushed = pushedAuthorizations(sessions.signer('pushed-request'), { pushedRequests: storage.pushedRequests, clock });
   // The sign-in choices every login page offers: one button per upstream provider, and the password form if enabled.
   const signInChoices = {
     providers: context.config.identity.providers.map(({ id, name }) => ({ id, name })),
@@ -96,7 +98,10 @@ export function authorizeRoutes(app: FastifyInstance, context: AuthorizeContext,
   app.get(paths.authorize, async (request, reply) => {
     const query = singleValued(request.query);
     if (!query) return render(request, reply, { kind: 'error-page', error: 'invalid_request', description: 'A parameter is repeated.' }, 302);
-    return render(request, reply, await decideAuthorization(query, await signedIn(request), decision), 302);
+    // RFC 9126 §4: a request_uri stands for the parameters pushed to /par.
+    const resolved = await pushed.resolve(query);
+    if ('kind' in resolved) return render(request, reply, resolved, 302);
+    return render(request, reply, await decideAuthorization(resolved.query, await signedIn(request), { ...decision, notPushed: !resolved.pushed }), 302);
   });
 
   app.post(paths.login, async (request, reply) => {

@@ -63,7 +63,12 @@ export class AuthorizationRedirectError extends Error {
  */
 export async function parseAuthorizationRequest(
   query: Record<string, string>,
-  context: { config: Config; clients: Pick<ClientStore, 'findClient'> },
+  context: {
+    config: Config;
+    clients: Pick<ClientStore, 'findClient'>;
+    /** The request came in `/authorize`'s query, not pushed (RFC 9126): refused where pushing is required. */
+    notPushed?: boolean;
+  },
 ): Promise<{ request: AuthorizationRequest; client: ClientRecord }> {
   const clientId = query['client_id'];
   if (!clientId) throw new AuthorizationPageError('invalid_request', 'The request has no client_id.');
@@ -80,6 +85,9 @@ export async function parseAuthorizationRequest(
     throw new AuthorizationRedirectError(new OAuthError(code, description), redirectUri, state, client);
   };
 
+  if (context.notPushed && (context.config.authorize.requirePushedRequests || client.metadata.require_pushed_authorization_requests === true)) {
+    fail('invalid_request', 'authorization requests must be pushed to the pushed_authorization_request_endpoint first (RFC 9126)');
+  }
   if (query['request'] !== undefined || query['request_uri'] !== undefined) fail('invalid_request', 'request objects are not supported');
   if (query['response_type'] !== 'code') fail('unsupported_response_type', 'response_type must be code');
   if (!client.metadata.grant_types.includes('authorization_code')) fail('unauthorized_client', 'the client did not register the authorization_code grant');

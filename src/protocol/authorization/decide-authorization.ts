@@ -21,6 +21,8 @@ export interface AuthorizationDecisionContext {
   clock: Clock;
   random: RandomSource;
   audit: AuditTrail;
+  /** The request came in `/authorize`'s query, not pushed: refused where pushing is required (RFC 9126 §5, §6). */
+  notPushed?: boolean;
 }
 
 /** The user signed in to the browser that sent the request: who, and when they signed in (the code's `auth_time`). */

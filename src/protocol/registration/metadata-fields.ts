@@ -4,7 +4,7 @@ type Limits = Config['registration'];
 
 /** How one registration request field is checked before any cross-field rule runs. */
 export interface FieldRule {
-  type: 'string' | 'string[]' | 'object';
+  type: 'string' | 'string[]' | 'object' | 'boolean';
   /** The RFC 7591 §3.2.2 error a bad value earns. */
   error: 'invalid_client_metadata' | 'invalid_redirect_uri' | 'invalid_software_statement';
   /** The longest string (or array item) accepted. */
@@ -108,6 +108,8 @@ export const metadataFields = {
   software_version: { type: 'string', error: 'invalid_client_metadata', maxLength: (l) => l.maxStringLength, check: checkIdentifier },
   software_statement: { type: 'string', error: 'invalid_software_statement', maxLength: () => 16_384 },
   application_type: { type: 'string', error: 'invalid_client_metadata', maxLength: () => 16 },
+  /** RFC 9126 §6: the client's authorization requests must be pushed; `/authorize` refuses any other. */
+  require_pushed_authorization_requests: { type: 'boolean', error: 'invalid_client_metadata', maxLength: () => 'false'.length },
 } as const satisfies Record<string, FieldRule>;
 
 export type MetadataField = keyof typeof metadataFields;

@@ -6,7 +6,8 @@ import { checkJsonText, metadataFields, type FieldRule, type MetadataField } fro
 import { validateRedirectUri, type RedirectKind } from './redirect-uri.js';
 
 type RegistrationConfig = Config['registration'];
-type Fields = { -readonly [K in MetadataField]?: (typeof metadataFields)[K]['type'] extends 'string[]' ? string[] : (typeof metadataFields)[K]['type'] extends 'object' ? Record<string, unknown> : string };
+type FieldValue<T> = T extends 'string[]' ? string[] : T extends 'object' ? Record<string, unknown> : T extends 'boolean' ? boolean : string;
+type Fields = { -readonly [K in MetadataField]?: FieldValue<(typeof metadataFields)[K]['type']> };
 
 /** Grant types a client may register (RFC 7591 §2); anything else is dropped, or refused when insecure. */
 const supportedGrantTypes: readonly GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials', jwtBearerGrantType];
@@ -55,6 +56,7 @@ export function validateClientMetadata(request: Record<string, unknown>, config:
   }
   if (fields.contacts !== undefined) metadata.contacts = fields.contacts;
   if (fields.jwks !== undefined) metadata.jwks = fields.jwks as ClientMetadata['jwks'] & object;
+  if (fields.require_pushed_authorization_requests !== undefined) metadata.require_pushed_authorization_requests = fields.require_pushed_authorization_requests;
   return metadata;
 }
 
@@ -81,6 +83,8 @@ function readFields(request: Record<string, unknown>, config: RegistrationConfig
         if (typeof item !== 'string') refuseItem('must be a string');
         checkString(item as string, rule, maxLength, refuseItem);
       });
+    } else if (rule.type === 'boolean') {
+      if (typeof value !== 'boolean') refuse('must be true or false');
     } else {
       if (typeof value !== 'object' || Array.isArray(value)) refuse('must be a JSON object');
       if (JSON.stringify(value).length > maxLength) refuse(`must not be longer than ${maxLength} characters`);

@@ -265,6 +265,20 @@ function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration
         await db.schema.createIndex('used_values_expires_ms').on('used_values').column('expires_ms').execute();
       },
     },
+    '0010_pushed_requests': {
+      async up(db: Kysely<unknown>) {
+        // Pushed authorization requests (RFC 9126) by the digest of their request_uri's random part, until taken
+        // (deleted) by /authorize or swept by expires_ms. params is the request's parameters as a JSON object.
+        await db.schema
+          .createTable('pushed_requests')
+          .addColumn('digest', 'text', (c) => c.primaryKey())
+          .addColumn('client_id', 'text', (c) => c.notNull())
+          .addColumn('params', 'text', (c) => c.notNull())
+          .addColumn('expires_ms', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('pushed_requests_expires_ms').on('pushed_requests').column('expires_ms').execute();
+      },
+    },
     '0011_grant_dpop_binding': {
       async up(db: Kysely<unknown>) {
         // RFC 9449 §5: a public client's refresh tokens issued with DPoP are bound to the proof's key (its RFC 7638

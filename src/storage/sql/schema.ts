@@ -168,6 +168,14 @@ export interface UsedValuesTable {
   expires_ms: ColumnType<number, number, number>;
 }
 
+/** Pushed authorization requests (0010), by the digest of their request_uri; params is JSON text. */
+export interface PushedRequestsTable {
+  digest: string;
+  client_id: string;
+  params: string;
+  expires_ms: ColumnType<number, number, number>;
+}
+
 export interface UserIdentitiesTable {
   id: string;
   user_id: string;
@@ -195,4 +203,5 @@ export interface Database {
   audit_counts: AuditCountsTable;
   user_identities: UserIdentitiesTable;
   used_values: UsedValuesTable;
+  pushed_requests: PushedRequestsTable;
 }

@@ -73,6 +73,11 @@ describe('validateClientMetadata (RFC 7591 §2, §3.2.2)', () => {
         ['a boolean', true],
         ['a string', '{"keys":[]}'],
       ],
+      boolean: [
+        ['a string', 'true'],
+        ['a number', 1],
+        ['an array', [true]],
+      ],
     };
     for (const [name, rule] of Object.entries(metadataFields) as [MetadataField, (typeof metadataFields)[MetadataField]][]) {
       for (const [what, value] of wrongValues[rule.type]) {
