@@ -58,6 +58,8 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
     clock,
   };
   const clients = services.clientResolver;
+  // private_key_jwt at /token, /revoke and /introspect: the clients' keys, and their assertions' jti used once.
+  const clientAssertions = { clientKeys: services.clientKeys, replays: storage.replays, issuer: config.issuer };
 
   // The API: browser-based clients (MCP Inspector) discover, register and get tokens from another origin.
   // These endpoints take no cookies, only bearer tokens and client credentials, so any origin may call them.
@@ -86,7 +88,7 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
     });
     await api.register(async (form) => {
       form.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, bodyParser(parseFormBody));
-      revokeAndIntrospectRoutes(form, { ...tokenChecks, config, clients, audit }, base);
+      revokeAndIntrospectRoutes(form, { ...tokenChecks, config, clients, audit, clientAssertions }, base);
       tokenRoute(
         form,
         {
@@ -101,6 +103,7 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
           limiter: services.limiters.token,
           usage: services.usage,
           audit,
+          clientAssertions,
         },
         `${base}/token`,
       );

@@ -6,6 +6,7 @@ import { noUsageTracking, type ClientUsage } from '../../cleanup/client-usage.js
 import { noAudit, type AuditTrail } from '../../ports/audit-trail.js';
 import type { Clock, RandomSource } from '../../ports/clock.js';
 import type { TokenSigner } from '../../ports/token-signing.js';
+import type { ClientAssertionServices } from '../client-assertion.js';
 import type { GrantType } from '../../ports/client-metadata.js';
 import { digestSecret } from '../secrets.js';
 import { scopeTokens } from '../scope.js';
@@ -27,6 +28,8 @@ export interface TokenContext {
   audit?: AuditTrail;
   /** The client's address, for the audit trail. */
   ip?: string | null;
+  /** What `private_key_jwt` client authentication needs; without it, client assertions are refused. */
+  clientAssertions?: ClientAssertionServices;
 }
 
 /** A successful token response (RFC 6749 §5.1). */
