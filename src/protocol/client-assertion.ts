@@ -1,4 +1,4 @@
-import { decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { decodeJwt, errors as joseErrors, jwtVerify, type CryptoKey, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import { OAuthError } from '../errors/oauth-error.js';
 import type { ClientRecord } from '../ports/clients.js';
 import type { ReplayStore } from '../ports/replays.js';
@@ -11,8 +11,9 @@ export const jwtBearerAssertionType = 'urn:ietf:params:oauth:client-assertion-ty
  * The asymmetric JWS algorithms accepted for `private_key_jwt` (`token_endpoint_auth_signing_alg_values_supported`).
  * `none` and the HMAC algorithms are never accepted: an assertion must be signed with a key only the client holds,
  * and an HMAC "signed" with the registered public key as its secret is the classic algorithm-confusion forgery.
+ * `Ed25519` is the fully-specified name of EdDSA over Ed25519 (RFC 9864), which oauth4webapi signs with.
  */
-export const assertionSigningAlgorithms = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+export const assertionSigningAlgorithms = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
 
 /** How far the client's clock may be from ours, in seconds, for `exp`, `nbf` and `iat`. */
 export const assertionClockSkewSeconds = 30;
@@ -77,16 +78,16 @@ export async function verifyClientAssertion(assertion: string, client: ClientRec
   const registeredAlg = client.metadata.token_endpoint_auth_signing_alg;
   const algorithms = registeredAlg === undefined ? [...assertionSigningAlgorithms] : [registeredAlg];
   const audiences = new Set([context.issuer, `${context.issuer}/token`, context.endpointUrl]);
-  const verify = async (refresh: boolean) =>
-    jwtVerify(assertion, await context.clientKeys.keysFor(client, { refresh }), {
-      algorithms,
-      issuer: clientId,
-      subject: clientId,
-      audience: [...audiences],
-      requiredClaims: ['exp', 'jti'],
-      clockTolerance: assertionClockSkewSeconds,
-      currentDate: new Date(context.nowMs),
-    });
+  const options: JWTVerifyOptions = {
+    algorithms,
+    issuer: clientId,
+    subject: clientId,
+    audience: [...audiences],
+    requiredClaims: ['exp', 'jti'],
+    clockTolerance: assertionClockSkewSeconds,
+    currentDate: new Date(context.nowMs),
+  };
+  const verify = async (refresh: boolean) => verifyWithKeySet(assertion, await context.clientKeys.keysFor(client, { refresh }), options);
   let payload: JWTPayload;
   try {
     payload = (await verify(false)).payload;
@@ -117,6 +118,29 @@ export async function verifyClientAssertion(assertion: string, client: ClientRec
   const expiresAtMs = (payload.exp! + assertionClockSkewSeconds) * 1000;
   if (!(await context.replays.useOnce(`assertion:${clientId}:${jti}`, expiresAtMs, context.nowMs))) {
     throw new OAuthError('invalid_client', 'the client assertion was already used (its jti is single-use)');
+  }
+}
+
+/**
+ * jose's `jwtVerify` over a key set, trying each candidate key when several match the header (keys without `kid`
+ * of one type): jose then throws {@link joseErrors.JWKSMultipleMatchingKeys}, which iterates over the candidates.
+ */
+async function verifyWithKeySet(assertion: string, keys: JWTVerifyGetKey, options: JWTVerifyOptions): Promise<{ payload: JWTPayload }> {
+  try {
+    return await jwtVerify(assertion, keys, options);
+  } catch (error) {
+    if (!(error instanceof joseErrors.JWKSMultipleMatchingKeys)) throw error;
+    let last: unknown = error;
+    for await (const key of error as unknown as AsyncIterable<CryptoKey>) {
+      try {
+        return await jwtVerify(assertion, key, options);
+      } catch (failed) {
+        last = failed;
+        // A claim that fails with one key fails with all: only a signature failure is worth the next key.
+        if (!(failed instanceof joseErrors.JWSSignatureVerificationFailed)) break;
+      }
+    }
+    throw last;
   }
 }
 
