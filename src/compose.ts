@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import pino from 'pino';
 import { createClientResolver } from './protocol/cimd/client-resolver.js';
+import { createClientKeyResolver, type ClientKeyResolver } from './protocol/client-keys.js';
 import { startCleanupSchedule, type CleanupSchedule } from './cleanup/cleanup-schedule.js';
 import { createUsageTracker, type UsageTracker } from './cleanup/usage-tracker.js';
 import { forgetExpiredPushedRequests, forgetExpiredRecords, forgetExpiredValues, forgetOldAuditEvents } from './cleanup/retention.js';
@@ -59,7 +60,7 @@ export interface ServiceOverrides {
   metrics?: Metrics;
   /** Per-address limits instead of those `registration.rateLimit`, `token.rateLimit`, `authorize.rateLimit` and `redis.url` describe. */
   limiters?: Partial<Record<'registration' | 'token' | 'authorize', RateLimiter>>;
-  /** How Client ID Metadata Documents are fetched: a CA to trust, for tests and hosts with a private CA. */
+  /** How Client ID Metadata Documents (and clients' `jwks_uri`) are fetched: a CA to trust, for tests and hosts with a private CA. */
   cimdFetchOptions?: { ca?: string };
   /** A host app's own sign-in (library mode), instead of Latchkey's sign-in pages. */
   host?: HostAuthentication;
@@ -88,6 +89,8 @@ export interface Services {
   dpopNonces: DpopNonces;
   /** Client lookups by `client_id`: registered clients, and Client ID Metadata Documents fetched by URL. */
   clientResolver: Pick<ClientStore, 'findClient'>;
+  /** The keys of `private_key_jwt` clients: their `jwks`, or their `jwks_uri` fetched and cached. */
+  clientKeys: ClientKeyResolver;
   /** Initial access token lookups, cached briefly. */
   initialAccessTokens: ReturnType<typeof cacheInitialAccessTokenLookups>;
   /** The keys of trusted software statement issuers. */
@@ -167,6 +170,13 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       clientResolver: createClientResolver({
         fetchDocument,
         clients: storage.clients,
+        config,
+        clock,
+        logger,
+        ...(overrides.cimdFetchOptions ? { fetchOptions: overrides.cimdFetchOptions } : {}),
+      }),
+      clientKeys: createClientKeyResolver({
+        fetchDocument,
         config,
         clock,
         logger,

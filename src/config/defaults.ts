@@ -216,7 +216,7 @@ export const options: readonly OptionSpec[] = [
     default: 'default',
     env: ['LATCHKEY_REGISTRATION_PROFILE'],
     flag: '--profile',
-    doc: '`default` accepts public (`none`) and confidential clients; `confidential` issues a secret to every client (the Provider MCP seed); `public-only` accepts only `token_endpoint_auth_method: "none"` and issues UUID client ids (the Datadog seed).',
+    doc: '`default` accepts public (`none`) and confidential clients; `confidential` accepts confidential clients only: a secret for every client (the Provider MCP seed), or `private_key_jwt` with the client\'s `jwks` or `jwks_uri`; `public-only` accepts only `token_endpoint_auth_method: "none"` and issues UUID client ids (the Datadog seed).',
   },
   {
     key: 'registration.path',
@@ -350,21 +350,21 @@ export const options: readonly OptionSpec[] = [
     kind: { type: 'bool' },
     default: false,
     env: ['LATCHKEY_CIMD_ALLOW_PRIVATE_ADDRESSES'],
-    doc: 'Fetch metadata documents from loopback, private and link-local addresses. For tests only: it lets a `client_id` make this server reach internal services (SSRF).',
+    doc: 'Fetch metadata documents, and the `jwks_uri` of `private_key_jwt` clients, from loopback, private and link-local addresses. For tests only: it lets a `client_id` or a registration make this server reach internal services (SSRF).',
   },
   {
     key: 'cimd.maxBytes',
     kind: { type: 'int', min: 512, max: 1_048_576 },
     default: 16_384,
     env: ['LATCHKEY_CIMD_MAX_BYTES'],
-    doc: 'The largest metadata document accepted, in bytes.',
+    doc: 'The largest metadata document (or client `jwks_uri` key set) accepted, in bytes.',
   },
   {
     key: 'cimd.timeoutMs',
     kind: { type: 'int', min: 100, max: 60_000 },
     default: 5000,
     env: ['LATCHKEY_CIMD_TIMEOUT_MS'],
-    doc: 'How long fetching a metadata document may take, from connecting to the last byte, in milliseconds.',
+    doc: 'How long fetching a metadata document (or a client `jwks_uri` key set) may take, from connecting to the last byte, in milliseconds.',
   },
   {
     key: 'cimd.minCacheSeconds',

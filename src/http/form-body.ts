@@ -41,10 +41,19 @@ export function parseBasicCredentials(header: string | undefined): { clientId: s
   }
 }
 
-/** The client credentials of a form request: a Basic header, or `client_id` and `client_secret` in the body. */
+/**
+ * The client credentials of a form request: a Basic header, `client_id` and `client_secret` in the body, or a
+ * client assertion (`client_assertion_type` and `client_assertion`, RFC 7521 §4.2).
+ */
 export function presentedClientCredentials(request: FastifyRequest): PresentedClientCredentials {
   const params = (request.body ?? {}) as Record<string, string>;
-  return { basic: parseBasicCredentials(request.headers.authorization), clientId: params['client_id'], clientSecret: params['client_secret'] };
+  return {
+    basic: parseBasicCredentials(request.headers.authorization),
+    clientId: params['client_id'],
+    clientSecret: params['client_secret'],
+    clientAssertionType: params['client_assertion_type'],
+    clientAssertion: params['client_assertion'],
+  };
 }
 
 function printable(name: string): string {

@@ -59,6 +59,8 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
     clock,
   };
   const clients = services.clientResolver;
+  // private_key_jwt at /token, /revoke and /introspect: the clients' keys, and their assertions' jti used once.
+  const clientAssertions = { clientKeys: services.clientKeys, replays: storage.replays, issuer: config.issuer };
 
   // The API: browser-based clients (MCP Inspector) discover, register and get tokens from another origin.
   // These endpoints take no cookies, only bearer tokens and client credentials, so any origin may call them.
@@ -88,7 +90,7 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
     });
     await api.register(async (form) => {
       form.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, bodyParser(parseFormBody));
-      revokeAndIntrospectRoutes(form, { ...tokenChecks, config, clients, audit }, base);
+      revokeAndIntrospectRoutes(form, { ...tokenChecks, config, clients, audit, clientAssertions }, base);
       tokenRoute(
         form,
         {
@@ -106,11 +108,12 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
           replays: storage.replays,
           dpopNonces: services.dpopNonces,
           enterprise: { keysFor: services.enterpriseKeys, replays: storage.replays, identities: storage.identities, users: storage.users },
+          clientAssertions,
         },
         `${base}/token`,
       );
       // Pushed authorization requests (RFC 9126): the client authenticates as at /token, under the same limit.
-      parRoute(form, { config, clients, pushedRequests: storage.pushedRequests, clock, random, limiter: services.limiters.token }, `${base}/par`);
+      parRoute(form, { config, clients, pushedRequests: storage.pushedRequests, clock, random, clientAssertions, limiter: services.limiters.token }, `${base}/par`);
     });
     await addPreflights();
   });

@@ -7,6 +7,7 @@ import { validateClientMetadata } from '../protocol/registration/validate-metada
 import { scopeTokens } from '../protocol/scope.js';
 import { digestSecret } from '../protocol/secrets.js';
 import type { ClientRecord, ClientStore } from '../ports/clients.js';
+import { usesClientSecret } from '../ports/client-metadata.js';
 import { auditedBy, type Actor } from './actor.js';
 import { OperationError } from './operation-error.js';
 
@@ -55,6 +56,10 @@ export async function createClient(
   const { config, clock, random } = context;
   const metadata = refusingBadMetadata(() => {
     const checked = validateClientMetadata({ ...request }, { ...config.registration, profile: 'confidential' });
+    // The confidential profile takes private_key_jwt too, but an operator's client is the one with a secret.
+    if (!usesClientSecret(checked.token_endpoint_auth_method)) {
+      throw new OAuthError('invalid_client_metadata', 'an operator creates clients with a secret: token_endpoint_auth_method client_secret_basic or client_secret_post');
+    }
     const unknown = request.scope === undefined ? [] : scopeTokens(request.scope).filter((scope) => !config.scopes.supported.includes(scope));
     if (unknown.length > 0) {
       throw new OAuthError('invalid_client_metadata', `scope ${unknown.join(' ')} is not supported here (supported: ${config.scopes.supported.join(' ')})`);

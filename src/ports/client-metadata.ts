@@ -18,6 +18,8 @@ export interface ClientMetadata {
   policy_uri?: string;
   jwks_uri?: string;
   jwks?: { keys: Record<string, unknown>[] };
+  /** OIDC Registration §2: the one JWS algorithm the client signs its `private_key_jwt` assertions with. */
+  token_endpoint_auth_signing_alg?: string;
   contacts?: string[];
   software_id?: string;
   software_version?: string;
@@ -27,7 +29,7 @@ export interface ClientMetadata {
   require_pushed_authorization_requests?: boolean;
 }
 
-export type TokenEndpointAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post';
+export type TokenEndpointAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
 export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials' | typeof jwtBearerGrantType;
 
 /**
@@ -37,7 +39,10 @@ export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credent
 export const jwtBearerGrantType = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 export type ResponseType = 'code';
 
-/** Whether clients using this method hold a secret. */
-export function isConfidential(method: TokenEndpointAuthMethod): boolean {
-  return method !== 'none';
+/**
+ * Whether clients using this method are issued a secret: `client_secret_basic` and `client_secret_post`. A
+ * `private_key_jwt` client is confidential but proves itself with its key (RFC 7523 §2.2): no secret is issued.
+ */
+export function usesClientSecret(method: TokenEndpointAuthMethod): boolean {
+  return method === 'client_secret_basic' || method === 'client_secret_post';
 }

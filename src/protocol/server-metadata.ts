@@ -1,6 +1,7 @@
 import type { Config } from '../config/defaults.js';
 import { dpopSigningAlgorithms } from './dpop/dpop-proof.js';
 import { metadataDocumentRefusal } from './cimd/validate-document.js';
+import { assertionSigningAlgorithms } from './client-assertion.js';
 import { authMethodsFor } from './registration/validate-metadata.js';
 import { jwtBearerGrantType } from '../ports/client-metadata.js';
 import { idJagProfile } from './token/id-jag.js';
@@ -35,6 +36,12 @@ export function serverMetadata(config: Config): Record<string, unknown> {
     token_endpoint_auth_methods_supported: [...authMethods],
     revocation_endpoint_auth_methods_supported: [...authMethods],
     introspection_endpoint_auth_methods_supported: authMethods.filter((m) => m !== 'none'),
+    // RFC 8414 §2: the JWS algorithms of private_key_jwt assertions, wherever that method is taken.
+    ...(authMethods.includes('private_key_jwt')
+      ? Object.fromEntries(
+          ['token', 'revocation', 'introspection'].map((endpoint) => [`${endpoint}_endpoint_auth_signing_alg_values_supported`, [...assertionSigningAlgorithms]]),
+        )
+      : {}),
     code_challenge_methods_supported: ['S256'],
     // OpenID Connect Discovery §3: REQUIRED; without them clients assume RS256 ID tokens and refuse ours.
     id_token_signing_alg_values_supported: [config.keys.algorithm],

@@ -17,7 +17,13 @@ describe('server metadata (RFC 8414)', () => {
         assert.equal(metadata.issuer, 'https://as.example.com');
         assert.equal(metadata.registration_endpoint, 'https://as.example.com/register');
         assert.deepEqual(metadata.response_types_supported, ['code']);
-        assert.deepEqual(metadata.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post', 'none']);
+        assert.deepEqual(metadata.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt']);
+        // private_key_jwt (RFC 7523): the asymmetric algorithms only, at every endpoint that authenticates clients.
+        const algorithms = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+        assert.deepEqual(metadata.token_endpoint_auth_signing_alg_values_supported, algorithms);
+        assert.deepEqual(metadata.revocation_endpoint_auth_signing_alg_values_supported, algorithms);
+        assert.deepEqual(metadata.introspection_endpoint_auth_signing_alg_values_supported, algorithms);
+        assert.deepEqual(metadata.introspection_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post', 'private_key_jwt']);
       });
     }
 

@@ -344,7 +344,7 @@ describe('OpenAPI document (GET /openapi.json)', () => {
     assert.equal(request['redirect_uris']!['maxItems'], 3);
     assert.equal(request['client_name']!['maxLength'], 42);
     assert.equal(request['client_uri']!['pattern'], '^https://');
-    assert.deepEqual(request['token_endpoint_auth_method']!['enum'], ['client_secret_basic', 'client_secret_post', 'none']);
+    assert.deepEqual(request['token_endpoint_auth_method']!['enum'], ['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt']);
   });
 
   it('follows the profile and mode: public-only offers none and no client credentials, protected registration needs a token', () => {

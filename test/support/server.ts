@@ -26,6 +26,8 @@ export interface TestServerOptions {
   random?: RandomSource;
   /** Where the app logs; by default nowhere. */
   logger?: Logger;
+  /** A CA to trust for metadata documents and client `jwks_uri` (a test document server's certificate). */
+  cimdFetchOptions?: { ca?: string };
 }
 
 /**

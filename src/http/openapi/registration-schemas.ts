@@ -1,8 +1,9 @@
 import { fallbackDefaultScope, type Config } from '../../config/defaults.js';
-import type { ClientMetadata } from '../../ports/client-metadata.js';
+import { usesClientSecret, type ClientMetadata } from '../../ports/client-metadata.js';
 import { checkHttpsUrl, metadataFields, type FieldRule, type MetadataField } from '../../protocol/registration/metadata-fields.js';
 import { authMethodsFor } from '../../protocol/registration/validate-metadata.js';
 import { serverMetadata } from '../../protocol/server-metadata.js';
+import { assertionSigningAlgorithms } from '../../protocol/client-assertion.js';
 import { serverManagedFields } from '../../protocol/registration/client-configuration.js';
 
 /** A JSON Schema (2020-12) or an OpenAPI object, as plain JSON. */
@@ -30,7 +31,10 @@ function fieldDescriptions(config: Config): Record<MetadataField, string> {
       'Default `["authorization_code", "refresh_token"]`. `implicit` and `password` are refused; other grant types this server does ' +
       'not offer are dropped, and the response shows the registered set. `client_credentials` needs a confidential client.',
     response_types: 'Only `code`, which goes with `authorization_code` (RFC 7591 §2.1); by default what the grant types need.',
-    token_endpoint_auth_method: `How the client authenticates at the token endpoint; default \`${authMethods[0]}\`.`,
+    token_endpoint_auth_method:
+      `How the client authenticates at the token endpoint; default \`${authMethods[0]}\`. ` +
+      '`private_key_jwt` (RFC 7523) needs `jwks` or `jwks_uri`, and no secret is issued.',
+    token_endpoint_auth_signing_alg: 'With `private_key_jwt`: the one JWS algorithm the client signs its assertions with (OpenID Connect Registration). Dropped for other methods.',
     scope: `Space-separated scope tokens; default \`${config.registration.defaultScope ?? fallbackDefaultScope}\`.`,
     contacts: 'Ways to reach the people responsible for the client, such as e-mail addresses.',
     software_id: 'An identifier of the client software, the same for every instance of it.',
@@ -52,6 +56,7 @@ function fieldRefinements(config: Config, registered: boolean): Partial<Record<M
     grant_types: registered ? { item: { enum: grantTypes } } : { field: { default: ['authorization_code', 'refresh_token'] } },
     response_types: { item: { enum: ['code'] }, ...(registered ? {} : { field: { default: ['code'] } }) },
     token_endpoint_auth_method: { field: { enum: [...authMethods], ...(registered ? {} : { default: authMethods[0] }) } },
+    token_endpoint_auth_signing_alg: { field: { enum: [...assertionSigningAlgorithms] } },
     scope: registered ? {} : { field: { default: config.registration.defaultScope ?? fallbackDefaultScope } },
     application_type: { field: { enum: ['native', 'web'], ...(registered ? {} : { default: 'web' }) } },
     jwks: {
@@ -162,7 +167,7 @@ const _everyRequiredMember: Exclude<RequiredKeys<ClientMetadata>, (typeof always
  * which carries the new `client_secret` of a confidential client; reads and updates only carry its expiry.
  */
 export function clientInformationSchema(config: Config, secretIssued: boolean): Json {
-  const confidential = authMethodsFor(config.registration.profile).filter((method) => method !== 'none');
+  const confidential = authMethodsFor(config.registration.profile).filter(usesClientSecret);
   const secretFields = secretIssued ? ['client_secret', 'client_secret_expires_at'] : ['client_secret_expires_at'];
   return {
     type: 'object',

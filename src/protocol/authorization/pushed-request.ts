@@ -3,6 +3,7 @@ import { OAuthError } from '../../errors/oauth-error.js';
 import type { ClientRecord, ClientStore } from '../../ports/clients.js';
 import type { Clock, RandomSource } from '../../ports/clock.js';
 import type { PushedRequestStore } from '../../ports/pushed-requests.js';
+import type { ClientAssertionServices } from '../client-assertion.js';
 import { authenticateClient, type PresentedClientCredentials } from '../client-authentication.js';
 import { digestSecret } from '../secrets.js';
 import { AuthorizationPageError, AuthorizationRedirectError, parseAuthorizationRequest } from './authorization-request.js';
@@ -32,6 +33,8 @@ export interface PushContext {
   pushedRequests: Pick<PushedRequestStore, 'save'>;
   clock: Clock;
   random: RandomSource;
+  /** What `private_key_jwt` client authentication needs; without it, client assertions are refused. */
+  clientAssertions?: ClientAssertionServices | undefined;
 }
 
 /**
@@ -51,7 +54,12 @@ export async function pushAuthorizationRequest(
 ): Promise<PushedAuthorizationResponse> {
   // RFC 9126 §2.1: "The request_uri authorization request parameter is one exception, and it MUST NOT be provided."
   if (params['request_uri'] !== undefined) throw new OAuthError('invalid_request', 'request_uri must not be pushed (RFC 9126 section 2.1)');
-  const client = await authenticateClient(presented, { clients: context.clients, nowSeconds: Math.floor(context.clock.now() / 1000) });
+  const client = await authenticateClient(presented, {
+    clients: context.clients,
+    nowSeconds: Math.floor(context.clock.now() / 1000),
+    // RFC 9126 §2: the client authenticates as at the token endpoint; an assertion may name either endpoint.
+    assertions: context.clientAssertions && { ...context.clientAssertions, endpointUrl: `${context.config.issuer}/par` },
+  });
   const request: Record<string, string> = { ...params, client_id: client.clientId };
   for (const name of clientAuthenticationParams) delete request[name];
   await validatePushedRequest(request, client, context.config);

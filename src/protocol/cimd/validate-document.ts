@@ -109,12 +109,13 @@ const forbiddenProperties = ['client_secret', 'client_secret_expires_at'] as con
 const sharedSecretMethods = new Set(['client_secret_basic', 'client_secret_post', 'client_secret_jwt']);
 
 /**
- * Validates a fetched Client ID Metadata Document and turns it into the metadata of a public client. The
- * metadata fields go through the registration validator ({@link validateClientMetadata}), so a document is held
- * to the same rules as a registration request; the rules below are the ones the draft adds. The registration
- * policy and the look-alike check come after, in {@link checkMetadataDocument}, which is what a lookup calls. Only public clients
- * (`token_endpoint_auth_method: "none"`) are accepted, whatever the registration profile: `private_key_jwt`,
- * the one method the draft allows besides `none`, is not implemented here.
+ * Validates a fetched Client ID Metadata Document and turns it into the metadata of a client. The metadata fields
+ * go through the registration validator ({@link validateClientMetadata}), so a document is held to the same rules
+ * as a registration request; the rules below are the ones the draft adds. The registration policy and the
+ * look-alike check come after, in {@link checkMetadataDocument}, which is what a lookup calls. The two methods the
+ * draft allows are accepted: public clients (`token_endpoint_auth_method: "none"`, also when it is absent)
+ * whatever the registration profile, and `private_key_jwt` with the document's `jwks` or `jwks_uri`, except in
+ * the `public-only` profile, which takes public clients only.
  *
  * @param url the Client Identifier URL the document was fetched from
  * @see https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document#section-4
@@ -134,31 +135,33 @@ export function validateMetadataDocument(url: string, document: unknown, config:
   for (const name of forbiddenProperties) {
     if (fields[name] !== undefined) throw new OAuthError('invalid_client_metadata', `The metadata document must not contain ${name}.`);
   }
-  checkAuthMethod(fields['token_endpoint_auth_method']);
-  // Public clients only ever use the authorization code flow, so redirect URIs are always needed.
+  const method = checkAuthMethod(fields['token_endpoint_auth_method'], config.registration.profile);
+  // Nothing vouches for a document's client, so it never gets client_credentials: redirect URIs are always needed.
   if (!Array.isArray(fields['redirect_uris']) || fields['redirect_uris'].length === 0) {
     throw new OAuthError('invalid_redirect_uri', 'The metadata document must list redirect_uris.');
   }
   // A document is not a registration request: a software statement in it is not verified, so it is not read.
   const { software_statement: _statement, ...request } = fields;
   return validateClientMetadata(
-    { ...request, token_endpoint_auth_method: 'none' },
-    // The `default` profile is the one that accepts `none`; the limits stay the configured ones.
+    { ...request, token_endpoint_auth_method: method },
+    // The `default` profile is the one that accepts both methods; the limits stay the configured ones.
     { ...config.registration, profile: 'default' },
   );
 }
 
-/** RFC 7591 §2 defaults to `client_secret_basic`, which a document cannot use; absent therefore means `none` here. */
-function checkAuthMethod(method: unknown): void {
-  if (method === undefined || method === null || method === 'none') return;
+/**
+ * RFC 7591 §2 defaults to `client_secret_basic`, which a document cannot use; absent therefore means `none` here.
+ * The draft (§4.1) allows `private_key_jwt` besides `none`; shared-secret methods never.
+ */
+function checkAuthMethod(method: unknown, profile: Config['registration']['profile']): 'none' | 'private_key_jwt' {
+  if (method === undefined || method === null || method === 'none') return 'none';
   if (typeof method !== 'string') throw new OAuthError('invalid_client_metadata', 'token_endpoint_auth_method must be a string.');
   if (sharedSecretMethods.has(method)) {
-    throw new OAuthError('invalid_client_metadata', 'A metadata document must not use a shared-secret token_endpoint_auth_method; use none.');
+    throw new OAuthError('invalid_client_metadata', 'A metadata document must not use a shared-secret token_endpoint_auth_method; use none or private_key_jwt.');
   }
-  throw new OAuthError(
-    'invalid_client_metadata',
-    method === 'private_key_jwt'
-      ? 'token_endpoint_auth_method private_key_jwt is not supported by this server; use none.'
-      : 'token_endpoint_auth_method is not supported; use none.',
-  );
+  if (method !== 'private_key_jwt') throw new OAuthError('invalid_client_metadata', 'token_endpoint_auth_method is not supported; use none or private_key_jwt.');
+  if (profile === 'public-only') {
+    throw new OAuthError('invalid_client_metadata', 'token_endpoint_auth_method private_key_jwt is not accepted by this server, which takes public clients only; use none.');
+  }
+  return method;
 }

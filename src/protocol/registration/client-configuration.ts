@@ -4,7 +4,7 @@ import type { ClientRecord, ClientStore } from '../../ports/clients.js';
 import type { Clock, RandomSource } from '../../ports/clock.js';
 import { digestSecret, secretMatches } from '../secrets.js';
 import { clientInformation } from './client-information.js';
-import { isConfidential } from '../../ports/client-metadata.js';
+import { usesClientSecret } from '../../ports/client-metadata.js';
 import { checkMetadata, secretBytes, type RegistrationContext } from './registration.js';
 
 /** What the client configuration endpoint needs. */
@@ -91,7 +91,7 @@ export async function updateClient(
 
   let clientSecret: string | undefined;
   let clientSecretDigest = record.clientSecretDigest;
-  if (!isConfidential(metadata.token_endpoint_auth_method)) clientSecretDigest = null;
+  if (!usesClientSecret(metadata.token_endpoint_auth_method)) clientSecretDigest = null;
   else if (clientSecretDigest === null) {
     clientSecret = context.random.token(secretBytes);
     clientSecretDigest = digestSecret(clientSecret);

@@ -4,7 +4,7 @@ import type { ClientMetadata } from '../../ports/client-metadata.js';
 /** The metadata fields of a response, in the order the Provider MCP seed shows them, then the rest. */
 const responseOrder: (keyof ClientMetadata)[] = [
   'client_name', 'redirect_uris', 'grant_types', 'response_types', 'scope', 'token_endpoint_auth_method',
-  'application_type', 'client_uri', 'logo_uri', 'tos_uri', 'policy_uri', 'jwks_uri', 'jwks', 'contacts',
+  'token_endpoint_auth_signing_alg', 'application_type', 'client_uri', 'logo_uri', 'tos_uri', 'policy_uri', 'jwks_uri', 'jwks', 'contacts',
   'software_id', 'software_version', 'software_statement', 'require_pushed_authorization_requests',
 ];
 

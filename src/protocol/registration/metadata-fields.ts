@@ -1,4 +1,5 @@
 import type { Config } from '../../config/defaults.js';
+import { assertionSigningAlgorithms } from '../client-assertion.js';
 
 type Limits = Config['registration'];
 
@@ -69,6 +70,11 @@ export function checkScope(value: string): string | undefined {
     : 'must be space-separated scope tokens of printable ASCII without quotes or backslashes';
 }
 
+/** OIDC Registration §2: a JWS algorithm for `private_key_jwt` assertions, one this server verifies (never `none` or HMAC). */
+function checkAssertionAlgorithm(value: string): string | undefined {
+  return (assertionSigningAlgorithms as readonly string[]).includes(value) ? undefined : `must be one of ${assertionSigningAlgorithms.join(', ')}`;
+}
+
 /** Identifiers such as `software_id`: printable, no control characters. */
 function checkIdentifier(value: string): string | undefined {
   if (value === '') return 'must not be empty';
@@ -77,7 +83,7 @@ function checkIdentifier(value: string): string | undefined {
 
 /**
  * The registration request fields Latchkey understands (RFC 7591 §2, §2.3; OIDC Registration for
- * `application_type`). Fields not in this table are ignored and not stored.
+ * `application_type` and `token_endpoint_auth_signing_alg`). Fields not in this table are ignored and not stored.
  */
 export const metadataFields = {
   redirect_uris: {
@@ -96,6 +102,7 @@ export const metadataFields = {
   grant_types: { type: 'string[]', error: 'invalid_client_metadata', maxLength: (l) => l.maxStringLength, maxItems: () => 20 },
   response_types: { type: 'string[]', error: 'invalid_client_metadata', maxLength: (l) => l.maxStringLength, maxItems: () => 20 },
   token_endpoint_auth_method: { type: 'string', error: 'invalid_client_metadata', maxLength: () => 64 },
+  token_endpoint_auth_signing_alg: { type: 'string', error: 'invalid_client_metadata', maxLength: () => 16, check: checkAssertionAlgorithm },
   scope: { type: 'string', error: 'invalid_client_metadata', maxLength: (l) => l.maxStringLength, check: checkScope },
   contacts: {
     type: 'string[]',

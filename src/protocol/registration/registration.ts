@@ -7,7 +7,7 @@ import type { AuditTrail } from '../../ports/audit-trail.js';
 import type { Clock, RandomSource } from '../../ports/clock.js';
 import { digestSecret } from '../secrets.js';
 import { clientInformation } from './client-information.js';
-import { isConfidential } from '../../ports/client-metadata.js';
+import { usesClientSecret } from '../../ports/client-metadata.js';
 import { authenticateInitialAccessToken } from './initial-access-token.js';
 import { redirectHosts } from '../../ports/redirect-host.js';
 import { applyRegistrationRules, checkClientCap, type RuledMetadata } from './registration-rules.js';
@@ -68,7 +68,7 @@ export async function registerClient(
 
   const { metadata } = checked;
   const clientId = config.registration.profile === 'public-only' ? random.uuid() : random.token(16);
-  const clientSecret = isConfidential(metadata.token_endpoint_auth_method) ? random.token(secretBytes) : undefined;
+  const clientSecret = usesClientSecret(metadata.token_endpoint_auth_method) ? random.token(secretBytes) : undefined;
   const registrationAccessToken = random.token(secretBytes);
   const now = clock.now();
   const source: RegistrationSource = iat ? 'iat' : checked.statementIssuer ? 'software_statement' : 'dynamic';

@@ -14,9 +14,13 @@ const supportedGrantTypes: readonly GrantType[] = ['authorization_code', 'refres
 /** OAuth 2.1 §10 / RFC 9700 §2.4, §2.1.2: removed for being unsafe; asking for them is an error, not a silent drop. */
 const insecureGrantTypes = new Set(['implicit', 'password']);
 
+/**
+ * `private_key_jwt` (RFC 7523 §2.2) is a confidential client without a secret: it goes where confidential clients
+ * are accepted, after the secret methods so that the default stays `client_secret_basic` (RFC 7591 §2).
+ */
 const authMethodsByProfile: Record<RegistrationConfig['profile'], readonly TokenEndpointAuthMethod[]> = {
-  default: ['client_secret_basic', 'client_secret_post', 'none'],
-  confidential: ['client_secret_basic', 'client_secret_post'],
+  default: ['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt'],
+  confidential: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
   'public-only': ['none'],
 };
 
@@ -41,7 +45,7 @@ export function validateClientMetadata(request: Record<string, unknown>, config:
   const grantTypes = resolveGrantTypes(fields.grant_types, authMethod);
   const responseTypes = resolveResponseTypes(fields.response_types, grantTypes);
   checkRedirectsFitClientType(redirectKinds, authMethod);
-  checkKeySources(fields);
+  checkKeySources(fields, authMethod);
 
   const metadata: ClientMetadata = {
     redirect_uris: [...new Set(fields.redirect_uris ?? [])],
@@ -57,6 +61,10 @@ export function validateClientMetadata(request: Record<string, unknown>, config:
   if (fields.contacts !== undefined) metadata.contacts = fields.contacts;
   if (fields.jwks !== undefined) metadata.jwks = fields.jwks as ClientMetadata['jwks'] & object;
   if (fields.require_pushed_authorization_requests !== undefined) metadata.require_pushed_authorization_requests = fields.require_pushed_authorization_requests;
+  // OIDC Registration §2: the algorithm is for JWT client authentication; with any other method it means nothing.
+  if (fields.token_endpoint_auth_signing_alg !== undefined && authMethod === 'private_key_jwt') {
+    metadata.token_endpoint_auth_signing_alg = fields.token_endpoint_auth_signing_alg;
+  }
   return metadata;
 }
 
@@ -194,14 +202,23 @@ function checkRedirectsFitClientType(kinds: RedirectKind[], authMethod: TokenEnd
  */
 const privateKeyMembers = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
-/** RFC 7591 §2: `jwks_uri` and `jwks` MUST NOT both be present; a `jwks` value is a JWK Set of public keys (RFC 7517 §5). */
-function checkKeySources(fields: Fields): void {
+/**
+ * RFC 7591 §2: `jwks_uri` and `jwks` MUST NOT both be present; a `jwks` value is a JWK Set of public keys (RFC 7517
+ * §5). A `private_key_jwt` client needs one of them: its assertions are verified with those keys (RFC 7523 §3).
+ */
+function checkKeySources(fields: Fields, authMethod: TokenEndpointAuthMethod): void {
   if (fields.jwks !== undefined && fields.jwks_uri !== undefined) {
     throw new OAuthError('invalid_client_metadata', 'jwks and jwks_uri must not both be present');
   }
   const keys = fields.jwks?.['keys'];
   if (fields.jwks !== undefined && (!Array.isArray(keys) || keys.some((k) => typeof k !== 'object' || k === null || typeof (k as Record<string, unknown>)['kty'] !== 'string'))) {
     throw new OAuthError('invalid_client_metadata', 'jwks must be a JWK Set: an object with a keys array of JWKs');
+  }
+  if (authMethod === 'private_key_jwt' && fields.jwks === undefined && fields.jwks_uri === undefined) {
+    throw new OAuthError('invalid_client_metadata', 'token_endpoint_auth_method private_key_jwt needs the public keys of the client: jwks or jwks_uri');
+  }
+  if (authMethod === 'private_key_jwt' && (keys as unknown[] | undefined)?.length === 0) {
+    throw new OAuthError('invalid_client_metadata', 'jwks must hold at least one public key for private_key_jwt');
   }
   (keys as Record<string, unknown>[] | undefined)?.forEach((key, index) => {
     if (key['kty'] === 'oct') {

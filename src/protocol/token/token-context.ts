@@ -6,6 +6,7 @@ import { noUsageTracking, type ClientUsage } from '../../cleanup/client-usage.js
 import { noAudit, type AuditTrail } from '../../ports/audit-trail.js';
 import type { Clock, RandomSource } from '../../ports/clock.js';
 import type { TokenSigner } from '../../ports/token-signing.js';
+import type { ClientAssertionServices } from '../client-assertion.js';
 import type { GrantType } from '../../ports/client-metadata.js';
 import type { VerifiedDpopProof } from '../dpop/dpop-proof.js';
 import { digestSecret } from '../secrets.js';
@@ -33,6 +34,8 @@ export interface TokenContext {
   dpop?: VerifiedDpopProof | undefined;
   /** For identity assertion grants (jwt-bearer.ts); without it that grant is unsupported. */
   enterprise?: EnterpriseGrantContext;
+  /** What `private_key_jwt` client authentication needs; without it, client assertions are refused. */
+  clientAssertions?: ClientAssertionServices;
 }
 
 /** A successful token response (RFC 6749 §5.1). */

@@ -29,8 +29,12 @@ export async function exchangeToken(
   const grantType = params['grant_type'];
   if (!grantType) throw new OAuthError('invalid_request', 'grant_type is required');
   const handler = Object.hasOwn(handlers, grantType) ? handlers[grantType as GrantType] : undefined;
-  if (!handler) throw new OAuthError('unsupported_grant_type', 'grant_type must be authorization_code, refresh_token or client_credentials');
-  const client = await authenticateClient(credentials, { clients: context.clients, nowSeconds: Math.floor(context.clock.now() / 1000) });
+  if (!handler) throw new OAuthError('unsupported_grant_type', 'grant_type must be authorization_code, refresh_token, client_credentials or urn:ietf:params:oauth:grant-type:jwt-bearer');
+  const client = await authenticateClient(credentials, {
+    clients: context.clients,
+    nowSeconds: Math.floor(context.clock.now() / 1000),
+    assertions: context.clientAssertions && { ...context.clientAssertions, endpointUrl: `${context.config.issuer}/token` },
+  });
   if (!client.metadata.grant_types.includes(grantType as GrantType)) {
     throw new OAuthError('unauthorized_client', `the client did not register the ${grantType} grant type`);
   }

@@ -92,6 +92,20 @@ describe('Client ID Metadata Document validation', () => {
     });
   }
 
+  it('accepts private_key_jwt with jwks_uri (draft section 4.1), and issues no secret for it', () => {
+    const metadata = validateMetadataDocument(url, { ...good, token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://client.example.com/jwks.json' }, config);
+    assert.equal(metadata.token_endpoint_auth_method, 'private_key_jwt');
+    assert.equal(metadata.jwks_uri, 'https://client.example.com/jwks.json');
+  });
+
+  it('refuses private_key_jwt in the public-only profile, which takes public clients only', () => {
+    const publicOnly = loadConfig({ env: {}, overrides: { 'registration.profile': 'public-only' } });
+    assert.throws(
+      () => validateMetadataDocument(url, { ...good, token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://client.example.com/jwks.json' }, publicOnly),
+      (e) => e instanceof OAuthError && e.code === 'invalid_client_metadata' && /public clients only/.test(e.description),
+    );
+  });
+
   const badDocuments: [string, unknown, ErrorCode, RegExp][] = [
     ['that is an array', [good], 'invalid_client_metadata', /JSON object/],
     ['that is null', null, 'invalid_client_metadata', /JSON object/],
@@ -105,7 +119,7 @@ describe('Client ID Metadata Document validation', () => {
     ['with client_secret_basic', { ...good, token_endpoint_auth_method: 'client_secret_basic' }, 'invalid_client_metadata', /shared-secret/],
     ['with client_secret_post', { ...good, token_endpoint_auth_method: 'client_secret_post' }, 'invalid_client_metadata', /shared-secret/],
     ['with client_secret_jwt', { ...good, token_endpoint_auth_method: 'client_secret_jwt' }, 'invalid_client_metadata', /shared-secret/],
-    ['with private_key_jwt, which is not supported', { ...good, token_endpoint_auth_method: 'private_key_jwt' }, 'invalid_client_metadata', /private_key_jwt is not supported/],
+    ['with private_key_jwt but no keys', { ...good, token_endpoint_auth_method: 'private_key_jwt' }, 'invalid_client_metadata', /private_key_jwt needs .* jwks or jwks_uri/],
     ['with an unknown auth method', { ...good, token_endpoint_auth_method: 'tls_client_auth' }, 'invalid_client_metadata', /not supported/],
     ['with a non-string auth method', { ...good, token_endpoint_auth_method: 7 }, 'invalid_client_metadata', /must be a string/],
     ['without redirect_uris', { ...good, redirect_uris: undefined }, 'invalid_redirect_uri', /redirect_uris/],

@@ -355,15 +355,14 @@ describe('validateClientMetadata (RFC 7591 §2, §3.2.2)', () => {
     });
 
     it('lists the default auth method of each profile first', () => {
-      assert.deepEqual(authMethodsFor('default'), ['client_secret_basic', 'client_secret_post', 'none']);
-      assert.deepEqual(authMethodsFor('confidential'), ['client_secret_basic', 'client_secret_post']);
+      assert.deepEqual(authMethodsFor('default'), ['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt']);
+      assert.deepEqual(authMethodsFor('confidential'), ['client_secret_basic', 'client_secret_post', 'private_key_jwt']);
       assert.deepEqual(authMethodsFor('public-only'), ['none']);
     });
   });
 
   describe('token_endpoint_auth_method', () => {
     const refused: [RegistrationProfile, string][] = [
-      ['default', 'private_key_jwt'],
       ['default', 'client_secret_jwt'],
       ['default', 'tls_client_auth'],
       ['default', 'self_signed_tls_client_auth'],
@@ -371,7 +370,6 @@ describe('validateClientMetadata (RFC 7591 §2, §3.2.2)', () => {
       ['default', ''],
       ['default', 'none"\\\u0000\u00e9'],
       ['confidential', 'none'],
-      ['confidential', 'private_key_jwt'],
       ['public-only', 'client_secret_basic'],
       ['public-only', 'client_secret_post'],
       ['public-only', 'private_key_jwt'],
@@ -586,6 +584,37 @@ describe('validateClientMetadata (RFC 7591 §2, §3.2.2)', () => {
         await validateJwks({ keys });
         await validateJwks(undefined);
       });
+    });
+
+    describe('private_key_jwt (RFC 7523 section 2.2)', () => {
+      for (const profile of ['default', 'confidential'] as const) {
+        it(`accepts private_key_jwt with jwks or jwks_uri in the ${profile} profile`, () => {
+          const withJwks = validateClientMetadata({ ...base, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [jwk] } }, configFor(profile));
+          assert.equal(withJwks.token_endpoint_auth_method, 'private_key_jwt');
+          const withUri = validateClientMetadata({ ...base, token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://client.example.com/jwks.json' }, configFor(profile));
+          assert.equal(withUri.jwks_uri, 'https://client.example.com/jwks.json');
+        });
+        it(`rejects private_key_jwt without jwks or jwks_uri in the ${profile} profile (invalid_client_metadata)`, () => {
+          assertRefused({ ...base, token_endpoint_auth_method: 'private_key_jwt' }, 'invalid_client_metadata', configFor(profile));
+        });
+      }
+      it('rejects private_key_jwt with an empty jwks (invalid_client_metadata)', () => {
+        assertRefused({ ...base, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [] } }, 'invalid_client_metadata');
+      });
+      it('rejects private_key_jwt in the public-only profile (invalid_client_metadata)', () => {
+        assertRefused({ ...base, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [jwk] } }, 'invalid_client_metadata', configFor('public-only'));
+      });
+      it('keeps token_endpoint_auth_signing_alg for private_key_jwt and drops it for other methods', () => {
+        const keyed = { ...base, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [jwk] }, token_endpoint_auth_signing_alg: 'ES256' };
+        assert.equal(validateClientMetadata(keyed, defaultConfig).token_endpoint_auth_signing_alg, 'ES256');
+        const secret = { ...base, token_endpoint_auth_method: 'client_secret_basic', token_endpoint_auth_signing_alg: 'ES256' };
+        assert.equal(validateClientMetadata(secret, defaultConfig).token_endpoint_auth_signing_alg, undefined);
+      });
+      for (const alg of ['none', 'HS256', 'ES256K', 'es256']) {
+        it(`rejects token_endpoint_auth_signing_alg ${alg} (invalid_client_metadata)`, () => {
+          assertRefused({ ...base, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [jwk] }, token_endpoint_auth_signing_alg: alg }, 'invalid_client_metadata');
+        });
+      }
     });
 
     it('accepts jwks_uri alone', () => {
