@@ -5,7 +5,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statfsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
@@ -113,6 +113,35 @@ export interface SpawnServerOptions {
   timeoutMs?: number;
 }
 
+/**
+ * Which cores the servers and the load generator run on. With two cores or more and util-linux's `taskset`, each
+ * server is pinned to the last core and this process (autocannon, the load generator) to the others, so that the
+ * two never take turns on one core and the ratios between servers measured in one run stay stable on a shared
+ * machine. `BENCH_PIN=0` turns it off; without `taskset` nothing is pinned and the report says so.
+ */
+export const pinning: { server: string; load: string } | undefined = (() => {
+  const cores = availableParallelism();
+  if (process.env['BENCH_PIN'] === '0' || cores < 2) return undefined;
+  try {
+    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
+  return { server: String(cores - 1), load: cores === 2 ? '0' : `0-${cores - 2}` };
+})();
+
+let loadPinned = false;
+
+/** Pins `pid` (a server, kept as the child's own pid: no wrapper) to the server core, and this process to the load cores. */
+function pin(pid: number | undefined): void {
+  if (!pinning || pid === undefined) return;
+  execFileSync('taskset', ['-acp', pinning.server, String(pid)], { stdio: 'ignore' });
+  if (!loadPinned) {
+    execFileSync('taskset', ['-acp', pinning.load, String(process.pid)], { stdio: 'ignore' });
+    loadPinned = true;
+  }
+}
+
 /** A TCP port that was free a moment ago on 127.0.0.1. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -154,6 +183,7 @@ function spawnOnPort(options: SpawnServerOptions, port: number): Promise<ServerP
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   liveChildren.add(child);
+  pin(child.pid);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   void exited.then(() => liveChildren.delete(child));
 

@@ -72,6 +72,7 @@ import {
   redact,
   runAllCleanups,
   sampleRss,
+  pinning,
   spawnServer,
   tempDir,
   measured,
@@ -508,7 +509,7 @@ async function measure(
 async function withServer<R extends { notes: string[] }>(start: () => Promise<ServerProcess>, run: (server: ServerProcess) => Promise<R>): Promise<R> {
   const server = await start();
   const stop = onCleanup(() => server.stop());
-  process.stdout.write(`  pid ${server.pid} at ${server.address}\n`);
+  process.stdout.write(`  pid ${server.pid} at ${server.address}, ${pinning ? `pinned to core ${pinning.server} (load on ${pinning.load})` : 'not pinned (one core, BENCH_PIN=0, or no taskset)'}\n`);
   let result: R;
   let beforeStop: number;
   try {

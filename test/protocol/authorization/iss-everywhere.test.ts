@@ -110,7 +110,7 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
       ['no PKCE challenge', { code_challenge: undefined }, false, 'invalid_request'],
       ['the plain PKCE method', { code_challenge_method: 'plain' }, false, 'invalid_request'],
       ['a request object', { request: 'eyJ.x.y' }, false, 'invalid_request'],
-      ['a request_uri', { request_uri: 'urn:example:r' }, false, 'invalid_request'],
+      // (A `request_uri` is PAR's, RFC 9126: an unknown one is a page, not a redirect; test/e2e/par.test.ts.)
       ['an unknown prompt', { prompt: 'select_account' }, false, 'invalid_request'],
       ['response_type token', { response_type: 'token' }, false, 'unsupported_response_type'],
       ['a resource with a fragment', { resource: 'https://mcp.example.com/#x' }, false, 'invalid_target'],
