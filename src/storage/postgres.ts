@@ -57,13 +57,14 @@ export function openPostgresStorage(options: PostgresOptions): Storage {
   const guard = health.guard;
   const clients = createClientRepository(db, { maxInFlight: Math.max(1, options.poolSize - 2), guard });
   // Token requests' writes (code redemption, refresh rotation) share commits, as registrations do.
-  const grants = createGrantRepository(db, guard, createTransactionBatcher(db, guard, { maxBatch: 16, maxInFlight: Math.max(1, options.poolSize - 2) }));
+  const tokenWrites = createTransactionBatcher(db, guard, { maxBatch: 16, maxInFlight: Math.max(1, options.poolSize - 2) });
+  const grants = createGrantRepository(db, guard, tokenWrites);
   return {
     dialect: 'postgres',
     clients,
     users: createUserRepository(db, guard, 'postgres'),
     identities: createIdentityRepository(db, guard, 'postgres'),
-    replays: createReplayRepository(db, guard),
+    replays: createReplayRepository(db, guard, tokenWrites),
     pushedRequests: createPushedRequestRepository(db, guard),
     signingKeys: createSigningKeyRepository(db, guard, options.encryption),
     secrets: createServerSecretRepository(db, guard, options.encryption),

@@ -14,6 +14,7 @@ import { createCodeRepository, createGrantRepository } from './sql/grant-reposit
 import { migrateToLatest } from './sql/migrate.js';
 import { createUserRepository } from './sql/user-repository.js';
 import { createReplayRepository } from './sql/replay-repository.js';
+import { createTransactionBatcher } from './sql/transaction-batcher.js';
 import { createPushedRequestRepository } from './sql/pushed-request-repository.js';
 import { createIdentityRepository } from './sql/identity-repository.js';
 import { addCounts, createAuditRepository, type AuditCountRow, type AuditRow, type AuditWriter } from './sql/audit-repository.js';
@@ -54,13 +55,14 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
     insertRows: preparedInsert(database, db),
   });
   // Token requests' writes (code redemption, refresh rotation) share commits, as registrations do (by default).
-  const grants = createGrantRepository(db, guard);
+  const tokenWrites = createTransactionBatcher(db, guard, { maxBatch: 200, maxInFlight: 1 });
+  const grants = createGrantRepository(db, guard, tokenWrites);
   return {
     dialect: 'sqlite',
     clients,
     users: createUserRepository(db, guard, 'sqlite'),
     identities: createIdentityRepository(db, guard, 'sqlite'),
-    replays: createReplayRepository(db, guard),
+    replays: createReplayRepository(db, guard, tokenWrites),
     pushedRequests: createPushedRequestRepository(db, guard),
     signingKeys: createSigningKeyRepository(db, guard, options.encryption),
     secrets: createServerSecretRepository(db, guard, options.encryption),

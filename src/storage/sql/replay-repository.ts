@@ -1,18 +1,22 @@
 import type { Kysely } from 'kysely';
 import type { ReplayStore } from '../../ports/replays.js';
 import type { Database, Guard } from './schema.js';
+import type { TransactionBatcher } from './transaction-batcher.js';
 
 /**
  * The {@link ReplayStore} over Kysely, for both dialects. A use is one statement: insert the key, or take over a
  * row whose value has expired (the same `jti` may come back once its JWT could no longer be accepted anyway);
  * a row that is still live is left alone and the use refused. No read before the write, so the primary key
- * decides between instances racing with one value.
+ * decides between instances racing with one value. With `batcher` (the token requests' group commit), a use
+ * shares the commit of the refresh rotations and code redemptions around it instead of paying an fsync of its
+ * own: a DPoP-bound token request records its proof's `jti` on every call.
  */
-export function createReplayRepository(db: Kysely<Database>, guard: Guard): ReplayStore {
+export function createReplayRepository(db: Kysely<Database>, guard: Guard, batcher?: TransactionBatcher): ReplayStore {
+  const write = <R>(work: (trx: Kysely<Database>) => Promise<R>): Promise<R> => (batcher ? batcher.run(work) : guard(() => work(db)));
   return {
     useOnce: (key, expiresAt, now) =>
-      guard(async () => {
-        const result = await db
+      write(async (trx) => {
+        const result = await trx
           .insertInto('used_values')
           .values({ key, expires_ms: expiresAt })
           .onConflict((c) =>
