@@ -35,13 +35,14 @@
  *   BENCH_LATCHKEY_ENTRY            the server entry point (default dist/cli/main.js, built first); a .ts file runs through tsx
  *   BENCH_NODE_FLAGS                extra node flags for the Latchkey servers
  */
-import { availableParallelism, cpus } from 'node:os';
+import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { openStorage } from '../src/storage/open-storage.js';
 import { seedAdminDatabase, type SeedResult } from './admin-seed.js';
 import {
+  machineCores,
   allTargets,
   buildUnlessGiven,
   busyMachine,
@@ -564,7 +565,7 @@ function report(results: (TargetResult | Skipped)[]): Check[] {
     bench: 'admin',
     date: new Date().toISOString(),
     node: process.version,
-    cpus: availableParallelism(),
+    cpus: machineCores,
     cpuModel: cpus()[0]?.model ?? null,
     clients: settings.clients,
     samples: settings.samples,
@@ -628,7 +629,7 @@ function report(results: (TargetResult | Skipped)[]): Check[] {
 
 async function main(): Promise<number> {
   installExitHandlers();
-  const cores = availableParallelism();
+  const cores = machineCores;
   process.stdout.write(
     `Admin dashboard benchmark: the clients pages with ${settings.clients.toLocaleString('en-US')} clients stored, ${settings.samples} sequential requests ` +
       `per page, then autocannon ${settings.connections} connections × ${settings.duration} s; ${cores} CPU(s), Node ${process.version}\n`,

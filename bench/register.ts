@@ -34,11 +34,12 @@
  *   BENCH_CPU_PROF_DIR         write V8 CPU profiles of each Latchkey server to <dir>/<target>/ (node --cpu-prof)
  */
 import { execFileSync } from 'node:child_process';
-import { availableParallelism, cpus } from 'node:os';
+import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import BetterSqlite3 from 'better-sqlite3';
 import {
+  machineCores,
   buildUnlessGiven,
   busyMachine,
   envChoice,
@@ -557,7 +558,7 @@ function report(results: (RunResult | Skipped)[]): void {
     bench: 'register',
     date: new Date().toISOString(),
     node: process.version,
-    cpus: availableParallelism(),
+    cpus: machineCores,
     cpuModel: cpus()[0]?.model ?? null,
     connections: settings.connections,
     durationSeconds: settings.duration,
@@ -588,7 +589,7 @@ function report(results: (RunResult | Skipped)[]): void {
 
 async function main(): Promise<void> {
   installExitHandlers();
-  const cores = availableParallelism();
+  const cores = machineCores;
   process.stdout.write(
     `Registration benchmark: POST ${registrationPath}, ${settings.connections} connections, ${settings.warmup} s warm-up + ${settings.duration} s per target; ` +
       `${cores} CPU(s), Node ${process.version}\n`,

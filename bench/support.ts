@@ -119,8 +119,11 @@ export interface SpawnServerOptions {
  * two never take turns on one core and the ratios between servers measured in one run stay stable on a shared
  * machine. `BENCH_PIN=0` turns it off; without `taskset` nothing is pinned and the report says so.
  */
+/** The cores this process may use, read before it is pinned (after, `availableParallelism()` counts the load cores only). */
+export const machineCores = availableParallelism();
+
 export const pinning: { server: string; load: string } | undefined = (() => {
-  const cores = availableParallelism();
+  const cores = machineCores;
   if (process.env['BENCH_PIN'] === '0' || cores < 2) return undefined;
   try {
     execFileSync('taskset', ['-V'], { stdio: 'ignore' });

@@ -44,7 +44,7 @@
  *   BENCH_PROBE=2              seconds of the probe that estimates the code-exchange rate
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { availableParallelism, cpus } from 'node:os';
+import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import BetterSqlite3 from 'better-sqlite3';
@@ -53,6 +53,7 @@ import { createBenchDpopKey, type BenchDpopKey } from './dpop-proof.js';
 import { openStorage } from '../src/storage/open-storage.js';
 import type { Storage } from '../src/ports/storage.js';
 import {
+  machineCores,
   allTargets,
   buildUnlessGiven,
   busyMachine,
@@ -896,7 +897,7 @@ function report(results: (RunResult | Skipped)[]): void {
     bench: 'token',
     date: new Date().toISOString(),
     node: process.version,
-    cpus: availableParallelism(),
+    cpus: machineCores,
     cpuModel: cpus()[0]?.model ?? null,
     connections: settings.connections,
     durationSeconds: settings.duration,
@@ -937,7 +938,7 @@ function report(results: (RunResult | Skipped)[]): void {
 
 async function main(): Promise<void> {
   installExitHandlers();
-  const cpuCount = availableParallelism();
+  const cpuCount = machineCores;
   process.stdout.write(
     `Token benchmark: POST ${tokenPath} (${settings.grants.map((grant) => grantTitles[grant]).join('; ')}), ${settings.connections} connections, ` +
       `${settings.warmup} s warm-up + ${settings.duration} s per target; ${cpuCount} CPU(s), Node ${process.version}\n`,
