@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, errors, jwtVerify, type JWK } from 'jose';
+import { calculateJwkThumbprint, decodeProtectedHeader, errors, importJWK, jwtVerify, type CryptoKey, type JWK } from 'jose';
 import { OAuthError } from '../../errors/oauth-error.js';
 import type { ReplayStore } from '../../ports/replays.js';
 import type { Clock } from '../../ports/clock.js';
@@ -68,6 +68,7 @@ export async function verifyDpopProof(proof: string, request: DpopRequest, conte
   const now = context.clock.now();
   let payload: Record<string, unknown>;
   let jwk: JWK;
+  let jkt: string;
   try {
     const header = decodeProtectedHeader(proof);
     if (header.typ !== 'dpop+jwt') throw invalid('the DPoP proof must have typ dpop+jwt');
@@ -75,8 +76,14 @@ export async function verifyDpopProof(proof: string, request: DpopRequest, conte
     if (typeof jwk !== 'object' || jwk === null || privateMembers.some((member) => member in jwk)) {
       throw invalid('the DPoP proof must carry a public key in its jwk header');
     }
-    // EmbeddedJWK verifies with the header's key, and refuses a private or symmetric one too.
-    const verified = await jwtVerify(proof, EmbeddedJWK, {
+    if (typeof header.alg !== 'string' || !dpopSigningAlgorithms.includes(header.alg as (typeof dpopSigningAlgorithms)[number])) {
+      throw invalid('the DPoP proof must be signed with an asymmetric algorithm');
+    }
+    // Verified with the header's own key, imported once per key and algorithm (a client proves with one key
+    // on every request; importing it each time was a twentieth of a DPoP-bound refresh).
+    jkt = await calculateJwkThumbprint(jwk, 'sha256');
+    const key = await proofKey(jwk, jkt, header.alg);
+    const verified = await jwtVerify(proof, key, {
       typ: 'dpop+jwt',
       algorithms: [...dpopSigningAlgorithms],
       requiredClaims: ['jti', 'htm', 'htu', 'iat'],
@@ -99,10 +106,25 @@ export async function verifyDpopProof(proof: string, request: DpopRequest, conte
   if (context.nonces && (typeof nonce !== 'string' || !context.nonces.accepts(nonce, now))) {
     throw new OAuthError('use_dpop_nonce', 'the DPoP proof must carry the nonce of the DPoP-Nonce header');
   }
-  const jkt = await calculateJwkThumbprint(jwk, 'sha256');
   const keptUntil = (iat + dpopProofWindowSeconds + 1) * 1000;
   if (!(await context.replays.useOnce(`dpop:${jkt}:${jti}`, keptUntil, now))) throw invalid('the DPoP proof was already used (jti)');
   return { jkt };
+}
+
+/** The public keys of recent proofs, by thumbprint and algorithm; the oldest goes when it is full. */
+const proofKeys = new Map<string, CryptoKey>();
+const maxProofKeys = 1000;
+
+/** The header's public key as a key to verify with, refusing a private or symmetric one (as jose's EmbeddedJWK does). */
+async function proofKey(jwk: JWK, jkt: string, alg: string): Promise<CryptoKey> {
+  const cacheKey = `${alg}:${jkt}`;
+  const cached = proofKeys.get(cacheKey);
+  if (cached) return cached;
+  const key = await importJWK({ ...jwk, alg }, alg);
+  if (key instanceof Uint8Array || key.type !== 'public') throw invalid('the DPoP proof must carry a public key in its jwk header');
+  if (proofKeys.size >= maxProofKeys) proofKeys.delete(proofKeys.keys().next().value!);
+  proofKeys.set(cacheKey, key);
+  return key;
 }
 
 /** `ath`: the base64url SHA-256 of the access token (RFC 9449 §4.2). */
