@@ -4,7 +4,7 @@ import { createClientResolver } from './protocol/cimd/client-resolver.js';
 import { createClientKeyResolver, type ClientKeyResolver } from './protocol/client-keys.js';
 import { startCleanupSchedule, type CleanupSchedule } from './cleanup/cleanup-schedule.js';
 import { createUsageTracker, type UsageTracker } from './cleanup/usage-tracker.js';
-import { forgetExpiredPushedRequests, forgetExpiredRecords, forgetExpiredValues, forgetOldAuditEvents } from './cleanup/retention.js';
+import { sweepRetention } from './cleanup/retention.js';
 import type { Config } from './config/defaults.js';
 import { ConfigError } from './config/load.js';
 import { createKeyManager, type KeyManager } from './keys/key-manager.js';
@@ -195,10 +195,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
           schedule = startCleanupSchedule({
             run: async () => {
               const summary = await cleanUpClients({ cleanup: storage.cleanup, config, clock, audit });
-              await forgetExpiredRecords(storage.cleanup, clock.now(), config.cleanup.batchSize);
-              await forgetExpiredValues(storage.replays, clock.now(), config.cleanup.batchSize);
-              await forgetOldAuditEvents(storage.auditEvents, clock.now(), config.audit.retentionDays, config.cleanup.batchSize);
-              await forgetExpiredPushedRequests(storage.pushedRequests, clock.now(), config.cleanup.batchSize);
+              await sweepRetention(storage, config, clock.now());
               return summary;
             },
             intervalMs,

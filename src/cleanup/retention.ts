@@ -1,7 +1,9 @@
+import type { Config } from '../config/defaults.js';
 import type { AuditEventStore } from '../ports/audit-events.js';
 import type { ClientCleanupStore, ExpiringRecords } from '../ports/cleanup.js';
 import type { PushedRequestStore } from '../ports/pushed-requests.js';
 import type { ReplayStore } from '../ports/replays.js';
+import type { Storage } from '../ports/storage.js';
 
 /**
  * Deletes the one-time values (assertion and proof `jti`s) whose JWTs have expired, in batches so that no
@@ -69,4 +71,30 @@ export async function forgetExpiredPushedRequests(pushedRequests: Pick<PushedReq
     total += deleted;
     if (deleted < batchSize) return total;
   }
+}
+
+/** What one retention sweep deleted, by kind. */
+export interface RetentionSummary extends Record<ExpiringRecords, number> {
+  used_values: number;
+  pushed_requests: number;
+  audit_events: number;
+}
+
+/**
+ * One retention sweep, as the cleanup schedule runs it after the unused clients and `latchkey gc` runs it once:
+ * expired tokens, codes and revocation entries, used one-time values, expired pushed requests, and audit events
+ * past `audit.retentionDays`, each in batches of `cleanup.batchSize`. Every table then holds what is live.
+ */
+export async function sweepRetention(
+  storage: Pick<Storage, 'cleanup' | 'replays' | 'pushedRequests' | 'auditEvents'>,
+  config: Pick<Config, 'audit' | 'cleanup'>,
+  now: number,
+): Promise<RetentionSummary> {
+  const batch = config.cleanup.batchSize;
+  return {
+    ...(await forgetExpiredRecords(storage.cleanup, now, batch)),
+    used_values: await forgetExpiredValues(storage.replays, now, batch),
+    pushed_requests: await forgetExpiredPushedRequests(storage.pushedRequests, now, batch),
+    audit_events: await forgetOldAuditEvents(storage.auditEvents, now, config.audit.retentionDays, batch),
+  };
 }

@@ -53,7 +53,7 @@ describe('latchkey gc', () => {
     const { unused, idle, fresh, holder } = await prepare('json.db');
     const result = runLatchkey(['gc', '--json', '--database', `sqlite:${join(dir, 'json.db')}`]);
     assert.equal(result.status, 0, result.stderr);
-    assert.deepEqual(JSON.parse(result.stdout), { deleted: 2, unused: 1, idle: 1, batches: 1 });
+    assert.deepEqual(JSON.parse(result.stdout), { deleted: 2, unused: 1, idle: 1, batches: 1, expired: { refresh_tokens: 0, authorization_codes: 0, revoked_access_tokens: 0, used_values: 0, pushed_requests: 0, audit_events: 0 } });
     await withDatabase('json.db', async (storage) => {
       assert.equal(await storage.clients.findClient(unused), undefined);
       assert.equal(await storage.clients.findClient(idle), undefined);
@@ -73,7 +73,31 @@ describe('latchkey gc', () => {
     assert.doesNotMatch(result.stderr, /\r/, 'no redrawing outside a terminal');
 
     const again = runLatchkey(['gc', '--json', '--database', `sqlite:${join(dir, 'text.db')}`]);
-    assert.deepEqual(JSON.parse(again.stdout), { deleted: 0, unused: 0, idle: 0, batches: 1 }, 'nothing left to delete');
+    assert.deepEqual(JSON.parse(again.stdout), { deleted: 0, unused: 0, idle: 0, batches: 1, expired: { refresh_tokens: 0, authorization_codes: 0, revoked_access_tokens: 0, used_values: 0, pushed_requests: 0, audit_events: 0 } }, 'nothing left to delete');
+  });
+
+  it('deletes what is past its retention too: expired refresh tokens and revocations, old audit events', async () => {
+    const now = Date.now();
+    const { holder } = await prepare('retention.db');
+    await withDatabase('retention.db', async (storage) => {
+      await storage.grants.createGrant(
+        { id: 'old-grant', clientId: holder, userId: null, scope: 'mcp', resource: null, authTime: null, createdAt: now - 60 * day, revokedAt: null },
+        { tokenDigest: 'old-rt', grantId: 'old-grant', scope: 'mcp', createdAt: now - 60 * day, expiresAt: now - 30 * day },
+        null,
+      );
+      await storage.revokedAccessTokens.revokeAccessToken('old-jti', now - hour);
+      const event = (id: string, at: number) => ({ id, at, type: 'token.issued' as const, clientId: null, userId: null, actor: null, ip: null, data: {} });
+      await storage.auditEvents.appendAuditEvents([event('ancient', now - 100 * day), event('recent', now - day)]);
+    });
+    const result = runLatchkey(['gc', '--database', `sqlite:${join(dir, 'retention.db')}`], { env: { LATCHKEY_AUDIT_RETENTION_DAYS: '90' } });
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stdout, 'Deleted 2 clients: 1 never used, 1 idle. Past their retention: 1 refresh tokens, 1 revoked access tokens, 1 audit events.\n');
+    await withDatabase('retention.db', async (storage) => {
+      assert.equal(await storage.grants.findRefreshToken('old-rt'), undefined);
+      assert.ok(await storage.grants.findRefreshToken(`rt-${holder}`), 'the live refresh token stays');
+      const ids = (await storage.auditEvents.listAuditEvents({ limit: 100 })).map((e) => e.id);
+      assert.ok(ids.includes('recent') && !ids.includes('ancient'));
+    });
   });
 
   it('fails with a one-line message and exit status 1 when the database cannot be opened', () => {
