@@ -6,17 +6,24 @@ import type { ReplayStore } from '../ports/replays.js';
 import type { Storage } from '../ports/storage.js';
 
 /**
- * Deletes the one-time values (assertion and proof `jti`s) whose JWTs have expired, in batches so that no
- * statement holds the database for long: past its expiry a value protects nothing, since the JWT carrying it is
- * refused for its `exp` already. Resolves how many were deleted.
+ * Runs `deleteBatch` (which deletes at most `batchSize` rows) until a batch comes back short, so that no statement
+ * holds the database for long; resolves how many rows were deleted in all.
  */
-export async function forgetExpiredValues(replays: ReplayStore, now: number, batchSize: number): Promise<number> {
+async function inBatches(deleteBatch: (limit: number) => Promise<number>, batchSize: number): Promise<number> {
   let total = 0;
   for (;;) {
-    const deleted = await replays.deleteExpired(now, batchSize);
+    const deleted = await deleteBatch(batchSize);
     total += deleted;
     if (deleted < batchSize) return total;
   }
+}
+
+/**
+ * Deletes the one-time values (assertion and proof `jti`s) whose JWTs have expired, in batches: past its expiry a value protects nothing, since the JWT carrying it is
+ * refused for its `exp` already. Resolves how many were deleted.
+ */
+export function forgetExpiredValues(replays: ReplayStore, now: number, batchSize: number): Promise<number> {
+  return inBatches((limit) => replays.deleteExpired(now, limit), batchSize);
 }
 
 /**
@@ -26,12 +33,7 @@ export async function forgetExpiredValues(replays: ReplayStore, now: number, bat
 export async function forgetOldAuditEvents(events: Pick<AuditEventStore, 'deleteAuditEventsBefore'>, now: number, retentionDays: number, batchSize: number): Promise<number> {
   if (retentionDays === 0) return 0;
   const before = now - retentionDays * 86_400_000;
-  let total = 0;
-  for (;;) {
-    const deleted = await events.deleteAuditEventsBefore(before, batchSize);
-    total += deleted;
-    if (deleted < batchSize) return total;
-  }
+  return inBatches((limit) => events.deleteAuditEventsBefore(before, limit), batchSize);
 }
 
 /**
@@ -50,11 +52,7 @@ const keptAfterExpiry: Record<ExpiringRecords, number> = { refresh_tokens: 0, au
 export async function forgetExpiredRecords(cleanup: Pick<ClientCleanupStore, 'deleteExpired'>, now: number, batchSize: number): Promise<Record<ExpiringRecords, number>> {
   const deleted: Record<ExpiringRecords, number> = { refresh_tokens: 0, authorization_codes: 0, revoked_access_tokens: 0 };
   for (const kind of Object.keys(deleted) as ExpiringRecords[]) {
-    for (;;) {
-      const batch = await cleanup.deleteExpired(kind, now - keptAfterExpiry[kind], batchSize);
-      deleted[kind] += batch;
-      if (batch < batchSize) break;
-    }
+    deleted[kind] = await inBatches((limit) => cleanup.deleteExpired(kind, now - keptAfterExpiry[kind], limit), batchSize);
   }
   return deleted;
 }
@@ -64,13 +62,8 @@ export async function forgetExpiredRecords(cleanup: Pick<ClientCleanupStore, 'de
  * so that no statement holds the database for long: an expired `request_uri` is refused anyway, and its row
  * only holds a client's request parameters. Resolves how many were deleted.
  */
-export async function forgetExpiredPushedRequests(pushedRequests: Pick<PushedRequestStore, 'deleteExpired'>, now: number, batchSize: number): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const deleted = await pushedRequests.deleteExpired(now, batchSize);
-    total += deleted;
-    if (deleted < batchSize) return total;
-  }
+export function forgetExpiredPushedRequests(pushedRequests: Pick<PushedRequestStore, 'deleteExpired'>, now: number, batchSize: number): Promise<number> {
+  return inBatches((limit) => pushedRequests.deleteExpired(now, limit), batchSize);
 }
 
 /** What one retention sweep deleted, by kind. */
