@@ -94,9 +94,10 @@ async function connect(url: URL, headers: Record<string, string> = {}): Promise<
 }
 
 /** A raw POST of one JSON-RPC message, as a client would send it. */
-async function post(url: URL, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+async function post(url: URL, body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
   return fetch(url, {
     method: 'POST',
+    ...(signal ? { signal } : {}),
     headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18', ...headers },
     body: JSON.stringify(body),
   });
@@ -259,6 +260,19 @@ describe('stdio bridge limits', () => {
     assert.deepEqual(await response.json(), { jsonrpc: '2.0', id: null, error: { code: -32000, message: 'The MCP server could not be started.' } });
     assert.ok(logs.some((line) => line.level === 50 && line.msg === 'The MCP server process could not be started'));
     assert.equal(bridge.sessions, 0);
+  });
+
+  it('cuts a stderr line at 8 KiB and drops the rest of it', async () => {
+    const script = fileURLToPath(new URL('./support-stdio/noisy-stderr.mjs', import.meta.url));
+    const { url, logs } = await startBridge({ args: [script] });
+    const aborted = new AbortController();
+    // The child never answers initialize: the POST stays open until aborted.
+    const pending = post(url, initialize, {}, aborted.signal).catch(() => undefined);
+    await until(() => logs.some((line) => line['line'] === 'short line'), 'the short stderr line');
+    const lines = logs.filter((line) => line.msg === 'MCP server stderr').map((line) => String(line['line']));
+    assert.deepEqual(lines, ['a'.repeat(8 * 1024), 'short line']);
+    aborted.abort();
+    await pending;
   });
 
   it('answers 503 with Retry-After past maxSessions', async () => {
