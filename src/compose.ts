@@ -22,6 +22,7 @@ import type { AuditTrail } from './ports/audit-trail.js';
 import type { Clock, RandomSource } from './ports/clock.js';
 import type { TokenSigner, TokenVerifier } from './ports/token-signing.js';
 import type { RateLimiter } from './rate-limit/limiter.js';
+import type { LimiterName } from './observability/metrics.js';
 import { createRateLimiters } from './rate-limit/limiters.js';
 import { createLoginThrottle, type LoginThrottle } from './rate-limit/login-throttle.js';
 import { cacheInitialAccessTokenLookups } from './protocol/registration/initial-access-token-cache.js';
@@ -59,7 +60,7 @@ export interface ServiceOverrides {
   /** The metrics to count into, when `metrics.enabled`; by default a fresh set. */
   metrics?: Metrics;
   /** Per-address limits instead of those `registration.rateLimit`, `token.rateLimit`, `authorize.rateLimit` and `redis.url` describe. */
-  limiters?: Partial<Record<'registration' | 'token' | 'authorize', RateLimiter>>;
+  limiters?: Partial<Record<'registration' | 'token' | 'authorize' | 'gatewayUser' | 'gatewayClient', RateLimiter>>;
   /** How Client ID Metadata Documents (and clients' `jwks_uri`) are fetched: a CA to trust, for tests and hosts with a private CA. */
   cimdFetchOptions?: { ca?: string };
   /** A host app's own sign-in (library mode), instead of Latchkey's sign-in pages. */
@@ -81,7 +82,9 @@ export interface Services {
   audit: AuditTrail;
   metrics: Metrics | undefined;
   /** Per-address limits, refusals counted in the metrics. */
-  limiters: { registration: RateLimiter; token: RateLimiter; authorize: RateLimiter };
+  limiters: { registration: RateLimiter; token: RateLimiter; authorize: RateLimiter; gatewayUser: RateLimiter; gatewayClient: RateLimiter };
+  /** The secret the gateway binds MCP session ids with (stored, shared by every instance on the database). */
+  gatewaySecret: string;
   loginThrottle: LoginThrottle;
   /** Session and CSRF cookies, and the signed values the pages hand out. */
   sessions: Sessions;
@@ -138,7 +141,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     const limiters = createRateLimiters(config, logger);
     closers.unshift(() => limiters.close());
     await limiters.ready();
-    const counted = (limiter: RateLimiter, name: 'registration' | 'token' | 'authorize') =>
+    const counted = (limiter: RateLimiter, name: LimiterName) =>
       metrics ? metrics.countingLimiter(limiter, name) : limiter;
     const throttle = createLoginThrottle({ maxFailures: config.login.maxFailures, windowSeconds: config.login.windowSeconds }, limiters.loginCounters);
 
@@ -163,7 +166,10 @@ export async function createServices(config: Config, overrides: ServiceOverrides
         registration: counted(overrides.limiters?.registration ?? limiters.registration, 'registration'),
         token: counted(overrides.limiters?.token ?? limiters.token, 'token'),
         authorize: counted(overrides.limiters?.authorize ?? limiters.authorize, 'authorize'),
+        gatewayUser: counted(overrides.limiters?.gatewayUser ?? limiters.gatewayUser, 'gateway-user'),
+        gatewayClient: counted(overrides.limiters?.gatewayClient ?? limiters.gatewayClient, 'gateway-client'),
       },
+      gatewaySecret: cookieSecret,
       loginThrottle: metrics ? metrics.countingThrottle(throttle) : throttle,
       sessions: createSessions(config.issuer, config.login.sessionTtlSeconds, () => clock.now(), cookieSecret),
       dpopNonces: createDpopNonces(cookieSecret),

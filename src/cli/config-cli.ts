@@ -9,6 +9,9 @@ export interface ConfigCli {
    * database and the key-encryption keys, which every command that opens the storage reads) to a command.
    */
   withConfigFlags(command: Command, uses?: ConfigUse): Command;
-  /** The validated configuration from a command's flags, the environment and the configuration file. */
-  configFrom(flags: Record<string, unknown>): Config;
+  /**
+   * The validated configuration from a command's flags, the environment and the configuration file; `values`
+   * are options the command sets from its own arguments (as flags do, over the file and the environment).
+   */
+  configFrom(flags: Record<string, unknown>, values?: Record<string, unknown>): Config;
 }

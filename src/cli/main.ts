@@ -10,6 +10,7 @@ import { registerClientCommands } from './clients.js';
 import { CliFailure, explained } from './command-support.js';
 import type { ConfigCli } from './config-cli.js';
 import { configFrom, withConfigFlags } from './config-flags.js';
+import { registerGatewayCommand } from './gateway.js';
 import { registerGcCommand } from './gc.js';
 import { registerIatCommands } from './iat.js';
 import { registerKeyCommands } from './keys.js';
@@ -31,7 +32,7 @@ const program = new Command('latchkey')
 let loaded: Config | undefined;
 const cli: ConfigCli = {
   withConfigFlags,
-  configFrom: (flags) => (loaded = configFrom(flags)),
+  configFrom: (flags, values) => (loaded = configFrom(flags, values)),
 };
 
 cli.withConfigFlags(program.command('serve').description('start the authorization server'), 'all').action(async (flags) => {
@@ -41,6 +42,7 @@ cli.withConfigFlags(program.command('serve').description('start the authorizatio
   closeOnSignals(server, logger);
 });
 
+registerGatewayCommand(program, cli);
 registerMigrateCommand(program, cli);
 registerBackupCommand(program, cli);
 registerUserCommands(program, cli);

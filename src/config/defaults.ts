@@ -1,6 +1,7 @@
 import { parsePolicies, parseStatementIssuers, type RegistrationPolicy, type SoftwareStatementIssuer } from './policies.js';
 import { parseEnterpriseProviders, type EnterpriseProvider } from './enterprise-providers.js';
 import { parseIdentityProviders, parseIdentityRule, type IdentityProvider, type IdentityRule } from './identity.js';
+import { parseGatewayCommand, parseToolScopes, type GatewayConfig } from './gateway.js';
 import { parseResources, type ProtectedResource } from './resources.js';
 import type { TrustProxy } from './trust-proxy.js';
 
@@ -98,6 +99,7 @@ export interface Config {
     /** Every client must push its authorization requests (RFC 9126 §5); `/authorize` takes only a `request_uri`. */
     requirePushedRequests: boolean;
   };
+  gateway: GatewayConfig;
 }
 
 type Kind =
@@ -632,6 +634,141 @@ export const options: readonly OptionSpec[] = [
     default: false,
     env: ['LATCHKEY_AUTHORIZE_REQUIRE_PUSHED_REQUESTS'],
     doc: 'Require pushed authorization requests (RFC 9126) of every client: `/authorize` then refuses a request that was not pushed to `POST /par` first (`require_pushed_authorization_requests` in the metadata). When false, a client still may push, and one that registered `require_pushed_authorization_requests: true` must.',
+  },
+  {
+    key: 'gateway.upstream',
+    kind: { type: 'nullable-string' },
+    default: null,
+    env: ['LATCHKEY_GATEWAY_UPSTREAM'],
+    flag: '--upstream',
+    doc: 'Gateway mode (`latchkey gateway --upstream <url>`): the Streamable HTTP URL of an MCP server to put behind Latchkey, e.g. `http://127.0.0.1:3000/mcp`. Requests to `gateway.path` with a valid access token are forwarded to it, with the verified user and client in `X-Latchkey-User`, `X-Latchkey-Client` and `X-Latchkey-Scope` (any copy sent by the caller is removed first), and without the caller\'s `Authorization`, `DPoP` and `Cookie` headers. The upstream must not be reachable by anyone but the gateway: it trusts those headers.',
+  },
+  {
+    key: 'gateway.command',
+    kind: { type: 'json', parse: parseGatewayCommand, describe: 'a command and its arguments' },
+    default: [],
+    env: ['LATCHKEY_GATEWAY_COMMAND'],
+    doc: 'Gateway mode for a stdio MCP server (`latchkey gateway -- <command> [args…]`): the program and its arguments, e.g. `["npx", "-y", "@modelcontextprotocol/server-everything"]`. Each MCP session gets its own process, started with the user, client and scope of the token in `LATCHKEY_USER_ID`, `LATCHKEY_CLIENT_ID` and `LATCHKEY_SCOPE`, and only the environment variables `gateway.childEnv` names besides the few a program needs (`PATH`, `HOME`…): Latchkey\'s own secrets never reach it.',
+  },
+  {
+    key: 'gateway.path',
+    kind: { type: 'path' },
+    default: '/mcp',
+    env: ['LATCHKEY_GATEWAY_PATH'],
+    flag: '--path',
+    doc: 'Where the gateway answers, under the issuer: the resource identifier (RFC 8707) is the issuer followed by this path, and the gateway registers itself as that resource, with `gateway.scopes` and the scopes of `gateway.toolScopes`. Its RFC 9728 metadata is at `/.well-known/oauth-protected-resource` followed by the same path.',
+  },
+  {
+    key: 'gateway.resourceName',
+    kind: { type: 'string' },
+    default: 'MCP server',
+    env: ['LATCHKEY_GATEWAY_RESOURCE_NAME'],
+    doc: 'The name of the gateway\'s resource on the consent page and in its metadata (`resource_name`).',
+  },
+  {
+    key: 'gateway.scopes',
+    kind: { type: 'list', item: 'string' },
+    default: ['mcp'],
+    env: ['LATCHKEY_GATEWAY_SCOPES'],
+    doc: 'The scopes every request through the gateway needs; the `401` challenge names them, so that agents ask for them.',
+  },
+  {
+    key: 'gateway.toolScopes',
+    kind: { type: 'json', parse: parseToolScopes, describe: 'tool name patterns and their scopes' },
+    default: {},
+    env: ['LATCHKEY_GATEWAY_TOOL_SCOPES'],
+    doc: 'Tool-level scopes: tool name patterns (`*` any run of characters, `?` one) and the scopes a `tools/call` of a matching tool needs beyond `gateway.scopes`, e.g. `{"delete_*": ["notes:write"], "admin/*": ["admin"]}`. A tool matching several patterns needs the scopes of all of them. A call outside the token\'s scope is refused with `403 insufficient_scope` naming every scope it needs, which MCP agents answer by asking the user for more (step-up).',
+  },
+  {
+    key: 'gateway.toolList',
+    kind: { type: 'enum', values: ['all', 'permitted'] },
+    default: 'all',
+    env: ['LATCHKEY_GATEWAY_TOOL_LIST'],
+    doc: '`all`: `tools/list` shows every tool, so that an agent can step up to call one its token does not cover. `permitted`: only the tools the token may call.',
+  },
+  {
+    key: 'gateway.maxRequestBytes',
+    kind: { type: 'int', min: 1024, max: 256 * 1024 * 1024 },
+    default: 4 * 1024 * 1024,
+    env: ['LATCHKEY_GATEWAY_MAX_REQUEST_BYTES'],
+    doc: 'The largest request body the gateway forwards; larger ones are refused with `413` before they are read.',
+  },
+  {
+    key: 'gateway.maxResponseBytes',
+    kind: { type: 'int', min: 1024, max: 4 * 1024 * 1024 * 1024 },
+    default: 64 * 1024 * 1024,
+    env: ['LATCHKEY_GATEWAY_MAX_RESPONSE_BYTES'],
+    doc: 'The most an upstream may send in answer to one request: a longer answer (an SSE stream included) is cut, and the agent reconnects or retries.',
+  },
+  {
+    key: 'gateway.timeoutSeconds',
+    kind: { type: 'duration', min: 1, max: 86_400 },
+    default: 60,
+    env: ['LATCHKEY_GATEWAY_TIMEOUT'],
+    doc: 'How long the upstream may take to start answering a request (its response headers); then the agent gets `504` with a JSON-RPC error.',
+  },
+  {
+    key: 'gateway.idleTimeoutSeconds',
+    kind: { type: 'duration', min: 1, max: 86_400 },
+    default: 300,
+    env: ['LATCHKEY_GATEWAY_IDLE_TIMEOUT'],
+    doc: 'How long an answer (an SSE stream) may stay silent before the gateway closes it; the agent reconnects with `Last-Event-ID`.',
+  },
+  {
+    key: 'gateway.maxSessions',
+    kind: { type: 'int', min: 1, max: 100_000 },
+    default: 100,
+    env: ['LATCHKEY_GATEWAY_MAX_SESSIONS'],
+    doc: 'stdio servers: the most MCP sessions (each its own process) at once; one more is refused with `503` and `Retry-After`.',
+  },
+  {
+    key: 'gateway.sessionIdleSeconds',
+    kind: { type: 'duration', min: 5, max: 7 * 86_400 },
+    default: 900,
+    env: ['LATCHKEY_GATEWAY_SESSION_IDLE'],
+    doc: 'stdio servers: a session unused for this long is ended and its process stopped; the agent starts a new one.',
+  },
+  {
+    key: 'gateway.childEnv',
+    kind: { type: 'list', item: 'string' },
+    default: [],
+    env: ['LATCHKEY_GATEWAY_CHILD_ENV'],
+    doc: 'stdio servers: the names of environment variables passed from Latchkey\'s environment to each process (an API key the server needs, say). Nothing else is passed but `PATH`, `HOME` and the like.',
+  },
+  {
+    key: 'gateway.rateLimit.enabled',
+    kind: { type: 'bool' },
+    default: true,
+    env: ['LATCHKEY_GATEWAY_RATE_LIMIT'],
+    doc: 'Limit requests through the gateway per user and per client (shared through Redis when `redis.url` is set); a refusal is `429` with `Retry-After` and a JSON-RPC error.',
+  },
+  {
+    key: 'gateway.rateLimit.userPoints',
+    kind: { type: 'int', min: 1, max: 10_000_000 },
+    default: 1200,
+    env: ['LATCHKEY_GATEWAY_RATE_LIMIT_USER_POINTS'],
+    doc: 'How many requests one user may send through the gateway per window, whatever the client.',
+  },
+  {
+    key: 'gateway.rateLimit.clientPoints',
+    kind: { type: 'int', min: 1, max: 10_000_000 },
+    default: 12_000,
+    env: ['LATCHKEY_GATEWAY_RATE_LIMIT_CLIENT_POINTS'],
+    doc: 'How many requests one client may send through the gateway per window, for all its users together (a metadata-document client such as a desktop app is one client for all of its users: keep it high).',
+  },
+  {
+    key: 'gateway.rateLimit.durationSeconds',
+    kind: { type: 'int', min: 1, max: 86_400 },
+    default: 60,
+    env: ['LATCHKEY_GATEWAY_RATE_LIMIT_DURATION'],
+    doc: 'The length of the gateway\'s rate-limit window, in seconds.',
+  },
+  {
+    key: 'gateway.auditArguments',
+    kind: { type: 'bool' },
+    default: false,
+    env: ['LATCHKEY_GATEWAY_AUDIT_ARGUMENTS'],
+    doc: 'Record the arguments of each tool call in its audit event (`gateway.tool_called`, up to 4 KiB). Off by default: arguments may hold what users would not want kept.',
   },
 ];
 

@@ -1,6 +1,7 @@
 import type { IdentityRule } from './identity.js';
 import { readFileSync } from 'node:fs';
 import { options, type Config, type OptionSpec } from './defaults.js';
+import { checkGateway, gatewayEnabled, gatewayResourceUri, withGatewayResource } from './gateway.js';
 import { identityScopes, resourceKey } from './resources.js';
 import { parseTrustProxy } from './trust-proxy.js';
 
@@ -77,6 +78,11 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   }
   const result = config as unknown as Config;
   checkCrossOptionRules(result);
+  if (gatewayEnabled(result.gateway)) {
+    // Gateway mode: the gateway is a protected resource like any other, registered here so that the consent
+    // page, `invalid_target` and the tokens' audience all know it.
+    result.resources = withGatewayResource(result.resources, gatewayResourceUri(result.issuer, result.gateway.path), resourceKey, result.gateway);
+  }
   if (result.resources.length > 0) result.scopes.supported = resourceScopes(result);
   const frozen = deepFreeze(result);
   loaded.add(frozen);
@@ -222,6 +228,8 @@ function checkCrossOptionRules(config: Config): void {
       throw new ConfigError(`Invalid configuration: policy "${name}" maxRedirectUris exceeds registration.maxRedirectUris`);
     }
   }
+  const gatewayProblem = checkGateway(config.gateway);
+  if (gatewayProblem) throw new ConfigError(`Invalid configuration: ${gatewayProblem}`);
   const keys = config.resources.map((r) => resourceKey(r.uri));
   if (new Set(keys).size !== keys.length) {
     throw new ConfigError('Invalid configuration: resources names one resource twice (URIs are compared without case of scheme and host, default port or trailing slash)');

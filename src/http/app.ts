@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Services } from '../compose.js';
+import { gatewayEnabled } from '../config/gateway.js';
 import { trustedProxy } from '../config/trust-proxy.js';
 import { OAuthError } from '../errors/oauth-error.js';
 import { instrumentApp } from '../observability/http-metrics.js';
@@ -94,6 +95,12 @@ export async function buildApp(services: Services, options: { routes?: string[] 
     if (options.routes) latchkey.addHook('onRoute', (route) => void options.routes?.push(route.url));
     await latchkey.register(latchkeyPlugin, { services });
   });
+  // Gateway mode (PRODUCT §12): loaded only when configured, so that a plain authorization server never loads the
+  // proxy and the MCP SDK.
+  if (gatewayEnabled(config.gateway)) {
+    const { gatewayPlugin } = await import('../gateway/gateway-plugin.js');
+    await app.register(async (gateway) => gatewayPlugin(gateway, services));
+  }
   return app;
 }
 

@@ -4,7 +4,7 @@ import type { RateLimiter } from '../rate-limit/limiter.js';
 import type { LoginThrottle } from '../rate-limit/login-throttle.js';
 
 /** The rate limits whose rejections are counted: `latchkey_rate_limit_rejections_total{limiter}`. */
-export type LimiterName = 'registration' | 'token' | 'authorize' | 'sign-in';
+export type LimiterName = 'registration' | 'token' | 'authorize' | 'sign-in' | 'gateway-user' | 'gateway-client';
 
 /**
  * The metrics of one server (one app instance), in a registry of its own: tests and host applications build
@@ -27,6 +27,11 @@ export interface Metrics {
    * one of these events already passes through, so protocol code needs no metrics of its own.
    */
   countingAuditTrail(trail: AuditTrail): AuditTrail;
+  /**
+   * Counts one tool call through the gateway and its duration. `tool` must come from a bounded set (the gateway
+   * passes `other` for names it has not seen in a `tools/list`): callers choose tool names.
+   */
+  observeToolCall(tool: string, outcome: string, seconds: number): void;
   /** A limiter that counts its refusals under `name`, then answers as `limiter` does. */
   countingLimiter(limiter: RateLimiter, name: LimiterName): RateLimiter;
   /** A sign-in throttle that counts the attempts it refuses (under `sign-in`), then answers as `throttle` does. */
@@ -46,7 +51,7 @@ interface RequestSeries {
 const knownLabels = {
   source: ['dynamic', 'iat', 'software_statement'],
   grantType: ['authorization_code', 'refresh_token', 'client_credentials'],
-  limiter: ['registration', 'token', 'authorize', 'sign-in'] satisfies LimiterName[],
+  limiter: ['registration', 'token', 'authorize', 'sign-in', 'gateway-user', 'gateway-client'] satisfies LimiterName[],
   reason: ['unused', 'idle'],
 };
 
@@ -107,6 +112,19 @@ export function createMetrics(): Metrics {
     labelNames: ['provider'] as const,
     registers: [registry],
   });
+  const toolCalls = new Counter({
+    name: 'latchkey_gateway_tool_calls_total',
+    help: 'Tool calls through the gateway, by tool (`other` for names no `tools/list` showed) and outcome (`ok`, `tool_error`, `error`, `refused`, `rate_limited`, `upstream_failed`, `no_response`).',
+    labelNames: ['tool', 'outcome'] as const,
+    registers: [registry],
+  });
+  const toolCallDurations = new Histogram({
+    name: 'latchkey_gateway_tool_call_duration_seconds',
+    help: 'How long tool calls through the gateway took, from the request to the response, by tool.',
+    labelNames: ['tool'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  });
   for (const source of knownLabels.source) registrations.labels(source).inc(0);
   for (const grantType of knownLabels.grantType) tokens.labels(grantType).inc(0);
   for (const limiter of knownLabels.limiter) rejections.labels(limiter).inc(0);
@@ -159,6 +177,10 @@ export function createMetrics(): Metrics {
           trail.record(entry);
         },
       };
+    },
+    observeToolCall(tool, outcome, seconds) {
+      toolCalls.labels(tool, outcome).inc();
+      toolCallDurations.labels(tool).observe(seconds);
     },
     countingLimiter(limiter, name) {
       return {

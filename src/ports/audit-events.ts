@@ -21,7 +21,9 @@ export type AuditEventType =
   | 'user.removed'
   | 'user.password_changed'
   | 'user.identity_linked'
-  | 'user.identity_unlinked';
+  | 'user.identity_unlinked'
+  /** A `tools/call` through the gateway: the tool, its outcome and duration (arguments only with `gateway.auditArguments`). */
+  | 'gateway.tool_called';
 
 /** One audit event. `data` never holds a secret (no token, secret, code or password, not even a digest). */
 export interface AuditEvent {

@@ -13,6 +13,10 @@ export interface RateLimiters {
   token: RateLimiter;
   /** Authorization page requests per client address (`authorize.rateLimit`). */
   authorize: RateLimiter;
+  /** Gateway requests per user (`gateway.rateLimit.userPoints`). */
+  gatewayUser: RateLimiter;
+  /** Gateway requests per client (`gateway.rateLimit.clientPoints`). */
+  gatewayClient: RateLimiter;
   /** The counters of the sign-in throttle: pass to `createLoginThrottle`. */
   loginCounters: FailureCounterFactory;
   /**
@@ -26,18 +30,23 @@ export interface RateLimiters {
 
 /**
  * The rate limiters that `config` asks for: counted in this process, or, with `redis.url`, in Redis under
- * `<redis.keyPrefix>:register`, `:token`, `:authorize`, `:login-account-ip` and `:login-ip`, so that all instances behind one
+ * `<redis.keyPrefix>:register`, `:token`, `:authorize`, `:gateway-user`, `:gateway-client`, `:login-account-ip` and `:login-ip`, so that all instances behind one
  * load balancer share each limit (PRODUCT §1, "Scale-out"). A limit that is switched off allows everything.
  */
 export function createRateLimiters(config: Config, logger: RateLimitLogger): RateLimiters {
   const { rateLimit: registration } = config.registration;
   const { rateLimit: token } = config.token;
   const { rateLimit: authorize } = config.authorize;
+  const gateway = config.gateway.rateLimit;
+  const gatewayUser = { enabled: gateway.enabled, points: gateway.userPoints, durationSeconds: gateway.durationSeconds };
+  const gatewayClient = { enabled: gateway.enabled, points: gateway.clientPoints, durationSeconds: gateway.durationSeconds };
   if (config.redis.url === null) {
     return {
       registration: registration.enabled ? createMemoryRateLimiter(registration) : unlimited,
       token: token.enabled ? createMemoryRateLimiter(token) : unlimited,
       authorize: authorize.enabled ? createMemoryRateLimiter(authorize) : unlimited,
+      gatewayUser: gatewayUser.enabled ? createMemoryRateLimiter(gatewayUser) : unlimited,
+      gatewayClient: gatewayClient.enabled ? createMemoryRateLimiter(gatewayClient) : unlimited,
       loginCounters: (options) => new RateLimiterMemory(options),
       ready: async () => {},
       close: async () => {},
@@ -51,6 +60,8 @@ export function createRateLimiters(config: Config, logger: RateLimitLogger): Rat
     registration: shared('register', registration),
     token: shared('token', token),
     authorize: shared('authorize', authorize),
+    gatewayUser: shared('gateway-user', gatewayUser),
+    gatewayClient: shared('gateway-client', gatewayClient),
     loginCounters: (options) => store.counter(options),
     ready: () => store.ready(),
     close: () => store.close(),

@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { presentedToken } from './bearer-token.js';
 import { createDpopChecker, dpopAlgorithms, dpopChallenge, type DpopRequest } from './dpop.js';
 import { type HttpReply, toResponse } from './http-reply.js';
@@ -33,6 +33,11 @@ export interface ResourceServerOptions {
   resource: string;
   /** Where the issuer's public keys are; `<issuer>/jwks.json` by default. */
   jwksUri?: string;
+  /**
+   * The issuer's keys, when the caller already has them (a jose key resolver, such as `createLocalJWKSet`): then
+   * `jwksUri` is not fetched. Latchkey's gateway, in the same process as the keys, passes its own.
+   */
+  keys?: JWTVerifyGetKey;
   /** Scopes every request needs; also advertised as `scopes_supported`. */
   requiredScopes?: readonly string[];
   /** `scopes_supported` in the metadata, when it should list more than `requiredScopes`. */
@@ -118,7 +123,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   if (resourceUrl.hash || resource.includes('#')) throw new TypeError('The resource identifier must not have a fragment (RFC 8707 §2).');
   const requiredScopes = options.requiredScopes ?? [];
   const clock = options.clock ?? { now: () => Date.now() };
-  const jwks = createRemoteJWKSet(new URL(options.jwksUri ?? `${issuer.replace(/\/+$/, '')}/jwks.json`));
+  const jwks = options.keys ?? createRemoteJWKSet(new URL(options.jwksUri ?? `${issuer.replace(/\/+$/, '')}/jwks.json`));
   const introspect = options.introspection ? createIntrospector(options.introspection, clock) : undefined;
   const checkBinding = createDpopChecker(clock);
 
