@@ -687,6 +687,13 @@ export const options: readonly OptionSpec[] = [
     doc: '`all`: `tools/list` shows every tool, so that an agent can step up to call one its token does not cover. `permitted`: only the tools the token may call.',
   },
   {
+    key: 'gateway.revocationCacheSeconds',
+    kind: { type: 'int', min: 0, max: 300 },
+    default: 5,
+    env: ['LATCHKEY_GATEWAY_REVOCATION_CACHE'],
+    doc: 'How long the gateway trusts its last look at whether an access token, or its grant, was revoked: a revoked app or token is refused within this many seconds, not at the token\'s expiry. 0 reads the database on every request.',
+  },
+  {
     key: 'gateway.maxRequestBytes',
     kind: { type: 'int', min: 1024, max: 256 * 1024 * 1024 },
     default: 4 * 1024 * 1024,

@@ -16,6 +16,7 @@ export interface GatewayConfig {
   /** Tool name patterns (`*`, `?`) → the scopes a call to a matching tool needs, beyond `scopes`. */
   toolScopes: Record<string, string[]>;
   toolList: 'all' | 'permitted';
+  revocationCacheSeconds: number;
   maxRequestBytes: number;
   maxResponseBytes: number;
   /** Seconds the upstream may take to start answering. */

@@ -10,6 +10,7 @@ import { ResourceServerError } from '../resource-server/resource-server-error.js
 import type { GatewayCaller, JsonRpcResponse } from './gateway-request.js';
 import { registerHttpUpstream } from './http-upstream.js';
 import { answerId, jsonRpcCodes, jsonRpcError, messagesOf, requestsOf, type JsonRpcRequest } from './json-rpc.js';
+import { createRevocationCheck } from './revocation-check.js';
 import { createSessionBinding } from './session-binding.js';
 import { recordToolCall, toolName, watchToolRequests, type ToolCallContext } from './tool-call-watchers.js';
 import { createToolScopes } from './tool-scopes.js';
@@ -45,6 +46,7 @@ export async function gatewayPlugin(app: FastifyInstance, services: Services): P
     now: () => services.clock.now(),
   };
   const binding = createSessionBinding(services.gatewaySecret);
+  const stillActive = createRevocationCheck(services.storage, services.clock, gateway.revocationCacheSeconds * 1000);
   const http = gateway.upstream === null ? undefined : await registerHttpUpstream(app, { ...gateway, upstream: gateway.upstream }, binding);
   const stdio =
     gateway.command.length === 0
@@ -85,6 +87,9 @@ export async function gatewayPlugin(app: FastifyInstance, services: Services): P
     const startedAt = services.clock.now();
     const outcome = await authenticate(server, authorizationHeaders(request.raw), { dpop: nodeDpopRequest(server, request.raw) });
     if (outcome.refusal) return sendReply(reply, outcome.refusal);
+    if (!(await stillActive(outcome.auth.extra.claims))) {
+      return sendReply(reply, server.refusal(new ResourceServerError('invalid_token', 'The access token was revoked.', gateway.scopes)));
+    }
     const caller: GatewayCaller = { userId: outcome.auth.extra.sub, clientId: outcome.auth.clientId, scope: outcome.auth.scopes.join(' ') };
     const granted = new Set(outcome.auth.scopes);
 

@@ -2,7 +2,6 @@
 // processes (test/support/mcp-upstream/stdio-server.ts, bundled and minified once with esbuild, and run with Node's
 // compile cache, so that each child starts in ~0.15 s: the 100-session test spawns 100 of them).
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,10 +10,10 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { build } from 'esbuild';
 import type { GatewayRequest, JsonRpcResponse, ResponseWatcher } from '../../src/gateway/gateway-request.js';
 import { createStdioBridge, type StdioBridge, type StdioBridgeOptions } from '../../src/gateway/stdio-bridge.js';
 import { capturingLogger, type LogLine } from '../support/log-capture.js';
+import { bundleStdioServer } from '../support/mcp-upstream/bundle.js';
 
 const secret = 'LATCHKEY_TEST_SECRET';
 const notFound = { jsonrpc: '2.0', id: null, error: { code: -32001, message: 'Session not found' } };
@@ -29,6 +28,7 @@ interface RunningBridge {
   stop(): Promise<void>;
 }
 
+let bundle: Awaited<ReturnType<typeof bundleStdioServer>>;
 let bundleDir: string;
 let serverBundle: string;
 const running: RunningBridge[] = [];
@@ -129,25 +129,15 @@ async function until(condition: () => boolean, what: string, timeoutMs = 10_000)
 
 before(async () => {
   process.env[secret] = 'the-database-password';
-  bundleDir = await mkdtemp(join(tmpdir(), 'latchkey-stdio-'));
-  serverBundle = join(bundleDir, 'stdio-server.mjs');
-  await build({
-    entryPoints: [fileURLToPath(new URL('../support/mcp-upstream/stdio-server.ts', import.meta.url))],
-    outfile: serverBundle,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    minify: true,
-    // CommonJS dependencies inside an ESM bundle still call require() for Node's built-ins.
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-    logLevel: 'warning',
-  });
+  bundle = await bundleStdioServer();
+  bundleDir = bundle.dir;
+  serverBundle = bundle.file;
 });
 
 after(async () => {
   await Promise.all(running.map((entry) => entry.stop()));
   delete process.env[secret];
-  await rm(bundleDir, { recursive: true, force: true });
+  await bundle.cleanup();
 });
 
 describe('stdio bridge', () => {
@@ -286,7 +276,7 @@ describe('stdio bridge limits', () => {
   });
 
   it('ends an idle session and stops its child', async () => {
-    const { url, logs, bridge } = await startBridge({ idleTimeoutMs: 400 });
+    const { url, logs, bridge } = await startBridge({ idleTimeoutMs: 1500 });
     const { client, transport } = await connect(url);
     const pid = pidOf(logs, transport.sessionId);
     assert.equal(isRunning(pid), true);
