@@ -1,13 +1,14 @@
 /**
  * `npm run bench`: every benchmark in turn, each in a process of its own, after one build of the server.
  *
- *   npm run bench                        register, then token, then admin
+ *   npm run bench                        register, then token, then admin, then gateway
  *   npm run bench -- token               only the token endpoint (or: BENCH_SUITES=token)
  *   BENCH_ONLY=baseline,sqlite npm run bench    each benchmark's own settings pass through unchanged
  *
  * The suites: register (bench/register.ts: POST /register, with and without metrics), token (bench/token.ts:
  * POST /token, code exchange and refresh) and admin (bench/admin.ts: the dashboard's clients pages with 100,000
- * clients stored). Each prints its own table, ✓/✗ lines and JSON line. The exit code is the first non-zero one
+ * clients stored) and gateway (bench/gateway.ts: MCP tool calls through `latchkey gateway --upstream` against direct calls
+ * to the same upstream). Each prints its own table, ✓/✗ lines and JSON line. The exit code is the first non-zero one
  * of a suite that could not run (missing a target is not an error).
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -16,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
-const suites = ['register', 'token', 'admin'] as const;
+const suites = ['register', 'token', 'admin', 'gateway'] as const;
 type Suite = (typeof suites)[number];
 
 function selectedSuites(): Suite[] {
@@ -60,7 +61,7 @@ function runSuite(suite: Suite, env: NodeJS.ProcessEnv): Promise<number> {
 async function main(): Promise<number> {
   const selected = selectedSuites();
   const env = { ...process.env };
-  // One build for every suite: each would otherwise build dist/ itself (bench/register.ts, token.ts, admin.ts).
+  // One build for every suite: each would otherwise build dist/ itself (bench/register.ts, token.ts, admin.ts, gateway.ts).
   if (!env['BENCH_LATCHKEY_ENTRY']) {
     execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
     env['BENCH_LATCHKEY_ENTRY'] = join(root, 'dist/cli/main.js');
