@@ -66,7 +66,7 @@ export function withConfigFlags(command: Command, uses: ConfigUse = storageOptio
 }
 
 /** The validated configuration from a command's parsed flags, the environment and the configuration file. */
-export function configFrom(flags: Record<string, unknown>, extra: Record<string, unknown> = {}, env: Record<string, string | undefined> = process.env) {
+export function configFrom(flags: Record<string, unknown>, env: Record<string, string | undefined> = process.env, extra: Record<string, unknown> = {}) {
   const values: Record<string, unknown> = { ...extra };
   for (const { option, key } of configFlags) values[key] ??= flags[option.attributeName()];
   return loadConfig({ file: flags['config'] as string | undefined, env, flags: values });

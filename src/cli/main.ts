@@ -32,7 +32,7 @@ const program = new Command('latchkey')
 let loaded: Config | undefined;
 const cli: ConfigCli = {
   withConfigFlags,
-  configFrom: (flags, values) => (loaded = configFrom(flags, values)),
+  configFrom: (flags, values) => (loaded = configFrom(flags, process.env, values)),
 };
 
 cli.withConfigFlags(program.command('serve').description('start the authorization server'), 'all').action(async (flags) => {

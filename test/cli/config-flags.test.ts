@@ -24,7 +24,10 @@ function sample(spec: OptionSpec): { text: string; value: unknown } {
       return { text: 'https://flag.example/x', value: 'https://flag.example/x' };
     case 'string':
     case 'nullable-string':
+      if (spec.key === 'gateway.upstream') return { text: 'http://127.0.0.1:3000/mcp', value: 'http://127.0.0.1:3000/mcp' };
       return spec.key === 'database.url' ? { text: 'sqlite::memory:', value: 'sqlite::memory:' } : { text: 'redis://flag.example:6379', value: 'redis://flag.example:6379' };
+    case 'path':
+      return { text: '/tools/mcp', value: '/tools/mcp' };
     case 'trust-proxy':
       return { text: '127.0.0.1,10.0.0.0/8', value: ['127.0.0.1', '10.0.0.0/8'] };
     default:

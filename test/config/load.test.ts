@@ -74,6 +74,25 @@ describe('loadConfig', () => {
         identity: { localPasswords: true, providers: [], allow: {}, admins: {}, enterpriseProviders: [] },
         token: { rateLimit: { enabled: true, points: 6000, durationSeconds: 60 } },
         authorize: { rateLimit: { enabled: true, points: 300, durationSeconds: 60 }, requirePushedRequests: false },
+        gateway: {
+          upstream: null,
+          command: [],
+          path: '/mcp',
+          resourceName: 'MCP server',
+          scopes: ['mcp'],
+          toolScopes: {},
+          toolList: 'all',
+          revocationCacheSeconds: 5,
+          maxRequestBytes: 4 * 1024 * 1024,
+          maxResponseBytes: 64 * 1024 * 1024,
+          timeoutSeconds: 60,
+          idleTimeoutSeconds: 300,
+          maxSessions: 100,
+          sessionIdleSeconds: 900,
+          childEnv: [],
+          rateLimit: { enabled: true, userPoints: 1200, clientPoints: 12_000, durationSeconds: 60 },
+          auditArguments: false,
+        },
       });
     });
 
