@@ -14,6 +14,7 @@ import { createRevocationCheck } from './revocation-check.js';
 import { createSessionBinding } from './session-binding.js';
 import { recordToolCall, toolName, watchToolRequests, type ToolCallContext } from './tool-call-watchers.js';
 import { createToolScopes } from './tool-scopes.js';
+import { createVerifiedTokens } from './verified-tokens.js';
 
 /**
  * Gateway mode (PRODUCT §12): at `gateway.path`, an MCP server that knows nothing of OAuth, behind Latchkey. Each
@@ -46,6 +47,7 @@ export async function gatewayPlugin(app: FastifyInstance, services: Services): P
     now: () => services.clock.now(),
   };
   const binding = createSessionBinding(services.gatewaySecret);
+  const verified = createVerifiedTokens();
   const stillActive = createRevocationCheck(services.storage, services.clock, gateway.revocationCacheSeconds * 1000);
   const http = gateway.upstream === null ? undefined : await registerHttpUpstream(app, { ...gateway, upstream: gateway.upstream }, binding);
   const stdio =
@@ -85,13 +87,20 @@ export async function gatewayPlugin(app: FastifyInstance, services: Services): P
 
   async function handle(request: FastifyRequest, reply: FastifyReply) {
     const startedAt = services.clock.now();
-    const outcome = await authenticate(server, authorizationHeaders(request.raw), { dpop: nodeDpopRequest(server, request.raw) });
-    if (outcome.refusal) return sendReply(reply, outcome.refusal);
-    if (!(await stillActive(outcome.auth.extra.claims))) {
+    const authorization = authorizationHeaders(request.raw);
+    // A repeated Authorization header is refused by authenticate(), never answered from the cache.
+    let auth = authorization?.length === 1 ? verified.lookup(authorization[0], startedAt) : undefined;
+    if (auth === undefined) {
+      const outcome = await authenticate(server, authorization, { dpop: nodeDpopRequest(server, request.raw) });
+      if (outcome.refusal) return sendReply(reply, outcome.refusal);
+      auth = outcome.auth;
+      verified.remember(auth);
+    }
+    if (!(await stillActive(auth.extra.claims))) {
       return sendReply(reply, server.refusal(new ResourceServerError('invalid_token', 'The access token was revoked.', gateway.scopes)));
     }
-    const caller: GatewayCaller = { userId: outcome.auth.extra.sub, clientId: outcome.auth.clientId, scope: outcome.auth.scopes.join(' ') };
-    const granted = new Set(outcome.auth.scopes);
+    const caller: GatewayCaller = { userId: auth.extra.sub, clientId: auth.clientId, scope: auth.scopes.join(' ') };
+    const granted = new Set(auth.scopes);
 
     const rawBody = request.method === 'POST' ? (request.body as string | undefined) ?? '' : undefined;
     let body: unknown;

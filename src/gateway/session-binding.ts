@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, hkdfSync, timingSafeEqual } from 'node:crypto';
 import type { GatewayCaller } from './gateway-request.js';
 
 /**
@@ -17,7 +17,8 @@ export interface SessionBinding {
 }
 
 export function createSessionBinding(secret: string): SessionBinding {
-  const key = Buffer.from(hkdfSync('sha256', secret, '', 'latchkey gateway mcp-session-id binding', 32));
+  // A KeyObject made once: createHmac would otherwise import the raw key on every call.
+  const key = createSecretKey(Buffer.from(hkdfSync('sha256', secret, '', 'latchkey gateway mcp-session-id binding', 32)));
   const mac = (id: string, caller: GatewayCaller) =>
     createHmac('sha256', key).update(`${caller.userId}\n${caller.clientId}\n${id}`).digest().subarray(0, 18).toString('base64url');
   return {

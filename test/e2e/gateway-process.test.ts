@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createUser } from '../../src/users/users.js';
 import { runLatchkey, withDatabase } from '../support/cli.js';
-import { bundleStdioServer } from '../support/gateway-agent.js';
+import { bundleStdioServer } from '../support/mcp-upstream/bundle.js';
 import { HttpBrowser } from '../support/http-browser.js';
 import { freePort } from '../support/real-port.js';
 
@@ -141,7 +141,7 @@ describe('latchkey gateway -- <stdio MCP server>, as a process', () => {
     dir = await mkdtemp(join(tmpdir(), 'latchkey-gateway-process-'));
     const databaseUrl = `sqlite:${join(dir, 'latchkey.db')}`;
     await withDatabase(databaseUrl, (storage) => createUser(storage.users, alice, { now: Date.now(), newId: () => 'user-alice' }));
-    gateway = await spawnGateway(databaseUrl, [process.execPath, await bundleStdioServer(dir)]);
+    gateway = await spawnGateway(databaseUrl, [process.execPath, (await bundleStdioServer(dir)).file]);
   });
   after(async () => {
     if (gateway && gateway.child.exitCode === null && gateway.child.signalCode === null) gateway.child.kill('SIGKILL');

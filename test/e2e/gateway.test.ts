@@ -13,7 +13,8 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { createUser } from '../../src/users/users.js';
 import { launchChromium, skipWithoutChromium as skip } from '../support/chromium.js';
 import { forEachDatabase, type DatabaseKind } from '../support/databases.js';
-import { accessTokenClaims, bundleStdioServer, chromiumUser, GatewayAgent } from '../support/gateway-agent.js';
+import { accessTokenClaims, chromiumUser, GatewayAgent } from '../support/gateway-agent.js';
+import { bundleStdioServer } from '../support/mcp-upstream/bundle.js';
 import { startHttpUpstream, type HttpUpstream } from '../support/mcp-upstream/http-server.js';
 import { startCallbackServer, startListeningTestServer, type CallbackServer, type ListeningTestServer } from '../support/real-port.js';
 
@@ -28,7 +29,7 @@ let callback: CallbackServer;
 
 before(async () => {
   bundleDir = await mkdtemp(join(tmpdir(), 'latchkey-gateway-e2e-'));
-  stdioServer = await bundleStdioServer(bundleDir);
+  stdioServer = (await bundleStdioServer(bundleDir)).file;
   // Each child starts from Node's compile cache; the gateway passes only the variables gateway.childEnv names.
   process.env['NODE_COMPILE_CACHE'] = join(bundleDir, 'compile-cache');
   callback = await startCallbackServer();

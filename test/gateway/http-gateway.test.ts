@@ -184,6 +184,28 @@ describe('gateway limits and failures', () => {
     for (const close of closers.reverse()) await close().catch(() => {});
   });
 
+  it('remembers a verified token only until it expires, and never answers a repeated Authorization header from memory', async () => {
+    const upstream = await startHttpUpstream();
+    closers.push(() => upstream.close());
+    let offset = 0;
+    const clock = { now: () => Date.now() + offset };
+    const latchkey = await startListeningTestServer({ overrides: { 'gateway.upstream': upstream.url, 'gateway.rateLimit.enabled': false }, clock });
+    closers.push(() => latchkey.close());
+    await createUser(latchkey.storage.users, { username: 'alice', password }, { now: Date.now(), newId: () => 'user-alice' });
+    const url = `${latchkey.issuer}/mcp`;
+    const { accessToken } = await userToken(latchkey, { resource: url, scope: 'mcp', username: 'alice', password });
+    const post = (headers: Record<string, string> | [string, string][]) => fetch(url, { method: 'POST', headers, body: JSON.stringify(initialize) });
+    const first = await post({ ...mcpHeaders, authorization: `Bearer ${accessToken}` });
+    assert.equal(first.status, 200);
+    await first.body?.cancel();
+    const twice = await post([...Object.entries(mcpHeaders), ['authorization', `Bearer ${accessToken}`], ['authorization', `Bearer ${accessToken}`]]);
+    assert.equal(twice.status, 401, 'two Authorization headers');
+    offset += (latchkey.config.tokens.accessTokenTtlSeconds + 1) * 1000;
+    const expired = await post({ ...mcpHeaders, authorization: `Bearer ${accessToken}` });
+    assert.equal(expired.status, 401);
+    assert.match(expired.headers.get('www-authenticate')!, /error="invalid_token", error_description="The access token expired\."/);
+  });
+
   it('answers 502 with a JSON-RPC error when the upstream is down', async () => {
     const upstream = await startHttpUpstream();
     const url = upstream.url;

@@ -17,7 +17,7 @@ async function serverTrusting(trustProxy: unknown, overrides: Record<string, unk
     if (requestId !== undefined) headers['x-request-id'] = requestId;
     const response = await server.app.inject({ method: 'GET', url: '/jwks.json', remoteAddress: peer, headers });
     const id = String(response.headers['x-request-id']);
-    const line = log.lines.find((entry) => entry['reqId'] === id && entry.msg === 'incoming request') as { req?: { remoteAddress?: string } } | undefined;
+    const line = log.lines.find((entry) => entry['reqId'] === id && entry.msg === 'request completed') as { req?: { remoteAddress?: string } } | undefined;
     return { ip: line?.req?.remoteAddress, id };
   };
   return { server, seen };

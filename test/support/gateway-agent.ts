@@ -1,31 +1,8 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
-import { build } from 'esbuild';
 import type { Page } from 'playwright-core';
 import { AgentProvider, type UserAgent } from './mcp-agent.js';
 import type { CallbackServer } from './real-port.js';
-
-/**
- * Bundles test/support/mcp-upstream/stdio-server.ts into one minified ESM file in `dir`, so that each child a
- * gateway starts for a session is `node <file>`, up in ~0.15 s instead of a `tsx` start. Returns its path.
- */
-export async function bundleStdioServer(dir: string): Promise<string> {
-  const outfile = join(dir, 'stdio-server.mjs');
-  await build({
-    entryPoints: [fileURLToPath(new URL('./mcp-upstream/stdio-server.ts', import.meta.url))],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    minify: true,
-    // CommonJS dependencies inside an ESM bundle still call require() for Node's built-ins.
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-    logLevel: 'warning',
-  });
-  return outfile;
-}
 
 /**
  * A user in headless Chromium on Latchkey's pages: signs in when the sign-in page comes (a page whose session

@@ -8,8 +8,9 @@ import { build } from 'esbuild';
  * The stdio test server (stdio-server.ts) bundled into one file that Node runs without tsx: a child per MCP
  * session starts in a fraction of the time, which matters when tests start a hundred.
  */
-export async function bundleStdioServer(): Promise<{ dir: string; file: string; env: Record<string, string>; cleanup(): Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'latchkey-stdio-'));
+export async function bundleStdioServer(into?: string): Promise<{ dir: string; file: string; env: Record<string, string>; cleanup(): Promise<void> }> {
+  // In a directory of the caller's (who removes it), or in a temporary one that `cleanup` removes.
+  const dir = into ?? (await mkdtemp(join(tmpdir(), 'latchkey-stdio-')));
   const file = join(dir, 'stdio-server.mjs');
   await build({
     entryPoints: [fileURLToPath(new URL('./stdio-server.ts', import.meta.url))],
@@ -22,5 +23,8 @@ export async function bundleStdioServer(): Promise<{ dir: string; file: string; 
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
     logLevel: 'warning',
   });
-  return { dir, file, env: { NODE_COMPILE_CACHE: join(dir, 'compile-cache') }, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  return { dir, file, env: { NODE_COMPILE_CACHE: join(dir, 'compile-cache') }, cleanup: async () => {
+      if (into === undefined) await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
