@@ -648,7 +648,7 @@ export const options: readonly OptionSpec[] = [
     kind: { type: 'json', parse: parseGatewayCommand, describe: 'a command and its arguments' },
     default: [],
     env: ['LATCHKEY_GATEWAY_COMMAND'],
-    doc: 'Gateway mode for a stdio MCP server (`latchkey gateway -- <command> [args…]`): the program and its arguments, e.g. `["npx", "-y", "@modelcontextprotocol/server-everything"]`. Each MCP session gets its own process, started with the user, client and scope of the token in `LATCHKEY_USER_ID`, `LATCHKEY_CLIENT_ID` and `LATCHKEY_SCOPE`, and only the environment variables `gateway.childEnv` names besides the few a program needs (`PATH`, `HOME`…): Latchkey\'s own secrets never reach it.',
+    doc: 'Gateway mode for a stdio MCP server (`latchkey gateway -- <command> [args…]`): the program and its arguments, e.g. `["npx", "-y", "@modelcontextprotocol/server-everything"]`. Each MCP session gets its own process, started with the user, client and scope of the token that opened the session in `LATCHKEY_USER_ID`, `LATCHKEY_CLIENT_ID` and `LATCHKEY_SCOPE` (a later token with more scope, after step-up, is checked by the gateway but does not change the environment of the process), and only the environment variables `gateway.childEnv` names besides the few a program needs (`PATH`, `HOME`…): Latchkey\'s own secrets never reach it.',
   },
   {
     key: 'gateway.path',

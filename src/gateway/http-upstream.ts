@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { pipeline } from 'node:stream';
 import replyFrom from '@fastify/reply-from';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayConfig } from '../config/gateway.js';
@@ -78,13 +79,13 @@ export async function registerHttpUpstream(
             .send(jsonRpcError(answerId(job.body), jsonRpcCodes.upstreamUnavailable, 'The MCP server\'s answer is larger than the gateway relays.'));
         }
         const limit = byteLimit(gateway.maxResponseBytes, () => request.log.warn({ maxBytes: gateway.maxResponseBytes }, 'gateway: the upstream answer was cut at gateway.maxResponseBytes'));
-        if (job.watchers.size === 0) return void outgoing.send(response.stream.pipe(limit));
+        // pipeline(), not pipe(): when the agent goes away and Fastify destroys the last stream, the upstream's
+        // response is destroyed too, and its connection freed, rather than left paused until a timeout.
+        if (job.watchers.size === 0) return void outgoing.send(pipeline(response.stream, limit, ignore));
         // A watcher may rewrite a response (tools/list), so the upstream's length no longer holds.
         outgoing.removeHeader('content-length');
         const observer = observeResponses(String(outgoing.getHeader('content-type') ?? ''), job.watchers);
-        response.stream.on('error', (error) => observer.destroy(error));
-        limit.on('error', (error) => observer.destroy(error));
-        outgoing.send(response.stream.pipe(limit).pipe(observer));
+        outgoing.send(pipeline(response.stream, limit, observer, ignore));
       },
       onError: (outgoing, { error }) => {
         const status = upstreamFailureStatus(error);
@@ -130,6 +131,9 @@ function agentResponseHeaders(headers: IncomingHttpHeaders, binding: SessionBind
   if (typeof session === 'string' && session !== '') result['mcp-session-id'] = binding.bind(session, caller);
   return result;
 }
+
+/** A pipeline's end: its failures reach the agent's response (Fastify ends it) and are logged there. */
+function ignore(): void {}
 
 /** 504 when the upstream took too long, 503 when it cannot be found, else 502. */
 function upstreamFailureStatus(error: Error & { statusCode?: number; cause?: unknown }): 502 | 503 | 504 {
