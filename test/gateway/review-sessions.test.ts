@@ -1,0 +1,46 @@
+// Hostile review of stdio-bridge.ts: one self-registered user can take every stdio session. Fails at e7405d4.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createUser } from '../../src/users/users.js';
+import { userToken } from '../support/gateway-token.js';
+import { bundleStdioServer } from '../support/mcp-upstream/bundle.js';
+import { startListeningTestServer, type ListeningTestServer } from '../support/real-port.js';
+
+const password = 'correct horse battery';
+const mcpHeaders = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+const initialize = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+
+describe('review: stdio sessions are shared by all users', () => {
+  let bundle: Awaited<ReturnType<typeof bundleStdioServer>>;
+  let latchkey: ListeningTestServer;
+  let url: string;
+
+  before(async () => {
+    bundle = await bundleStdioServer();
+    process.env['NODE_COMPILE_CACHE'] = bundle.env['NODE_COMPILE_CACHE'];
+    latchkey = await startListeningTestServer({
+      overrides: { 'gateway.command': [process.execPath, bundle.file], 'gateway.childEnv': ['NODE_COMPILE_CACHE'], 'gateway.maxSessions': 3 },
+    });
+    url = `${latchkey.issuer}/mcp`;
+    for (const name of ['mallory', 'alice']) await createUser(latchkey.storage.users, { username: name, password }, { now: Date.now(), newId: () => `user-${name}` });
+  });
+  after(async () => {
+    await latchkey?.close();
+    delete process.env['NODE_COMPILE_CACHE'];
+    await bundle?.cleanup();
+  });
+
+  it('still lets another user start a session after one user opened as many as maxSessions', async () => {
+    const mallory = await userToken(latchkey, { resource: url, scope: 'mcp', username: 'mallory', password });
+    const alice = await userToken(latchkey, { resource: url, scope: 'mcp', username: 'alice', password });
+    const open = (token: string) => fetch(url, { method: 'POST', headers: { ...mcpHeaders, authorization: `Bearer ${token}` }, body: initialize });
+    for (let i = 0; i < 3; i++) {
+      const taken = await open(mallory.accessToken);
+      assert.equal(taken.status, 200);
+      await taken.text();
+    }
+    const refused = await open(alice.accessToken);
+    await refused.text();
+    assert.equal(refused.status, 200, 'alice is refused: mallory holds every session until 15 minutes of idleness');
+  });
+});
