@@ -729,6 +729,13 @@ export const options: readonly OptionSpec[] = [
     doc: 'stdio servers: the most MCP sessions (each its own process) at once; one more is refused with `503` and `Retry-After`.',
   },
   {
+    key: 'gateway.maxSessionsPerUser',
+    kind: { type: 'int', min: 1, max: 100_000 },
+    default: 5,
+    env: ['LATCHKEY_GATEWAY_MAX_SESSIONS_PER_USER'],
+    doc: 'stdio servers: the most MCP sessions one user may hold at once, whatever the client; one more is refused with `429` and `Retry-After`, so that no one user can take every session from the others.',
+  },
+  {
     key: 'gateway.sessionIdleSeconds',
     kind: { type: 'duration', min: 5, max: 7 * 86_400 },
     default: 900,

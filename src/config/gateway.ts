@@ -24,6 +24,7 @@ export interface GatewayConfig {
   /** Seconds an answer's stream may stay silent. */
   idleTimeoutSeconds: number;
   maxSessions: number;
+  maxSessionsPerUser: number;
   /** Seconds a stdio session may stay unused before its process is stopped. */
   sessionIdleSeconds: number;
   /** Environment variables passed from Latchkey's environment to stdio servers. */

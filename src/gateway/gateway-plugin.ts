@@ -49,7 +49,7 @@ export async function gatewayPlugin(app: FastifyInstance, services: Services): P
   const binding = createSessionBinding(services.gatewaySecret);
   const verified = createVerifiedTokens();
   const stillActive = createRevocationCheck(services.storage, services.clock, gateway.revocationCacheSeconds * 1000);
-  const http = gateway.upstream === null ? undefined : await registerHttpUpstream(app, { ...gateway, upstream: gateway.upstream }, binding);
+  const http = gateway.upstream === null ? undefined : await registerHttpUpstream(app, { ...gateway, upstream: gateway.upstream }, binding, new URL(config.issuer).host);
   const stdio =
     gateway.command.length === 0
       ? undefined
@@ -58,6 +58,7 @@ export async function gatewayPlugin(app: FastifyInstance, services: Services): P
           args: gateway.command.slice(1),
           env: await childEnvironment(gateway.childEnv),
           maxSessions: gateway.maxSessions,
+          maxSessionsPerUser: gateway.maxSessionsPerUser,
           idleTimeoutMs: gateway.sessionIdleSeconds * 1000,
           logger: services.logger,
         });
@@ -127,11 +128,14 @@ export async function gatewayPlugin(app: FastifyInstance, services: Services): P
     // Tool-level scopes: a call outside the token's scope is refused as a resource server refuses a token that lacks
     // scope (RFC 6750 §3.1), naming every scope the call needs, so that the agent asks the user for them (step-up).
     for (const call of toolCalls) {
+      // The whole name, as the upstream will read it; toolName() cuts it for the audit trail and the message.
+      const name = call.params?.['name'];
+      const fullName = typeof name === 'string' ? name : '';
       const tool = toolName(call);
-      const missing = toolScopes.missingFor(tool, granted);
+      const missing = toolScopes.missingFor(fullName, granted);
       if (missing.length === 0) continue;
       recordToolCall(context, { request: call, caller, ip: request.ip, startedAt }, 'refused', { missing_scope: missing.join(' ') });
-      return sendReply(reply, server.refusal(new ResourceServerError('insufficient_scope', `The tool ${tool} needs the scope ${missing.join(' ')}.`, toolScopes.scopesFor(tool))));
+      return sendReply(reply, server.refusal(new ResourceServerError('insufficient_scope', `The tool ${tool} needs the scope ${missing.join(' ')}.`, toolScopes.scopesFor(fullName))));
     }
 
     const answered = new Set<string | number>();

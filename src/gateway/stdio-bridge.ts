@@ -20,6 +20,11 @@ export interface StdioBridgeOptions {
   env: Record<string, string>;
   /** Sessions (so child processes) at once; another `initialize` gets 503 with `Retry-After`. */
   maxSessions: number;
+  /**
+   * Sessions one user may hold at once (whatever the client); another `initialize` of theirs gets 429 with
+   * `Retry-After`, so that no one user can take every session from the others.
+   */
+  maxSessionsPerUser: number;
   /** A session with no request and no message for this long is ended and its child stopped. */
   idleTimeoutMs: number;
   logger: Logger;
@@ -47,6 +52,8 @@ export function createStdioBridge(options: StdioBridgeOptions): StdioBridge {
   /** Every session whose child may still run: ended ones stay until their child has exited, for close() to wait on. */
   const live = new Set<StdioSession>();
   let starting = 0;
+  /** Sessions being started, by user. */
+  const startingFor = new Map<string, number>();
   /** Children being spawned: close() waits for them too. */
   const starts = new Set<Promise<StdioSession>>();
   let closing = false;
@@ -59,8 +66,15 @@ export function createStdioBridge(options: StdioBridgeOptions): StdioBridge {
       return;
     }
     const { userId, clientId, scope } = request.caller;
+    const held = (startingFor.get(userId) ?? 0) + [...sessions.values()].filter((s) => s.owner.userId === userId).length;
+    if (held >= options.maxSessionsPerUser) {
+      log.warn({ userId, maxSessionsPerUser: options.maxSessionsPerUser }, 'MCP session refused: the user holds as many as they may');
+      writeJsonRpcError(request.res, 429, -32029, `You have ${held} MCP sessions open, as many as one user may; end one (DELETE) or try again later.`, { 'retry-after': String(retryAfterSeconds) });
+      return;
+    }
     let session: StdioSession;
     starting += 1;
+    startingFor.set(userId, (startingFor.get(userId) ?? 0) + 1);
     const spawning = StdioSession.start({
       id: randomUUID(),
       owner: { userId, clientId, scope },
@@ -83,6 +97,9 @@ export function createStdioBridge(options: StdioBridgeOptions): StdioBridge {
       return;
     } finally {
       starting -= 1;
+      const left = startingFor.get(userId)! - 1;
+      if (left === 0) startingFor.delete(userId);
+      else startingFor.set(userId, left);
       starts.delete(spawning);
     }
     live.add(session);

@@ -20,8 +20,11 @@ export function createToolScopes(gateway: Pick<GatewayConfig, 'scopes' | 'toolSc
     let scopes = cache.get(tool);
     if (scopes === undefined) {
       scopes = [...new Set([...gateway.scopes, ...rules.filter((rule) => rule.match.test(tool)).flatMap((rule) => rule.scopes)])];
-      if (cache.size >= 1000) cache.clear();
-      cache.set(tool, scopes);
+      // Only plausible names are kept: a caller could send a million names of a megabyte each.
+      if (tool.length <= 128) {
+        if (cache.size >= 1000) cache.clear();
+        cache.set(tool, scopes);
+      }
     }
     return scopes;
   }

@@ -88,6 +88,7 @@ describe('loadConfig', () => {
           timeoutSeconds: 60,
           idleTimeoutSeconds: 300,
           maxSessions: 100,
+          maxSessionsPerUser: 5,
           sessionIdleSeconds: 900,
           childEnv: [],
           rateLimit: { enabled: true, userPoints: 1200, clientPoints: 12_000, durationSeconds: 60 },

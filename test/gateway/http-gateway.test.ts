@@ -16,7 +16,7 @@ const password = 'correct horse battery';
 
 async function startGateway(upstream: string, overrides: Record<string, unknown> = {}, logger = capturingLogger()) {
   const latchkey = await startListeningTestServer({
-    overrides: { 'gateway.upstream': upstream, 'gateway.toolScopes': { 'delete_*': ['notes:write'] }, 'gateway.rateLimit.enabled': false, 'metrics.enabled': true, ...overrides },
+    overrides: { 'gateway.upstream': upstream, 'gateway.toolScopes': { 'delete_*': ['notes:write'], '*_admin': ['notes:write'] }, 'gateway.rateLimit.enabled': false, 'metrics.enabled': true, ...overrides },
     logger: logger.logger,
   });
   for (const name of ['alice', 'bob']) {
@@ -117,6 +117,15 @@ describe('gateway in front of a Streamable HTTP MCP server', () => {
     });
     assert.equal(refused.status, 403);
     assert.match(refused.headers.get('www-authenticate')!, /error="insufficient_scope", error_description="The tool delete_note needs the scope notes:write\.", scope="mcp notes:write"/);
+
+    // The whole name is matched, as the upstream reads it, however long (the audit trail keeps 128 characters).
+    const longName = `${'a'.repeat(300)}_admin`;
+    const long = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { ...mcpHeaders, authorization: `Bearer ${alice.accessToken}` },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 10, method: 'tools/call', params: { name: longName, arguments: {} } }),
+    });
+    assert.equal(long.status, 403);
 
     const stepped = await userToken(gateway.latchkey, { resource: gateway.url, scope: 'mcp notes:write', username: 'alice', password });
     const upscoped = await connect(gateway.url, stepped.accessToken);

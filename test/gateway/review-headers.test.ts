@@ -18,13 +18,14 @@ describe('review: headers through the HTTP gateway', () => {
   let token: string;
   const received: IncomingHttpHeaders[] = [];
   let answerHeaders: string[] = [];
+  let answerStatus = 200;
 
   before(async () => {
     upstream = createServer((request, response) => {
       received.push(request.headers);
       request.resume();
       request.on('end', () => {
-        response.writeHead(200, ['content-type', 'application/json', ...answerHeaders]);
+        response.writeHead(answerStatus, ['content-type', 'application/json', ...answerHeaders]);
         response.end(JSON.stringify({ jsonrpc: '2.0', id: 1, result: {} }));
       });
     });
@@ -70,5 +71,31 @@ describe('review: headers through the HTTP gateway', () => {
     const response = await post({});
     answerHeaders = [];
     assert.doesNotMatch(response.headers.get('www-authenticate') ?? '', /evil\.example/);
+  });
+
+  it('answers 502 in its own words when the upstream answers with a redirect or a challenge of its own', async () => {
+    for (const [status, headers] of [[302, ['location', 'https://evil.example/login']], [401, ['www-authenticate', 'Bearer realm="upstream"']]] as const) {
+      answerStatus = status;
+      answerHeaders = [...headers];
+      const response = await post({});
+      answerStatus = 200;
+      answerHeaders = [];
+      assert.equal(response.status, 502, String(status));
+      assert.equal(response.headers.get('location'), null);
+      assert.equal(response.headers.get('www-authenticate'), null);
+      assert.deepEqual(await response.json(), { jsonrpc: '2.0', id: 1, error: { code: -32000, message: "The MCP server refused the gateway's request." } });
+    }
+  });
+
+  it('forwards only what Streamable HTTP needs: no Accept-Encoding, no token, no cookie, the identity headers it sets', async () => {
+    await post({ 'accept-encoding': 'gzip', cookie: 'a=b', 'x-latchkey-user': 'user-alice', 'mcp-protocol-version': '2025-06-18' });
+    const seen = received[0]!;
+    assert.equal(seen['accept-encoding'], undefined);
+    assert.equal(seen['authorization'], undefined);
+    assert.equal(seen['cookie'], undefined);
+    assert.equal(seen['x-latchkey-user'], 'user-mallory');
+    assert.equal(seen['mcp-protocol-version'], '2025-06-18');
+    assert.equal(seen['content-type'], 'application/json');
+    assert.equal(seen['x-forwarded-host'], new URL(latchkey.issuer).host);
   });
 });

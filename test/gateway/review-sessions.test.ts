@@ -19,7 +19,7 @@ describe('review: stdio sessions are shared by all users', () => {
     bundle = await bundleStdioServer();
     process.env['NODE_COMPILE_CACHE'] = bundle.env['NODE_COMPILE_CACHE'];
     latchkey = await startListeningTestServer({
-      overrides: { 'gateway.command': [process.execPath, bundle.file], 'gateway.childEnv': ['NODE_COMPILE_CACHE'], 'gateway.maxSessions': 3 },
+      overrides: { 'gateway.command': [process.execPath, bundle.file], 'gateway.childEnv': ['NODE_COMPILE_CACHE'], 'gateway.maxSessions': 3, 'gateway.maxSessionsPerUser': 2 },
     });
     url = `${latchkey.issuer}/mcp`;
     for (const name of ['mallory', 'alice']) await createUser(latchkey.storage.users, { username: name, password }, { now: Date.now(), newId: () => `user-${name}` });
@@ -30,17 +30,21 @@ describe('review: stdio sessions are shared by all users', () => {
     await bundle?.cleanup();
   });
 
-  it('still lets another user start a session after one user opened as many as maxSessions', async () => {
+  it('refuses a user more than maxSessionsPerUser sessions (429), so another user still gets one of maxSessions', async () => {
     const mallory = await userToken(latchkey, { resource: url, scope: 'mcp', username: 'mallory', password });
     const alice = await userToken(latchkey, { resource: url, scope: 'mcp', username: 'alice', password });
     const open = (token: string) => fetch(url, { method: 'POST', headers: { ...mcpHeaders, authorization: `Bearer ${token}` }, body: initialize });
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 2; i++) {
       const taken = await open(mallory.accessToken);
       assert.equal(taken.status, 200);
       await taken.text();
     }
-    const refused = await open(alice.accessToken);
-    await refused.text();
-    assert.equal(refused.status, 200, 'alice is refused: mallory holds every session until 15 minutes of idleness');
+    const third = await open(mallory.accessToken);
+    assert.equal(third.status, 429);
+    assert.match(third.headers.get('retry-after') ?? '', /^\d+$/);
+    assert.equal(((await third.json()) as { error: { code: number } }).error.code, -32029);
+    const other = await open(alice.accessToken);
+    await other.text();
+    assert.equal(other.status, 200, 'alice gets a session');
   });
 });

@@ -50,7 +50,7 @@ const onlyEcho: ResponseWatcher = (response) => {
 async function startBridge(options: Partial<StdioBridgeOptions> = {}): Promise<RunningBridge> {
   const { logger, lines } = capturingLogger('debug');
   let gets = 0;
-  const bridge = createStdioBridge({ command: process.execPath, args: [serverBundle], env: { NODE_COMPILE_CACHE: join(bundleDir, 'compile-cache') }, maxSessions: 200, idleTimeoutMs: 60_000, logger, ...options });
+  const bridge = createStdioBridge({ command: process.execPath, args: [serverBundle], env: { NODE_COMPILE_CACHE: join(bundleDir, 'compile-cache') }, maxSessions: 200, maxSessionsPerUser: 200, idleTimeoutMs: 60_000, logger, ...options });
   const server: Server = createServer((req, res) => {
     void (async () => {
       const body = req.method === 'POST' ? await readBody(req) : undefined;
