@@ -705,7 +705,7 @@ export const options: readonly OptionSpec[] = [
     kind: { type: 'int', min: 1024, max: 4 * 1024 * 1024 * 1024 },
     default: 64 * 1024 * 1024,
     env: ['LATCHKEY_GATEWAY_MAX_RESPONSE_BYTES'],
-    doc: 'The most an upstream may send in answer to one request: a longer answer (an SSE stream included) is cut, and the agent reconnects or retries.',
+    doc: 'The most an upstream may send in answer to one POST (its SSE stream included): a larger declared answer is `502`, a longer stream is cut, and the agent retries. The session\'s standing GET stream is relayed as it comes, without a bound.',
   },
   {
     key: 'gateway.timeoutSeconds',
