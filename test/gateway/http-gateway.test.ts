@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -150,6 +151,32 @@ describe('gateway in front of a Streamable HTTP MCP server', () => {
     const own = await fetch(gateway.url, { method: 'POST', headers: { ...mcpHeaders, authorization: `Bearer ${alice.accessToken}`, 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' }, body: list });
     assert.equal(own.status, 200);
     assert.match(await own.text(), /"name":"echo"/);
+  });
+
+  it('lets the upstream go when the agent goes: a call whose agent hung up mid-stream is recorded as no_response', async () => {
+    const opened = await fetch(gateway.url, { method: 'POST', headers: { ...mcpHeaders, authorization: `Bearer ${alice.accessToken}` }, body: JSON.stringify(initialize) });
+    await opened.text();
+    const headers = { ...mcpHeaders, authorization: `Bearer ${alice.accessToken}`, 'mcp-session-id': opened.headers.get('mcp-session-id')!, 'mcp-protocol-version': '2025-06-18' };
+    const call = { jsonrpc: '2.0', id: 'hang-up', method: 'tools/call', params: { name: 'count', arguments: { to: 50, delayMs: 100 }, _meta: { progressToken: 'p' } } };
+    await new Promise<void>((resolve, reject) => {
+      const sent = httpRequest(gateway.url, { method: 'POST', headers }, (response) => {
+        // The first progress event came: the agent hangs up.
+        response.once('data', () => {
+          sent.destroy();
+          resolve();
+        });
+      });
+      sent.on('error', () => {});
+      sent.once('timeout', () => reject(new Error('no progress')));
+      sent.end(JSON.stringify(call));
+    });
+    let outcome: unknown;
+    for (let i = 0; i < 50 && outcome === undefined; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const events = await gateway.latchkey.storage.auditEvents.listAuditEvents({ type: 'gateway.tool_called', limit: 100 });
+      outcome = events.find((event) => event.data?.['tool'] === 'count' && Number(event.data?.['duration_ms']) < 4000 && event.data?.['outcome'] === 'no_response')?.data?.['outcome'];
+    }
+    assert.equal(outcome, 'no_response', 'recorded at once, not when the 5-second count would have ended');
   });
 
   it('answers bad bodies with JSON-RPC errors, never forwarding them', async () => {
