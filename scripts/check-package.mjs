@@ -188,6 +188,9 @@ async function main() {
   }
   console.log('the server stopped on SIGTERM with exit status 0');
 
+  step('npx latchkey gateway -- node <a stdio MCP server>: a tool call through the installed gateway');
+  await checkGateway(app, data, npx);
+
   step('the optional drivers are not installed: one line each, naming the package');
   const noPg = npx(['migrate', '--database', 'postgres://nobody@127.0.0.1:1/none'], { status: 2 });
   if (noPg.stderr !== 'latchkey: database.url postgres://… needs the pg package, which is not installed: run npm install pg\n') fail(`without pg: ${noPg.output}`);
@@ -222,6 +225,49 @@ async function main() {
   console.log(`on Node ${process.version}, in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   if (!keep) rmSync(work, { recursive: true, force: true });
   else console.log(`kept ${work}`);
+}
+
+/**
+ * Gateway mode as installed: the MCP SDK (a dependency) loads, a stdio MCP server written with it runs as the
+ * child of a session, and a user's token calls its tool, which learns the user from its environment.
+ */
+async function checkGateway(app, data, npx) {
+  writeFileSync(
+    join(app, 'stdio-whoami.mjs'),
+    [
+      "import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';",
+      "import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';",
+      "const server = new McpServer({ name: 'whoami', version: '1.0.0' });",
+      "server.registerTool('whoami', { description: 'The user the gateway named' }, () => ({ content: [{ type: 'text', text: `user ${process.env.LATCHKEY_USER_ID}` }] }));",
+      'await server.connect(new StdioServerTransport());',
+    ].join('\n'),
+  );
+  const database = `sqlite:${join(data, 'gateway.db')}`;
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const user = { username: 'grace', password: 'correct horse battery staple' };
+  npx(['users', 'add', user.username, '--password-stdin', '--database', database], { input: `${user.password}\n` });
+  const gateway = await startServer(app, ['gateway', '--port', String(port), '--host', '127.0.0.1', '--issuer', issuer, '--database', database, '--', process.execPath, join(app, 'stdio-whoami.mjs')]);
+  try {
+    const { tokens } = await runOAuthFlow(gateway.address, issuer, user, { resource: `${issuer}/mcp`, scope: 'mcp offline_access' });
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${tokens.access_token}` };
+    const post = (body, session) =>
+      fetch(`${issuer}/mcp`, { method: 'POST', headers: { ...headers, ...(session ? { 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' } : {}) }, body: JSON.stringify(body) });
+    const unauthenticated = await fetch(`${issuer}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    if (unauthenticated.status !== 401 || !/resource_metadata=/.test(unauthenticated.headers.get('www-authenticate') ?? '')) fail(`the gateway answered ${unauthenticated.status} without a token`);
+    const opened = await post({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'package check', version: '1' } } });
+    const session = opened.headers.get('mcp-session-id');
+    if (opened.status !== 200 || !session) fail(`initialize through the gateway answered ${opened.status}: ${(await opened.text()).slice(0, 300)}`);
+    await opened.text();
+    await (await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, session)).text();
+    const called = await (await post({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'whoami', arguments: {} } }, session)).text();
+    const sub = JSON.parse(Buffer.from(tokens.access_token.split('.')[1], 'base64url').toString('utf8')).sub;
+    if (!called.includes(`user ${sub}`)) fail(`the stdio tool did not learn the user ${sub}: ${called.slice(0, 300)}`);
+    console.log(`initialize and tools/call through the gateway reached a stdio MCP server as user ${sub}`);
+  } finally {
+    await gateway.stop();
+  }
+  console.log('the gateway stopped on SIGTERM with exit status 0');
 }
 
 /** A port that was free a moment ago: the issuer must name the port before the server listens. */

@@ -70,10 +70,11 @@ async function postToken(address, form) {
 }
 
 /**
- * Registers a public client, signs in as `user` and allows it, exchanges the code (PKCE S256) and refreshes once.
+ * Registers a public client, signs in as `user` and allows it, exchanges the code (PKCE S256) and refreshes once,
+ * for `options.resource` (by default an MCP server's) with `options.scope`.
  * Returns the tokens of both steps; throws, saying which step failed, otherwise.
  */
-export async function runOAuthFlow(address, issuer, user) {
+export async function runOAuthFlow(address, issuer, user, { resource: audience = resource, scope = 'openid mcp:tools offline_access' } = {}) {
   const registered = await postJson(address, '/register', {
     client_name: 'package check',
     redirect_uris: [redirectUri],
@@ -90,11 +91,11 @@ export async function runOAuthFlow(address, issuer, user) {
     response_type: 'code',
     client_id: clientId,
     redirect_uri: redirectUri,
-    scope: 'openid mcp:tools offline_access',
+    scope,
     state,
     code_challenge: createHash('sha256').update(verifier).digest('base64url'),
     code_challenge_method: 'S256',
-    resource,
+    resource: audience,
   });
   const browser = new Browser(address);
   const signIn = await browser.follow(await browser.request(`/authorize?${query}`));
@@ -108,9 +109,9 @@ export async function runOAuthFlow(address, issuer, user) {
   if (callback.searchParams.get('iss') !== issuer) fail(`the redirect's iss is ${callback.searchParams.get('iss')}, not ${issuer} (RFC 9207)`);
   const code = callback.searchParams.get('code') ?? fail('the redirect carries no code');
 
-  const tokens = await postToken(address, { grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: clientId, code_verifier: verifier, resource });
+  const tokens = await postToken(address, { grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: clientId, code_verifier: verifier, resource: audience });
   if (!tokens.access_token || !tokens.refresh_token) fail(`the code exchange gave no access or refresh token: ${Object.keys(tokens)}`);
-  const refreshed = await postToken(address, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: clientId, resource });
+  const refreshed = await postToken(address, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: clientId, resource: audience });
   if (!refreshed.access_token || !refreshed.refresh_token || refreshed.refresh_token === tokens.refresh_token) fail('the refresh did not rotate the refresh token');
   return { clientId, tokens, refreshed };
 }
