@@ -285,6 +285,7 @@ describe('gateway limits and failures', () => {
       'gateway.rateLimit.enabled': true,
       'gateway.rateLimit.userPoints': 8,
       'gateway.toolList': 'permitted',
+      'gateway.auditArguments': true,
     });
     closers.push(() => gateway.latchkey.close());
     const { accessToken } = await userToken(gateway.latchkey, { resource: gateway.url, scope: 'mcp', username: 'alice', password });
@@ -295,6 +296,9 @@ describe('gateway limits and failures', () => {
     await assert.rejects(client.callTool({ name: 'big', arguments: { bytes: 200_000 } }), /larger than the gateway relays/);
     assert.ok(gateway.logs.lines.some((line) => /maxResponseBytes/.test(String(line.msg))));
     assert.equal(text(await client.callTool({ name: 'big', arguments: { bytes: 1000 } })).length, 1000, 'a smaller answer passes');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const events = await gateway.latchkey.storage.auditEvents.listAuditEvents({ type: 'gateway.tool_called', limit: 10 });
+    assert.deepEqual(events.find((event) => event.data?.['outcome'] === 'ok')?.data?.['arguments'], '{"bytes":1000}', 'gateway.auditArguments keeps them');
     let limited: Response | undefined;
     for (let i = 0; i < 10 && !limited; i += 1) {
       const response = await fetch(gateway.url, { method: 'POST', headers: { ...mcpHeaders, authorization: `Bearer ${accessToken}` }, body: JSON.stringify(initialize) });

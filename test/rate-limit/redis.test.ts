@@ -85,6 +85,20 @@ describe('rate limits shared through Redis', skip, () => {
     assert.deepEqual(await b.token.consume('198.51.100.7'), { allowed: true }, 'token requests have their own count');
   });
 
+  it('counts gateway requests per user and per client from two instances together, each limit apart', async () => {
+    const config = loadConfig({
+      env: {},
+      overrides: { 'redis.url': url, 'redis.keyPrefix': `${prefix}:gateway`, 'gateway.rateLimit.userPoints': 2, 'gateway.rateLimit.clientPoints': 3 },
+    });
+    const [a, b] = [await instance(config), await instance(config)];
+    assert.deepEqual(await a.gatewayUser.consume('user-alice'), { allowed: true });
+    assert.deepEqual(await b.gatewayUser.consume('user-alice'), { allowed: true });
+    assert.equal((await a.gatewayUser.consume('user-alice')).allowed, false, 'the 3rd request of the user, across both, is refused');
+    assert.deepEqual(await b.gatewayUser.consume('user-bob'), { allowed: true }, 'another user has their own count');
+    for (const limiters of [a, b, a]) assert.deepEqual(await limiters.gatewayClient.consume('client-1'), { allowed: true });
+    assert.equal((await b.gatewayClient.consume('client-1')).allowed, false, 'the 4th request of the client, across both, is refused');
+  });
+
   it('shares the sign-in throttle: failures on one instance lock the account+address out on the other', async () => {
     const config = configFor(url, `${prefix}:login`);
     const [a, b] = [await instance(config), await instance(config)];
