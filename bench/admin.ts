@@ -57,13 +57,13 @@ import {
   redact,
   root,
   round,
-  runAllCleanups,
   sampleRss,
   spawnServer,
   table,
   tempDir,
   type ServerProcess,
   type TargetName,
+  runBench,
 } from './support.js';
 
 buildUnlessGiven();
@@ -657,14 +657,4 @@ async function main(): Promise<number> {
   return broken ? 1 : 0;
 }
 
-main().then(
-  async (code) => {
-    await runAllCleanups();
-    process.exit(code);
-  },
-  async (error: unknown) => {
-    process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    await runAllCleanups();
-    process.exit(1);
-  },
-);
+runBench(main);

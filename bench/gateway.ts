@@ -59,13 +59,14 @@ import {
   pinning,
   root,
   round,
-  runAllCleanups,
   sampleRss,
   spawnServer,
   table,
   tempDir,
   type RssSampler,
   type ServerProcess,
+  runBench,
+  envList,
 } from './support.js';
 
 buildUnlessGiven();
@@ -73,16 +74,6 @@ buildUnlessGiven();
 type Target = 'direct' | 'gateway' | 'gateway-no-limit';
 type Mode = 'json' | 'sse';
 const allTargets: readonly Target[] = ['direct', 'gateway', 'gateway-no-limit'];
-
-function envList<T extends string>(name: string, choices: readonly T[]): T[] {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return [...choices];
-  const names = raw.split(',').map((item) => item.trim()).filter(Boolean);
-  for (const item of names) {
-    if (!(choices as readonly string[]).includes(item)) throw new Error(`${name} must list ${choices.join(', ')} (comma-separated); got ${JSON.stringify(raw)}`);
-  }
-  return choices.filter((item) => names.includes(item));
-}
 
 const settings = {
   duration: envNumber('BENCH_DURATION', 10, 1),
@@ -657,14 +648,4 @@ async function main(): Promise<void> {
   report(results);
 }
 
-main().then(
-  async () => {
-    await runAllCleanups();
-    process.exit(0);
-  },
-  async (error: unknown) => {
-    process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    await runAllCleanups();
-    process.exit(1);
-  },
-);
+runBench(main);

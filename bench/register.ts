@@ -56,7 +56,6 @@ import {
   onCleanup,
   readRss,
   redact,
-  runAllCleanups,
   sampleRss,
   spawnServer,
   tempDir,
@@ -64,6 +63,7 @@ import {
   measuredJson,
   type Measured,
   type ServerProcess,
+  runBench,
 } from './support.js';
 
 buildUnlessGiven();
@@ -615,14 +615,4 @@ async function main(): Promise<void> {
   report(results);
 }
 
-main().then(
-  async () => {
-    await runAllCleanups();
-    process.exit(0);
-  },
-  async (error: unknown) => {
-    process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    await runAllCleanups();
-    process.exit(1);
-  },
-);
+runBench(main);

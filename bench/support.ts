@@ -541,6 +541,35 @@ export function envNumber(name: string, fallback: number, min: number): number {
   return value;
 }
 
+/** The names `name` lists (comma-separated), each one of `choices`, in the order of `choices`; every choice when unset. */
+export function envList<T extends string>(name: string, choices: readonly T[]): T[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return [...choices];
+  const names = raw.split(',').map((item) => item.trim()).filter(Boolean);
+  for (const item of names) {
+    if (!(choices as readonly string[]).includes(item)) throw new Error(`${name} must list ${choices.join(', ')} (comma-separated); got ${JSON.stringify(raw)}`);
+  }
+  return choices.filter((item) => names.includes(item));
+}
+
+/**
+ * Runs a benchmark's `main` and exits with its code (0 when it returns none), after the cleanups (servers,
+ * databases) have run, whether it succeeded or failed.
+ */
+export function runBench(main: () => Promise<number | void>): void {
+  main().then(
+    async (code) => {
+      await runAllCleanups();
+      process.exit(code ?? 0);
+    },
+    async (error: unknown) => {
+      process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      await runAllCleanups();
+      process.exit(1);
+    },
+  );
+}
+
 export function envChoice<T extends string>(name: string, choices: readonly T[], fallback: T): T {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;

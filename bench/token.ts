@@ -71,7 +71,6 @@ import {
   onCleanup,
   readRss,
   redact,
-  runAllCleanups,
   sampleRss,
   pinning,
   spawnServer,
@@ -80,6 +79,8 @@ import {
   measuredJson,
   type Measured,
   type ServerProcess,
+  runBench,
+  envList,
 } from './support.js';
 
 buildUnlessGiven();
@@ -89,16 +90,6 @@ buildUnlessGiven();
 
 type GrantName = 'code' | 'refresh' | 'refresh-dpop';
 const allGrants: readonly GrantName[] = ['code', 'refresh', 'refresh-dpop'];
-
-function envList<T extends string>(name: string, choices: readonly T[]): T[] {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return [...choices];
-  const names = raw.split(',').map((item) => item.trim()).filter(Boolean);
-  for (const item of names) {
-    if (!(choices as readonly string[]).includes(item)) throw new Error(`${name} must list ${choices.join(', ')} (comma-separated); got ${JSON.stringify(raw)}`);
-  }
-  return choices.filter((item) => names.includes(item));
-}
 
 const settings = {
   duration: envNumber('BENCH_DURATION', 10, 1),
@@ -964,14 +955,4 @@ async function main(): Promise<void> {
   report(results);
 }
 
-main().then(
-  async () => {
-    await runAllCleanups();
-    process.exit(0);
-  },
-  async (error: unknown) => {
-    process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    await runAllCleanups();
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -38,7 +38,7 @@ describe('DPoP-bound tokens through the gateway', () => {
     await createUser(latchkey.storage.users, alice, { now: Date.now(), newId: () => 'user-alice' });
     const issuer = new URL(latchkey.issuer);
     const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
-    const client = await oauth.processDynamicClientRegistrationResponse(
+    const client: oauth.Client = await oauth.processDynamicClientRegistrationResponse(
       await oauth.dynamicClientRegistrationRequest(as, { client_name: 'DPoP agent', redirect_uris: [redirectUri], token_endpoint_auth_method: 'none' }, insecure),
     );
     const codeVerifier = oauth.generateRandomCodeVerifier();
@@ -93,9 +93,10 @@ describe('DPoP-bound tokens through the gateway', () => {
 
   it('refuses a proof made for another URL, and a proof sent twice', async () => {
     let captured: Record<string, string> = {};
-    const recording: typeof fetch = async (input, init) => {
-      captured = Object.fromEntries(new Headers(init?.headers).entries());
-      return fetch(input, init);
+    const recording = async (input: string, init: oauth.CustomFetchOptions<string, oauth.ProtectedResourceRequestBody>) => {
+      captured = { ...init.headers };
+      // A string body: protectedResourceRequest was given one.
+      return fetch(input, { method: init.method, headers: init.headers, body: init.body as string, redirect: init.redirect });
     };
     // A proof for another URL of the same server (htu), presented at the gateway.
     const other = await oauth.protectedResourceRequest(accessToken, 'POST', new URL(`${latchkey.issuer}/elsewhere`), new Headers(mcpHeaders), initialize, { ...insecure, DPoP: dpop, [oauth.customFetch]: recording });
