@@ -4,6 +4,7 @@ import type { AuditEvent, AuditEventStore } from '../ports/audit-events.js';
 
 /** The part of a pino (or Fastify) logger the trail writes to. */
 export interface AuditLogger {
+  debug(object: object, message: string): void;
   info(object: object, message: string): void;
   warn(object: object, message: string): void;
 }
@@ -88,7 +89,11 @@ export function createAuditTrail(options: AuditTrailOptions): BackgroundAuditTra
         ip: entry.ip ?? null,
         data: entry.data ?? {},
       };
-      logger.info({ audit: event }, 'audit');
+      // A tool call through the gateway comes with every request of an agent, whose own line is already at info:
+      // its event is kept in the table (and counted) and logged at debug, so that a busy gateway writes one line a
+      // request, not two.
+      if (event.type === 'gateway.tool_called') logger.debug({ audit: event }, 'audit');
+      else logger.info({ audit: event }, 'audit');
       pending.push(event);
       schedule(flushDelayMs);
     },

@@ -11,6 +11,7 @@ function recordingLogger() {
   const lines: { level: string; object: object; message: string }[] = [];
   return {
     lines,
+    debug: (object: object, message: string) => void lines.push({ level: 'debug', object, message }),
     info: (object: object, message: string) => void lines.push({ level: 'info', object, message }),
     warn: (object: object, message: string) => void lines.push({ level: 'warn', object, message }),
   };
@@ -40,6 +41,18 @@ describe('the audit trail', () => {
     assert.equal(registered.ip, '192.0.2.1');
     assert.deepEqual(registered.data, { source: 'dynamic' });
     assert.match(registered.id, /^[0-9a-f-]{36}$/);
+    await trail.close();
+  });
+
+  it('logs a gateway tool call at debug (its request has a line at info), and writes it like any other', async () => {
+    const logger = recordingLogger();
+    const trail = createAuditTrail({ store: storage.auditEvents, logger, clock: fixedClock(Date.UTC(2026, 5, 2)), random: systemRandom, flushDelayMs: 10_000 });
+    trail.record({ type: 'gateway.tool_called', clientId: 'c-tool', userId: 'u1', data: { tool: 'echo', outcome: 'ok' } });
+    trail.record({ type: 'client.registered', clientId: 'c-tool', data: { source: 'dynamic' } });
+    assert.deepEqual(logger.lines.map((line) => line.level), ['debug', 'info']);
+    await trail.flush();
+    const events = await storage.auditEvents.listAuditEvents({ clientId: 'c-tool', limit: 10 });
+    assert.deepEqual(events.map((e) => e.type).sort(), ['client.registered', 'gateway.tool_called']);
     await trail.close();
   });
 

@@ -36,7 +36,7 @@ export function operationFixture(overrides: Record<string, unknown> = {}) {
   before(async () => {
     fixture.storage = await openStorage({ url: 'sqlite::memory:', sqliteSynchronous: 'full', poolSize: 1 });
     await fixture.storage.migrate();
-    const silent = { info: () => {}, warn: () => {} };
+    const silent = { debug: () => {}, info: () => {}, warn: () => {} };
     fixture.audit = createAuditTrail({ store: fixture.storage.auditEvents, logger: silent, clock, random, flushDelayMs: 60_000 });
   });
   after(async () => {
