@@ -1,8 +1,16 @@
 import type { AuditEntry, AuditTrail } from '../ports/audit-trail.js';
 import type { Clock, RandomSource } from '../ports/clock.js';
-import type { AuditEvent, AuditEventStore } from '../ports/audit-events.js';
+import type { AuditEvent, AuditEventStore, AuditEventType } from '../ports/audit-events.js';
 
 /** The part of a pino (or Fastify) logger the trail writes to. */
+/**
+ * Events that come with every request of a busy endpoint (a registration, a token, a tool call through the
+ * gateway), whose request already has its line at `info` ("request completed"): they are kept in the table (and
+ * counted) like every event, and logged at `debug`, so that a busy server writes one line a request, not two or
+ * three. The rarer events (revocations, deletions, sign-ins, an operator's changes) stay at `info`.
+ */
+const perRequestEvents: ReadonlySet<AuditEventType> = new Set(['client.registered', 'token.issued', 'gateway.tool_called']);
+
 export interface AuditLogger {
   debug(object: object, message: string): void;
   info(object: object, message: string): void;
@@ -89,10 +97,7 @@ export function createAuditTrail(options: AuditTrailOptions): BackgroundAuditTra
         ip: entry.ip ?? null,
         data: entry.data ?? {},
       };
-      // A tool call through the gateway comes with every request of an agent, whose own line is already at info:
-      // its event is kept in the table (and counted) and logged at debug, so that a busy gateway writes one line a
-      // request, not two.
-      if (event.type === 'gateway.tool_called') logger.debug({ audit: event }, 'audit');
+      if (perRequestEvents.has(event.type)) logger.debug({ audit: event }, 'audit');
       else logger.info({ audit: event }, 'audit');
       pending.push(event);
       schedule(flushDelayMs);

@@ -44,15 +44,17 @@ describe('the audit trail', () => {
     await trail.close();
   });
 
-  it('logs a gateway tool call at debug (its request has a line at info), and writes it like any other', async () => {
+  it('logs the events of busy endpoints (registrations, tokens, tool calls) at debug, their request having its line at info, and writes them like any other', async () => {
     const logger = recordingLogger();
     const trail = createAuditTrail({ store: storage.auditEvents, logger, clock: fixedClock(Date.UTC(2026, 5, 2)), random: systemRandom, flushDelayMs: 10_000 });
     trail.record({ type: 'gateway.tool_called', clientId: 'c-tool', userId: 'u1', data: { tool: 'echo', outcome: 'ok' } });
+    trail.record({ type: 'token.issued', clientId: 'c-tool', userId: 'u1', data: { grant_type: 'refresh_token' } });
     trail.record({ type: 'client.registered', clientId: 'c-tool', data: { source: 'dynamic' } });
-    assert.deepEqual(logger.lines.map((line) => line.level), ['debug', 'info']);
+    trail.record({ type: 'client.deleted', clientId: 'c-tool', actor: 'cli' });
+    assert.deepEqual(logger.lines.map((line) => line.level), ['debug', 'debug', 'debug', 'info']);
     await trail.flush();
     const events = await storage.auditEvents.listAuditEvents({ clientId: 'c-tool', limit: 10 });
-    assert.deepEqual(events.map((e) => e.type).sort(), ['client.registered', 'gateway.tool_called']);
+    assert.deepEqual(events.map((e) => e.type).sort(), ['client.deleted', 'client.registered', 'gateway.tool_called', 'token.issued']);
     await trail.close();
   });
 

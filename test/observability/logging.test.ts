@@ -24,7 +24,7 @@ const form = { 'content-type': 'application/x-www-form-urlencoded' };
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 
 /** An app whose log (at `trace`, through the server's own logger factory) is kept as text. */
-async function loggedApp(overrides: Record<string, unknown> = {}): Promise<{ app: FastifyInstance; storage: Storage; config: Config; log: () => string }> {
+async function loggedApp(overrides: Record<string, unknown> = {}, level: 'trace' | 'info' = 'trace'): Promise<{ app: FastifyInstance; storage: Storage; config: Config; log: () => string }> {
   const database = await sqliteKind.create();
   const config = loadConfig({ env: {}, overrides: { issuer, 'database.url': database.url, 'registration.rateLimit.enabled': false, ...overrides } });
   const storage = await openStorage(config.database);
@@ -36,7 +36,7 @@ async function loggedApp(overrides: Record<string, unknown> = {}): Promise<{ app
       done();
     },
   });
-  const { app, services } = await buildTestApp(config, storage, { logger: createLogger('trace', destination) });
+  const { app, services } = await buildTestApp(config, storage, { logger: createLogger(level, destination) });
   after(async () => {
     await app.close();
     await services.close();
@@ -149,6 +149,21 @@ describe('structured logs', () => {
     }
     const issued = entries.find((entry) => entry['msg'] === 'tokens issued');
     assert.ok(issued && ids.has(String(issued['reqId'])), 'lines logged by a route carry its request id');
+  });
+
+  it('writes one line per answered request at info, a registration included (its audit event is in the table, logged at debug)', async () => {
+    const { app, log, storage } = await loggedApp({}, 'info');
+    const registered = await app.inject({ method: 'POST', url: '/register', payload: { redirect_uris: ['https://client.example/cb'], client_name: 'One line' } });
+    assert.equal(registered.statusCode, 201);
+    const own = lines(log()).filter((entry) => entry['reqId'] === registered.headers['x-request-id']);
+    assert.deepEqual(own.map((entry) => entry['msg']), ['request completed']);
+    const { client_id } = registered.json() as { client_id: string };
+    let stored: string | undefined;
+    for (let i = 0; i < 60 && stored === undefined; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      stored = (await storage.auditEvents.listAuditEvents({ clientId: client_id, limit: 5 }))[0]?.type;
+    }
+    assert.equal(stored, 'client.registered');
   });
 
   it('logs probes only when they fail, and still counts them', async () => {

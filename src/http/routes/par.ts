@@ -21,7 +21,7 @@ export function parRoute(app: FastifyInstance, context: PushContext & { limiter:
     handler: async (request, reply) => {
       const params = (request.body ?? {}) as Record<string, string>;
       const response = await pushAuthorizationRequest(params, presentedClientCredentials(request), context);
-      request.log.info({ client_id: params['client_id'] }, 'authorization request pushed');
+      request.log.debug({ client_id: params['client_id'] }, 'authorization request pushed');
       return reply.code(201).header('cache-control', 'no-store').header('pragma', 'no-cache').send(response);
     },
   });

@@ -25,7 +25,7 @@ export function tokenRoute(app: FastifyInstance, context: TokenContext & DpopRou
       const params = (request.body ?? {}) as Record<string, string>;
       const dpop = await tokenRequestProof(request, reply, url, { ...context, requireNonce: context.config.tokens.dpopNonce });
       const response = await exchangeToken(params, presentedClientCredentials(request), { ...context, ip: request.ip, dpop });
-      request.log.info({ client_id: params['client_id'], grant_type: params['grant_type'] }, 'tokens issued');
+      request.log.debug({ client_id: params['client_id'], grant_type: params['grant_type'] }, 'tokens issued');
       return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(response);
     },
   });
