@@ -151,6 +151,12 @@ export async function gatewayPlugin(app: FastifyInstance, services: Services): P
       // The bridge writes the response itself; the headers set so far (CORS, request id) go with it.
       for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value);
       reply.hijack();
+      // A hijacked reply skips Fastify's onResponse hooks: its line and its count are written here.
+      reply.raw.once('close', () => {
+        const seconds = (services.clock.now() - startedAt) / 1000;
+        request.log.info({ req: request, res: { statusCode: reply.raw.statusCode }, responseTime: seconds * 1000 }, 'request completed');
+        services.metrics?.observeRequest(path, request.method, reply.raw.statusCode, seconds);
+      });
       // Not awaited: the bridge resolves when the response ends (an SSE stream, at the session's end), and a handler
       // still running would hold the server's shutdown, which is what ends those streams.
       stdio.handle({ raw: request.raw, res: reply.raw, body, caller, watchers }).catch((error: unknown) => {

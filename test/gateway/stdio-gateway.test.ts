@@ -77,6 +77,8 @@ describe('gateway in front of a stdio MCP server', () => {
     assert.deepEqual(seen, { LATCHKEY_USER_ID: 'user-alice', LATCHKEY_CLIENT_ID: alice.clientId, LATCHKEY_SCOPE: 'mcp' });
     assert.equal(text(await client.callTool({ name: 'echo', arguments: { text: 'through stdio' } })), 'through stdio');
     assert.ok(logs.lines.some((line) => /stdio upstream started/.test(JSON.stringify(line))), 'the child\'s stderr is logged');
+    const completed = logs.lines.filter((line) => line.msg === 'request completed' && (line['req'] as { url?: string } | undefined)?.url === '/mcp');
+    assert.ok(completed.length >= 3, 'each bridged request has its line');
   });
 
   it('lists only the tools the token may call (toolList: permitted), and refuses the others with 403 insufficient_scope', async () => {
