@@ -14,6 +14,7 @@ import { runLatchkey, withDatabase } from '../support/cli.js';
 import { bundleStdioServer } from '../support/mcp-upstream/bundle.js';
 import { HttpBrowser } from '../support/http-browser.js';
 import { freePort } from '../support/real-port.js';
+import { isRunning } from '../support/process.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const alice = { username: 'alice', password: 'correct horse battery' };
@@ -98,15 +99,6 @@ async function userToken(issuer: string, resource: string): Promise<string> {
   });
   assert.equal(issued.status, 200);
   return ((await issued.json()) as { access_token: string }).access_token;
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Reads a stream to its end; resolves `ended` or `errored`, or `open` if it is still going after `ms`. */

@@ -14,6 +14,7 @@ import type { GatewayRequest, JsonRpcResponse, ResponseWatcher } from '../../src
 import { createStdioBridge, type StdioBridge, type StdioBridgeOptions } from '../../src/gateway/stdio-bridge.js';
 import { capturingLogger, type LogLine } from '../support/log-capture.js';
 import { bundleStdioServer } from '../support/mcp-upstream/bundle.js';
+import { isRunning } from '../support/process.js';
 
 const secret = 'LATCHKEY_TEST_SECRET';
 const notFound = { jsonrpc: '2.0', id: null, error: { code: -32001, message: 'Session not found' } };
@@ -108,15 +109,6 @@ function pidOf(logs: LogLine[], session: string | undefined): number {
   const line = logs.find((entry) => entry.msg === 'MCP server process started' && entry['session'] === session);
   assert.ok(line, `no start line for session ${session}`);
   return line['pid'] as number;
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {

@@ -145,3 +145,13 @@ export function atAddress(uri: string, address: string): string {
   const url = new URL(uri);
   return new URL(`${url.pathname}${url.search}`, address).href;
 }
+
+/** Whether a process with this pid still runs (signal 0 checks without sending anything). */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
