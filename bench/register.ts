@@ -1,11 +1,15 @@
 /**
- * `npm run bench`: registration throughput and latency of Latchkey against a raw node:http baseline.
+ * `npm run bench`: registration throughput and latency of Latchkey against a raw node:http baseline and against
+ * node-oidc-provider (the peer users would pick instead: its dynamic registration endpoint, its in-memory
+ * adapter; see bench/oidc-provider-server.ts), all in the same run.
  *
- * Each server runs as its own child process and is loaded in turn by autocannon from this process: a warm-up,
- * then the measured run. Latchkey runs on SQLite (a fresh file, synchronous=full, the durable default) and on
+ * Each server runs as its own child process, pinned to one core when there are two or more, and is loaded in
+ * turn by autocannon from this process (pinned to the others): a warm-up, then the measured run. Latchkey runs
+ * at its default log level (info) on SQLite (a fresh file, synchronous=full, the durable default) and on
  * PostgreSQL (a fresh database, dropped afterwards; skipped when PostgreSQL cannot be reached). The server's
- * VmRSS is sampled from /proc during the load. Missing a target is reported, not an error: the exit code is 0
- * unless the benchmark itself could not run.
+ * VmRSS is sampled from /proc during the load, and its CPU time per request is reported. Latchkey's req/s is
+ * compared with the baseline's and with the peer's (issue 15: SQLite ≥ 3×, PostgreSQL ≥ 2× node-oidc-provider).
+ * Missing a target is reported, not an error: the exit code is 0 unless the benchmark itself could not run.
  *
  * The CPU used during each run is split between the server, autocannon (this process), a local PostgreSQL,
  * and everything else; a run during which other processes used more than 0.15 of a core is flagged as
@@ -15,8 +19,9 @@
  *   BENCH_DURATION=10          measured seconds per target
  *   BENCH_WARMUP=3             warm-up seconds per target (0: none)
  *   BENCH_CONNECTIONS=50       autocannon connections
- *   BENCH_ONLY=sqlite,postgres run a subset of baseline | sqlite | sqlite-no-metrics | sqlite-protected | postgres
- *                              (comma-separated; sqlite brings the two runs compared with it along);
+ *   BENCH_ONLY=sqlite,postgres run a subset of baseline | oidc-provider | sqlite | sqlite-no-metrics | sqlite-protected
+ *                              | postgres (comma-separated; sqlite brings the two runs compared with it along);
+ *                              oidc-provider: node-oidc-provider's POST /register with the same bodies;
  *                              sqlite-no-metrics: the same load with metrics.enabled false
  *                              (LATCHKEY_METRICS_ENABLED=false: no hook at all), right after sqlite, whose req/s it
  *                              is compared with (issue 5: /metrics adds no measurable cost, ≥ 0.95×); the sqlite
@@ -64,6 +69,14 @@ import {
   type Measured,
   type ServerProcess,
   runBench,
+  cpuMicrosPerRequest,
+  peer,
+  peerRatios,
+  peerTarget,
+  ratioToPeer,
+  startOidcProvider,
+  type PeerGoal,
+  type PeerTarget,
 } from './support.js';
 
 buildUnlessGiven();
@@ -76,8 +89,8 @@ buildUnlessGiven();
  * This benchmark's targets: the shared ones, plus two variants of open SQLite run right after it and compared with
  * it: without metrics, and protected registration.
  */
-type RegisterTarget = TargetName | 'sqlite-no-metrics' | 'sqlite-protected';
-const registerTargets: readonly RegisterTarget[] = ['baseline', 'sqlite', 'sqlite-no-metrics', 'sqlite-protected', 'postgres'];
+type RegisterTarget = TargetName | PeerTarget | 'sqlite-no-metrics' | 'sqlite-protected';
+const registerTargets: readonly RegisterTarget[] = ['baseline', peerTarget, 'sqlite', 'sqlite-no-metrics', 'sqlite-protected', 'postgres'];
 const sqliteVariants: readonly RegisterTarget[] = ['sqlite-no-metrics', 'sqlite-protected'];
 
 function selectedTargets(): RegisterTarget[] {
@@ -113,6 +126,8 @@ const targets = {
   'sqlite-protected': { minRatioOfOpen: 0.9 },
   // Issue 5: /metrics adds no measurable cost: open SQLite (metrics on, the default) ≥ 0.95× the same without.
   'sqlite-no-metrics': { minRatioOnToOff: 0.95 },
+  // Issue 15: registration ≥ 3× node-oidc-provider on SQLite, ≥ 2× on PostgreSQL, measured in the same run.
+  peer: { sqlite: 3, postgres: 2 } satisfies PeerGoal,
 };
 
 /** The policy of the protected run: every kind of check, each of which the bench requests pass. */
@@ -280,7 +295,8 @@ function latchkeyNodeFlags(name: string): string[] {
 
 function startLatchkey(name: string, databaseUrl: string, extraEnv: Record<string, string>): Promise<ServerProcess> {
   return spawnServer({
-    args: [settings.latchkeyEntry, 'serve', '--host', '127.0.0.1', '--port', '{port}', '--database', databaseUrl, '--log-level', 'warn'],
+    // At its default log level (info), as a user runs it.
+    args: [settings.latchkeyEntry, 'serve', '--host', '127.0.0.1', '--port', '{port}', '--database', databaseUrl],
     env: cleanEnv({ LATCHKEY_REGISTRATION_RATE_LIMIT: 'false', ...extraEnv }),
     readyPath: '/healthz',
     nodeFlags: latchkeyNodeFlags(name),
@@ -330,6 +346,11 @@ async function runBaseline(): Promise<RunResult> {
       cwd: root,
     }),
   );
+}
+
+/** node-oidc-provider's dynamic registration endpoint, loaded with the same bodies as Latchkey's. */
+async function runPeer(): Promise<RunResult> {
+  return withServer(peerTarget, peer.label, startOidcProvider);
 }
 
 /** Records what `GET /metrics` answers at the end of a Latchkey run. */
@@ -434,6 +455,10 @@ function metricsCost(open: RunResult, off: RunResult): { ratio: number; cpuPerRe
 
 function checksFor(result: RunResult, baseline: RunResult | undefined, open: RunResult | undefined): Check[] {
   if (result.target === 'baseline') return [];
+  // The peer's ratios are Latchkey's checks; its own run only has to be valid.
+  if (result.target === peerTarget) {
+    return [{ name: `${peerTarget}: non-2xx = 0`, pass: result.non2xx === 0 && result.errors === 0, detail: `${result.non2xx} non-2xx, ${result.errors} errors` }];
+  }
   if (result.target === 'sqlite-no-metrics') {
     const { minRatioOnToOff } = targets['sqlite-no-metrics'];
     const checks: Check[] = [
@@ -512,13 +537,17 @@ function report(results: (RunResult | Skipped)[]): void {
   const ratioOf = (result: RunResult) => (baseline ? result.reqPerSec / baseline.reqPerSec : undefined);
 
   process.stdout.write(`\nResults (${settings.connections} connections, ${settings.duration} s after ${settings.warmup} s warm-up, ${settings.body} bodies)\n\n`);
-  const rows: string[][] = [['target', 'req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'non-2xx', 'errors', 'max RSS MiB', 'server CPU', 'vs baseline']];
+  const rows: string[][] = [
+    ['target', 'req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'non-2xx', 'errors', 'max RSS MiB', 'server CPU', 'CPU µs/req', 'vs baseline', `vs ${peerTarget}`],
+  ];
   for (const result of results) {
     if ('skipped' in result) {
-      rows.push([result.label, 'skipped', '', '', '', '', '', '', '', '']);
+      rows.push([result.label, 'skipped', '', '', '', '', '', '', '', '', '', '']);
       continue;
     }
     const ratio = ratioOf(result);
+    const toPeer = ratioToPeer(result, runs);
+    const perRequest = cpuMicrosPerRequest(result);
     rows.push([
       result.label,
       Math.round(result.reqPerSec).toString(),
@@ -529,22 +558,35 @@ function report(results: (RunResult | Skipped)[]): void {
       result.errors.toString(),
       result.maxRssMiB === null ? 'n/a' : result.maxRssMiB.toFixed(1),
       result.cpu.server === null ? 'n/a' : `${Math.round(result.cpu.server * 100)}%`,
+      perRequest === null ? 'n/a' : Math.round(perRequest).toString(),
       result.target === 'baseline' ? '1.00×' : ratio === undefined ? 'n/a' : `${ratio.toFixed(2)}×`,
+      result.target === peerTarget ? '1.00×' : toPeer === undefined ? '' : `${toPeer.toFixed(2)}×`,
     ]);
   }
   process.stdout.write(`${table(rows)}\n`);
-  process.stdout.write('(max RSS: VmRSS of the server sampled every 100 ms over warm-up and run; server CPU: share of one core during the run)\n');
+  process.stdout.write(
+    '(max RSS: VmRSS of the server sampled every 100 ms over warm-up and run; server CPU: share of one core during the run; ' +
+      'CPU µs/req: server CPU time per answered request)\n',
+  );
+  if (runs.some((result) => result.target === peerTarget)) {
+    process.stdout.write(`(${peer.label}: ${peer.adapter}; open registration at POST ${registrationPath}, the same bodies as Latchkey's)\n`);
+  }
 
   for (const result of results) {
     if ('skipped' in result) process.stdout.write(`\n${result.label}: the PostgreSQL run was skipped (${result.skipped}).\n`);
   }
 
   const open = runs.find((result) => result.target === 'sqlite');
-  const checks = runs.flatMap((result) => checksFor(result, baseline, open));
+  const toPeer = peerRatios(runs, targets.peer);
+  const checks = [
+    ...runs.flatMap((result) => checksFor(result, baseline, open)),
+    ...toPeer.map(({ target, ratio, goal, pass }) => ({ name: `${target}: ≥ ${goal}× ${peerTarget} req/s`, pass, detail: `${ratio.toFixed(2)}×` })),
+  ];
   if (checks.length > 0) {
     process.stdout.write('\nTargets (2-core machine)\n');
     for (const check of checks) process.stdout.write(`  ${check.pass ? '✓' : '✗'} ${check.name.padEnd(40)} ${check.detail}\n`);
     if (!baseline) process.stdout.write('  (no baseline run: the req/s ratios are not checked; drop BENCH_ONLY or add baseline to it)\n');
+    if (toPeer.length === 0) process.stdout.write(`  (no ${peerTarget} run beside Latchkey: the peer ratios are not checked; drop BENCH_ONLY or add ${peerTarget} to it)\n`);
   }
   for (const result of runs) {
     for (const note of result.notes) process.stdout.write(`  note (${result.target}): ${note}\n`);
@@ -574,6 +616,7 @@ function report(results: (RunResult | Skipped)[]): void {
             target: result.target,
             ...measuredJson(result),
             ratio: result.target === 'baseline' ? 1 : ratioOf(result) === undefined ? null : round(ratioOf(result)!, 3),
+            ...(ratioToPeer(result, runs) === undefined ? {} : { ratioToPeer: round(ratioToPeer(result, runs)!, 3) }),
             ...(result.target === 'sqlite-protected' && open ? { ratioOfOpen: round(result.reqPerSec / open.reqPerSec, 3) } : {}),
             ...(result.target === 'sqlite-no-metrics' && open ? metricsCostJson(metricsCost(open, result)) : {}),
             ...(result.metrics ? { metrics: result.metrics } : {}),
@@ -581,6 +624,13 @@ function report(results: (RunResult | Skipped)[]): void {
           },
     ),
     checks: checks.map((check) => ({ name: check.name, pass: check.pass, value: check.detail })),
+    peer: {
+      target: peerTarget,
+      name: peer.name,
+      version: peer.version,
+      adapter: peer.adapter,
+      ratios: Object.fromEntries(toPeer.map(({ target, ratio }) => [target, round(ratio, 3)])),
+    },
   };
   process.stdout.write(`${JSON.stringify(json)}\n`);
 }
@@ -603,6 +653,7 @@ async function main(): Promise<void> {
   for (const target of settings.targets) {
     process.stdout.write(`\n▶ ${target}\n`);
     if (target === 'baseline') results.push(await runBaseline());
+    else if (target === peerTarget) results.push(await runPeer());
     else if (target === 'sqlite') results.push(await runSqlite());
     else if (target === 'sqlite-no-metrics') results.push(await runSqlite('no-metrics'));
     else if (target === 'sqlite-protected') results.push(await runSqlite('protected'));

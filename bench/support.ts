@@ -3,7 +3,7 @@
  * throw-away PostgreSQL databases, and cleanup that also runs on SIGINT/SIGTERM.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, statfsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statfsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -160,9 +160,8 @@ export function freePort(): Promise<number> {
 
 /**
  * Starts `node [--import tsx] …` on a free port of 127.0.0.1 as a child process (so its pid is the server
- * itself, not a wrapper), and resolves once it answers HTTP. (Latchkey announces its address at level info,
- * which the benchmark turns off, so readiness is polled instead.) Retries on another port if the chosen one
- * was taken in the meantime.
+ * itself, not a wrapper), and resolves once it answers HTTP (polled: every server here announces its address
+ * differently, if at all). Retries on another port if the chosen one was taken in the meantime.
  */
 export async function spawnServer(options: SpawnServerOptions): Promise<ServerProcess> {
   for (let attempt = 1; ; attempt++) {
@@ -175,6 +174,9 @@ export async function spawnServer(options: SpawnServerOptions): Promise<ServerPr
     }
   }
 }
+
+/** The level of a pino JSON line: its first field. */
+const levelPattern = /^\{"level":(\d+)/;
 
 function spawnOnPort(options: SpawnServerOptions, port: number): Promise<ServerProcess> {
   const address = `http://127.0.0.1:${port}`;
@@ -214,13 +216,10 @@ function spawnOnPort(options: SpawnServerOptions, port: number): Promise<ServerP
   createInterface({ input: child.stdout! }).on('line', (line) => {
     remember(line);
     if (!ready) return;
-    let level: unknown;
-    try {
-      level = (JSON.parse(line) as { level?: unknown }).level;
-    } catch {
-      level = undefined;
-    }
-    if (typeof level !== 'number' || level >= 40) problems.push(line);
+    // Latchkey runs at its default level, info: a line per request, read here on the load generator's core, so
+    // its level is matched rather than the whole line parsed (pino writes `level` first).
+    const level = levelPattern.exec(line)?.[1];
+    if (level === undefined || Number(level) >= 40) problems.push(line);
   });
 
   return new Promise<ServerProcess>((resolve, reject) => {
@@ -533,6 +532,92 @@ export function buildUnlessGiven(): void {
 export type TargetName = 'baseline' | 'sqlite' | 'postgres';
 export const allTargets: readonly TargetName[] = ['baseline', 'sqlite', 'postgres'];
 
+// ---------------------------------------------------------------------------------------------------------
+// The peer: node-oidc-provider, the server users would pick instead (issue 15), measured in the same run.
+
+/** The name of the peer's target in BENCH_ONLY and in the JSON lines. */
+export const peerTarget = 'oidc-provider';
+export type PeerTarget = typeof peerTarget;
+
+const peerVersion = (() => {
+  try {
+    return (JSON.parse(readFileSync(join(root, 'node_modules/oidc-provider/package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+})();
+
+/** How the peer is configured (bench/oidc-provider-server.ts), for the report and the JSON line. */
+export const peer = {
+  name: 'node-oidc-provider',
+  version: peerVersion,
+  label: `node-oidc-provider ${peerVersion} (memory)`,
+  adapter: 'memory (its MemoryAdapter, store sized so that nothing a run creates is evicted)',
+} as const;
+
+/**
+ * Starts bench/oidc-provider-server.ts, pinned to the server core as the others. Node runs it with its own type
+ * stripping where it has it (Node ≥ 22.18), so the peer's RSS holds no tsx loader; otherwise through tsx.
+ */
+export function startOidcProvider(): Promise<ServerProcess> {
+  return spawnServer({
+    args: [join(root, 'bench/oidc-provider-server.ts'), '--host', '127.0.0.1', '--port', '{port}'],
+    env: cleanEnv({}),
+    readyPath: '/jwks',
+    tsx: !process.features.typescript,
+    cwd: root,
+  });
+}
+
+/** The ratio a Latchkey target must reach over the peer's req/s, per storage. */
+export interface PeerGoal {
+  sqlite: number;
+  postgres: number;
+}
+
+export interface PeerRatio {
+  target: 'sqlite' | 'postgres';
+  ratio: number;
+  goal: number;
+  pass: boolean;
+}
+
+/** Latchkey's req/s over the peer's, per storage measured in the same run (none without a peer run). */
+export function peerRatios(runs: readonly { target: string; reqPerSec: number }[], goal: PeerGoal): PeerRatio[] {
+  const peerRun = runs.find((run) => run.target === peerTarget);
+  if (!peerRun || peerRun.reqPerSec === 0) return [];
+  return (['sqlite', 'postgres'] as const).flatMap((target) => {
+    const run = runs.find((candidate) => candidate.target === target);
+    if (!run) return [];
+    const ratio = run.reqPerSec / peerRun.reqPerSec;
+    return [{ target, ratio, goal: goal[target], pass: ratio >= goal[target] }];
+  });
+}
+
+/** A Latchkey run's req/s over the peer's in the same run, or undefined. */
+export function ratioToPeer(run: { target: string; reqPerSec: number }, runs: readonly { target: string; reqPerSec: number }[]): number | undefined {
+  const peerRun = runs.find((candidate) => candidate.target === peerTarget);
+  if (!peerRun || peerRun.reqPerSec === 0 || run.target === peerTarget || run.target === 'baseline') return undefined;
+  return run.reqPerSec / peerRun.reqPerSec;
+}
+
+/**
+ * What an access token is, from a token response: `JWT (ES256, at+jwt)` or `opaque`. The two servers are
+ * compared on tokens of the same kind; the report says which kind each issued.
+ */
+export function accessTokenKind(responseText: string): string {
+  const token = /"access_token":"([^"]+)"/.exec(responseText)?.[1];
+  if (token === undefined) return 'none';
+  const parts = token.split('.');
+  if (parts.length !== 3) return 'opaque';
+  try {
+    const header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8')) as { alg?: string; typ?: string };
+    return `JWT (${header.alg ?? '?'}${header.typ ? `, ${header.typ}` : ''})`;
+  } catch {
+    return 'opaque';
+  }
+}
+
 export function envNumber(name: string, fallback: number, min: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -635,9 +720,15 @@ export function measured(result: autocannon.Result, rss: { max: number; idle: nu
   };
 }
 
+/** The server's CPU time per answered request, in µs (its share of a core over its req/s), or null. */
+export function cpuMicrosPerRequest(run: Measured): number | null {
+  return run.cpu.server === null || run.reqPerSec === 0 ? null : (run.cpu.server / run.reqPerSec) * 1e6;
+}
+
 /** The JSON line's form of a run's figures, rounded. */
 export function measuredJson(run: Measured) {
   const cores = (value: number | null) => (value === null ? null : round(value, 2));
+  const perRequest = cpuMicrosPerRequest(run);
   return {
     reqPerSec: round(run.reqPerSec, 1),
     p50Ms: run.p50Ms,
@@ -651,5 +742,6 @@ export function measuredJson(run: Measured) {
     maxRssMiB: run.maxRssMiB === null ? null : round(run.maxRssMiB, 1),
     idleRssMiB: run.idleRssMiB === null ? null : round(run.idleRssMiB, 1),
     cpuCores: { server: cores(run.cpu.server), autocannon: cores(run.cpu.loadGenerator), database: cores(run.cpu.database), others: cores(run.cpu.others) },
+    serverCpuMicrosPerRequest: perRequest === null ? null : round(perRequest, 1),
   };
 }
