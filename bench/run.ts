@@ -6,7 +6,9 @@
  *   BENCH_ONLY=baseline,sqlite npm run bench    each benchmark's own settings pass through unchanged
  *
  * The suites: register (bench/register.ts: POST /register, with and without metrics), token (bench/token.ts:
- * POST /token, code exchange and refresh) and admin (bench/admin.ts: the dashboard's clients pages with 100,000
+ * POST /token, code exchange and refresh), both beside the raw node:http baseline and node-oidc-provider (target
+ * `oidc-provider`, bench/oidc-provider-server.ts: the peer users would pick instead, with the ratios issue 15 asks
+ * of Latchkey against it), and admin (bench/admin.ts: the dashboard's clients pages with 100,000
  * clients stored) and gateway (bench/gateway.ts: MCP tool calls through `latchkey gateway --upstream` against direct calls
  * to the same upstream). Each prints its own table, ✓/✗ lines and JSON line. The exit code is the first non-zero one
  * of a suite that could not run (missing a target is not an error).
