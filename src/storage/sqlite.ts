@@ -1,7 +1,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql, type Driver } from 'kysely';
+import { Kysely, SqliteDialect, sql, type Driver, type SqliteStatement } from 'kysely';
 import type { Logger } from 'pino';
 import type { KeyEncryption } from './key-encryption.js';
 import { InitialAccessTokenUnusableError, type InitialAccessTokenUse } from '../ports/initial-access-tokens.js';
@@ -22,11 +22,15 @@ import { createCleanupRepository } from './sql/cleanup-repository.js';
 import { createInitialAccessTokenRepository } from './sql/initial-access-token-repository.js';
 import type { Database } from './sql/schema.js';
 import { trackWriteHealth } from './write-health.js';
+import { createWalSync, type WalSync } from './sqlite-wal-sync.js';
 
 export interface SqliteOptions {
   /** A file path, or `:memory:`. */
   file: string;
-  /** `full`: durable against power loss; `normal`: against a crash of the process only (WAL). */
+  /**
+   * `full`: durable against power loss (each caller is answered once its commit is synced, off the event loop:
+   * see {@link createWalSync}); `normal`: against a crash of the process only (WAL).
+   */
   synchronous: 'full' | 'normal';
   /** Seals the private signing keys and the server secrets. */
   encryption: KeyEncryption;
@@ -36,23 +40,29 @@ export interface SqliteOptions {
 
 /**
  * SQLite storage: one file in WAL mode, one connection. Writes are group-committed, so one fsync covers
- * every registration that arrived while the previous one ran.
+ * every registration that arrived while the previous one ran; the fsync itself runs off the event loop
+ * (see {@link createWalSync}).
  */
 export function openSqliteStorage(options: SqliteOptions): Storage {
-  if (options.file !== ':memory:') restrictFiles(options.file, options.logger);
+  const onDisk = options.file !== ':memory:';
+  if (onDisk) restrictFiles(options.file, options.logger);
   const database = new BetterSqlite3(options.file);
   database.pragma('journal_mode = WAL');
-  database.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+  // Durable commits keep SQLite at NORMAL: the WAL sync that FULL would run inside COMMIT, on the event loop,
+  // is run by walSync in the thread pool instead, before anyone is answered.
+  database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  const db = sqliteKysely(database);
+  const walSync = onDisk && options.synchronous === 'full' ? createWalSync(`${options.file}-wal`) : undefined;
+  const writes: WriteTracker = { pending: false };
+  const db = sqliteKysely(database, { walSync, writes });
   const health = trackWriteHealth(guardSqlite, () => probeSqliteWrite(db));
   // Every query goes through the tracked guard, so that a failing write is remembered for /readyz.
   const guard = health.guard;
   const clients = createClientRepository(db, {
     maxInFlight: 1,
     guard,
-    insertRows: preparedInsert(database, db),
+    insertRows: preparedInsert(database, db, writes),
   });
   // Token requests' writes (code redemption, refresh rotation) share commits, as registrations do (by default).
   const tokenWrites = createTransactionBatcher(db, guard, { maxBatch: 200, maxInFlight: 1 });
@@ -71,7 +81,7 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
     consents: createConsentRepository(db, guard),
     revokedAccessTokens: createRevokedAccessTokenRepository(db, guard),
     initialAccessTokens: createInitialAccessTokenRepository(db, guard),
-    auditEvents: createAuditRepository(db, guard, preparedAuditInsert(database, db)),
+    auditEvents: createAuditRepository(db, guard, preparedAuditInsert(database, db, writes)),
     cleanup: createCleanupRepository(db, guard),
     migrate: () => migrateToLatest(db, 'sqlite'),
     writable: () => health.writable(),
@@ -87,6 +97,7 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
       await clients.drain();
       await grants.drain();
       await db.destroy();
+      await walSync?.close();
     },
   };
 }
@@ -128,7 +139,7 @@ function restrictFiles(file: string, logger: Pick<Logger, 'warn'> | undefined): 
  * compiled by Kysely once, instead of building and preparing a multi-row statement for every batch. The
  * initial access tokens that registrations spend are counted in the same transaction.
  */
-function preparedInsert(database: BetterSqlite3.Database, db: Kysely<Database>): (items: PendingClientRow[]) => Promise<void> {
+function preparedInsert(database: BetterSqlite3.Database, db: Kysely<Database>, writes: WriteTracker): (items: PendingClientRow[]) => Promise<void> {
   const template = toRow({
     clientId: '',
     clientSecretDigest: null,
@@ -160,7 +171,10 @@ function preparedInsert(database: BetterSqlite3.Database, db: Kysely<Database>):
     // Through Kysely's connection lock: were a Kysely transaction open on this connection, better-sqlite3
     // would nest these inserts in it as a savepoint, and its rollback would lose registrations already answered.
     const run = insertAll;
-    await db.connection().execute(async () => run(items));
+    await db.connection().execute(async () => {
+      writes.pending = true;
+      run(items);
+    });
   };
 }
 
@@ -185,7 +199,7 @@ function preparedSpend(database: BetterSqlite3.Database, db: Kysely<Database>): 
  * Audit events as one prepared insert run per row, and the batch's hourly counts as one prepared upsert run per
  * distinct counter, in one transaction, under Kysely's connection lock.
  */
-function preparedAuditInsert(database: BetterSqlite3.Database, db: Kysely<Database>): AuditWriter {
+function preparedAuditInsert(database: BetterSqlite3.Database, db: Kysely<Database>, writes: WriteTracker): AuditWriter {
   let insertAll: ((rows: AuditRow[], counts: AuditCountRow[]) => void) | undefined;
   return async (rows, counts) => {
     if (!insertAll) {
@@ -199,7 +213,10 @@ function preparedAuditInsert(database: BetterSqlite3.Database, db: Kysely<Databa
       });
     }
     const run = insertAll;
-    await db.connection().execute(async () => run(rows, counts));
+    await db.connection().execute(async () => {
+      writes.pending = true;
+      run(rows, counts);
+    });
   };
 }
 
@@ -207,19 +224,29 @@ function preparedAuditInsert(database: BetterSqlite3.Database, db: Kysely<Databa
 const statementCacheSize = 256;
 
 /**
+ * Whether the connection's current holder has run a statement that may write. Kysely's driver lets one holder
+ * at a time use the connection, so a flag is enough: set by each writing statement, read and cleared when the
+ * holder releases the connection.
+ */
+export interface WriteTracker {
+  pending: boolean;
+}
+
+/**
  * Kysely's SQLite driver prepares every statement anew on every query; preparing cost a fifth of a token
  * request. Queries are built from fixed shapes, so their SQL text repeats and the prepared statement can be
- * reused. (SQLite re-prepares a cached statement by itself if the schema changes.)
+ * reused. (SQLite re-prepares a cached statement by itself if the schema changes.) Statements that may write
+ * tell `writes` when they run. (COMMIT itself is "read-only" to SQLite: it is the statements before it that count.)
  */
-function withStatementCache(database: BetterSqlite3.Database) {
-  const statements = new Map<string, BetterSqlite3.Statement>();
+function withStatementCache(database: BetterSqlite3.Database, writes: WriteTracker) {
+  const statements = new Map<string, SqliteStatement>();
   return {
     close: () => database.close(),
-    prepare(sql: string) {
+    prepare(sql: string): SqliteStatement {
       let statement = statements.get(sql);
       if (!statement) {
         if (statements.size >= statementCacheSize) statements.clear();
-        statement = database.prepare(sql);
+        statement = trackWrites(database.prepare(sql), writes);
         statements.set(sql, statement);
       }
       return statement;
@@ -227,26 +254,61 @@ function withStatementCache(database: BetterSqlite3.Database) {
   };
 }
 
+function trackWrites(statement: BetterSqlite3.Statement, writes: WriteTracker): SqliteStatement {
+  if (statement.readonly) return statement;
+  return {
+    reader: statement.reader,
+    all: (parameters) => {
+      writes.pending = true;
+      return statement.all(parameters);
+    },
+    run: (parameters) => {
+      writes.pending = true;
+      return statement.run(parameters);
+    },
+    iterate: (parameters) => {
+      writes.pending = true;
+      return statement.iterate(parameters);
+    },
+  };
+}
+
 /**
- * Kysely over a better-sqlite3 connection, with prepared statements cached, and a rollback that is skipped when
+ * Kysely over a better-sqlite3 connection, with prepared statements cached, commits synced by `walSync` before
+ * their callers go on (when given), and a rollback that is skipped when
  * SQLite has already rolled the transaction back by itself. It does so on some errors (SQLITE_FULL, IOERR,
  * NOMEM, BUSY), and Kysely's own ROLLBACK would then fail with "cannot rollback - no transaction is active",
  * replacing the error that says why (a full disk: 503, retry later) with one that says nothing (a 500).
  *
  * @see https://www.sqlite.org/lang_transaction.html ("Response To Errors Within A Transaction")
  */
-export function sqliteKysely(database: BetterSqlite3.Database): Kysely<Database> {
-  class AutoRollbackAwareDialect extends SqliteDialect {
+export function sqliteKysely(
+  database: BetterSqlite3.Database,
+  options: { walSync?: WalSync | undefined; writes?: WriteTracker } = {},
+): Kysely<Database> {
+  const { walSync, writes = { pending: false } } = options;
+  class DurableSqliteDialect extends SqliteDialect {
     override createDriver(): Driver {
       const driver = super.createDriver();
       const rollback = driver.rollbackTransaction.bind(driver);
       driver.rollbackTransaction = async (connection) => {
         if (database.inTransaction) await rollback(connection);
       };
+      if (walSync) {
+        // The connection is handed on first, then the holder that wrote waits for its sync: the next holder
+        // commits while this one's commit is being synced.
+        const release = driver.releaseConnection.bind(driver);
+        driver.releaseConnection = async (connection) => {
+          const wrote = writes.pending;
+          writes.pending = false;
+          await release(connection);
+          if (wrote) await walSync.afterCommit();
+        };
+      }
       return driver;
     }
   }
-  return new Kysely<Database>({ dialect: new AutoRollbackAwareDialect({ database: withStatementCache(database) }) });
+  return new Kysely<Database>({ dialect: new DurableSqliteDialect({ database: withStatementCache(database, writes) }) });
 }
 
 /**
