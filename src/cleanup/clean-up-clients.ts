@@ -3,6 +3,7 @@ import type { CleanupCriteria, ClientCleanupStore } from '../ports/cleanup.js';
 import { usageRecordingIntervalMs } from './client-usage.js';
 import type { AuditTrail } from '../ports/audit-trail.js';
 import type { Clock } from '../ports/clock.js';
+import { inBatches, type SweepObserver } from './sweep-observer.js';
 
 /** What {@link cleanUpClients} needs. */
 export interface CleanupContext {
@@ -10,6 +11,8 @@ export interface CleanupContext {
   config: Pick<Config, 'cleanup' | 'tokens'>;
   clock: Clock;
   audit: AuditTrail;
+  /** Hears of every batch and of the sweep (the metrics); optional. */
+  observer?: SweepObserver;
 }
 
 /** What one cleanup run deleted, and in how many batches (transactions). */
@@ -27,8 +30,8 @@ export interface CleanupSummary {
  * often register anew on every connection, so without this the table only grows. A client holding a live
  * grant, refresh token, code or possibly live access token is kept, whatever its age.
  *
- * Works in batches of `cleanup.batchSize`, each its own transaction, until a batch comes back short, so the
- * database is never held for long. The criteria are fixed at the start: clients that become eligible during
+ * Works in batches of `cleanup.batchSize`, each its own transaction, until a batch comes back short, yielding to
+ * the event loop between batches, so the database is never held for long and requests interleave. The criteria are fixed at the start: clients that become eligible during
  * the run wait for the next one, which also guarantees that the loop ends.
  *
  * @param onProgress called after every batch with the number deleted so far and in that batch
@@ -39,9 +42,8 @@ export async function cleanUpClients(
 ): Promise<CleanupSummary> {
   const { cleanup, config, audit } = context;
   const criteria = cleanupCriteria(config, context.clock.now());
-  const limit = config.cleanup.batchSize;
   const summary: CleanupSummary = { unused: 0, idle: 0, batches: 0 };
-  for (;;) {
+  const deleteBatch = async (limit: number) => {
     const deleted = await cleanup.deleteUnusedClients(criteria, limit);
     summary.batches++;
     for (const { clientId, reason } of deleted) {
@@ -49,8 +51,10 @@ export async function cleanUpClients(
       audit.record({ type: 'client.gc_deleted', clientId, actor: 'gc', data: { reason } });
     }
     onProgress?.(summary.unused + summary.idle, deleted.length);
-    if (deleted.length < limit) return summary;
-  }
+    return deleted.length;
+  };
+  await inBatches('clients', deleteBatch, config.cleanup.batchSize, context.observer);
+  return summary;
 }
 
 /** The eligibility thresholds at `now`, from the configuration. */

@@ -4,36 +4,30 @@ import type { ClientCleanupStore, ExpiringRecords } from '../ports/cleanup.js';
 import type { PushedRequestStore } from '../ports/pushed-requests.js';
 import type { ReplayStore } from '../ports/replays.js';
 import type { Storage } from '../ports/storage.js';
-
-/**
- * Runs `deleteBatch` (which deletes at most `batchSize` rows) until a batch comes back short, so that no statement
- * holds the database for long; resolves how many rows were deleted in all.
- */
-async function inBatches(deleteBatch: (limit: number) => Promise<number>, batchSize: number): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const deleted = await deleteBatch(batchSize);
-    total += deleted;
-    if (deleted < batchSize) return total;
-  }
-}
+import { inBatches, type SweepObserver } from './sweep-observer.js';
 
 /**
  * Deletes the one-time values (assertion and proof `jti`s) whose JWTs have expired, in batches: past its expiry a value protects nothing, since the JWT carrying it is
  * refused for its `exp` already. Resolves how many were deleted.
  */
-export function forgetExpiredValues(replays: ReplayStore, now: number, batchSize: number): Promise<number> {
-  return inBatches((limit) => replays.deleteExpired(now, limit), batchSize);
+export function forgetExpiredValues(replays: ReplayStore, now: number, batchSize: number, observer?: SweepObserver): Promise<number> {
+  return inBatches('used_values', (limit) => replays.deleteExpired(now, limit), batchSize, observer);
 }
 
 /**
  * Deletes audit events older than the retention (`audit.retentionDays`; 0 keeps them all), oldest first, in
  * batches. Resolves how many were deleted.
  */
-export async function forgetOldAuditEvents(events: Pick<AuditEventStore, 'deleteAuditEventsBefore'>, now: number, retentionDays: number, batchSize: number): Promise<number> {
+export async function forgetOldAuditEvents(
+  events: Pick<AuditEventStore, 'deleteAuditEventsBefore'>,
+  now: number,
+  retentionDays: number,
+  batchSize: number,
+  observer?: SweepObserver,
+): Promise<number> {
   if (retentionDays === 0) return 0;
   const before = now - retentionDays * 86_400_000;
-  return inBatches((limit) => events.deleteAuditEventsBefore(before, limit), batchSize);
+  return inBatches('audit_events', (limit) => events.deleteAuditEventsBefore(before, limit), batchSize, observer);
 }
 
 /**
@@ -49,10 +43,15 @@ const keptAfterExpiry: Record<ExpiringRecords, number> = { refresh_tokens: 0, au
  * (an agent rotating its refresh token hourly leaves at most one lifetime's worth of used tokens, not a year's).
  * Resolves how many of each were deleted.
  */
-export async function forgetExpiredRecords(cleanup: Pick<ClientCleanupStore, 'deleteExpired'>, now: number, batchSize: number): Promise<Record<ExpiringRecords, number>> {
+export async function forgetExpiredRecords(
+  cleanup: Pick<ClientCleanupStore, 'deleteExpired'>,
+  now: number,
+  batchSize: number,
+  observer?: SweepObserver,
+): Promise<Record<ExpiringRecords, number>> {
   const deleted: Record<ExpiringRecords, number> = { refresh_tokens: 0, authorization_codes: 0, revoked_access_tokens: 0 };
   for (const kind of Object.keys(deleted) as ExpiringRecords[]) {
-    deleted[kind] = await inBatches((limit) => cleanup.deleteExpired(kind, now - keptAfterExpiry[kind], limit), batchSize);
+    deleted[kind] = await inBatches(kind, (limit) => cleanup.deleteExpired(kind, now - keptAfterExpiry[kind], limit), batchSize, observer);
   }
   return deleted;
 }
@@ -62,8 +61,13 @@ export async function forgetExpiredRecords(cleanup: Pick<ClientCleanupStore, 'de
  * so that no statement holds the database for long: an expired `request_uri` is refused anyway, and its row
  * only holds a client's request parameters. Resolves how many were deleted.
  */
-export function forgetExpiredPushedRequests(pushedRequests: Pick<PushedRequestStore, 'deleteExpired'>, now: number, batchSize: number): Promise<number> {
-  return inBatches((limit) => pushedRequests.deleteExpired(now, limit), batchSize);
+export function forgetExpiredPushedRequests(
+  pushedRequests: Pick<PushedRequestStore, 'deleteExpired'>,
+  now: number,
+  batchSize: number,
+  observer?: SweepObserver,
+): Promise<number> {
+  return inBatches('pushed_requests', (limit) => pushedRequests.deleteExpired(now, limit), batchSize, observer);
 }
 
 /** What one retention sweep deleted, by kind. */
@@ -77,17 +81,19 @@ export interface RetentionSummary extends Record<ExpiringRecords, number> {
  * One retention sweep, as the cleanup schedule runs it after the unused clients and `latchkey gc` runs it once:
  * expired tokens, codes and revocation entries, used one-time values, expired pushed requests, and audit events
  * past `audit.retentionDays`, each in batches of `cleanup.batchSize`. Every table then holds what is live.
+ * `observer` (the metrics) hears of every batch and sweep.
  */
 export async function sweepRetention(
   storage: Pick<Storage, 'cleanup' | 'replays' | 'pushedRequests' | 'auditEvents'>,
   config: Pick<Config, 'audit' | 'cleanup'>,
   now: number,
+  observer?: SweepObserver,
 ): Promise<RetentionSummary> {
   const batch = config.cleanup.batchSize;
   return {
-    ...(await forgetExpiredRecords(storage.cleanup, now, batch)),
-    used_values: await forgetExpiredValues(storage.replays, now, batch),
-    pushed_requests: await forgetExpiredPushedRequests(storage.pushedRequests, now, batch),
-    audit_events: await forgetOldAuditEvents(storage.auditEvents, now, config.audit.retentionDays, batch),
+    ...(await forgetExpiredRecords(storage.cleanup, now, batch, observer)),
+    used_values: await forgetExpiredValues(storage.replays, now, batch, observer),
+    pushed_requests: await forgetExpiredPushedRequests(storage.pushedRequests, now, batch, observer),
+    audit_events: await forgetOldAuditEvents(storage.auditEvents, now, config.audit.retentionDays, batch, observer),
   };
 }

@@ -16,6 +16,8 @@ import { registerClientCreateCommand } from './clients-create.js';
 const sources: readonly RegistrationSource[] = ['dynamic', 'iat', 'software_statement', 'cimd', 'operator'];
 /** The most rows one `listClients` call may return (its contract). */
 const pageSize = 500;
+/** `clients list` counts the matches of a search up to this many, then says "more than" (no full scan to count). */
+const countedUpTo = 10_000;
 /** How many of a client's grants `clients show` lists, newest first. */
 const grantsShown = 100;
 /** From this many clients, `clients delete` draws a progress bar on a terminal. */
@@ -34,7 +36,7 @@ export function registerClientCommands(program: Command, context: ConfigCli): vo
 
   context
     .withConfigFlags(clients.command('list').description('list registered clients, newest first'))
-    .option('--search <text>', 'part of the name, client_id or a redirect host (case-insensitive)')
+    .option('--search <text>', 'words of the name, client_id or a redirect host, each from its beginning (case-insensitive)')
     .option('--source <source>', `only clients registered this way: ${sources.join(', ')}`, registrationSource)
     .option('--flagged', 'only clients flagged as look-alikes of a well-known agent')
     .option('--unused', 'only clients that were never used')
@@ -52,8 +54,9 @@ export function registerClientCommands(program: Command, context: ConfigCli): vo
         if (flags['json']) write(jsonOutput(listed.map(summaryJson)));
         else write(listed.length > 0 ? clientsTable(listed) : Object.keys(filter).length > 0 ? 'No clients match.\n' : 'No clients registered.\n');
         if (more) {
-          const total = await storage.clients.countClients(filter);
-          process.stderr.write(`Showing the newest ${listed.length} of ${total} matching clients; raise --limit to see more.\n`);
+          const total = await storage.clients.countClientsUpTo(filter, countedUpTo);
+          const of = `${total.more ? 'more than ' : ''}${total.count}`;
+          process.stderr.write(`Showing the newest ${listed.length} of ${of} matching clients; raise --limit to see more.\n`);
         }
       })),
     );

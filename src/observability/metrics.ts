@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client
 import type { AuditEntry, AuditTrail } from '../ports/audit-trail.js';
 import type { RateLimiter } from '../rate-limit/limiter.js';
 import type { LoginThrottle } from '../rate-limit/login-throttle.js';
+import type { SweepKind, SweepObserver } from '../cleanup/sweep-observer.js';
 
 /** The rate limits whose rejections are counted: `latchkey_rate_limit_rejections_total{limiter}`. */
 export type LimiterName = 'registration' | 'token' | 'authorize' | 'sign-in' | 'gateway-user' | 'gateway-client';
@@ -36,6 +37,11 @@ export interface Metrics {
   countingLimiter(limiter: RateLimiter, name: LimiterName): RateLimiter;
   /** A sign-in throttle that counts the attempts it refuses (under `sign-in`), then answers as `throttle` does. */
   countingThrottle(throttle: LoginThrottle): LoginThrottle;
+  /**
+   * Where the cleanup and retention sweeps report (pass it as their `observer`): rows deleted, each batch's
+   * duration (how long it held the database) and each sweep's, by kind.
+   */
+  readonly sweeps: SweepObserver;
 }
 
 /** A request's two series, looked up once per route, method and status instead of hashed label objects. */
@@ -53,6 +59,7 @@ const knownLabels = {
   grantType: ['authorization_code', 'refresh_token', 'client_credentials'],
   limiter: ['registration', 'token', 'authorize', 'sign-in', 'gateway-user', 'gateway-client'] satisfies LimiterName[],
   reason: ['unused', 'idle'],
+  sweep: ['clients', 'refresh_tokens', 'authorization_codes', 'revoked_access_tokens', 'used_values', 'pushed_requests', 'audit_events'] satisfies SweepKind[],
 };
 
 export function createMetrics(): Metrics {
@@ -125,6 +132,27 @@ export function createMetrics(): Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [registry],
   });
+  const sweepDeleted = new Counter({
+    name: 'latchkey_cleanup_deleted_total',
+    help: 'Rows deleted by the cleanup and retention sweeps, by kind (clients, refresh_tokens, authorization_codes, revoked_access_tokens, used_values, pushed_requests, audit_events).',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+  const sweepBatches = new Histogram({
+    name: 'latchkey_cleanup_batch_duration_seconds',
+    help: 'How long one cleanup batch (one transaction) took, by kind: how long it held the database.',
+    labelNames: ['kind'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  const sweepDurations = new Histogram({
+    name: 'latchkey_cleanup_sweep_duration_seconds',
+    help: 'How long one sweep took, by kind, its batches and the pauses between them included.',
+    labelNames: ['kind'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 120, 300],
+    registers: [registry],
+  });
+  for (const kind of knownLabels.sweep) sweepDeleted.labels(kind).inc(0);
   for (const source of knownLabels.source) registrations.labels(source).inc(0);
   for (const grantType of knownLabels.grantType) tokens.labels(grantType).inc(0);
   for (const limiter of knownLabels.limiter) rejections.labels(limiter).inc(0);
@@ -190,6 +218,15 @@ export function createMetrics(): Metrics {
           return decision;
         },
       };
+    },
+    sweeps: {
+      batch(kind, deleted, seconds) {
+        sweepDeleted.labels(kind).inc(deleted);
+        sweepBatches.labels(kind).observe(seconds);
+      },
+      sweep(kind, seconds) {
+        sweepDurations.labels(kind).observe(seconds);
+      },
     },
     countingThrottle(throttle) {
       return {

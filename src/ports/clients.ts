@@ -67,15 +67,32 @@ export interface ClientStore {
    * `latchkey clients list`. Pages by keyset (`after`), never by offset, so page 2,000 costs what page 1 does.
    */
   listClients(query: ClientListQuery): Promise<ClientPage>;
-  /** How many clients match `filter` (for "1–50 of 1,234"). */
+  /**
+   * How many clients match `filter`, exactly. Without `search` and `usage` it is read from counts kept with every
+   * write (the overview's figures), otherwise it reads every match: for pages, use {@link countClientsUpTo}.
+   */
   countClients(filter: ClientListFilter): Promise<number>;
+  /**
+   * How many clients match `filter`, reading at most `limit` of them: exact when `more` is false, else "more
+   * than `count`". Without `search` and `usage` it is always exact, from the kept counts.
+   */
+  countClientsUpTo(filter: ClientListFilter, limit: number): Promise<ClientCount>;
+}
+
+/** A count that may have stopped early: `more` means that more than `count` match. */
+export interface ClientCount {
+  count: number;
+  more: boolean;
 }
 
 /** Which clients a listing shows. Every given condition must hold. */
 export interface ClientListFilter {
   /**
-   * Case-insensitive substring of the client's `client_name`, its `client_id`, or the host of one of its
-   * redirect URIs (for a private-use scheme URI, its scheme).
+   * Case-insensitive text in the client's `client_name`, its `client_id`, or the host of one of its redirect
+   * URIs (for a private-use scheme URI, its scheme), found from the beginning of a word: `claude`, `code`,
+   * `example.com` and the first characters of a client id all find their client. On SQLite the search is an
+   * index of words, so the middle of a word (`laude`) is not found; PostgreSQL finds it too. A search with no
+   * letter or digit (`!`) is matched as a substring anywhere.
    */
   search?: string;
   source?: RegistrationSource;

@@ -1,5 +1,5 @@
 import { redirectHosts } from '../ports/redirect-host.js';
-import type { ClientRecord, RegistrationSource } from '../ports/clients.js';
+import type { ClientCount, ClientRecord, RegistrationSource } from '../ports/clients.js';
 import { adminPage, adminTime, sourceLabels, type AdminFrame } from './admin-layout.js';
 import { html, type SafeHtml } from './html.js';
 
@@ -36,7 +36,8 @@ export function clientListPage(input: {
   newClient?: SafeHtml;
   form: ClientFilterForm;
   clients: ClientRecord[];
-  total: number;
+  /** How many match; a search stops counting at a limit (`more`: "more than"), so that no page reads every match. */
+  total: ClientCount;
   next: string | null;
   /** Whether this is a later page (a link back to the first is shown). */
   paged: boolean;
@@ -56,7 +57,9 @@ export function clientListPage(input: {
   const option = (value: string, label: string, selected: string) =>
     html`<option value="${value}"${value === selected ? html` selected` : ''}>${label}</option>`;
   const filtered = Object.keys(filters).length > 0;
-  const count = input.total.toLocaleString('en-US');
+  const { count: counted, more } = input.total;
+  const count = `${more ? 'More than ' : ''}${counted.toLocaleString('en-US')}`;
+  const plural = more || counted !== 1;
 
   return adminPage({
     nonce: input.nonce,
@@ -75,7 +78,7 @@ export function clientListPage(input: {
 <label class="check"><input type="checkbox" name="flagged" value="1"${form.flagged ? html` checked` : ''}> Flagged look-alikes only</label>
 <div class="actions"><button class="primary" type="submit">Search</button>${filtered ? html`<a href="${base}/admin/clients">Clear</a>` : ''}</div>
 </form>
-<p role="status"><span data-testid="client-count">${count} client${input.total === 1 ? '' : 's'}${filtered ? (input.total === 1 ? ' matches' : ' match') : ''}</span>${input.total > 0 ? ' · newest first, 50 per page' : ''}</p>
+<p role="status"><span data-testid="client-count">${count} client${plural ? 's' : ''}${filtered ? (plural ? ' match' : ' matches') : ''}</span>${counted > 0 ? ' · newest first, 50 per page' : ''}</p>
 ${input.clients.length === 0 ? html`<p class="muted">No clients${filtered ? ' match these filters' : ' are registered yet'}.</p>` : clientTable(base, input.clients)}
 <nav class="pager" aria-label="Pages">
 ${input.paged ? html`<a href="${listHref()}">First page</a>` : ''}

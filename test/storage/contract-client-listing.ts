@@ -146,9 +146,9 @@ export function storageClientListingContract(kind: DatabaseKind): void {
     const bang = await withName('wow!%');
     const ids = [percent, plain, underscore, other, backslash, bang].map((c) => c.clientId);
     assert.deepEqual(await listedAmong({ search: '100%' }, ids), [percent.clientId]);
-    assert.deepEqual(await listedAmong({ search: 'r_s' }, ids), [underscore.clientId]);
-    assert.deepEqual(await listedAmong({ search: 'k\\s' }, ids), [backslash.clientId]);
-    assert.deepEqual(await listedAmong({ search: 'ow!%' }, ids), [bang.clientId]);
+    assert.deepEqual(await listedAmong({ search: 'under_s' }, ids), [underscore.clientId]);
+    assert.deepEqual(await listedAmong({ search: 'back\\s' }, ids), [backslash.clientId]);
+    assert.deepEqual(await listedAmong({ search: 'wow!%' }, ids), [bang.clientId]);
     assert.deepEqual(await listedAmong({ search: '!' }, ids), [bang.clientId]);
     assert.equal(await storage.clients.countClients({ search: `${tag} 100%` }), 1);
   });
@@ -225,6 +225,55 @@ export function storageClientListingContract(kind: DatabaseKind): void {
       await old.cleanup();
     }
   });
+
+  it('keeps its counts through every write: group-committed registrations, a flag set and cleared, updates and deletes', async () => {
+    const counts = async () => {
+      const sources = ['dynamic', 'iat', 'software_statement', 'cimd', 'operator'] as const;
+      const bySource = await Promise.all(sources.map((source) => storage.clients.countClients({ source })));
+      return { all: await storage.clients.countClients({}), bySource, flagged: await storage.clients.countClients({ flagged: true }) };
+    };
+    const listed = async () => {
+      const all = await listAll({});
+      const sources = ['dynamic', 'iat', 'software_statement', 'cimd', 'operator'] as const;
+      return { all: all.length, bySource: sources.map((source) => all.filter((c) => c.registrationSource === source).length), flagged: all.filter((c) => c.lookAlikeOf !== null).length };
+    };
+    // Concurrent inserts share transactions (group commit): one statement writes many rows.
+    const batch = await Promise.all(Array.from({ length: 40 }, (_, i) => insert({ registrationSource: i % 2 ? 'iat' : 'dynamic', lookAlikeOf: i % 5 ? null : 'claude' })));
+    assert.deepEqual(await counts(), await listed(), 'after a group-committed batch');
+    const documentId = `https://${unique('doc')}.example/client.json`;
+    const document = sampleClient({ clientId: documentId, registrationSource: 'cimd', lookAlikeOf: 'cursor' });
+    await storage.clients.saveMetadataDocumentClient(document);
+    await storage.clients.saveMetadataDocumentClient({ ...document, lookAlikeOf: null });
+    const first = batch[0]!;
+    await storage.clients.updateClient({ ...first, lookAlikeOf: null, registrationSource: 'operator' }, first.registrationAccessTokenDigest!);
+    for (const client of batch.slice(1, 7)) await storage.clients.deleteClient(client.clientId);
+    assert.deepEqual(await counts(), await listed(), 'after flag changes, an update and deletes');
+  });
+
+  it('counts up to a limit: exact below it, "more" above it, and exact from the kept counts without a search', async () => {
+    const tag = unique('m').replace(/\W/g, '');
+    const ids = [];
+    for (let i = 0; i < 7; i++) ids.push((await insert({ metadata: { ...sampleClient().metadata, client_name: `Many ${tag} ${i}` } })).clientId);
+    assert.deepEqual(await storage.clients.countClientsUpTo({ search: tag }, 10), { count: 7, more: false });
+    assert.deepEqual(await storage.clients.countClientsUpTo({ search: tag }, 5), { count: 5, more: true });
+    assert.deepEqual(await storage.clients.countClientsUpTo({ search: `many ${tag}` }, 7), { count: 7, more: false });
+    assert.deepEqual(await storage.clients.countClientsUpTo({ search: tag, usage: { kind: 'never' } }, 3), { count: 3, more: true });
+    const all = await storage.clients.countClients({});
+    assert.deepEqual(await storage.clients.countClientsUpTo({}, 1), { count: all, more: false }, 'the kept count is exact at no cost');
+    assert.equal(await storage.clients.countClients({ search: tag }), 7);
+  });
+
+  it('finds a word by its beginning in names, ids and hosts, and with no letter or digit, any substring', async () => {
+    const tag = unique('b').replace(/\W/g, '');
+    const named = await insert({ metadata: { ...sampleClient().metadata, client_name: `${tag} Claude Code`, redirect_uris: [`https://mcp.${tag}-host.example.com/cb`] } });
+    const ids = [named.clientId];
+    for (const search of ['claude', 'claude co', `${tag} claude code`, 'example.com', `${tag}-host.ex`, named.clientId.slice(0, 12)]) {
+      assert.deepEqual(await listedAmong({ search }, ids), ids, search);
+    }
+    assert.deepEqual(await listedAmong({ search: `claude ${tag}` }, ids), [], 'words in another order');
+    assert.deepEqual(await listedAmong({ search: 'code claude' }, ids), []);
+  });
+
 }
 
 /** The tables as migration 0003 left them. */

@@ -12,6 +12,8 @@ import { sendPage } from '../send-page.js';
 
 /** Clients per page of the list. */
 export const clientsPerPage = 50;
+/** A list page counts the matches of a search or a last-use filter up to this many, then says "more than". */
+const countedUpTo = 1000;
 const dayMs = 86_400_000;
 const sources: readonly RegistrationSource[] = ['dynamic', 'iat', 'software_statement', 'cimd', 'operator'];
 const usages = { never: 'never', active7d: 7, idle30d: 30, idle90d: 90 } as const;
@@ -22,7 +24,7 @@ const usages = { never: 'never', active7d: 7, idle30d: 30, idle90d: 90 } as cons
  * `GET /admin/clients/<client_id>` (metadata, grants, audit events) and `POST /admin/clients/<client_id>/delete`.
  * The client id is the rest of the path, percent-encoded, so that a metadata-document client (an https URL,
  * longer than a route parameter may be) has a page too. A list page costs one `listClients` and one
- * `countClients`, whatever the page number.
+ * `countClientsUpTo` (the kept counts, or at most {@link countedUpTo} matches read), whatever the page number.
  */
 export function clientRoutes(router: AdminRouter, context: PagesContext): void {
   const { storage, clock, audit, config, random } = context;
@@ -31,7 +33,7 @@ export function clientRoutes(router: AdminRouter, context: PagesContext): void {
     const { form, filter, after } = parseClientQuery(request.query, clock.now());
     const [page, total] = await Promise.all([
       storage.clients.listClients({ ...filter, limit: clientsPerPage, ...(after ? { after } : {}) }),
-      storage.clients.countClients(filter),
+      storage.clients.countClientsUpTo(filter, countedUpTo),
     ]);
     return sendPage(reply, status, (nonce) =>
       clientListPage({

@@ -1,4 +1,4 @@
-import type { ExpressionBuilder, Kysely } from 'kysely';
+import { SqliteAdapter, sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { ClientCleanupStore, CleanupCriteria } from '../../ports/cleanup.js';
 import type { RegistrationSource } from '../../ports/clients.js';
 import type { Database, Guard } from './schema.js';
@@ -17,27 +17,58 @@ type Builder = ExpressionBuilder<Database & { c: Database['clients'] }, 'c'>;
 type Condition = (eb: Builder, criteria: CleanupCriteria) => ReturnType<Builder['and']>;
 
 /**
- * The {@link ClientCleanupStore} over Kysely. A batch is two `DELETE … WHERE client_id IN (SELECT … LIMIT n)`
- * statements in one transaction, one per reason, so each deleted client's reason is exact. The eligibility
- * conditions are evaluated by the statement that deletes, so nothing is deleted on the strength of a read made
- * earlier. Grants, codes, refresh tokens and consents go with the client (foreign-key cascades).
+ * One way a client becomes deletable: its condition, the index that holds the candidates in the order they are
+ * deleted, and that order. Each sweep walks its index from the oldest entry and stops after one batch, so a batch
+ * reads what it deletes (plus the few candidates that something live keeps), however large the table.
+ */
+interface Sweep {
+  reason: 'unused' | 'idle';
+  condition: Condition;
+  index: 'clients_never_used' | 'clients_last_used_ms';
+  order: 'c.created_ms' | 'c.last_used_ms';
+}
+
+/**
+ * Never-used clients past `unusedAfter` (by registration, through the partial index of never-used clients);
+ * never-used clients with grants, idle since registering (same index); used clients idle since their last use
+ * (through the index on last use).
+ */
+const sweeps: readonly Sweep[] = [
+  { reason: 'unused', condition: neverAuthorized, index: 'clients_never_used', order: 'c.created_ms' },
+  { reason: 'idle', condition: neverUsedIdle, index: 'clients_never_used', order: 'c.created_ms' },
+  { reason: 'idle', condition: usedIdle, index: 'clients_last_used_ms', order: 'c.last_used_ms' },
+];
+
+/**
+ * The {@link ClientCleanupStore} over Kysely. A batch is one `DELETE … WHERE client_id IN (SELECT … LIMIT n)`
+ * statement per {@link sweeps} entry, in one transaction, so each deleted client's reason is exact. The
+ * eligibility conditions are evaluated by the statement that deletes, so nothing is deleted on the strength of a
+ * read made earlier. Grants, codes, refresh tokens and consents go with the client (foreign-key cascades).
+ *
+ * On SQLite each candidate query names its index (`INDEXED BY`): without statistics (no ANALYZE is run, as it would
+ * change every other query's plan too) SQLite's planner takes an equality on `registration_source` or
+ * `last_used_ms IS NULL` for selective and reads every never-used client to sort them, per batch. PostgreSQL's
+ * planner has statistics and picks the same indexes by itself (the plan tests check both).
  */
 export function createCleanupRepository(db: Kysely<Database>, guard: Guard): ClientCleanupStore {
-  const deleteWhere = async (trx: Kysely<Database>, condition: Condition, criteria: CleanupCriteria, limit: number) => {
+  const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
+  const candidates = (index: Sweep['index']) =>
+    sql<Database['clients']>`clients`.as<'c'>(sqlite ? sql`c indexed by ${sql.raw(index)}` : sql`c`);
+  const deleteWhere = async (trx: Kysely<Database>, sweep: Sweep, criteria: CleanupCriteria, limit: number) => {
     if (limit <= 0) return [];
     const rows = await trx
       .deleteFrom('clients')
       .where('client_id', 'in', (eb) =>
         eb
-          .selectFrom('clients as c')
+          .selectFrom(candidates(sweep.index))
           .select('c.client_id')
-          .where((w) => w.and([condition(w, criteria), holdsNothingLive(w, criteria)]))
-          .orderBy('c.created_ms')
+          .where((w) => w.and([sweep.condition(w, criteria), holdsNothingLive(w, criteria)]))
+          .orderBy(sweep.order)
           .limit(limit),
       )
       .returning('client_id')
       .execute();
-    return rows.map((row) => row.client_id);
+    return rows.map((row) => ({ clientId: row.client_id, reason: sweep.reason }));
   };
   return {
     deleteExpired: (kind, before, limit) =>
@@ -54,12 +85,9 @@ export function createCleanupRepository(db: Kysely<Database>, guard: Guard): Cli
     deleteUnusedClients: (criteria, limit) =>
       guard(() =>
         db.transaction().execute(async (trx) => {
-          const unused = await deleteWhere(trx, neverAuthorized, criteria, limit);
-          const idle = await deleteWhere(trx, idleTooLong, criteria, limit - unused.length);
-          return [
-            ...unused.map((clientId) => ({ clientId, reason: 'unused' as const })),
-            ...idle.map((clientId) => ({ clientId, reason: 'idle' as const })),
-          ];
+          const deleted: { clientId: string; reason: 'unused' | 'idle' }[] = [];
+          for (const sweep of sweeps) deleted.push(...(await deleteWhere(trx, sweep, criteria, limit - deleted.length)));
+          return deleted;
         }),
       ),
   };
@@ -79,21 +107,25 @@ function neverAuthorized(eb: Builder, { unusedRegisteredBefore }: CleanupCriteri
 }
 
 /**
- * Not used since `idleSince`. A client with no recorded use but with grants (its use went unrecorded) counts
- * as last used when its newest grant was created.
+ * Never used, registered before `idleSince`, and no grant created since: a client whose grants were issued but
+ * whose use went unrecorded counts as last used when its newest grant was created.
  */
-function idleTooLong(eb: Builder, { idleSince }: CleanupCriteria) {
+function neverUsedIdle(eb: Builder, { idleSince }: CleanupCriteria) {
   return eb.and([
     eb('c.registration_source', 'in', collectableSources),
-    // Implied by the next conditions; stated so that the index on created_ms bounds the scan.
+    eb('c.last_used_ms', 'is', null),
     eb('c.created_ms', '<', idleSince),
-    eb.or([eb('c.last_used_ms', 'is', null), eb('c.last_used_ms', '<', idleSince)]),
-    eb.not(
-      eb.exists(
-        eb.selectFrom('grants as g').select('g.id').whereRef('g.client_id', '=', 'c.client_id').where('g.created_ms', '>=', idleSince),
-      ),
-    ),
+    noGrantSince(eb, idleSince),
   ]);
+}
+
+/** Last used before `idleSince`, and no grant created since. */
+function usedIdle(eb: Builder, { idleSince }: CleanupCriteria) {
+  return eb.and([eb('c.registration_source', 'in', collectableSources), eb('c.last_used_ms', '<', idleSince), noGrantSince(eb, idleSince)]);
+}
+
+function noGrantSince(eb: Builder, since: number) {
+  return eb.not(eb.exists(eb.selectFrom('grants as g').select('g.id').whereRef('g.client_id', '=', 'c.client_id').where('g.created_ms', '>=', since)));
 }
 
 /**

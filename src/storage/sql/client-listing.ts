@@ -53,18 +53,58 @@ export function pageSize(limit: number): number {
 }
 
 /**
- * The clients matching `filter`. The search is a substring of `search_text`: `%`, `_` and `!` in it are
- * escaped with `!` (a backslash is no wildcard once another escape character is named), so all match
- * literally. Both sides are lower-cased by JavaScript (not by SQL `lower()`, which differs between the
- * databases outside ASCII), so the match is case-insensitive alike on SQLite and PostgreSQL.
+ * Where a search is looked up. `words`: SQLite's word index (`clients_search`, FTS5) holds the candidates, and
+ * few enough of them ({@link searchProbeLimit} at most) that reading them all and sorting them costs less than
+ * walking the listing for them. `scan`: the listing order is walked and each row's `search_text` checked (PostgreSQL,
+ * whose planner weighs its trigram index against that walk by itself; a search with no letter or digit; or many
+ * matches, which then fill a page after a short walk).
  */
-export function selectClients(db: Kysely<Database>, filter: ClientListFilter) {
+export type SearchPlan = 'words' | 'scan';
+
+/** The most word-index candidates a SQLite search reads before it walks the listing instead. */
+export const searchProbeLimit = 1000;
+
+/**
+ * The FTS5 query of a search: the search as one phrase whose last word may be the beginning of a word
+ * (`"claude co" *`), or undefined when it holds no letter or digit (no word to look up).
+ */
+export function wordQuery(search: string): string | undefined {
+  return /[\p{L}\p{N}]/u.test(search) ? `"${search.replaceAll('"', '""')}" *` : undefined;
+}
+
+/** `filter.search` as compared: trimmed and lower-cased by JavaScript; undefined when empty. */
+function searchOf(filter: ClientListFilter): string | undefined {
+  return filter.search?.trim().toLowerCase() || undefined;
+}
+
+/**
+ * How a SQLite search is best looked up: `words` when the word index has at most {@link searchProbeLimit}
+ * candidates (read through it, a bounded probe), else `scan`. PostgreSQL always scans (its planner chooses).
+ */
+export async function searchPlan(db: Kysely<Database>, filter: ClientListFilter, sqlite: boolean): Promise<SearchPlan> {
+  const search = searchOf(filter);
+  const words = search && sqlite ? wordQuery(search) : undefined;
+  if (!words) return 'scan';
+  const { rows } = await sql<{ n: number }>`select count(*) as n from (select rowid from clients_search where clients_search match ${words} limit ${searchProbeLimit + 1})`.execute(db);
+  return Number(rows[0]?.n ?? 0) <= searchProbeLimit ? 'words' : 'scan';
+}
+
+/**
+ * The clients matching `filter`. The search is checked on each row as a substring of `search_text` (with `plan`
+ * `words`, only on the rows the word index names): `%`, `_` and `!` in it are escaped with `!` (a backslash is
+ * no wildcard once another escape character is named), so all match literally. Both sides are lower-cased by
+ * JavaScript (not by SQL `lower()`, which differs between the databases outside ASCII), so the match is
+ * case-insensitive alike on SQLite and PostgreSQL.
+ */
+export function selectClients(db: Kysely<Database>, filter: ClientListFilter, plan: SearchPlan = 'scan') {
   let query = db.selectFrom('clients');
-  const search = filter.search?.trim().toLowerCase();
+  const search = searchOf(filter);
   if (search) {
     // Not a backslash as the escape character: its literal would depend on PostgreSQL's standard_conforming_strings.
     const pattern = `%${search.replace(/[!%_]/g, (c) => `!${c}`)}%`;
     query = query.where(sql<boolean>`search_text like ${pattern} escape '!'`);
+    const words = wordQuery(search);
+    if (plan === 'words' && words) query = query.where(sql<boolean>`rowid in (select rowid from clients_search where clients_search match ${words})`);
   }
   if (filter.source !== undefined) query = query.where('registration_source', '=', filter.source);
   // Only `true` narrows: a form's unticked "flagged only" box (false) shows every client.
@@ -76,13 +116,26 @@ export function selectClients(db: Kysely<Database>, filter: ClientListFilter) {
   return query;
 }
 
+/** Whether the kept counts (`client_counts`) answer `filter`: only the source and the flag narrow it. */
+export function countedByCounters(filter: ClientListFilter): boolean {
+  return searchOf(filter) === undefined && filter.usage === undefined;
+}
+
+/** The sum of the kept counts that match `filter` (see {@link countedByCounters}): at most ten rows read. */
+export function selectKeptCount(db: Kysely<Database>, filter: ClientListFilter) {
+  let query = db.selectFrom('client_counts').select(sql<number | string | null>`sum(count)`.as('count'));
+  if (filter.source !== undefined) query = query.where('registration_source', '=', filter.source);
+  if (filter.flagged === true) query = query.where(sql<boolean>`flagged`);
+  return query;
+}
+
 /**
  * One page, newest first, from the keyset position in `query.after`: `(issued_at, client_id) < (…)` walks
  * the ordering index from where the previous page ended, so a deep page costs what the first does. One row more
  * than the page is read to learn whether another page follows.
  */
-export function selectClientPage(db: Kysely<Database>, query: ClientListQuery) {
-  let select = selectClients(db, query);
+export function selectClientPage(db: Kysely<Database>, query: ClientListQuery, plan: SearchPlan = 'scan') {
+  let select = selectClients(db, query, plan);
   const after = query.after === undefined ? undefined : decodeCursor(query.after);
   if (after) {
     select = select.where((eb) => eb(eb.refTuple('client_id_issued_at', 'client_id'), '<', eb.tuple(after[0], after[1])));

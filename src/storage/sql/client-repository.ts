@@ -1,8 +1,8 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { SqliteAdapter, sql, type Kysely, type Selectable } from 'kysely';
 import type { ClientMetadata } from '../../ports/client-metadata.js';
 import { InitialAccessTokenUnusableError, type InitialAccessTokenUse } from '../../ports/initial-access-tokens.js';
 import type { ClientRecord, ClientStore, RegistrationSource } from '../../ports/clients.js';
-import { clientSearchText, encodeCursor, pageSize, selectClientPage, selectClients } from './client-listing.js';
+import { clientSearchText, countedByCounters, encodeCursor, pageSize, searchPlan, selectClientPage, selectClients, selectKeptCount } from './client-listing.js';
 import { GroupCommit } from './group-commit.js';
 import type { ClientsTable, Database, Guard } from './schema.js';
 
@@ -26,6 +26,7 @@ export function createClientRepository(
   },
 ): ClientStore & { drain(): Promise<void> } {
   const { guard } = options;
+  const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
   const insertRows = options.insertRows ?? ((rows) => insertWithTokenUses(db, rows));
   const inserts = new GroupCommit<PendingClientRow>((items) => guard(() => insertRows(items)), {
     maxBatch,
@@ -104,7 +105,7 @@ export function createClientRepository(
 
     listClients: (query) =>
       guard(async () => {
-        const rows = await selectClientPage(db, query).execute();
+        const rows = await selectClientPage(db, query, await searchPlan(db, query, sqlite)).execute();
         const size = pageSize(query.limit);
         const clients = rows.slice(0, size).map(fromRow);
         const last = clients.at(-1);
@@ -113,10 +114,21 @@ export function createClientRepository(
 
     countClients: (filter) =>
       guard(async () => {
-        const row = await selectClients(db, filter)
+        if (countedByCounters(filter)) return Number((await selectKeptCount(db, filter).executeTakeFirstOrThrow()).count ?? 0);
+        // Exact: through the word index whenever the search has a word, however many it names.
+        const row = await selectClients(db, filter, sqlite ? 'words' : 'scan')
           .select((eb) => eb.fn.countAll<number | string>().as('count'))
           .executeTakeFirstOrThrow();
         return Number(row.count);
+      }),
+
+    countClientsUpTo: (filter, limit) =>
+      guard(async () => {
+        if (countedByCounters(filter)) return { count: Number((await selectKeptCount(db, filter).executeTakeFirstOrThrow()).count ?? 0), more: false };
+        const matches = selectClients(db, filter, await searchPlan(db, filter, sqlite)).select(sql<number>`1`.as('one')).limit(limit + 1);
+        const row = await db.selectFrom(matches.as('m')).select((eb) => eb.fn.countAll<number | string>().as('count')).executeTakeFirstOrThrow();
+        const count = Number(row.count);
+        return { count: Math.min(count, limit), more: count > limit };
       }),
   };
 }

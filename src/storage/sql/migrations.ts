@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { backfillAuditCounts, backfillClientSearchText } from './backfill.js';
+import { addClientCountsAndSearch } from './client-counts-migration.js';
 import type { Database } from './schema.js';
 
 /**
@@ -292,6 +293,13 @@ function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration
         await db.schema.createIndex('refresh_tokens_expires_ms').on('refresh_tokens').column('expires_ms').execute();
         await db.schema.createIndex('authorization_codes_expires_ms').on('authorization_codes').column('expires_ms').execute();
         await db.schema.createIndex('revoked_access_tokens_expires_ms').on('revoked_access_tokens').column('expires_ms').execute();
+      },
+    },
+    '0013_client_counts_and_search': {
+      async up(db: Kysely<unknown>) {
+        // Counts kept by triggers, a search index, and the index the sweep of never-used clients walks: operator
+        // pages and cleanup batches then read what they show or delete, not the whole table (see the file).
+        await addClientCountsAndSearch(db, dialect);
       },
     },
   };

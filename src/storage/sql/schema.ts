@@ -188,6 +188,17 @@ export interface UserIdentitiesTable {
   last_sign_in_ms: number | null;
 }
 
+/**
+ * How many clients there are per registration source and look-alike flag (0013), kept by triggers on `clients`;
+ * the sum of the rows that match a filter is its count.
+ */
+export interface ClientCountsTable {
+  registration_source: string;
+  /** 1/0 on SQLite, boolean on PostgreSQL: whether `look_alike_of` is set. */
+  flagged: ColumnType<boolean | number, boolean | number, boolean | number>;
+  count: ColumnType<number, number, number>;
+}
+
 export interface Database {
   clients: ClientsTable;
   users: UsersTable;
@@ -204,4 +215,5 @@ export interface Database {
   user_identities: UserIdentitiesTable;
   used_values: UsedValuesTable;
   pushed_requests: PushedRequestsTable;
+  client_counts: ClientCountsTable;
 }
