@@ -200,8 +200,9 @@ export async function createServices(config: Config, overrides: ServiceOverrides
           const intervalMs = config.cleanup.interval * 1000;
           schedule = startCleanupSchedule({
             run: async () => {
-              const summary = await cleanUpClients({ cleanup: storage.cleanup, config, clock, audit });
-              await sweepRetention(storage, config, clock.now());
+              const observer = metrics?.sweeps;
+              const summary = await cleanUpClients({ cleanup: storage.cleanup, config, clock, audit, ...(observer && { observer }) });
+              await sweepRetention(storage, config, clock.now(), observer);
               return summary;
             },
             intervalMs,

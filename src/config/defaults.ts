@@ -420,9 +420,9 @@ export const options: readonly OptionSpec[] = [
   {
     key: 'cleanup.batchSize',
     kind: { type: 'int', min: 1, max: 10_000 },
-    default: 500,
+    default: 100,
     env: ['LATCHKEY_CLEANUP_BATCH_SIZE'],
-    doc: 'Clients deleted per transaction, so that cleanup never holds the database for long.',
+    doc: 'Rows deleted per transaction (clients, expired tokens, audit events), so that cleanup never holds the database for long: a batch of 100 clients takes a few milliseconds, and requests run between batches.',
   },
   {
     key: 'redis.url',

@@ -63,7 +63,7 @@ describe('loadConfig', () => {
         },
         cimd: { enabled: true, allowPrivateAddresses: false, maxBytes: 16_384, timeoutMs: 5000, minCacheSeconds: 60, maxCacheSeconds: 86_400 },
         audit: { retentionDays: 90 },
-        cleanup: { enabled: true, unusedAfter: 86_400, idleAfter: 7_776_000, interval: 3600, batchSize: 500 },
+        cleanup: { enabled: true, unusedAfter: 86_400, idleAfter: 7_776_000, interval: 3600, batchSize: 100 },
         redis: { url: null, keyPrefix: 'latchkey' },
         scopes: { supported: ['openid', 'profile', 'email', 'offline_access', 'mcp', 'mcp:tools', 'mcp:resources', 'mcp:prompts'] },
         resources: [],
