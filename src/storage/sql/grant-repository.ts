@@ -114,12 +114,20 @@ export function createGrantRepository(
         await trx.insertInto('refresh_tokens').values({ ...refreshTokenRow(next), generation }).execute();
         return { status: 'reissued' as const, ...result };
       }),
+    // The token and its grant in one query (the token endpoint, introspection and revocation need both).
     findRefreshToken: (tokenDigest) =>
       guard(async () => {
-        const row = await db.selectFrom('refresh_tokens').selectAll().where('token_digest', '=', tokenDigest).executeTakeFirst();
+        const row = await db
+          .selectFrom('refresh_tokens as r')
+          .innerJoin('grants as g', 'g.id', 'r.grant_id')
+          .selectAll('g')
+          .select(['r.token_digest', 'r.scope as token_scope', 'r.created_ms as token_created_ms', 'r.expires_ms', 'r.used_ms', 'r.generation'])
+          .where('r.token_digest', '=', tokenDigest)
+          .executeTakeFirst();
         if (!row) return undefined;
-        const grant = await findGrant(row.grant_id);
-        return grant && { token: refreshTokenFromRow(row), used: row.used_ms !== null, grant };
+        const { token_digest, token_scope, token_created_ms, expires_ms, used_ms, generation, ...grant } = row;
+        const token = { token_digest, grant_id: grant.id, scope: token_scope, created_ms: token_created_ms, expires_ms, used_ms, generation };
+        return { token: refreshTokenFromRow(token), used: used_ms !== null, grant: grantFromRow(grant) };
       }),
     listClientGrants: (clientId, now, limit) =>
       guard(async () => {
