@@ -232,6 +232,47 @@ describe('redaction', () => {
   });
 
 
+  it('redacts secret fields at the top and one level down, headers two levels down, and code only where parameters are', () => {
+    let text = '';
+    const destination = new Writable({ write: (chunk: Buffer, _encoding, done) => ((text += chunk.toString('utf8')), done()) });
+    const logger = createLogger('info', destination);
+    const fields = {
+      password: 'p1',
+      code: 'c1',
+      client: { client_secret: 's1', client_name: 'Claude', deeper: { client_secret: 'kept-three-levels-down' } },
+      headers: { authorization: 'Bearer t1', 'set-cookie': 'sid=1', accept: 'text/html' },
+      upstream: { headers: { cookie: 'sid=2', 'user-agent': 'ua' }, status: 401 },
+      query: { code: 'c2', state: 'st' },
+      result: { code: 'ECONNREFUSED' },
+    };
+    const original = structuredClone(fields);
+    logger.child({ requestId: 'q' }).info(fields, 'x');
+    const line = JSON.parse(text) as Record<string, unknown>;
+    assert.equal(line['password'], '[redacted]');
+    assert.equal(line['code'], '[redacted]');
+    assert.equal(line['requestId'], 'q');
+    assert.deepEqual(line['client'], { client_secret: '[redacted]', client_name: 'Claude', deeper: { client_secret: 'kept-three-levels-down' } });
+    assert.deepEqual(line['headers'], { authorization: '[redacted]', 'set-cookie': '[redacted]', accept: 'text/html' });
+    assert.deepEqual(line['upstream'], { headers: { cookie: '[redacted]', 'user-agent': 'ua' }, status: 401 });
+    assert.deepEqual(line['query'], { code: '[redacted]', state: 'st' });
+    assert.deepEqual(line['result'], { code: 'ECONNREFUSED' }, 'a code outside request parameters is an error code');
+    assert.deepEqual(fields, original, 'the object logged is not changed');
+  });
+
+  it('keeps an error an error when one of its fields is redacted, so its message and stack are logged', () => {
+    let text = '';
+    const destination = new Writable({ write: (chunk: Buffer, _encoding, done) => ((text += chunk.toString('utf8')), done()) });
+    const error = Object.assign(new Error('upstream refused'), { code: 'EPROTO', client_secret: 's1' });
+    createLogger('info', destination).warn({ err: error }, 'x');
+    const line = JSON.parse(text) as { err: Record<string, unknown> };
+    assert.equal(line.err['message'], 'upstream refused');
+    assert.equal(line.err['type'], 'Error');
+    assert.match(String(line.err['stack']), /upstream refused/);
+    assert.equal(line.err['client_secret'], '[redacted]');
+    assert.equal(line.err['code'], 'EPROTO');
+    assert.equal(error.client_secret, 's1', 'the error itself is not changed');
+  });
+
   it('replaces the values of secret query parameters and leaves the rest', () => {
     assert.equal(redactUrl('/authorize?client_id=a&state=s'), '/authorize?client_id=a&state=s');
     assert.equal(redactUrl('/cb?code=abc&state=s'), '/cb?code=[redacted]&state=s');
