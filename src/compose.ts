@@ -29,6 +29,7 @@ import { cacheInitialAccessTokenLookups } from './protocol/registration/initial-
 import { hasKeyEncryptionKey, keyEncryptionFrom } from './storage/key-encryption.js';
 import { openStorage, parseDatabaseUrl } from './storage/open-storage.js';
 import { backUpSqlite, type BackupSummary } from './storage/sqlite-backup.js';
+import { cacheClientLookups } from './storage/client-cache.js';
 import { fetchDocument } from './outbound/fetch-document.js';
 import type { ClientStore } from './ports/clients.js';
 import type { HostAuthentication } from './http/host-sign-in.js';
@@ -125,8 +126,10 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   if (!config.identity.localPasswords && config.identity.providers.length === 0 && !overrides.host) {
     throw new ConfigError('Invalid configuration: identity.localPasswords is false and identity.providers is empty, so nobody could sign in: configure a provider, or turn local passwords back on');
   }
-  const storage = overrides.storage ?? (await openMigratedStorage(config, logger));
-  const closeStorage = overrides.storage ? async () => {} : () => storage.close();
+  const opened = overrides.storage ?? (await openMigratedStorage(config, logger));
+  const closeStorage = overrides.storage ? async () => {} : () => opened.close();
+  // Client lookups (one per token request) are served from memory for a moment: see cacheClientLookups.
+  const storage: Storage = { ...opened, clients: cacheClientLookups(opened.clients, clock) };
   const closers: Array<() => Promise<void>> = [closeStorage];
   try {
     const keys = createKeyManager({ store: storage.signingKeys, clock, config: config.keys });

@@ -52,7 +52,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   return {
     app,
     config,
-    storage,
+    // The server's own view of the storage (its client lookups cached, and forgotten on its own changes), so
+    // that a test changing a client acts as the server itself would, not as another instance.
+    storage: services.storage,
     databaseUrl: database.url,
     async close() {
       await app.close();
