@@ -72,6 +72,14 @@ export function cacheClientLookups(clients: ClientStore, clock: Pick<Clock, 'now
         forget(clientId);
       }
     },
+    // The last use is written at most hourly per client; the copy held here would show the previous one.
+    async touchClient(clientId, now) {
+      try {
+        await clients.touchClient(clientId, now);
+      } finally {
+        forget(clientId);
+      }
+    },
     async saveMetadataDocumentClient(record) {
       forget(record.clientId);
       try {

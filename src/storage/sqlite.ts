@@ -59,13 +59,16 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
   const health = trackWriteHealth(guardSqlite, () => probeSqliteWrite(db));
   // Every query goes through the tracked guard, so that a failing write is remembered for /readyz.
   const guard = health.guard;
+  // Two batches in flight: one being synced (walSync) while the next commits; the connection itself takes one
+  // at a time. Without a sync to wait for (NORMAL, :memory:) the second finds the first done.
+  const maxInFlight = walSync ? 2 : 1;
   const clients = createClientRepository(db, {
-    maxInFlight: 1,
+    maxInFlight,
     guard,
     insertRows: preparedInsert(database, db, writes),
   });
   // Token requests' writes (code redemption, refresh rotation) share commits, as registrations do (by default).
-  const tokenWrites = createTransactionBatcher(db, guard, { maxBatch: 200, maxInFlight: 1 });
+  const tokenWrites = createTransactionBatcher(db, guard, { maxBatch: 200, maxInFlight });
   const grants = createGrantRepository(db, guard, tokenWrites);
   return {
     dialect: 'sqlite',
