@@ -28,4 +28,19 @@ function take(bytes: number): Buffer {
 export const systemRandom: RandomSource = {
   token: (bytes) => take(bytes).toString('base64url'),
   uuid: () => randomUUID(),
+  timeOrderedUuid: (nowMs) => uuidV7(nowMs, take(10)),
 };
+
+/**
+ * RFC 9562 §5.7: 48 bits of Unix time in milliseconds, the version (7), 12 random bits, the variant (10) and 62
+ * random bits. `random` is 10 bytes; its first nibble and the variant's two bits are overwritten.
+ */
+export function uuidV7(nowMs: number, random: Buffer): string {
+  const bytes = Buffer.alloc(16);
+  bytes.writeUIntBE(Math.max(0, Math.min(Math.trunc(nowMs), 0xffff_ffff_ffff)), 0, 6);
+  random.copy(bytes, 6, 0, 10);
+  bytes[6] = 0x70 | (bytes[6]! & 0x0f);
+  bytes[8] = 0x80 | (bytes[8]! & 0x3f);
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

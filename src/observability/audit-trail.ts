@@ -87,9 +87,11 @@ export function createAuditTrail(options: AuditTrailOptions): BackgroundAuditTra
 
   return {
     record(entry: AuditEntry) {
+      const at = clock.now();
       const event: AuditEvent = {
-        id: random.uuid(),
-        at: clock.now(),
+        // Time-ordered, so that events are appended to the table's primary key rather than spread over it.
+        id: random.timeOrderedUuid(at),
+        at,
         type: entry.type,
         clientId: entry.clientId ?? null,
         userId: entry.userId ?? null,

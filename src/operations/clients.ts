@@ -69,7 +69,7 @@ export async function createClient(
   const clientSecret = random.token(secretBytes);
   const now = clock.now();
   const record: ClientRecord = {
-    clientId: random.token(16),
+    clientId: random.timeOrderedUuid(now),
     clientSecretDigest: digestSecret(clientSecret),
     clientSecretExpiresAt: 0,
     registrationAccessTokenDigest: null,

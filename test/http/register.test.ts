@@ -19,7 +19,7 @@ const fixtures = JSON.parse(readFileSync(new URL('../fixtures/mcp-client-registr
   clients: { name: string; request: Record<string, unknown> }[];
 };
 
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 /** Checks a response against a seed's response example: generated values by type, the rest by value. */
 function assertMatchesSeed(body: Record<string, unknown>, example: Record<string, unknown>, generated: string[]): void {
@@ -53,7 +53,8 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
       assert.equal(response.headers['cache-control'], 'no-store');
       const body = response.json();
       assertMatchesSeed(body, provider.response, provider.generated);
-      assert.match(body.client_id, /^[A-Za-z0-9_-]{22}$/);
+      // A version 7 UUID: time-ordered, so that new clients are appended to the id index.
+      assert.match(body.client_id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       assert.ok(body.client_secret.length >= 43, 'the secret carries 256 bits');
       assert.ok(body.client_id_issued_at >= before && body.client_id_issued_at <= Date.now() / 1000 + 1);
       assert.equal(body.registration_client_uri, `https://api.example.com${provider.path}/${body.client_id}`);

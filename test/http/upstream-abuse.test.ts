@@ -54,7 +54,7 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
         users: server.storage.users,
         identities: server.storage.identities,
         clock: { now: () => Date.now() },
-        random: { uuid: randomUUID, token: (bytes) => randomBytes(bytes).toString('base64url') },
+        random: { uuid: randomUUID, token: (bytes) => randomBytes(bytes).toString('base64url'), timeOrderedUuid: () => randomUUID() },
         rules: { allow: { anyone: true }, admins: {} },
       };
     });

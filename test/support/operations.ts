@@ -19,6 +19,7 @@ export function operationFixture(overrides: Record<string, unknown> = {}) {
   const random: RandomSource = {
     token: (bytes) => `t${++n}`.padEnd(Math.ceil((bytes * 4) / 3), 'x'),
     uuid: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
+    timeOrderedUuid: () => `00000000-0000-7000-8000-${String(++n).padStart(12, '0')}`,
   };
   const config = loadConfig({ env: {}, overrides: { 'database.url': 'sqlite::memory:', ...overrides } });
   const fixture = {

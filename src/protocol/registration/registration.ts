@@ -67,10 +67,12 @@ export async function registerClient(
   await checkClientCap(checked, clients);
 
   const { metadata } = checked;
-  const clientId = config.registration.profile === 'public-only' ? random.uuid() : random.token(16);
+  const now = clock.now();
+  // Time-ordered: a new client's row goes at the end of the id index, not into a random page of it (a client_id
+  // is an identifier, not a secret: RFC 6749 §2.2). Its time is the client_id_issued_at the response shows.
+  const clientId = random.timeOrderedUuid(now);
   const clientSecret = usesClientSecret(metadata.token_endpoint_auth_method) ? random.token(secretBytes) : undefined;
   const registrationAccessToken = random.token(secretBytes);
-  const now = clock.now();
   const source: RegistrationSource = iat ? 'iat' : checked.statementIssuer ? 'software_statement' : 'dynamic';
   const record: ClientRecord = {
     clientId,

@@ -42,7 +42,7 @@ export async function exchangeAuthorizationCode(
   }
 
   const grant: GrantRecord = {
-    id: context.random.uuid(),
+    id: context.random.timeOrderedUuid(now),
     clientId: client.clientId,
     userId: stored.userId,
     scope: stored.scope,

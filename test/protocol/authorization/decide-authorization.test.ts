@@ -69,7 +69,7 @@ describe('decideAuthorization and decideConsent (the authorization decision, wit
   const clock = fixedClock();
   const events: AuditEntry[] = [];
   let n = 0;
-  const random = { token: () => `code-${++n}`, uuid: () => `uuid-${++n}` };
+  const random = { token: () => `code-${++n}`, uuid: () => `uuid-${++n}`, timeOrderedUuid: () => `uuid7-${++n}` };
 
   before(async () => {
     storage = await openStorage({ url: 'sqlite::memory:', sqliteSynchronous: 'full', poolSize: 1 });

@@ -51,7 +51,7 @@ describe('step-up consent (the decision and the page)', () => {
   let user: SignedInUser;
   const clock = fixedClock();
   let n = 0;
-  const random = { token: () => `code-${++n}`, uuid: () => `uuid-${++n}` };
+  const random = { token: () => `code-${++n}`, uuid: () => `uuid-${++n}`, timeOrderedUuid: () => `uuid7-${++n}` };
 
   before(async () => {
     storage = await openStorage({ url: 'sqlite::memory:', sqliteSynchronous: 'full', poolSize: 1 });
