@@ -128,8 +128,21 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   }
   const opened = overrides.storage ?? (await openMigratedStorage(config, logger));
   const closeStorage = overrides.storage ? async () => {} : () => opened.close();
-  // Client lookups (one per token request) are served from memory for a moment: see cacheClientLookups.
-  const storage: Storage = { ...opened, clients: cacheClientLookups(opened.clients, clock) };
+  // Client lookups (one per token request) are served from memory for a moment: see cacheClientLookups. The
+  // clients this server's cleanup deletes are forgotten at once.
+  const clients = cacheClientLookups(opened.clients, clock);
+  const storage: Storage = {
+    ...opened,
+    clients,
+    cleanup: {
+      ...opened.cleanup,
+      async deleteUnusedClients(criteria, limit) {
+        const deleted = await opened.cleanup.deleteUnusedClients(criteria, limit);
+        for (const { clientId } of deleted) clients.forget(clientId);
+        return deleted;
+      },
+    },
+  };
   const closers: Array<() => Promise<void>> = [closeStorage];
   try {
     const keys = createKeyManager({ store: storage.signingKeys, clock, config: config.keys });

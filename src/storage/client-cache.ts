@@ -16,9 +16,10 @@ const maxEntries = 10_000;
  * `client_credentials`.
  *
  * Only found clients are kept: an unknown id (which anyone can send) costs a query each time, as before, and
- * never takes room.
+ * never takes room. Clients of metadata documents are not kept either: the document resolver has its own cache
+ * and reads the row to learn whether cleanup deleted it (it is then saved again).
  */
-export function cacheClientLookups(clients: ClientStore, clock: Pick<Clock, 'now'>): ClientStore {
+export function cacheClientLookups(clients: ClientStore, clock: Pick<Clock, 'now'>): ClientStore & { forget(clientId: string): void } {
   // A Map iterates in insertion order; re-inserting on each hit makes the first key the least recently used.
   const cache = new Map<string, { record: ClientRecord; expiresAt: number }>();
   /** Bumped by every change through this store, so that a read that started before it is not cached. */
@@ -31,6 +32,7 @@ export function cacheClientLookups(clients: ClientStore, clock: Pick<Clock, 'now
 
   return {
     ...clients,
+    forget,
     async findClient(clientId) {
       const now = clock.now();
       const hit = cache.get(clientId);
@@ -41,9 +43,9 @@ export function cacheClientLookups(clients: ClientStore, clock: Pick<Clock, 'now
       }
       const started = generation;
       const record = await clients.findClient(clientId);
-      if (!record) {
+      if (!record || record.registrationSource === 'cimd') {
         cache.delete(clientId);
-        return undefined;
+        return record;
       }
       // A change made while this read ran may or may not be in it: such a read is answered but not kept.
       if (started === generation) {

@@ -7,6 +7,7 @@ import { cacheClientLookups, clientCacheMs } from '../../src/storage/client-cach
 import { fixedClock } from '../support/clock.js';
 import { sqliteKind, type TestDatabase } from '../support/databases.js';
 import { sampleClient } from './contract.js';
+import { startTestServer } from '../support/server.js';
 
 describe('client lookups cached for a moment (cacheClientLookups)', () => {
   let database: TestDatabase;
@@ -73,5 +74,31 @@ describe('client lookups cached for a moment (cacheClientLookups)', () => {
     assert.throws(() => {
       (found as { clientSecretDigest: string | null }).clientSecretDigest = 'x';
     }, TypeError);
+  });
+
+  it("keeps no metadata document's client: the resolver learns at once that cleanup deleted its row", async () => {
+    const clients = cacheClientLookups(server.clients, fixedClock());
+    const client = sampleClient({ clientId: 'https://agent.example/client.json', registrationSource: 'cimd', registrationAccessTokenDigest: null });
+    await elsewhere.clients.saveMetadataDocumentClient(client);
+    assert.equal((await clients.findClient(client.clientId))?.registrationSource, 'cimd');
+    assert.equal(await elsewhere.clients.deleteClient(client.clientId), true);
+    assert.equal(await clients.findClient(client.clientId), undefined);
+  });
+});
+
+describe("the server's cleanup and its client cache", () => {
+  it('forgets the clients its cleanup deletes, at once', async () => {
+    const server = await startTestServer();
+    try {
+      const client = sampleClient({ clientIdIssuedAt: 1, lastUsedAt: null });
+      await server.storage.clients.insertClient({ ...client, updatedAt: 1 });
+      assert.ok(await server.storage.clients.findClient(client.clientId), 'cached now');
+      const now = Date.now();
+      const deleted = await server.storage.cleanup.deleteUnusedClients({ now, unusedRegisteredBefore: now, idleSince: 0, accessTokensIssuedAfter: now }, 100);
+      assert.ok(deleted.some((entry) => entry.clientId === client.clientId), JSON.stringify(deleted));
+      assert.equal(await server.storage.clients.findClient(client.clientId), undefined);
+    } finally {
+      await server.close();
+    }
   });
 });
