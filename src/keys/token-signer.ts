@@ -1,4 +1,4 @@
-import { KeyObject, sign, type SignKeyObjectInput } from 'node:crypto';
+import { KeyObject, sign } from 'node:crypto';
 import type { TokenSigner } from '../ports/token-signing.js';
 import type { KeyManager } from './key-manager.js';
 
@@ -14,14 +14,13 @@ import type { KeyManager } from './key-manager.js';
  * @see https://www.rfc-editor.org/rfc/rfc7518#section-3.4 (ECDSA signatures as R || S, not DER)
  */
 export function createTokenSigner(keys: KeyManager): TokenSigner {
-  const signingKeys = new WeakMap<object, SignKeyObjectInput & { digest: string | null }>();
+  const signingKeys = new WeakMap<object, SigningKey>();
   const headers = new Map<string, string>();
 
-  function signingKeyOf(key: Parameters<typeof KeyObject.from>[0], alg: string): SignKeyObjectInput & { digest: string | null } {
+  function signingKeyOf(key: Parameters<typeof KeyObject.from>[0], alg: string): SigningKey {
     let signing = signingKeys.get(key);
     if (!signing) {
-      const keyObject = KeyObject.from(key);
-      signing = { key: keyObject, ...algorithmOptions(alg) };
+      signing = { key: KeyObject.from(key), ...algorithmOptions(alg) };
       signingKeys.set(key, signing);
     }
     return signing;
@@ -43,19 +42,29 @@ export function createTokenSigner(keys: KeyManager): TokenSigner {
     async sign(claims, typ) {
       const { kid, alg, key } = await keys.signingKey();
       const signingInput = `${encodedHeader(alg, kid, typ)}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
-      const { digest, ...keyInput } = signingKeyOf(key, alg);
-      const signature = sign(digest, Buffer.from(signingInput), keyInput);
-      return `${signingInput}.${signature.toString('base64url')}`;
+      const { key: keyObject, digest, ecdsaBytes } = signingKeyOf(key, alg);
+      // The KeyObject itself, not `{ key, dsaEncoding }`: Node reads an options object anew on every call, which
+      // cost as much as the signature. ECDSA's DER output is turned into R || S here instead.
+      const signature = sign(digest, Buffer.from(signingInput), keyObject);
+      const encoded = ecdsaBytes === undefined ? signature : derToRaw(signature, ecdsaBytes);
+      return `${signingInput}.${encoded.toString('base64url')}`;
     },
   };
 }
 
-/** The digest and signature encoding `crypto.sign()` needs for a JWS `alg`. */
-function algorithmOptions(alg: string): { digest: string | null; dsaEncoding?: 'ieee-p1363' } {
+interface SigningKey {
+  key: KeyObject;
+  digest: string | null;
+  /** For ECDSA: the length of R and of S in the JWS signature (RFC 7518 §3.4). */
+  ecdsaBytes?: number;
+}
+
+/** The digest `crypto.sign()` needs for a JWS `alg`, and for ECDSA the size of R and S. */
+function algorithmOptions(alg: string): Omit<SigningKey, 'key'> {
   switch (alg) {
     case 'ES256':
-      // JWS wants the raw R || S of RFC 7518 §3.4, not the DER that OpenSSL emits by default.
-      return { digest: 'sha256', dsaEncoding: 'ieee-p1363' };
+      // JWS wants the raw R || S of RFC 7518 §3.4 (32 bytes each), not the DER that OpenSSL emits.
+      return { digest: 'sha256', ecdsaBytes: 32 };
     case 'RS256':
       return { digest: 'sha256' };
     case 'EdDSA':
@@ -64,4 +73,28 @@ function algorithmOptions(alg: string): { digest: string | null; dsaEncoding?: '
     default:
       throw new TypeError(`unsupported signing algorithm ${alg}`);
   }
+}
+
+/**
+ * An ECDSA signature from DER (`SEQUENCE { INTEGER r, INTEGER s }`, as OpenSSL writes it) to the fixed-size
+ * R || S of RFC 7518 §3.4: each integer without its sign byte, left-padded with zeros to `size` bytes.
+ */
+export function derToRaw(der: Buffer, size: number): Buffer {
+  const raw = Buffer.alloc(size * 2);
+  // SEQUENCE header: 0x30, then a length of one byte (P-256 signatures are at most 72 bytes long).
+  let offset = der[1]! & 0x80 ? 2 + (der[1]! & 0x7f) : 2;
+  for (let part = 0; part < 2; part++) {
+    if (der[offset] !== 0x02) throw new Error('not a DER ECDSA signature');
+    const length = der[offset + 1]!;
+    let start = offset + 2;
+    let bytes = length;
+    while (bytes > size && der[start] === 0) {
+      start++;
+      bytes--;
+    }
+    if (bytes > size) throw new Error('not a DER ECDSA signature');
+    der.copy(raw, part * size + (size - bytes), start, start + bytes);
+    offset += 2 + length;
+  }
+  return raw;
 }
