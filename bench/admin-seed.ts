@@ -46,7 +46,7 @@ const dayMs = 86_400_000;
 const spanDays = 180;
 
 /** mulberry32: a small seeded generator, so that every run stores the same mix of clients. */
-function generator(seed: number) {
+export function generator(seed: number) {
   let state = seed >>> 0;
   const next = () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -62,7 +62,7 @@ function generator(seed: number) {
     hex: (length: number) => Array.from({ length }, () => Math.floor(next() * 16).toString(16)).join(''),
   };
 }
-type Rng = ReturnType<typeof generator>;
+export type Rng = ReturnType<typeof generator>;
 
 /** A kind of client: how it names itself and where it redirects. */
 interface ClientKind {
@@ -149,7 +149,7 @@ function fakeSoftwareStatement(softwareId: string): string {
 }
 
 /** The `n`-th client (oldest first), registered at `issuedAt` (seconds), as registration would store it. */
-function clientRecord(rng: Rng, n: number, issuedAt: number, iatId: string): ClientRecord {
+export function clientRecord(rng: Rng, n: number, issuedAt: number, iatId: string): ClientRecord {
   const source = pickSource(rng);
   const kind = source === 'cimd' ? webAgent : pickKind(rng);
   const clientName = kind.name(rng);
@@ -191,7 +191,7 @@ function clientRecord(rng: Rng, n: number, issuedAt: number, iatId: string): Cli
 }
 
 /** The `client.registered` event registration records (see `auditRegistration`). */
-function registeredEvent(record: ClientRecord, rng: Rng): AuditEvent {
+export function registeredEvent(record: ClientRecord, rng: Rng): AuditEvent {
   const { metadata } = record;
   return {
     id: randomUUID(),
@@ -213,7 +213,7 @@ function registeredEvent(record: ClientRecord, rng: Rng): AuditEvent {
 }
 
 /** Runs `write` over `items` in windows of {@link window}, so group commit can batch them. */
-async function inWindows<T>(items: readonly T[], write: (item: T) => Promise<unknown>): Promise<void> {
+export async function inWindows<T>(items: readonly T[], write: (item: T) => Promise<unknown>): Promise<void> {
   for (let start = 0; start < items.length; start += window) {
     await Promise.all(items.slice(start, start + window).map(write));
   }
@@ -223,7 +223,7 @@ async function inWindows<T>(items: readonly T[], write: (item: T) => Promise<unk
  * Runs `write` over `items` with at most `concurrency` in flight: writes that are not group-committed each take
  * a pooled connection, and PostgreSQL's pool fails a request that waits over 5 s for one.
  */
-async function inParallel<T>(items: readonly T[], concurrency: number, write: (item: T) => Promise<unknown>): Promise<void> {
+export async function inParallel<T>(items: readonly T[], concurrency: number, write: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) await write(items[next++]!);
@@ -235,7 +235,7 @@ async function inParallel<T>(items: readonly T[], concurrency: number, write: (i
  * Sets `last_used_ms` as `touchClient` does, for many clients in one transaction: a prepared `UPDATE` per client
  * on SQLite, one `UPDATE … FROM unnest(…)` per 10,000 on PostgreSQL. `databaseUrl` is the storage's.
  */
-async function recordLastUses(databaseUrl: string, uses: readonly { clientId: string; at: number }[]): Promise<void> {
+export async function recordLastUses(databaseUrl: string, uses: readonly { clientId: string; at: number }[]): Promise<void> {
   if (databaseUrl.startsWith('sqlite:')) {
     const db = new BetterSqlite3(databaseUrl.slice('sqlite:'.length));
     try {

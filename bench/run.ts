@@ -3,6 +3,8 @@
  *
  *   npm run bench                        register, then token, then admin, then gateway
  *   npm run bench -- token               only the token endpoint (or: BENCH_SUITES=token)
+ *   npm run bench -- growth              a million clients and grants stored against empty (only when named: it
+ *                                        seeds for many minutes; BENCH_GROWTH_CLIENTS=100000 for a quick run)
  *   BENCH_ONLY=baseline,sqlite npm run bench    each benchmark's own settings pass through unchanged
  *
  * The suites: register (bench/register.ts: POST /register, with and without metrics), token (bench/token.ts:
@@ -10,7 +12,8 @@
  * `oidc-provider`, bench/oidc-provider-server.ts: the peer users would pick instead, with the ratios issue 15 asks
  * of Latchkey against it), and admin (bench/admin.ts: the dashboard's clients pages with 100,000
  * clients stored) and gateway (bench/gateway.ts: MCP tool calls through `latchkey gateway --upstream` against direct calls
- * to the same upstream). Each prints its own table, ✓/✗ lines and JSON line. The exit code is the first non-zero one
+ * to the same upstream), and, only when named, growth (bench/growth.ts: every figure at 1,000,000 clients and grants as a
+ * ratio to an empty database). Each prints its own table, ✓/✗ lines and JSON line. The exit code is the first non-zero one
  * of a suite that could not run (missing a target is not an error).
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -19,14 +22,16 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
-const suites = ['register', 'token', 'admin', 'gateway'] as const;
+const suites = ['register', 'token', 'admin', 'gateway', 'growth'] as const;
 type Suite = (typeof suites)[number];
+/** Run when no suite is named: growth seeds a million clients for many minutes, so it runs only when asked for. */
+const defaultSuites: readonly Suite[] = ['register', 'token', 'admin', 'gateway'];
 
 function selectedSuites(): Suite[] {
   const fromArgs = process.argv.slice(2).flatMap((arg) => arg.split(','));
   const raw = fromArgs.length > 0 ? fromArgs : (process.env['BENCH_SUITES'] ?? '').split(',');
   const names = raw.map((name) => name.trim()).filter(Boolean);
-  if (names.length === 0) return [...suites];
+  if (names.length === 0) return [...defaultSuites];
   for (const name of names) {
     if (!(suites as readonly string[]).includes(name)) throw new Error(`the benchmarks are ${suites.join(', ')}; got ${JSON.stringify(name)}`);
   }
