@@ -2,9 +2,11 @@ import type { Kysely, Selectable } from 'kysely';
 import type { AuthorizationCodeRecord, AuthorizationCodeStore, GrantRecord, GrantStore, RefreshTokenRecord } from '../../ports/grants.js';
 import type { AuthorizationCodesTable, Database, GrantsTable, RefreshTokensTable, Guard } from './schema.js';
 import { createTransactionBatcher, type TransactionBatcher } from './transaction-batcher.js';
+import { compileOnce } from './compiled-query.js';
 
 /** The {@link AuthorizationCodeStore} over Kysely; redemption is in the grant repository, with the grant it creates. */
 export function createCodeRepository(db: Kysely<Database>, guard: Guard): AuthorizationCodeStore {
+  const findCodeQuery = compileOnce([marker.s1] as const, (digest: string) => db.selectFrom('authorization_codes').selectAll().where('code_digest', '=', digest));
   return {
     insertCode: (code) =>
       guard(async () => {
@@ -26,7 +28,7 @@ export function createCodeRepository(db: Kysely<Database>, guard: Guard): Author
       }),
     findCode: (codeDigest) =>
       guard(async () => {
-        const row = await db.selectFrom('authorization_codes').selectAll().where('code_digest', '=', codeDigest).executeTakeFirst();
+        const row = (await findCodeQuery(db, codeDigest)).rows[0];
         return row && { code: codeFromRow(row), usedAt: row.used_ms === null ? null : Number(row.used_ms), grantId: row.grant_id };
       }),
   };
@@ -45,6 +47,7 @@ export function createGrantRepository(
     const row = await db.selectFrom('grants').selectAll().where('id', '=', id).executeTakeFirst();
     return row && grantFromRow(row);
   };
+  const hot = hotQueries(db);
   return {
     createGrant: (grant, refreshToken, fromCodeDigest) =>
       guard(() =>
@@ -60,15 +63,10 @@ export function createGrantRepository(
     redeemCode: (codeDigest, now, grant, refreshToken) =>
       batcher.run(async (trx) => {
         // The conditional update decides which of concurrent redemptions wins; the losers write nothing.
-        const consumed = await trx
-          .updateTable('authorization_codes')
-          .set({ used_ms: now, grant_id: grant.id })
-          .where('code_digest', '=', codeDigest)
-          .where('used_ms', 'is', null)
-          .executeTakeFirst();
-        if (consumed.numUpdatedRows !== 1n) return false;
-        await trx.insertInto('grants').values(grantRow(grant)).execute();
-        if (refreshToken) await trx.insertInto('refresh_tokens').values(refreshTokenRow(refreshToken)).execute();
+        const consumed = await hot.consumeCode(trx, now, grant.id, codeDigest);
+        if (consumed.numAffectedRows !== 1n) return false;
+        await hot.insertGrant(trx, ...grantValues(grant));
+        if (refreshToken) await hot.insertRefreshToken(trx, ...refreshTokenValues(refreshToken, 0));
         return true;
       }),
     findGrant: (id) => guard(() => findGrant(id)),
@@ -80,16 +78,11 @@ export function createGrantRepository(
     rotateRefreshToken: (tokenDigest, next, now, reuseGraceMs = 0) =>
       batcher.run(async (trx) => {
         // The conditional update decides which of concurrent rotations wins.
-        const used = await trx
-          .updateTable('refresh_tokens')
-          .set({ used_ms: now })
-          .where('token_digest', '=', tokenDigest)
-          .where('used_ms', 'is', null)
-          .returningAll()
-          .executeTakeFirst();
+        const used = (await hot.useRefreshToken(trx, now, tokenDigest)).rows[0];
         const token = used ?? (await trx.selectFrom('refresh_tokens').selectAll().where('token_digest', '=', tokenDigest).executeTakeFirst());
         if (!token) return { status: 'unknown' as const };
-        const grantRow = await trx.selectFrom('grants').selectAll().where('id', '=', token.grant_id).executeTakeFirstOrThrow();
+        const grantRow = (await hot.selectGrant(trx, token.grant_id)).rows[0];
+        if (!grantRow) throw new Error(`refresh token of a missing grant ${token.grant_id}`);
         const result = { token: refreshTokenFromRow(token), grant: grantFromRow(grantRow) };
         const generation = Number(token.generation) + 1;
         if (used) {
@@ -100,7 +93,7 @@ export function createGrantRepository(
             await trx.updateTable('refresh_tokens').set({ used_ms: now }).where('grant_id', '=', token.grant_id).where('used_ms', 'is', null).execute();
             await trx.updateTable('grants').set({ branched: 0 }).where('id', '=', token.grant_id).execute();
           }
-          await trx.insertInto('refresh_tokens').values({ ...refreshTokenRow(next), generation }).execute();
+          await hot.insertRefreshToken(trx, ...refreshTokenValues(next, generation));
           return { status: 'rotated' as const, ...result };
         }
         if (!withinGrace(token.used_ms, now, reuseGraceMs) || grantRow.revoked_ms !== null) return { status: 'reused' as const, ...result };
@@ -117,13 +110,7 @@ export function createGrantRepository(
     // The token and its grant in one query (the token endpoint, introspection and revocation need both).
     findRefreshToken: (tokenDigest) =>
       guard(async () => {
-        const row = await db
-          .selectFrom('refresh_tokens as r')
-          .innerJoin('grants as g', 'g.id', 'r.grant_id')
-          .selectAll('g')
-          .select(['r.token_digest', 'r.scope as token_scope', 'r.created_ms as token_created_ms', 'r.expires_ms', 'r.used_ms', 'r.generation'])
-          .where('r.token_digest', '=', tokenDigest)
-          .executeTakeFirst();
+        const row = (await hot.findRefreshToken(db, tokenDigest)).rows[0];
         if (!row) return undefined;
         const { token_digest, token_scope, token_created_ms, expires_ms, used_ms, generation, ...grant } = row;
         const token = { token_digest, grant_id: grant.id, scope: token_scope, created_ms: token_created_ms, expires_ms, used_ms, generation };
@@ -235,4 +222,61 @@ function refreshTokenFromRow(row: Selectable<RefreshTokensTable>): RefreshTokenR
     createdAt: Number(row.created_ms),
     expiresAt: Number(row.expires_ms),
   };
+}
+
+/** Distinct stand-ins for the arguments of {@link compileOnce}'s queries. */
+const marker = {
+  s1: '\u0000s1',
+  s2: '\u0000s2',
+  s3: '\u0000s3',
+  s4: '\u0000s4',
+  s5: '\u0000s5',
+  s6: '\u0000s6',
+  n1: -1.25e-301,
+  n2: -2.25e-301,
+  n3: -3.25e-301,
+} as const;
+
+/** The queries every code exchange and refresh runs, compiled once (see {@link compileOnce}). */
+function hotQueries(db: Kysely<Database>) {
+  const { s1, s2, s3, s4, s5, s6, n1, n2, n3 } = marker;
+  return {
+    // The token and its grant in one query (the token endpoint, introspection and revocation need both).
+    findRefreshToken: compileOnce([s1] as const, (digest: string) =>
+      db
+        .selectFrom('refresh_tokens as r')
+        .innerJoin('grants as g', 'g.id', 'r.grant_id')
+        .selectAll('g')
+        .select(['r.token_digest', 'r.scope as token_scope', 'r.created_ms as token_created_ms', 'r.expires_ms', 'r.used_ms', 'r.generation'])
+        .where('r.token_digest', '=', digest),
+    ),
+    // The conditional update decides which of concurrent rotations wins.
+    useRefreshToken: compileOnce([n1, s1] as const, (now: number, digest: string) =>
+      db.updateTable('refresh_tokens').set({ used_ms: now }).where('token_digest', '=', digest).where('used_ms', 'is', null).returningAll(),
+    ),
+    selectGrant: compileOnce([s1] as const, (id: string) => db.selectFrom('grants').selectAll().where('id', '=', id)),
+    // The conditional update decides which of concurrent redemptions wins; the losers write nothing.
+    consumeCode: compileOnce([n1, s1, s2] as const, (now: number, grantId: string, digest: string) =>
+      db.updateTable('authorization_codes').set({ used_ms: now, grant_id: grantId }).where('code_digest', '=', digest).where('used_ms', 'is', null),
+    ),
+    insertRefreshToken: compileOnce([s1, s2, s3, n1, n2, n3] as const, (digest: string, grantId: string, scope: string, created: number, expires: number, generation: number) =>
+      db.insertInto('refresh_tokens').values({ token_digest: digest, grant_id: grantId, scope, created_ms: created, expires_ms: expires, generation }),
+    ),
+    insertGrant: compileOnce(
+      [s1, s2, s3, s4, s5, n1, n2, n3, s6] as const,
+      (id: string, clientId: string, userId: string | null, scope: string, resource: string | null, authTime: number | null, created: number, revoked: number | null, jkt: string | null) =>
+        db.insertInto('grants').values({ id, client_id: clientId, user_id: userId, scope, resource, auth_time_ms: authTime, created_ms: created, revoked_ms: revoked, dpop_jkt: jkt }),
+    ),
+  };
+}
+
+/** The arguments of `insertGrant`, in its markers' order. */
+function grantValues(grant: GrantRecord) {
+  const row = grantRow(grant);
+  return [row.id, row.client_id, row.user_id, row.scope, row.resource, row.auth_time_ms, row.created_ms, row.revoked_ms, row.dpop_jkt] as const;
+}
+
+/** The arguments of `insertRefreshToken`, in its markers' order. */
+function refreshTokenValues(token: RefreshTokenRecord, generation: number) {
+  return [token.tokenDigest, token.grantId, token.scope, token.createdAt, token.expiresAt, generation] as const;
 }
