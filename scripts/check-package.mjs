@@ -21,9 +21,10 @@ import { resource, runOAuthFlow } from './check-package.oauth.mjs';
  * What the tarball may hold at most: more means something was packed that should not be (or dist/ grew a lot).
  * Each source file ships as .js, .d.ts and .js.map; upstream identity (src/identity, the account pages) brought it
  * to about 690 files and 390 KiB, the protocol extensions of issue 13 to 750 files and 437 KiB, and gateway mode
- * (src/gateway, 14 modules) to about 790 files and 473 KiB.
+ * (src/gateway, 14 modules) to about 790 files and 473 KiB, and the storage work of issues 15 and 18 (docs/storage.md,
+ * the counts and search migration, the WAL sync, the client cache, compiled queries) to about 810 files and 490 KiB.
  */
-const budget = { files: 850, bytes: 500_000 };
+const budget = { files: 900, bytes: 540_000 };
 /** Paths that never belong in the package. */
 const forbidden = [/^src\//, /^test\//, /^bench\//, /^scripts\//, /^\.ci\//, /fixtures?\//, /\.test\.[jt]s$/, /^data\//, /\.db$/, /^node_modules\//];
 /** Packages a SQLite user must not get: build tools, and the optional drivers of PostgreSQL and Redis. */
