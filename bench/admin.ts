@@ -29,7 +29,7 @@
  *   BENCH_ADMIN_CONNECTIONS=10      autocannon connections
  *   BENCH_ADMIN_DEEP_PAGES=50       "Next page" links followed to reach the deep page
  *   BENCH_DURATION=5                autocannon seconds per page
- *   BENCH_ONLY=sqlite,postgres      the databases (baseline, which other benchmarks have, is ignored here)
+ *   BENCH_ONLY=sqlite,postgres      the databases (baseline and oidc-provider, which other benchmarks have, are ignored here)
  *   BENCH_DATABASE_URL, TEST_DATABASE_URL  the PostgreSQL server (default postgres://postgres@127.0.0.1:5432/postgres)
  *   BENCH_TMPDIR                    where the SQLite temp dir goes (default: the OS temp dir)
  *   BENCH_LATCHKEY_ENTRY            the server entry point (default dist/cli/main.js, built first); a .ts file runs through tsx
@@ -64,6 +64,7 @@ import {
   type ServerProcess,
   type TargetName,
   runBench,
+  peerTarget,
 } from './support.js';
 
 buildUnlessGiven();
@@ -77,6 +78,8 @@ function selectedTargets(): AdminTarget[] {
   const raw = process.env['BENCH_ONLY'];
   const names = (raw ?? '').split(',').map((name) => name.trim()).filter(Boolean);
   for (const name of names) {
+    // The peer (node-oidc-provider), like baseline, is a target of the register and token benchmarks only.
+    if (name === peerTarget) continue;
     if (!(allTargets as readonly string[]).includes(name)) throw new Error(`BENCH_ONLY must list ${allTargets.join(', ')} (comma-separated); got ${JSON.stringify(raw)}`);
   }
   const databases: AdminTarget[] = ['sqlite', 'postgres'];
