@@ -10,8 +10,9 @@ const maxEntries = 10_000;
  * Client lookups served from memory for {@link clientCacheMs}: every token request authenticates its client,
  * and reading and parsing the same row again and again was a query of its own per request. Whatever changes a
  * client through this store (an update, a deletion, a metadata document saved) forgets it at once, so this
- * server never serves its own stale copy. Changes made elsewhere (another instance, the CLI, the cleanup's
- * deletions) are seen within {@link clientCacheMs}: that is the staleness bound. A deleted client's grants,
+ * server never serves its own stale copy (the composition root also has its cleanup's deletions forgotten). Changes
+ * made elsewhere (another instance, the CLI, `latchkey gc`) are seen within {@link clientCacheMs}: that is the
+ * staleness bound. A deleted client's grants,
  * codes and refresh tokens are deleted with it, so within that bound it can still only authenticate for
  * `client_credentials`.
  *
@@ -28,6 +29,15 @@ export function cacheClientLookups(clients: ClientStore, clock: Pick<Clock, 'now
   const forget = (clientId: string) => {
     generation++;
     cache.delete(clientId);
+  };
+  /** A change to a client: forgotten before it (no read meanwhile is kept) and after it (whatever it did). */
+  const changing = async <R>(clientId: string, change: () => Promise<R>): Promise<R> => {
+    forget(clientId);
+    try {
+      return await change();
+    } finally {
+      forget(clientId);
+    }
   };
 
   return {
@@ -54,41 +64,11 @@ export function cacheClientLookups(clients: ClientStore, clock: Pick<Clock, 'now
       }
       return record;
     },
-    async insertClient(record, initialAccessToken) {
-      forget(record.clientId);
-      await clients.insertClient(record, initialAccessToken);
-    },
-    async updateClient(record, expectedTokenDigest) {
-      forget(record.clientId);
-      try {
-        return await clients.updateClient(record, expectedTokenDigest);
-      } finally {
-        forget(record.clientId);
-      }
-    },
-    async deleteClient(clientId) {
-      forget(clientId);
-      try {
-        return await clients.deleteClient(clientId);
-      } finally {
-        forget(clientId);
-      }
-    },
+    insertClient: (record, initialAccessToken) => changing(record.clientId, () => clients.insertClient(record, initialAccessToken)),
+    updateClient: (record, expectedTokenDigest) => changing(record.clientId, () => clients.updateClient(record, expectedTokenDigest)),
+    deleteClient: (clientId) => changing(clientId, () => clients.deleteClient(clientId)),
     // The last use is written at most hourly per client; the copy held here would show the previous one.
-    async touchClient(clientId, now) {
-      try {
-        await clients.touchClient(clientId, now);
-      } finally {
-        forget(clientId);
-      }
-    },
-    async saveMetadataDocumentClient(record) {
-      forget(record.clientId);
-      try {
-        await clients.saveMetadataDocumentClient(record);
-      } finally {
-        forget(record.clientId);
-      }
-    },
+    touchClient: (clientId, now) => changing(clientId, () => clients.touchClient(clientId, now)),
+    saveMetadataDocumentClient: (record) => changing(record.clientId, () => clients.saveMetadataDocumentClient(record)),
   };
 }
