@@ -20,6 +20,8 @@ import type { ClientRecord } from '../src/ports/clients.js';
 import type { Storage } from '../src/ports/storage.js';
 import { digestSecret } from '../src/protocol/secrets.js';
 import { createUser } from '../src/users/users.js';
+import { orderedRefreshToken, refreshTokenKey } from '../src/protocol/token/refresh-token-key.js';
+import { systemRandom } from '../src/system.js';
 import { clientRecord, generator, inParallel, inWindows, recordLastUses, registeredEvent } from './admin-seed.js';
 import { onCleanup } from './support.js';
 
@@ -87,11 +89,12 @@ export async function seedUsers(storage: Storage): Promise<{ admin: GrowthSeed['
 
 /** A grant and its live refresh token for `clientId`, created at `at`, as a code exchange stores them. */
 function createGrant(storage: Storage, clientId: string, userId: string, at: number, now: number): Promise<void> {
-  const grantId = randomUUID();
+  // Ids and keys as a code exchange at `at` makes them (time-ordered).
+  const grantId = systemRandom.timeOrderedUuid(at);
   const scope = 'mcp:tools';
   return storage.grants.createGrant(
     { id: grantId, clientId, userId, scope, resource: null, authTime: at, createdAt: at, revokedAt: null },
-    { tokenDigest: digestSecret(randomBytes(32).toString('base64url')), grantId, scope, createdAt: at, expiresAt: now + 30 * dayMs },
+    { tokenDigest: refreshTokenKey(orderedRefreshToken(at, systemRandom.token(32))), grantId, scope, createdAt: at, expiresAt: now + 30 * dayMs },
     null,
   );
 }
@@ -298,13 +301,13 @@ export async function mintRefreshTokens(databaseUrl: string, clientId: string, c
   try {
     const userId = randomUUID();
     await storage.users.createUser({ id: userId, username: `refresh-${userId.slice(0, 8)}`, passwordHash: null, name: null, email: null, isAdmin: false, createdAt: Date.now() });
-    const tokens = Array.from({ length: count }, () => randomBytes(32).toString('base64url'));
     const now = Date.now();
+    const tokens = Array.from({ length: count }, () => orderedRefreshToken(now, systemRandom.token(32)));
     await inParallel(tokens, 8, async (token) => {
-      const grantId = randomUUID();
+      const grantId = systemRandom.timeOrderedUuid(now);
       await storage.grants.createGrant(
         { id: grantId, clientId, userId, scope: 'mcp:tools', resource: null, authTime: now, createdAt: now, revokedAt: null },
-        { tokenDigest: digestSecret(token), grantId, scope: 'mcp:tools', createdAt: now, expiresAt: now + 30 * dayMs },
+        { tokenDigest: refreshTokenKey(token), grantId, scope: 'mcp:tools', createdAt: now, expiresAt: now + 30 * dayMs },
         null,
       );
     });

@@ -62,6 +62,8 @@ import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import BetterSqlite3 from 'better-sqlite3';
 import { digestSecret } from '../src/protocol/secrets.js';
+import { orderedRefreshToken, refreshTokenKey } from '../src/protocol/token/refresh-token-key.js';
+import { systemRandom } from '../src/system.js';
 import { createBenchDpopKey, type BenchDpopKey } from './dpop-proof.js';
 import { openStorage } from '../src/storage/open-storage.js';
 import type { Storage } from '../src/ports/storage.js';
@@ -313,16 +315,17 @@ async function insertCodes(storage: Storage, clientId: string, userId: string, c
 
 /** Grants with a first refresh token each, as a code exchange leaves them; resolves the token values. */
 async function insertGrants(storage: Storage, clientId: string, userId: string, count: number, dpopJkt: string | null = null): Promise<string[]> {
-  const tokens = Array.from({ length: count }, newSecret);
   const now = Date.now();
+  // Tokens, keys and grant ids as the server makes them (time-ordered).
+  const tokens = Array.from({ length: count }, () => orderedRefreshToken(now, newSecret()));
   const chunk = chunkSize(storage);
   for (let start = 0; start < tokens.length; start += chunk) {
     await Promise.all(
       tokens.slice(start, start + chunk).map((token) => {
-        const grantId = randomUUID();
+        const grantId = systemRandom.timeOrderedUuid(now);
         return storage.grants.createGrant(
           { id: grantId, clientId, userId, scope: settings.scope, resource, authTime: now, createdAt: now, revokedAt: null, dpopJkt },
-          { tokenDigest: digestSecret(token), grantId, scope: settings.scope, createdAt: now, expiresAt: now + 30 * farFutureMs },
+          { tokenDigest: refreshTokenKey(token), grantId, scope: settings.scope, createdAt: now, expiresAt: now + 30 * farFutureMs },
           null,
         );
       }),

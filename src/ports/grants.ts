@@ -48,6 +48,7 @@ export interface GrantRecord {
 
 /** A refresh token, stored by digest; it belongs to a grant and is used once (rotation). */
 export interface RefreshTokenRecord {
+  /** The key it is stored under: its digest, prefixed with its issue time (see protocol/token/refresh-token-key.ts). */
   tokenDigest: string;
   grantId: string;
   scope: string;

@@ -2,7 +2,7 @@ import type { ClientStore } from '../ports/clients.js';
 import type { GrantStore, RevokedAccessTokenStore } from '../ports/grants.js';
 import type { Clock } from '../ports/clock.js';
 import type { TokenVerifier } from '../ports/token-signing.js';
-import { digestSecret } from './secrets.js';
+import { refreshTokenKey } from './token/refresh-token-key.js';
 
 export interface IntrospectionContext {
   issuer: string;
@@ -45,7 +45,7 @@ async function introspectAccessToken(token: string, context: IntrospectionContex
 }
 
 async function introspectRefreshToken(token: string, context: IntrospectionContext): Promise<Record<string, unknown> | undefined> {
-  const found = await context.grants.findRefreshToken(digestSecret(token));
+  const found = await context.grants.findRefreshToken(refreshTokenKey(token));
   if (!found) return undefined;
   const { token: record, used, grant } = found;
   if (used || grant.revokedAt !== null || record.expiresAt <= context.clock.now()) return { active: false };

@@ -3,7 +3,7 @@ import type { GrantStore, RevokedAccessTokenStore } from '../ports/grants.js';
 import type { AuditTrail } from '../ports/audit-trail.js';
 import type { Clock } from '../ports/clock.js';
 import type { TokenVerifier } from '../ports/token-signing.js';
-import { digestSecret } from './secrets.js';
+import { refreshTokenKey } from './token/refresh-token-key.js';
 
 export interface RevocationContext {
   grants: Pick<GrantStore, 'findRefreshToken' | 'revokeGrant'>;
@@ -29,7 +29,7 @@ export async function revokeToken(token: string, hint: string | undefined, clien
 }
 
 async function revokeRefreshToken(token: string, client: ClientRecord, context: RevocationContext): Promise<boolean> {
-  const found = await context.grants.findRefreshToken(digestSecret(token));
+  const found = await context.grants.findRefreshToken(refreshTokenKey(token));
   if (!found) return false;
   if (found.grant.clientId === client.clientId && (await context.grants.revokeGrant(found.grant.id, context.clock.now()))) {
     context.audit?.record({

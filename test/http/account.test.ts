@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
-import { digestSecret } from '../../src/protocol/secrets.js';
+import { refreshTokenKey } from '../../src/protocol/token/refresh-token-key.js';
 import type { AuditEvent } from '../../src/ports/audit-events.js';
 import { createUser } from '../../src/users/users.js';
 import { TestBrowser } from '../support/browser.js';
@@ -145,7 +145,7 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
         assert.match(response.body, /Nothing was changed/);
       }
       assert.equal((await server.storage.consents.findConsent('user-alice', clientId))?.scope, 'mcp:tools offline_access');
-      const stored = await server.storage.grants.findRefreshToken(digestSecret(refreshToken));
+      const stored = await server.storage.grants.findRefreshToken(refreshTokenKey(refreshToken));
       assert.equal(stored?.grant.revokedAt, null, 'the grant is untouched');
     });
 

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { digestSecret } from '../../src/protocol/secrets.js';
+import { refreshTokenKey } from '../../src/protocol/token/refresh-token-key.js';
 import type { Storage } from '../../src/ports/storage.js';
 import { fixedClock } from '../support/clock.js';
 import { forEachDatabase, type DatabaseKind } from '../support/databases.js';
@@ -177,7 +178,7 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
       return { clientId: client.client_id, refreshToken: response.json().refresh_token as string };
     }
     const refreshWith = (clientId: string, refreshToken: string) => token({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId });
-    const grantOf = async (refreshToken: string) => (await storage.grants.findRefreshToken(digestSecret(refreshToken)))!.grant;
+    const grantOf = async (refreshToken: string) => (await storage.grants.findRefreshToken(refreshTokenKey(refreshToken)))!.grant;
 
     it('answers a concurrent burst of refreshes with one token, every one 200, within the reuse grace window', async () => {
       const { clientId, refreshToken } = await firstRefreshToken();

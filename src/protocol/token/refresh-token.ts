@@ -3,7 +3,7 @@ import type { ClientRecord } from '../../ports/clients.js';
 import { checkRefreshTokenBinding } from '../dpop/token-binding.js';
 import { sameResource } from '../resources.js';
 import { isScopeSubset, scopeTokens } from '../scope.js';
-import { digestSecret } from '../secrets.js';
+import { refreshTokenKey } from './refresh-token-key.js';
 import { mintRefreshToken, recordGrantRevoked, tokenResponse, type TokenContext, type TokenResponse } from './token-context.js';
 
 /**
@@ -27,7 +27,7 @@ export async function exchangeRefreshToken(params: Record<string, string>, clien
   const presented = params['refresh_token'];
   if (!presented) throw new OAuthError('invalid_request', 'refresh_token is required');
   const now = context.clock.now();
-  const digest = digestSecret(presented);
+  const digest = refreshTokenKey(presented);
   const found = await context.grants.findRefreshToken(digest);
   if (!found) throw new OAuthError('invalid_grant', 'the refresh token is not valid');
 

@@ -9,7 +9,7 @@ import type { TokenSigner } from '../../ports/token-signing.js';
 import type { ClientAssertionServices } from '../client-assertion.js';
 import type { GrantType } from '../../ports/client-metadata.js';
 import type { VerifiedDpopProof } from '../dpop/dpop-proof.js';
-import { digestSecret } from '../secrets.js';
+import { orderedRefreshToken, refreshTokenKey } from './refresh-token-key.js';
 import { scopeTokens } from '../scope.js';
 import { issueAccessToken, issueIdToken, userClaims } from '../tokens.js';
 import type { EnterpriseGrantContext } from './jwt-bearer.js';
@@ -50,11 +50,11 @@ export interface TokenResponse {
 
 /** A new refresh token: the value for the client and the record to store (by digest). */
 export function mintRefreshToken(grantId: string, scope: string, context: TokenContext) {
-  const value = context.random.token(32);
   const now = context.clock.now();
+  const value = orderedRefreshToken(now, context.random.token(32));
   return {
     value,
-    record: { tokenDigest: digestSecret(value), grantId, scope, createdAt: now, expiresAt: now + context.config.tokens.refreshTokenTtlSeconds * 1000 },
+    record: { tokenDigest: refreshTokenKey(value), grantId, scope, createdAt: now, expiresAt: now + context.config.tokens.refreshTokenTtlSeconds * 1000 },
   };
 }
 
