@@ -29,11 +29,15 @@
  *   BENCH_GROWTH_SWEEP_BATCHES=10  cleanup batches timed
  *   BENCH_GROWTH_PAGE_SAMPLES=20   sequential requests per page (after 3 untimed)
  *   BENCH_GROWTH_GC_RUNS=3         `latchkey gc` runs (the median counts)
+ *   BENCH_GROWTH_KEEP=<dir>        keep the templates (SQLite files and their seed records in <dir>, PostgreSQL
+ *                                  databases `latchkey_growth_<clients>_<grants>`) and reuse them when the counts
+ *                                  match; a reused template is migrated to the current schema first. Unset: every
+ *                                  run seeds anew and removes what it made
  *   BENCH_DURATION=10, BENCH_WARMUP=3, BENCH_CONNECTIONS=50, BENCH_ONLY=sqlite,postgres, BENCH_TMPDIR,
  *   BENCH_DATABASE_URL / TEST_DATABASE_URL, BENCH_LATCHKEY_ENTRY, BENCH_NODE_FLAGS: as for the other benchmarks
  */
 import { execFileSync } from 'node:child_process';
-import { rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type autocannon from 'autocannon';
 import { cleanUpClients } from '../src/cleanup/clean-up-clients.js';
@@ -99,6 +103,7 @@ const settings = {
   latchkeyEntry: process.env['BENCH_LATCHKEY_ENTRY'] ? resolve(process.env['BENCH_LATCHKEY_ENTRY']) : join(root, 'dist/cli/main.js'),
   nodeFlags: (process.env['BENCH_NODE_FLAGS'] ?? '').split(/\s+/).filter(Boolean),
   targets: envList('BENCH_ONLY', ['sqlite', 'postgres'] as const),
+  keepDir: process.env['BENCH_GROWTH_KEEP'] ? resolve(process.env['BENCH_GROWTH_KEEP']) : undefined,
 };
 const defaults = loadConfig({});
 const backlog1M = 1_000_000;
@@ -328,9 +333,33 @@ async function fill(url: string, clientCount: number): Promise<GrowthSeed> {
   }
 }
 
+/**
+ * The seed record of a kept template (see `BENCH_GROWTH_KEEP`), migrated to the current schema, or, when there is
+ * none, `fill`'s result, recorded for the next run.
+ */
+async function keptOrFilled(url: string, recordFile: string | undefined, fill: () => Promise<GrowthSeed>): Promise<GrowthSeed> {
+  if (recordFile && existsSync(recordFile)) {
+    const seed = JSON.parse(readFileSync(recordFile, 'utf8')) as GrowthSeed;
+    process.stdout.write(`  reusing the template seeded earlier (${recordFile}); migrating it\n`);
+    const storage = await openStorage({ url, sqliteSynchronous: 'normal', poolSize: 2 });
+    try {
+      await storage.migrate();
+    } finally {
+      await storage.close();
+    }
+    return seed;
+  }
+  const seed = await fill();
+  if (recordFile) writeFileSync(recordFile, JSON.stringify(seed));
+  return seed;
+}
+
 async function sqliteTemplate(dir: string, name: string, clientCount: number): Promise<{ template: Template; seed: GrowthSeed }> {
-  const file = join(dir, `${name}.db`);
-  const seed = await fill(`sqlite:${file}`, clientCount);
+  const keep = settings.keepDir && join(settings.keepDir, `sqlite-${clientCount}-${clientCount === 0 ? 0 : settings.grants}`);
+  const file = keep ? `${keep}.db` : join(dir, `${name}.db`);
+  // A template file without its record is an interrupted seeding: it is seeded anew.
+  if (keep && !existsSync(`${keep}.json`)) ['', '-wal', '-shm'].forEach((suffix) => rmSync(`${file}${suffix}`, { force: true }));
+  const seed = await keptOrFilled(`sqlite:${file}`, keep && `${keep}.json`, () => fill(`sqlite:${file}`, clientCount));
   checkpointSqlite(file);
   const template: Template = {
     dialect: 'sqlite',
@@ -347,9 +376,11 @@ async function sqliteTemplate(dir: string, name: string, clientCount: number): P
 }
 
 async function postgresTemplate(clientCount: number): Promise<{ template: Template; seed: GrowthSeed } | { skipped: string }> {
-  const { database, skipped } = await createPostgresDatabase(settings.postgresUrl);
+  const grants = clientCount === 0 ? 0 : settings.grants;
+  const keepName = settings.keepDir && `latchkey_growth_${clientCount}_${grants}`;
+  const { database, skipped } = keepName ? await keptPostgresDatabase(keepName) : await createPostgresDatabase(settings.postgresUrl);
   if (!database) return { skipped: skipped ?? 'PostgreSQL is unavailable' };
-  const seed = await fill(database.url, clientCount);
+  const seed = await keptOrFilled(database.url, keepName && join(settings.keepDir!, `${keepName}.json`), () => fill(database.url, clientCount));
   // Autovacuum would vacuum and analyze the tables within a minute of the inserts: done now, for the steady state.
   const sizeBytes = await withPg(database.url, async (client) => {
     await client.query('VACUUM (ANALYZE)');
@@ -366,6 +397,27 @@ async function postgresTemplate(clientCount: number): Promise<{ template: Templa
     },
   };
   return { template, seed };
+}
+
+/**
+ * The kept PostgreSQL template `name` (see `BENCH_GROWTH_KEEP`), created when missing (and its seed record removed,
+ * so that it is seeded); never dropped.
+ */
+async function keptPostgresDatabase(name: string): Promise<{ database?: { name: string; url: string }; skipped?: string }> {
+  try {
+    await withPg(settings.postgresUrl, async (client) => {
+      const exists = (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
+      if (!exists) {
+        rmSync(join(settings.keepDir!, `${name}.json`), { force: true });
+        await client.query(`CREATE DATABASE ${name}`);
+      }
+    });
+  } catch (error) {
+    return { skipped: `cannot create a database on ${redact(settings.postgresUrl)}: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  const url = new URL(settings.postgresUrl);
+  url.pathname = `/${name}`;
+  return { database: { name, url: url.toString() } };
 }
 
 // ---------------------------------------------------------------------------------------------------------
