@@ -23,6 +23,7 @@ import { createInitialAccessTokenRepository } from './sql/initial-access-token-r
 import type { Database } from './sql/schema.js';
 import { trackWriteHealth } from './write-health.js';
 import { createWalSync, type WalSync } from './sqlite-wal-sync.js';
+import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 
 export interface SqliteOptions {
   /** A file path, or `:memory:`. */
@@ -55,7 +56,17 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
   database.pragma('foreign_keys = ON');
   const walSync = onDisk && options.synchronous === 'full' ? createWalSync(`${options.file}-wal`) : undefined;
   const writes: WriteTracker = { pending: false };
-  const db = sqliteKysely(database, { walSync, writes });
+  let checkpointer: Checkpointer | undefined;
+  const db = sqliteKysely(database, { walSync, writes, onWrite: () => checkpointer?.noteWrite() });
+  if (onDisk) {
+    // Checkpoints run in a worker thread, not inside the commit that crosses 1,000 pages (see startCheckpointer).
+    database.pragma('wal_autocheckpoint = 0');
+    checkpointer = startCheckpointer(options.file, {
+      hold: (work) => db.connection().execute(work),
+      onFailure: () => db.connection().execute(async () => void database.pragma('wal_autocheckpoint = 1000')),
+      logger: options.logger,
+    });
+  }
   const health = trackWriteHealth(guardSqlite, () => probeSqliteWrite(db));
   // Every query goes through the tracked guard, so that a failing write is remembered for /readyz.
   const guard = health.guard;
@@ -99,6 +110,8 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
     close: async () => {
       await clients.drain();
       await grants.drain();
+      // The worker's connection closes first, so that the main one, the last, checkpoints and removes the WAL.
+      await checkpointer?.close();
       await db.destroy();
       await walSync?.close();
     },
@@ -278,7 +291,8 @@ function trackWrites(statement: BetterSqlite3.Statement, writes: WriteTracker): 
 
 /**
  * Kysely over a better-sqlite3 connection, with prepared statements cached, commits synced by `walSync` before
- * their callers go on (when given), and a rollback that is skipped when
+ * their callers go on (when given), `onWrite` told of every holder of the connection that wrote (the
+ * checkpointer), and a rollback that is skipped when
  * SQLite has already rolled the transaction back by itself. It does so on some errors (SQLITE_FULL, IOERR,
  * NOMEM, BUSY), and Kysely's own ROLLBACK would then fail with "cannot rollback - no transaction is active",
  * replacing the error that says why (a full disk: 503, retry later) with one that says nothing (a 500).
@@ -287,9 +301,9 @@ function trackWrites(statement: BetterSqlite3.Statement, writes: WriteTracker): 
  */
 export function sqliteKysely(
   database: BetterSqlite3.Database,
-  options: { walSync?: WalSync | undefined; writes?: WriteTracker } = {},
+  options: { walSync?: WalSync | undefined; writes?: WriteTracker; onWrite?: () => void } = {},
 ): Kysely<Database> {
-  const { walSync, writes = { pending: false } } = options;
+  const { walSync, writes = { pending: false }, onWrite } = options;
   class DurableSqliteDialect extends SqliteDialect {
     override createDriver(): Driver {
       const driver = super.createDriver();
@@ -297,7 +311,7 @@ export function sqliteKysely(
       driver.rollbackTransaction = async (connection) => {
         if (database.inTransaction) await rollback(connection);
       };
-      if (walSync) {
+      if (walSync || onWrite) {
         // The connection is handed on first, then the holder that wrote waits for its sync: the next holder
         // commits while this one's commit is being synced.
         const release = driver.releaseConnection.bind(driver);
@@ -305,7 +319,9 @@ export function sqliteKysely(
           const wrote = writes.pending;
           writes.pending = false;
           await release(connection);
-          if (wrote) await walSync.afterCommit();
+          if (!wrote) return;
+          onWrite?.();
+          await walSync?.afterCommit();
         };
       }
       return driver;

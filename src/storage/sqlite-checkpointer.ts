@@ -1,0 +1,164 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+
+/** Moves SQLite's WAL checkpoints off the event loop: see {@link startCheckpointer}. */
+export interface Checkpointer {
+  /** Told after every transaction that wrote; starts a checkpoint when enough has been written or time has passed. */
+  noteWrite(): void;
+  /** Finishes the checkpoint under way and closes the worker's connection (before the main one closes). */
+  close(): Promise<void>;
+  /** What the checkpoints did so far (for tests and the logs). */
+  readonly stats: { checkpoints: number; framesCopied: number; failed: boolean };
+}
+
+/** When a checkpoint is due: after this many writing transactions, or this long after the first unchecked one. */
+export const checkpointPolicy = { writes: 200, maxDelayMs: 1000 };
+
+/**
+ * The worker: one connection of its own to the database file, running `PRAGMA wal_checkpoint(PASSIVE)` when
+ * asked. It is CommonJS evaluated from a string, so that it runs the same from `src/` (under a TypeScript loader)
+ * and from the built `dist/`; the SQLite driver is loaded from the path the main thread resolved.
+ */
+const workerSource = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file, { fileMustExist: true });
+// FULL: the checkpoint syncs the WAL before copying it and the database file after, as SQLite's own would.
+db.pragma('synchronous = FULL');
+db.pragma('busy_timeout = 5000');
+parentPort.on('message', (message) => {
+  if (message === 'close') {
+    db.close();
+    parentPort.close();
+    return;
+  }
+  try {
+    const [result] = db.pragma('wal_checkpoint(PASSIVE)');
+    parentPort.postMessage({ ok: true, busy: result.busy, log: result.log, checkpointed: result.checkpointed });
+  } catch (error) {
+    parentPort.postMessage({ ok: false, error: String(error && error.message || error) });
+  }
+});
+`;
+
+/**
+ * SQLite checkpoints a WAL database from the connection whose commit crosses 1,000 pages of WAL, inside that
+ * commit: it copies the pages into the database file and syncs it, on the event loop, where nothing is parsed,
+ * signed or answered meanwhile (tens of milliseconds, several times a second under registration load). Here the
+ * main connection's automatic checkpoints are off (`wal_autocheckpoint = 0`) and a worker thread with a
+ * connection of its own runs them, after {@link checkpointPolicy}'s number of writing transactions or delay.
+ *
+ * While the worker checkpoints, the main connection is held (`hold`: Kysely's connection lock), so no commit
+ * lands in the WAL during it: the checkpoint then copies every frame, and the next write starts the WAL over
+ * from its beginning, as after SQLite's own checkpoint; without the hold a busy server would append faster than
+ * the checkpoint could catch up, and the WAL would grow without end. Held, requests still parse, sign and answer
+ * on the event loop; only their storage calls wait, as they would have for SQLite's own checkpoint.
+ *
+ * Should the worker fail (it could not start, or a checkpoint failed), the main connection's automatic
+ * checkpoints are turned back on (`onFailure`), and said: the database keeps working as before.
+ *
+ * @see https://www.sqlite.org/wal.html#automatic_checkpoint
+ * @see https://www.sqlite.org/c3ref/wal_checkpoint_v2.html
+ */
+export function startCheckpointer(
+  file: string,
+  options: {
+    hold: (work: () => Promise<void>) => Promise<void>;
+    onFailure: () => Promise<void>;
+    logger?: Pick<Logger, 'warn'> | undefined;
+    /** The SQLite driver module the worker loads (tests give a wrong one to see a failure). */
+    driver?: string;
+    policy?: typeof checkpointPolicy;
+  },
+): Checkpointer {
+  const driver = options.driver ?? createRequire(import.meta.url).resolve('better-sqlite3');
+  const policy = options.policy ?? checkpointPolicy;
+  const stats = { checkpoints: 0, framesCopied: 0, failed: false };
+  let worker: Worker | undefined;
+  let writes = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let closed = false;
+  let answer: ((message: CheckpointAnswer) => void) | undefined;
+
+  const fail = (reason: string) => {
+    if (stats.failed) return;
+    stats.failed = true;
+    options.logger?.warn({ reason }, 'SQLite checkpoints are back on the main thread: the checkpoint worker failed');
+    void options.onFailure().catch(() => undefined);
+    void worker?.terminate();
+  };
+  // Started at the first checkpoint: a server that never writes much never starts a thread.
+  const started = () => {
+    if (worker) return worker;
+    const thread = new Worker(workerSource, { eval: true, workerData: { file, driver } });
+    // It never keeps the process alive by itself: close() ends it, and so does the process's exit.
+    thread.unref();
+    thread.on('message', (message: CheckpointAnswer) => answer?.(message));
+    thread.on('error', (error) => {
+      answer?.({ ok: false, error: error.message });
+      fail(error.message);
+    });
+    thread.on('exit', () => {
+      answer?.({ ok: false, error: 'the worker exited' });
+      if (!closed) fail('the worker exited');
+    });
+    worker = thread;
+    return thread;
+  };
+
+  const checkpoint = () =>
+    options.hold(async () => {
+      const thread = started();
+      const result = await new Promise<CheckpointAnswer>((resolve) => {
+        answer = resolve;
+        thread.postMessage('checkpoint');
+      });
+      answer = undefined;
+      if (!result.ok) return fail(result.error);
+      stats.checkpoints++;
+      stats.framesCopied += Math.max(0, result.checkpointed);
+    });
+
+  const later = () => {
+    if (!timer && !closed) timer = setTimeout(start, policy.maxDelayMs).unref();
+  };
+  function start(): void {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (running || closed || stats.failed || writes === 0) return;
+    writes = 0;
+    running = checkpoint()
+      .catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)))
+      .finally(() => {
+        running = undefined;
+        // Writes made during the checkpoint are due in their turn.
+        if (writes >= policy.writes) start();
+        else if (writes > 0) later();
+      });
+  }
+
+  return {
+    stats,
+    noteWrite() {
+      if (closed || stats.failed) return;
+      writes++;
+      if (writes >= policy.writes) start();
+      else later();
+    },
+    async close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      await running;
+      const thread = worker;
+      if (!thread || stats.failed) return;
+      await new Promise<void>((resolve) => {
+        thread.once('exit', () => resolve());
+        thread.postMessage('close');
+      });
+    },
+  };
+}
+
+type CheckpointAnswer = { ok: true; busy: number; log: number; checkpointed: number } | { ok: false; error: string };

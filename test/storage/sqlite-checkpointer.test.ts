@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../../src/storage/sql/schema.js';
+import { startCheckpointer, type Checkpointer } from '../../src/storage/sqlite-checkpointer.js';
+import { openSqliteStorage, sqliteKysely } from '../../src/storage/sqlite.js';
+import { createKeyEncryption } from '../../src/storage/key-encryption.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'latchkey-checkpointer-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+const MiB = 1024 * 1024;
+const size = (file: string) => (existsSync(file) ? statSync(file).size : 0);
+
+/** A SQLite file as openSqliteStorage opens it (WAL, NORMAL, automatic checkpoints off), with a checkpointer. */
+function database(options: { driver?: string; writes?: number; maxDelayMs?: number } = {}) {
+  const file = join(dir, `db-${++files}.sqlite`);
+  const connection = new BetterSqlite3(file);
+  connection.pragma('journal_mode = WAL');
+  connection.pragma('synchronous = NORMAL');
+  connection.pragma('wal_autocheckpoint = 0');
+  connection.exec('create table t (id integer primary key, v blob)');
+  const warnings: string[] = [];
+  let checkpointer: Checkpointer | undefined;
+  const db: Kysely<Database> = sqliteKysely(connection, { onWrite: () => checkpointer?.noteWrite() });
+  checkpointer = startCheckpointer(file, {
+    hold: (work) => db.connection().execute(work),
+    onFailure: () => db.connection().execute(async () => void connection.pragma('wal_autocheckpoint = 1000')),
+    logger: { warn: (_fields: object, message: string) => void warnings.push(message) } as never,
+    policy: { writes: options.writes ?? 20, maxDelayMs: options.maxDelayMs ?? 50 },
+    ...(options.driver ? { driver: options.driver } : {}),
+  });
+  return { file, connection, db, checkpointer, warnings };
+}
+
+/** `count` transactions of 100 KiB each, a few at a time, as a busy server's storage calls come. */
+async function writeMuch(db: Kysely<Database>, count: number) {
+  const row = () => sql`insert into t (v) values (randomblob(102400))`.execute(db);
+  for (let n = 0; n < count; n += 4) await Promise.all([row(), row(), row(), row()]);
+}
+
+describe('SQLite checkpoints in a worker thread', () => {
+  it('copies the WAL into the database while the server writes, and keeps the WAL from growing without end', async () => {
+    const { file, connection, db, checkpointer } = database();
+    await writeMuch(db, 400); // 40 MiB written
+    await checkpointer.close();
+    assert.ok(checkpointer.stats.checkpoints >= 5, `checkpoints: ${checkpointer.stats.checkpoints}`);
+    assert.ok(checkpointer.stats.framesCopied * 4096 >= 30 * MiB, `frames copied: ${checkpointer.stats.framesCopied}`);
+    // Without checkpoints (automatic ones are off) everything would still be in the WAL, and the file empty.
+    assert.ok(size(file) >= 30 * MiB, `database file: ${size(file)}`);
+    assert.ok(size(`${file}-wal`) <= 12 * MiB, `the WAL starts over after each checkpoint (it is ${size(`${file}-wal`)} bytes)`);
+    assert.equal((connection.prepare('select count(*) as n from t').get() as { n: number }).n, 400);
+    await db.destroy();
+    assert.equal(existsSync(`${file}-wal`), false, 'the main connection, closed last, removed the WAL');
+  });
+
+  it('checkpoints a few writes after a delay, not only after many', async () => {
+    const { db, checkpointer } = database({ writes: 1000, maxDelayMs: 20 });
+    await writeMuch(db, 4);
+    const deadline = Date.now() + 5000;
+    while (checkpointer.stats.checkpoints === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(checkpointer.stats.checkpoints, 1);
+    assert.ok(checkpointer.stats.framesCopied >= 4 * 25, `frames copied: ${checkpointer.stats.framesCopied}`);
+    await checkpointer.close();
+    await db.destroy();
+  });
+
+  it('puts checkpoints back on the main connection, and says so, when the worker cannot run', async () => {
+    const { file, connection, db, checkpointer, warnings } = database({ driver: join(dir, 'no-such-driver.js') });
+    await writeMuch(db, 400);
+    assert.equal(checkpointer.stats.failed, true);
+    assert.deepEqual(warnings, ['SQLite checkpoints are back on the main thread: the checkpoint worker failed']);
+    assert.equal(connection.pragma('wal_autocheckpoint', { simple: true }), 1000);
+    // SQLite's own checkpoints kept the WAL bounded and every row is there.
+    assert.ok(size(`${file}-wal`) <= 12 * MiB, `WAL: ${size(`${file}-wal`)}`);
+    assert.equal((connection.prepare('select count(*) as n from t').get() as { n: number }).n, 400);
+    await checkpointer.close();
+    await db.destroy();
+  });
+
+  it('runs in the storage of a database file, whose close leaves no WAL behind', async () => {
+    const file = join(dir, `storage-${++files}.sqlite`);
+    const storage = openSqliteStorage({ file, synchronous: 'full', encryption: createKeyEncryption(undefined) });
+    await storage.migrate();
+    // The migrations' pages reach the database file within the checkpoint delay, with the storage open: SQLite's
+    // own checkpoint (off) would have waited for 1,000 pages of WAL.
+    const deadline = Date.now() + 5000;
+    while (size(file) === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.ok(size(file) > 0, 'checkpointed while open');
+    await storage.close();
+    assert.equal(existsSync(`${file}-wal`), false);
+  });
+});
