@@ -1,4 +1,6 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { endianness } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 
@@ -12,8 +14,12 @@ export interface Checkpointer {
   readonly stats: { checkpoints: number; framesCopied: number; failed: boolean };
 }
 
-/** When a checkpoint is due: after this many writing transactions, or this long after the first unchecked one. */
-export const checkpointPolicy = { writes: 200, maxDelayMs: 1000 };
+/**
+ * When a checkpoint is due: once this many WAL frames (pages) wait to be copied, SQLite's own threshold (read from
+ * the WAL index, see {@link pendingFrames}); where that cannot be read, after this many writing transactions; and
+ * at the latest this long after the first write not yet checkpointed.
+ */
+export const checkpointPolicy = { frames: 1000, writes: 100, maxDelayMs: 1000 };
 
 /**
  * The worker: one connection of its own to the database file, running `PRAGMA wal_checkpoint(PASSIVE)` when
@@ -47,7 +53,8 @@ parentPort.on('message', (message) => {
  * commit: it copies the pages into the database file and syncs it, on the event loop, where nothing is parsed,
  * signed or answered meanwhile (tens of milliseconds, several times a second under registration load). Here the
  * main connection's automatic checkpoints are off (`wal_autocheckpoint = 0`) and a worker thread with a
- * connection of its own runs them, after {@link checkpointPolicy}'s number of writing transactions or delay.
+ * connection of its own runs them when {@link checkpointPolicy} says (1,000 frames waiting, as SQLite's own, or a
+ * second after a write).
  *
  * While the worker checkpoints, the main connection is held (`hold`: Kysely's connection lock), so no commit
  * lands in the WAL during it: the checkpoint then copies every frame, and the next write starts the WAL over
@@ -77,6 +84,7 @@ export function startCheckpointer(
   const stats = { checkpoints: 0, framesCopied: 0, failed: false };
   let worker: Worker | undefined;
   let writes = 0;
+  const frames = pendingFrames(`${file}-shm`);
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let closed = false;
@@ -134,8 +142,7 @@ export function startCheckpointer(
       .finally(() => {
         running = undefined;
         // Writes made during the checkpoint are due in their turn.
-        if (writes >= policy.writes) start();
-        else if (writes > 0) later();
+        if (writes > 0) later();
       });
   }
 
@@ -144,13 +151,15 @@ export function startCheckpointer(
     noteWrite() {
       if (closed || stats.failed) return;
       writes++;
-      if (writes >= policy.writes) start();
+      const waiting = frames.read();
+      if (waiting === undefined ? writes >= policy.writes : waiting >= policy.frames) start();
       else later();
     },
     async close() {
       closed = true;
       if (timer) clearTimeout(timer);
       await running;
+      frames.close();
       const thread = worker;
       if (!thread || stats.failed) return;
       await new Promise<void>((resolve) => {
@@ -162,3 +171,35 @@ export function startCheckpointer(
 }
 
 type CheckpointAnswer = { ok: true; busy: number; log: number; checkpointed: number } | { ok: false; error: string };
+
+/**
+ * How many WAL frames wait to be checkpointed, read from the WAL index (the `-shm` file, which SQLite maps into
+ * memory: reading it sees what every connection wrote): its header's `mxFrame` (the last valid frame, at byte 16)
+ * minus the checkpoint information's `nBackfill` (frames already copied, at byte 96), both 32-bit integers in the
+ * machine's byte order. Undefined when the file cannot be read or does not look like a WAL index (version
+ * 3007000), and the caller falls back to counting transactions.
+ *
+ * @see https://www.sqlite.org/walformat.html#the_wal_index_header
+ */
+export function pendingFrames(shmFile: string): { read(): number | undefined; close(): void } {
+  const header = Buffer.alloc(100);
+  const little = endianness() === 'LE';
+  let fd: number | undefined;
+  const close = () => {
+    if (fd !== undefined) closeSync(fd);
+    fd = undefined;
+  };
+  const read = () => {
+    try {
+      fd ??= openSync(shmFile, 'r');
+      if (readSync(fd, header, 0, header.length, 0) < header.length) return undefined;
+    } catch {
+      close();
+      return undefined;
+    }
+    const u32 = (offset: number) => (little ? header.readUInt32LE(offset) : header.readUInt32BE(offset));
+    if (u32(0) !== 3007000) return undefined;
+    return Math.max(0, u32(16) - u32(96));
+  };
+  return { read, close };
+}

@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../src/storage/sql/schema.js';
-import { startCheckpointer, type Checkpointer } from '../../src/storage/sqlite-checkpointer.js';
+import { pendingFrames, startCheckpointer, type Checkpointer } from '../../src/storage/sqlite-checkpointer.js';
 import { openSqliteStorage, sqliteKysely } from '../../src/storage/sqlite.js';
 import { createKeyEncryption } from '../../src/storage/key-encryption.js';
 
@@ -17,7 +17,7 @@ const MiB = 1024 * 1024;
 const size = (file: string) => (existsSync(file) ? statSync(file).size : 0);
 
 /** A SQLite file as openSqliteStorage opens it (WAL, NORMAL, automatic checkpoints off), with a checkpointer. */
-function database(options: { driver?: string; writes?: number; maxDelayMs?: number } = {}) {
+function database(options: { driver?: string; frames?: number; maxDelayMs?: number } = {}) {
   const file = join(dir, `db-${++files}.sqlite`);
   const connection = new BetterSqlite3(file);
   connection.pragma('journal_mode = WAL');
@@ -25,15 +25,16 @@ function database(options: { driver?: string; writes?: number; maxDelayMs?: numb
   connection.pragma('wal_autocheckpoint = 0');
   connection.exec('create table t (id integer primary key, v blob)');
   const warnings: string[] = [];
-  let checkpointer: Checkpointer | undefined;
-  const db: Kysely<Database> = sqliteKysely(connection, { onWrite: () => checkpointer?.noteWrite() });
-  checkpointer = startCheckpointer(file, {
+  const late: { checkpointer?: Checkpointer } = {};
+  const db: Kysely<Database> = sqliteKysely(connection, { onWrite: () => late.checkpointer?.noteWrite() });
+  const checkpointer = startCheckpointer(file, {
     hold: (work) => db.connection().execute(work),
     onFailure: () => db.connection().execute(async () => void connection.pragma('wal_autocheckpoint = 1000')),
     logger: { warn: (_fields: object, message: string) => void warnings.push(message) } as never,
-    policy: { writes: options.writes ?? 20, maxDelayMs: options.maxDelayMs ?? 50 },
+    policy: { frames: options.frames ?? 500, writes: 20, maxDelayMs: options.maxDelayMs ?? 50 },
     ...(options.driver ? { driver: options.driver } : {}),
   });
+  late.checkpointer = checkpointer;
   return { file, connection, db, checkpointer, warnings };
 }
 
@@ -59,7 +60,7 @@ describe('SQLite checkpoints in a worker thread', () => {
   });
 
   it('checkpoints a few writes after a delay, not only after many', async () => {
-    const { db, checkpointer } = database({ writes: 1000, maxDelayMs: 20 });
+    const { db, checkpointer } = database({ frames: 100_000, maxDelayMs: 20 });
     await writeMuch(db, 4);
     const deadline = Date.now() + 5000;
     while (checkpointer.stats.checkpoints === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -93,5 +94,29 @@ describe('SQLite checkpoints in a worker thread', () => {
     assert.ok(size(file) > 0, 'checkpointed while open');
     await storage.close();
     assert.equal(existsSync(`${file}-wal`), false);
+  });
+
+  it('reads the frames waiting to be checkpointed from the WAL index, and nothing from a file that is not one', () => {
+    const file = join(dir, `frames-${++files}.sqlite`);
+    const connection = new BetterSqlite3(file);
+    connection.pragma('journal_mode = WAL');
+    connection.pragma('wal_autocheckpoint = 0');
+    connection.exec('create table t (v blob)');
+    const frames = pendingFrames(`${file}-shm`);
+    try {
+      const before = frames.read()!;
+      connection.prepare('insert into t (v) values (randomblob(409600))').run(); // 100 pages of 4 KiB
+      const after = frames.read()!;
+      assert.ok(after - before >= 100 && after - before <= 110, `${before} → ${after}`);
+      connection.pragma('wal_checkpoint(PASSIVE)');
+      assert.equal(frames.read(), 0);
+    } finally {
+      frames.close();
+      connection.close();
+    }
+    const notAnIndex = pendingFrames(file);
+    assert.equal(notAnIndex.read(), undefined, 'the database file itself is no WAL index');
+    notAnIndex.close();
+    assert.equal(pendingFrames(join(dir, 'missing-shm')).read(), undefined);
   });
 });
