@@ -58,7 +58,8 @@ export function openPostgresStorage(options: PostgresOptions): Storage {
   const clients = createClientRepository(db, { maxInFlight: Math.max(1, options.poolSize - 2), guard });
   // Token requests' writes (code redemption, refresh rotation) share commits, as registrations do.
   const tokenWrites = createTransactionBatcher(db, guard, { maxBatch: 16, maxInFlight: Math.max(1, options.poolSize - 2) });
-  const grants = createGrantRepository(db, guard, tokenWrites);
+  // Code redemptions and common rotations: a batch is one statement, several batches in flight.
+  const grants = createGrantRepository(db, guard, tokenWrites, { maxBatch: 64, maxInFlight: Math.max(1, options.poolSize - 2) });
   return {
     dialect: 'postgres',
     clients,
