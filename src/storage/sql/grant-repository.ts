@@ -3,11 +3,19 @@ import type { AuthorizationCodeRecord, AuthorizationCodeStore, GrantRecord, Gran
 import type { AuthorizationCodesTable, Database, GrantsTable, RefreshTokensTable, Guard } from './schema.js';
 import { createTransactionBatcher, type TransactionBatcher } from './transaction-batcher.js';
 import { compileOnce } from './compiled-query.js';
-import { createPostgresTokenWrites } from './postgres-token-writes.js';
+import { createBatchedLookup, createPostgresTokenWrites } from './postgres-token-statements.js';
 
 /** The {@link AuthorizationCodeStore} over Kysely; redemption is in the grant repository, with the grant it creates. */
-export function createCodeRepository(db: Kysely<Database>, guard: Guard): AuthorizationCodeStore {
+export function createCodeRepository(
+  db: Kysely<Database>,
+  guard: Guard,
+  postgresBatches?: { maxBatch: number; maxInFlight: number },
+): AuthorizationCodeStore {
   const findCodeQuery = compileOnce([marker.s1] as const, (digest: string) => db.selectFrom('authorization_codes').selectAll().where('code_digest', '=', digest));
+  // On PostgreSQL concurrent lookups share one query (see createBatchedLookup).
+  const findCodeRow = postgresBatches
+    ? createBatchedLookup<Selectable<AuthorizationCodesTable>>(db, guard, 'SELECT * FROM authorization_codes WHERE code_digest = ANY($1::text[])', 'code_digest', postgresBatches)
+    : (digest: string) => guard(async () => (await findCodeQuery(db, digest)).rows[0]);
   return {
     insertCode: (code) =>
       guard(async () => {
@@ -27,11 +35,10 @@ export function createCodeRepository(db: Kysely<Database>, guard: Guard): Author
           })
           .execute();
       }),
-    findCode: (codeDigest) =>
-      guard(async () => {
-        const row = (await findCodeQuery(db, codeDigest)).rows[0];
-        return row && { code: codeFromRow(row), usedAt: row.used_ms === null ? null : Number(row.used_ms), grantId: row.grant_id };
-      }),
+    findCode: async (codeDigest) => {
+      const row = await findCodeRow(codeDigest);
+      return row && { code: codeFromRow(row), usedAt: row.used_ms === null ? null : Number(row.used_ms), grantId: row.grant_id };
+    },
   };
 }
 
@@ -56,6 +63,10 @@ export function createGrantRepository(
   };
   const hot = hotQueries(db);
   const statements = postgresBatches && createPostgresTokenWrites(db, guard, postgresBatches);
+  // On PostgreSQL concurrent lookups share one query (see createBatchedLookup).
+  const findRefreshTokenRow = postgresBatches
+    ? createBatchedLookup<FoundRefreshTokenRow>(db, guard, findRefreshTokensSql, 'token_digest', postgresBatches)
+    : (digest: string) => guard(async () => (await hot.findRefreshToken(db, digest)).rows[0]);
   const redeemCode: GrantStore['redeemCode'] = (codeDigest, now, grant, refreshToken) =>
     batcher.run(async (trx) => {
       // The conditional update decides which of concurrent redemptions wins; the losers write nothing.
@@ -129,14 +140,13 @@ export function createGrantRepository(
         return result.numUpdatedRows === 1n;
       }),
     // The token and its grant in one query (the token endpoint, introspection and revocation need both).
-    findRefreshToken: (tokenDigest) =>
-      guard(async () => {
-        const row = (await hot.findRefreshToken(db, tokenDigest)).rows[0];
-        if (!row) return undefined;
-        const { token_digest, token_scope, token_created_ms, expires_ms, used_ms, generation, ...grant } = row;
-        const token = { token_digest, grant_id: grant.id, scope: token_scope, created_ms: token_created_ms, expires_ms, used_ms, generation };
-        return { token: refreshTokenFromRow(token), used: used_ms !== null, grant: grantFromRow(grant) };
-      }),
+    findRefreshToken: async (tokenDigest) => {
+      const row = await findRefreshTokenRow(tokenDigest);
+      if (!row) return undefined;
+      const { token_digest, token_scope, token_created_ms, expires_ms, used_ms, generation, ...grant } = row;
+      const token = { token_digest, grant_id: grant.id, scope: token_scope, created_ms: token_created_ms, expires_ms, used_ms, generation };
+      return { token: refreshTokenFromRow(token), used: used_ms !== null, grant: grantFromRow(grant) };
+    },
     listClientGrants: (clientId, now, limit) =>
       guard(async () => {
         const rows = await db
@@ -175,6 +185,20 @@ export function createGrantRepository(
       }),
   };
 }
+
+/** A refresh token with its grant, as `findRefreshToken` reads it. */
+type FoundRefreshTokenRow = Selectable<GrantsTable> & {
+  token_digest: string;
+  token_scope: string;
+  token_created_ms: number;
+  expires_ms: number;
+  used_ms: number | null;
+  generation: number;
+};
+
+/** `hotQueries`' `findRefreshToken` for any of the digests in `$1` (PostgreSQL). */
+const findRefreshTokensSql = `SELECT g.*, r.token_digest, r.scope AS token_scope, r.created_ms AS token_created_ms, r.expires_ms, r.used_ms, r.generation
+FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id WHERE r.token_digest = ANY($1::text[])`;
 
 /** Whether a token retired at `usedMs` (stored time) is still inside the reuse grace window at `now`. */
 function withinGrace(usedMs: number | null, now: number, reuseGraceMs: number): boolean {

@@ -173,3 +173,27 @@ function uniqueSorted<T>(items: T[], key: (item: T) => string): { unique: T[]; i
   });
   return { unique: order.map((index) => items[index]!), indexes: order };
 }
+
+/**
+ * Lookups by key that share one query per batch: `sql` selects the rows whose `key` column is any of `$1`, a text
+ * array. Concurrent token requests each read their code or refresh token first; one round trip then serves them
+ * all, and leaves the pool's other connections to the writes.
+ */
+export function createBatchedLookup<Row>(
+  db: Kysely<Database>,
+  guard: Guard,
+  sql: string,
+  key: keyof Row & string,
+  options: { maxBatch: number; maxInFlight: number },
+): (value: string) => Promise<Row | undefined> {
+  const lookups = new GroupCommit<string, Row | undefined>(
+    (values) =>
+      guard(async () => {
+        const rows = (await db.executeQuery<Row>(CompiledQuery.raw(sql, [[...new Set(values)]]))).rows;
+        const byKey = new Map(rows.map((row) => [row[key] as string, row]));
+        return values.map((value) => byKey.get(value));
+      }),
+    options,
+  );
+  return (value) => lookups.add(value);
+}
