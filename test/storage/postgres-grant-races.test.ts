@@ -166,6 +166,20 @@ describe('PostgreSQL: concurrent token writes across connections and instances',
     assert.equal((await storages[0]!.codes.findCode(c1))?.usedAt, null, 'the failed redemption left its code unused');
   });
 
+  it('answers concurrent lookups of codes and refresh tokens from one query each: repeated, unknown and used ones too', async () => {
+    const [c1, c2] = [await code(), await code()];
+    const g = grant();
+    const [t1, t2] = [refresh(g.id), refresh(g.id)];
+    await storages[0]!.grants.createGrant(g, t1, null);
+    assert.equal((await storages[0]!.grants.rotateRefreshToken(t1.tokenDigest, t2, now + 1)).status, 'rotated');
+    const [codes, tokens] = await Promise.all([
+      Promise.all([c1, c2, c1, 'code-unknown'].map((digest) => storages[2]!.codes.findCode(digest))),
+      Promise.all([t1.tokenDigest, t2.tokenDigest, 'rt-unknown', t2.tokenDigest].map((digest) => storages[2]!.grants.findRefreshToken(digest))),
+    ]);
+    assert.deepEqual(codes.map((found) => found?.code.codeDigest), [c1, c2, c1, undefined]);
+    assert.deepEqual(tokens, [{ token: t1, used: true, grant: g }, { token: t2, used: false, grant: g }, undefined, { token: t2, used: false, grant: g }]);
+  });
+
   it('rotates overlapping batches on two instances without a deadlock: each token once', async () => {
     const pairs = Array.from({ length: 10 }, () => {
       const g = grant();

@@ -29,6 +29,9 @@ export interface Rotated {
  * branched is marked used and its successor inserted (the grant's next generation). The conditional update
  * decides which of concurrent rotations wins (a loser's row no longer matches when its lock is granted). Any
  * other token (unknown, used, or of a branched grant) is left as it was, for the general path.
+ *
+ * `= ANY($1)` besides the join on `i` lets the planner find the tokens by primary key: on the join alone it may
+ * hash the unnested rows against a scan of the whole table.
  */
 const rotateSql = `
 WITH i AS (
@@ -37,7 +40,7 @@ WITH i AS (
 ), u AS (
   UPDATE refresh_tokens r SET used_ms = i.now_ms
   FROM i, grants g
-  WHERE r.token_digest = i.digest AND r.used_ms IS NULL AND g.id = r.grant_id AND g.branched = 0
+  WHERE r.token_digest = ANY($1::text[]) AND r.token_digest = i.digest AND r.used_ms IS NULL AND g.id = r.grant_id AND g.branched = 0
   RETURNING i.ord, i.next_digest, i.next_grant_id, i.next_scope, i.next_created_ms, i.next_expires_ms,
     r.token_digest, r.grant_id, r.scope AS token_scope, r.created_ms AS token_created_ms, r.expires_ms, r.used_ms, r.generation,
     g.id, g.client_id, g.user_id, g.scope, g.resource, g.auth_time_ms, g.created_ms, g.revoked_ms, g.branched, g.dpop_jkt
@@ -63,7 +66,7 @@ WITH i AS (
 ), c AS (
   UPDATE authorization_codes a SET used_ms = i.now_ms, grant_id = i.id
   FROM i
-  WHERE a.code_digest = i.code_digest AND a.used_ms IS NULL
+  WHERE a.code_digest = ANY($1::text[]) AND a.code_digest = i.code_digest AND a.used_ms IS NULL
   RETURNING i.*
 ), g AS (
   INSERT INTO grants (id, client_id, user_id, scope, resource, auth_time_ms, created_ms, revoked_ms, dpop_jkt)
