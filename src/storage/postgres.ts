@@ -58,7 +58,10 @@ export function openPostgresStorage(options: PostgresOptions): Storage {
   const clients = createClientRepository(db, { maxInFlight: Math.max(1, options.poolSize - 2), guard });
   // Token requests' writes (code redemption, refresh rotation) share commits, as registrations do.
   const tokenWrites = createTransactionBatcher(db, guard, { maxBatch: 16, maxInFlight: Math.max(1, options.poolSize - 2) });
-  const grants = createGrantRepository(db, guard, tokenWrites);
+  // Code and refresh token lookups, code redemptions and common rotations: a batch is one statement, several
+  // batches of each in flight.
+  const tokenStatements = { maxBatch: 64, maxInFlight: Math.max(1, Math.floor(options.poolSize / 2) - 1) };
+  const grants = createGrantRepository(db, guard, tokenWrites, tokenStatements);
   return {
     dialect: 'postgres',
     clients,
@@ -68,7 +71,7 @@ export function openPostgresStorage(options: PostgresOptions): Storage {
     pushedRequests: createPushedRequestRepository(db, guard),
     signingKeys: createSigningKeyRepository(db, guard, options.encryption),
     secrets: createServerSecretRepository(db, guard, options.encryption),
-    codes: createCodeRepository(db, guard),
+    codes: createCodeRepository(db, guard, tokenStatements),
     grants,
     consents: createConsentRepository(db, guard),
     revokedAccessTokens: createRevokedAccessTokenRepository(db, guard),

@@ -3,10 +3,19 @@ import type { AuthorizationCodeRecord, AuthorizationCodeStore, GrantRecord, Gran
 import type { AuthorizationCodesTable, Database, GrantsTable, RefreshTokensTable, Guard } from './schema.js';
 import { createTransactionBatcher, type TransactionBatcher } from './transaction-batcher.js';
 import { compileOnce } from './compiled-query.js';
+import { createBatchedLookup, createPostgresTokenWrites } from './postgres-token-statements.js';
 
 /** The {@link AuthorizationCodeStore} over Kysely; redemption is in the grant repository, with the grant it creates. */
-export function createCodeRepository(db: Kysely<Database>, guard: Guard): AuthorizationCodeStore {
+export function createCodeRepository(
+  db: Kysely<Database>,
+  guard: Guard,
+  postgresBatches?: { maxBatch: number; maxInFlight: number },
+): AuthorizationCodeStore {
   const findCodeQuery = compileOnce([marker.s1] as const, (digest: string) => db.selectFrom('authorization_codes').selectAll().where('code_digest', '=', digest));
+  // On PostgreSQL concurrent lookups share one query (see createBatchedLookup).
+  const findCodeRow = postgresBatches
+    ? createBatchedLookup<Selectable<AuthorizationCodesTable>>(db, guard, 'SELECT * FROM authorization_codes WHERE code_digest = ANY($1::text[])', 'code_digest', postgresBatches)
+    : (digest: string) => guard(async () => (await findCodeQuery(db, digest)).rows[0]);
   return {
     insertCode: (code) =>
       guard(async () => {
@@ -26,28 +35,79 @@ export function createCodeRepository(db: Kysely<Database>, guard: Guard): Author
           })
           .execute();
       }),
-    findCode: (codeDigest) =>
-      guard(async () => {
-        const row = (await findCodeQuery(db, codeDigest)).rows[0];
-        return row && { code: codeFromRow(row), usedAt: row.used_ms === null ? null : Number(row.used_ms), grantId: row.grant_id };
-      }),
+    findCode: async (codeDigest) => {
+      const row = await findCodeRow(codeDigest);
+      return row && { code: codeFromRow(row), usedAt: row.used_ms === null ? null : Number(row.used_ms), grantId: row.grant_id };
+    },
   };
 }
 
 /**
  * The {@link GrantStore} over Kysely. Code redemptions and refresh token rotations share transactions through
  * `batcher` (group commit), so that concurrent token requests cost one commit, not one each.
+ *
+ * With `postgresBatches` (PostgreSQL only), a batch of code redemptions, or of common rotations, is one statement
+ * instead (see {@link createPostgresTokenWrites}): one round trip for the whole batch, where a transaction of units
+ * costs several per unit, in turn. The rotations it leaves (unknown, used, of a branched grant) take the general
+ * path through `batcher`.
  */
 export function createGrantRepository(
   db: Kysely<Database>,
   guard: Guard,
   batcher: TransactionBatcher = createTransactionBatcher(db, guard, { maxBatch: 200, maxInFlight: 1 }),
+  postgresBatches?: { maxBatch: number; maxInFlight: number },
 ): GrantStore & { drain(): Promise<void> } {
   const findGrant = async (id: string) => {
     const row = await db.selectFrom('grants').selectAll().where('id', '=', id).executeTakeFirst();
     return row && grantFromRow(row);
   };
   const hot = hotQueries(db);
+  const statements = postgresBatches && createPostgresTokenWrites(db, guard, postgresBatches);
+  // On PostgreSQL concurrent lookups share one query (see createBatchedLookup).
+  const findRefreshTokenRow = postgresBatches
+    ? createBatchedLookup<FoundRefreshTokenRow>(db, guard, findRefreshTokensSql, 'token_digest', postgresBatches)
+    : (digest: string) => guard(async () => (await hot.findRefreshToken(db, digest)).rows[0]);
+  const redeemCode: GrantStore['redeemCode'] = (codeDigest, now, grant, refreshToken) =>
+    batcher.run(async (trx) => {
+      // The conditional update decides which of concurrent redemptions wins; the losers write nothing.
+      const consumed = await hot.consumeCode(trx, now, grant.id, codeDigest);
+      if (consumed.numAffectedRows !== 1n) return false;
+      await hot.insertGrant(trx, ...grantValues(grant));
+      if (refreshToken) await hot.insertRefreshToken(trx, ...refreshTokenValues(refreshToken, 0));
+      return true;
+    });
+  const rotateRefreshToken: GrantStore['rotateRefreshToken'] = (tokenDigest, next, now, reuseGraceMs = 0) =>
+    batcher.run(async (trx) => {
+      // The conditional update decides which of concurrent rotations wins.
+      const used = (await hot.useRefreshToken(trx, now, tokenDigest)).rows[0];
+      const token = used ?? (await trx.selectFrom('refresh_tokens').selectAll().where('token_digest', '=', tokenDigest).executeTakeFirst());
+      if (!token) return { status: 'unknown' as const };
+      const grantRow = (await hot.selectGrant(trx, token.grant_id)).rows[0];
+      if (!grantRow) throw new Error(`refresh token of a missing grant ${token.grant_id}`);
+      const result = { token: refreshTokenFromRow(token), grant: grantFromRow(grantRow) };
+      const generation = Number(token.generation) + 1;
+      if (used) {
+        // Tokens issued within the grace window beside the one used now are retired with it: a grant never
+        // keeps two live branches past its next rotation. Only a grant that was branched has any (the flag
+        // keeps the common rotation at three statements).
+        if (Number(grantRow.branched) !== 0) {
+          await trx.updateTable('refresh_tokens').set({ used_ms: now }).where('grant_id', '=', token.grant_id).where('used_ms', 'is', null).execute();
+          await trx.updateTable('grants').set({ branched: 0 }).where('id', '=', token.grant_id).execute();
+        }
+        await hot.insertRefreshToken(trx, ...refreshTokenValues(next, generation));
+        return { status: 'rotated' as const, ...result };
+      }
+      if (!withinGrace(token.used_ms, now, reuseGraceMs) || grantRow.revoked_ms !== null) return { status: 'reused' as const, ...result };
+      const newest = await trx
+        .selectFrom('refresh_tokens')
+        .select((eb) => eb.fn.max('generation').as('g'))
+        .where('grant_id', '=', token.grant_id)
+        .executeTakeFirstOrThrow();
+      if (Number(newest.g) !== generation) return { status: 'reused' as const, ...result };
+      await trx.updateTable('grants').set({ branched: 1 }).where('id', '=', token.grant_id).execute();
+      await trx.insertInto('refresh_tokens').values({ ...refreshTokenRow(next), generation }).execute();
+      return { status: 'reissued' as const, ...result };
+    });
   return {
     createGrant: (grant, refreshToken, fromCodeDigest) =>
       guard(() =>
@@ -59,63 +119,34 @@ export function createGrantRepository(
           }
         }),
       ),
-    drain: () => batcher.drain(),
-    redeemCode: (codeDigest, now, grant, refreshToken) =>
-      batcher.run(async (trx) => {
-        // The conditional update decides which of concurrent redemptions wins; the losers write nothing.
-        const consumed = await hot.consumeCode(trx, now, grant.id, codeDigest);
-        if (consumed.numAffectedRows !== 1n) return false;
-        await hot.insertGrant(trx, ...grantValues(grant));
-        if (refreshToken) await hot.insertRefreshToken(trx, ...refreshTokenValues(refreshToken, 0));
-        return true;
-      }),
+    drain: async () => {
+      await statements?.drain();
+      await batcher.drain();
+    },
+    redeemCode: statements
+      ? (codeDigest, now, grant, refreshToken) => statements.redeem({ codeDigest, now, grant, refreshToken })
+      : redeemCode,
+    rotateRefreshToken: statements
+      ? async (tokenDigest, next, now, reuseGraceMs) => {
+          const rotated = await statements.rotate({ tokenDigest, now, next });
+          if (rotated) return { status: 'rotated', token: refreshTokenFromRow(rotated.token), grant: grantFromRow(rotated.grant) };
+          return rotateRefreshToken(tokenDigest, next, now, reuseGraceMs);
+        }
+      : rotateRefreshToken,
     findGrant: (id) => guard(() => findGrant(id)),
     revokeGrant: (id, now) =>
       guard(async () => {
         const result = await db.updateTable('grants').set({ revoked_ms: now }).where('id', '=', id).where('revoked_ms', 'is', null).executeTakeFirst();
         return result.numUpdatedRows === 1n;
       }),
-    rotateRefreshToken: (tokenDigest, next, now, reuseGraceMs = 0) =>
-      batcher.run(async (trx) => {
-        // The conditional update decides which of concurrent rotations wins.
-        const used = (await hot.useRefreshToken(trx, now, tokenDigest)).rows[0];
-        const token = used ?? (await trx.selectFrom('refresh_tokens').selectAll().where('token_digest', '=', tokenDigest).executeTakeFirst());
-        if (!token) return { status: 'unknown' as const };
-        const grantRow = (await hot.selectGrant(trx, token.grant_id)).rows[0];
-        if (!grantRow) throw new Error(`refresh token of a missing grant ${token.grant_id}`);
-        const result = { token: refreshTokenFromRow(token), grant: grantFromRow(grantRow) };
-        const generation = Number(token.generation) + 1;
-        if (used) {
-          // Tokens issued within the grace window beside the one used now are retired with it: a grant never
-          // keeps two live branches past its next rotation. Only a grant that was branched has any (the flag
-          // keeps the common rotation at three statements).
-          if (Number(grantRow.branched) !== 0) {
-            await trx.updateTable('refresh_tokens').set({ used_ms: now }).where('grant_id', '=', token.grant_id).where('used_ms', 'is', null).execute();
-            await trx.updateTable('grants').set({ branched: 0 }).where('id', '=', token.grant_id).execute();
-          }
-          await hot.insertRefreshToken(trx, ...refreshTokenValues(next, generation));
-          return { status: 'rotated' as const, ...result };
-        }
-        if (!withinGrace(token.used_ms, now, reuseGraceMs) || grantRow.revoked_ms !== null) return { status: 'reused' as const, ...result };
-        const newest = await trx
-          .selectFrom('refresh_tokens')
-          .select((eb) => eb.fn.max('generation').as('g'))
-          .where('grant_id', '=', token.grant_id)
-          .executeTakeFirstOrThrow();
-        if (Number(newest.g) !== generation) return { status: 'reused' as const, ...result };
-        await trx.updateTable('grants').set({ branched: 1 }).where('id', '=', token.grant_id).execute();
-        await trx.insertInto('refresh_tokens').values({ ...refreshTokenRow(next), generation }).execute();
-        return { status: 'reissued' as const, ...result };
-      }),
     // The token and its grant in one query (the token endpoint, introspection and revocation need both).
-    findRefreshToken: (tokenDigest) =>
-      guard(async () => {
-        const row = (await hot.findRefreshToken(db, tokenDigest)).rows[0];
-        if (!row) return undefined;
-        const { token_digest, token_scope, token_created_ms, expires_ms, used_ms, generation, ...grant } = row;
-        const token = { token_digest, grant_id: grant.id, scope: token_scope, created_ms: token_created_ms, expires_ms, used_ms, generation };
-        return { token: refreshTokenFromRow(token), used: used_ms !== null, grant: grantFromRow(grant) };
-      }),
+    findRefreshToken: async (tokenDigest) => {
+      const row = await findRefreshTokenRow(tokenDigest);
+      if (!row) return undefined;
+      const { token_digest, token_scope, token_created_ms, expires_ms, used_ms, generation, ...grant } = row;
+      const token = { token_digest, grant_id: grant.id, scope: token_scope, created_ms: token_created_ms, expires_ms, used_ms, generation };
+      return { token: refreshTokenFromRow(token), used: used_ms !== null, grant: grantFromRow(grant) };
+    },
     listClientGrants: (clientId, now, limit) =>
       guard(async () => {
         const rows = await db
@@ -154,6 +185,20 @@ export function createGrantRepository(
       }),
   };
 }
+
+/** A refresh token with its grant, as `findRefreshToken` reads it. */
+type FoundRefreshTokenRow = Selectable<GrantsTable> & {
+  token_digest: string;
+  token_scope: string;
+  token_created_ms: number;
+  expires_ms: number;
+  used_ms: number | null;
+  generation: number;
+};
+
+/** `hotQueries`' `findRefreshToken` for any of the digests in `$1` (PostgreSQL). */
+const findRefreshTokensSql = `SELECT g.*, r.token_digest, r.scope AS token_scope, r.created_ms AS token_created_ms, r.expires_ms, r.used_ms, r.generation
+FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id WHERE r.token_digest = ANY($1::text[])`;
 
 /** Whether a token retired at `usedMs` (stored time) is still inside the reuse grace window at `now`. */
 function withinGrace(usedMs: number | null, now: number, reuseGraceMs: number): boolean {
