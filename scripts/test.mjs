@@ -9,7 +9,6 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { availableParallelism, tmpdir } from 'node:os';
 import { build } from 'esbuild';
-import pg from 'pg';
 import { supportedNode } from './supported-node.mjs';
 
 function find(dir) {
@@ -28,9 +27,10 @@ if (!process.env.TEST_DATABASE_URL) {
   console.log('  runs its own PostgreSQL server from initdb), and, without TEST_REDIS_URL, the shared Redis rate limits.');
   console.log('  (for all: TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm test, with Redis on 127.0.0.1:6379)');
 }
-// Test files run two at a time where there are two cores or more: most of a file's time is spent waiting on
-// processes it spawns, databases and sockets, and each file has its own databases and ports.
-const concurrency = Math.max(1, Math.min(2, availableParallelism()));
+// Test files run one more at a time than there are cores, up to three: most of a file's time is spent waiting on
+// processes it spawns, databases and sockets (the files' own CPU is about half the cores' time at two at a time
+// on two cores), and each file has its own databases and ports.
+const concurrency = Math.max(1, Math.min(3, availableParallelism() + 1));
 // The `latchkey` processes the tests start (the CLI tests, the server under kill -9, and so on) run the sources
 // compiled once, here, as `npm run build` compiles them (esbuild, one file per source), rather than through tsx:
 // that halves the CPU each start costs, and some files start dozens. The build sits in a temporary folder
@@ -61,7 +61,8 @@ await build({
 // copy theirs (CREATE DATABASE … TEMPLATE, test/support/databases.ts): quicker than every migration each time.
 // Tests of migrating itself still start from an empty database. Dropped at the end.
 let template;
-if (process.env.TEST_DATABASE_URL) {
+const pg = process.env.TEST_DATABASE_URL ? (await import('pg')).default : undefined;
+if (pg) {
   const name = `latchkey_template_${process.pid}`;
   const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
   try {
@@ -92,7 +93,7 @@ const result = spawnSync(
   { stdio: 'inherit', env: { ...process.env, TEST_LATCHKEY_BUILD: buildDir, ...(template ? { TEST_POSTGRES_TEMPLATE: template } : {}) } },
 );
 rmSync(buildDir, { recursive: true, force: true });
-if (template) {
+if (pg && template) {
   const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
