@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { migrationProvider } from '../../src/storage/sql/migrations.js';
 import { createDatabase, runLatchkey } from '../support/cli.js';
-import { atAddress, spawnServer, type ServerProcess } from '../support/process.js';
+import { atAddress, latchkeyCommand, spawnServer, type ServerProcess } from '../support/process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-backup-'));
 const databaseUrl = `sqlite:${join(dir, 'live.db')}`;
@@ -17,7 +17,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 /** `latchkey ARGS` without blocking this process, so that it can keep a server busy meanwhile. */
 function runLatchkeyAsync(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { PATH: process.env['PATH'] ?? '' }, timeout: 60_000 }, (error, stdout, stderr) =>
+    execFile(process.execPath, [...latchkeyCommand, ...args], { env: { PATH: process.env['PATH'] ?? '' }, timeout: 60_000 }, (error, stdout, stderr) =>
       resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });

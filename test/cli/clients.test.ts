@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ClientRecord } from '../../src/ports/clients.js';
 import type { Storage } from '../../src/ports/storage.js';
 import { runLatchkey, withDatabase } from '../support/cli.js';
+import { latchkeyCommand } from '../support/process.js';
 import { sampleClient } from '../storage/contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-cli-clients-'));
@@ -29,7 +30,7 @@ function client(name: string, redirectUri: string, overrides: Partial<ClientReco
  */
 function onTerminal(args: string[], input: string) {
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const command = [process.execPath, '--import', 'tsx', 'src/cli/main.ts', ...args, '--database', database].map(quote).join(' ');
+  const command = [process.execPath, ...latchkeyCommand, ...args, '--database', database].map(quote).join(' ');
   const result = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', input, env: { PATH: process.env['PATH'] ?? '' }, timeout: 30_000 });
   return { status: result.status, output: result.stdout.replace(/\r\n/g, '\n') };
 }

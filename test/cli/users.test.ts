@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createDatabase, runLatchkey, withDatabase } from '../support/cli.js';
+import { latchkeyCommand } from '../support/process.js';
 import BetterSqlite3 from 'better-sqlite3';
 import { verifyPassword } from '../../src/users/password.js';
 
@@ -36,7 +37,7 @@ function storedUsers(file: string): { username: string; password_hash: string; i
  */
 function usersOnTerminal(file: string, args: string[], input: string) {
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const command = [process.execPath, '--import', 'tsx', 'src/cli/main.ts', 'users', ...args, '--database', `sqlite:${file}`].map(quote).join(' ');
+  const command = [process.execPath, ...latchkeyCommand, 'users', ...args, '--database', `sqlite:${file}`].map(quote).join(' ');
   const result = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', input, env: { PATH: process.env['PATH'] ?? '' }, timeout: 30_000 });
   return { status: result.status, output: result.stdout.replace(/\r\n/g, '\n') };
 }

@@ -30,7 +30,7 @@ interface Latchkey {
 }
 
 async function startLatchkey(kind: DatabaseKind, ca: string, overrides: Record<string, unknown>, clock?: Clock): Promise<Latchkey> {
-  const database = await kind.create();
+  const database = await kind.create({ migrated: true });
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const config = loadConfig({ env: {}, overrides: { 'database.url': database.url, 'registration.rateLimit.enabled': false, issuer, ...overrides } });

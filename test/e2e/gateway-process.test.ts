@@ -14,7 +14,7 @@ import { runLatchkey, withDatabase } from '../support/cli.js';
 import { bundleStdioServer } from '../support/mcp-upstream/bundle.js';
 import { HttpBrowser } from '../support/http-browser.js';
 import { freePort } from '../support/real-port.js';
-import { isRunning } from '../support/process.js';
+import { isRunning, latchkeyCommand } from '../support/process.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const alice = { username: 'alice', password: 'correct horse battery' };
@@ -37,7 +37,7 @@ async function spawnGateway(databaseUrl: string, command: string[]): Promise<Gat
   const issuer = `http://127.0.0.1:${port}`;
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', 'gateway', '--port', String(port), '--host', '127.0.0.1', '--issuer', issuer, '--database', databaseUrl, '--log-level', 'info', '--', ...command],
+    [...latchkeyCommand, 'gateway', '--port', String(port), '--host', '127.0.0.1', '--issuer', issuer, '--database', databaseUrl, '--log-level', 'info', '--', ...command],
     {
       cwd: root,
       env: { ...process.env, LATCHKEY_REGISTRATION_RATE_LIMIT: 'false', LATCHKEY_TOKEN_RATE_LIMIT: 'false', LATCHKEY_AUTHORIZE_RATE_LIMIT: 'false' },

@@ -35,7 +35,7 @@ const password = 'correct horse battery';
 
 /** A database with the user alice (id `user-alice`), as `latchkey users add alice` makes her. */
 async function databaseWithAlice(kind: DatabaseKind): Promise<TestDatabase> {
-  const database = await kind.create();
+  const database = await kind.create({ migrated: true });
   const storage = await openStorage({ url: database.url, sqliteSynchronous: 'full', poolSize: 2 });
   try {
     await storage.migrate();

@@ -47,7 +47,7 @@ forEachDatabase(describe, (kind) => {
   };
 
   beforeEach(async () => {
-    database = await kind.create();
+    database = await kind.create({ migrated: true });
     storage = await open();
     await storage.migrate();
   });

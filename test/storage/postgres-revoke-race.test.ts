@@ -19,7 +19,7 @@ describe('PostgreSQL: revoking a connected app during a code redemption', { skip
   const now = Date.UTC(2026, 0, 1);
 
   before(async () => {
-    database = await postgresKind.create();
+    database = await postgresKind.create({ migrated: true });
     storage = await openStorage(loadConfig({ env: {}, overrides: { 'database.url': database.url } }).database);
     await storage.migrate();
     await createUser(storage.users, { username: 'bob', password: 'correct horse battery' }, { now, newId: () => 'user-bob' });

@@ -25,7 +25,7 @@ describe('query plans at 20,000 clients', () => forEachDatabase(describe, (kind:
   let close: () => Promise<void>;
 
   before(async () => {
-    database = await kind.create();
+    database = await kind.create({ migrated: true });
     const storage = await openStorage({ url: database.url, sqliteSynchronous: 'normal', poolSize: 5 });
     await storage.migrate();
     await Promise.all(Array.from({ length: rows }, (_, i) => storage.clients.insertClient(sampleClient({ updatedAt: now - (i % 400) * day }))));

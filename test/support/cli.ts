@@ -1,13 +1,14 @@
 import { openStorage } from '../../src/storage/open-storage.js';
 import type { Storage } from '../../src/ports/storage.js';
 import { spawnSync } from 'node:child_process';
+import { latchkeyCommand } from './process.js';
 
 /**
- * Runs the `latchkey` command from the sources, with a clean environment (only PATH and `env`), and returns
+ * Runs the `latchkey` command ({@link latchkeyCommand}), with a clean environment (only PATH and `env`), and returns
  * its exit status and output. `input` is piped to standard input, which is then never a terminal.
  */
 export function runLatchkey(args: string[], options: { env?: Record<string, string>; input?: string } = {}) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  const result = spawnSync(process.execPath, [...latchkeyCommand, ...args], {
     encoding: 'utf8',
     env: { PATH: process.env['PATH'] ?? '', ...options.env },
     input: options.input ?? '',

@@ -1,8 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The repository root: `src/cli/main.ts` is run from here, so that `tsx` and `node_modules` resolve. */
+/** The repository root: the command ({@link latchkeyCommand}) is run from here, so that `tsx` and `node_modules` resolve. */
 const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * The arguments to `node` that run the `latchkey` command: under `npm test`, the sources compiled once by
+ * scripts/test.mjs (TEST_LATCHKEY_BUILD names the folder), which start with half the CPU of tsx; otherwise (a
+ * test file run on its own) the sources through tsx. Either way relative to the repository root as working folder.
+ */
+export const latchkeyCommand: readonly string[] = process.env['TEST_LATCHKEY_BUILD']
+  ? [join(process.env['TEST_LATCHKEY_BUILD'], 'src', 'cli', 'main.js')]
+  : ['--import', 'tsx', 'src/cli/main.ts'];
 
 /** Every server process started and not yet known to have exited; killed when the test process exits. */
 const running = new Set<ChildProcess>();
@@ -52,9 +62,7 @@ export async function spawnServer(options: ServerProcessOptions): Promise<Server
   const child = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
-      'src/cli/main.ts',
+      ...latchkeyCommand,
       'serve',
       '--port',
       '0',

@@ -35,7 +35,7 @@ export interface TestServerOptions {
  * are off unless the overrides turn them on; logs are silent.
  */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const database = await (options.database ?? sqliteKind).create();
+  const database = await (options.database ?? sqliteKind).create({ migrated: true });
   const config = loadConfig({
     env: {},
     overrides: {

@@ -18,7 +18,7 @@ export function withFreshStorage(kind: DatabaseKind, ready: (storage: Storage) =
   let database: TestDatabase;
   let storage: Storage;
   before(async () => {
-    database = await kind.create();
+    database = await kind.create({ migrated: true });
     storage = await openStorage({ url: database.url, sqliteSynchronous: 'full', poolSize: 5 });
     await storage.migrate();
     await ready(storage);

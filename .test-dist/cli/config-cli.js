@@ -1,0 +1,1 @@
+//# sourceMappingURL=config-cli.js.map

@@ -1,0 +1,1 @@
+//# sourceMappingURL=gateway-request.js.map

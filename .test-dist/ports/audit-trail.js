@@ -1,0 +1,6 @@
+const noAudit = { record: () => {
+} };
+export {
+  noAudit
+};
+//# sourceMappingURL=audit-trail.js.map

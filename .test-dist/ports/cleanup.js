@@ -1,0 +1,1 @@
+//# sourceMappingURL=cleanup.js.map

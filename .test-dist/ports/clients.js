@@ -1,0 +1,1 @@
+//# sourceMappingURL=clients.js.map

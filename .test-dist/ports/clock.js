@@ -1,0 +1,1 @@
+//# sourceMappingURL=clock.js.map

@@ -1,0 +1,1 @@
+//# sourceMappingURL=consents.js.map

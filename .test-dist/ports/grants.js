@@ -1,0 +1,1 @@
+//# sourceMappingURL=grants.js.map

@@ -1,0 +1,1 @@
+//# sourceMappingURL=identities.js.map

@@ -1,0 +1,1 @@
+//# sourceMappingURL=pushed-requests.js.map

@@ -1,0 +1,1 @@
+//# sourceMappingURL=replays.js.map

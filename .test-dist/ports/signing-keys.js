@@ -1,0 +1,1 @@
+//# sourceMappingURL=signing-keys.js.map

@@ -1,0 +1,1 @@
+//# sourceMappingURL=token-signing.js.map

@@ -1,0 +1,1 @@
+//# sourceMappingURL=users.js.map

@@ -1,0 +1,1 @@
+//# sourceMappingURL=authorization-decision.js.map

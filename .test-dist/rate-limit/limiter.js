@@ -1,0 +1,5 @@
+const unlimited = { consume: async () => ({ allowed: true }) };
+export {
+  unlimited
+};
+//# sourceMappingURL=limiter.js.map

@@ -1,0 +1,124 @@
+import { sql } from "kysely";
+import { backfillAuditCounts, backfillClientSearchText } from "./backfill.js";
+import { addClientCountsAndSearch } from "./client-counts-migration.js";
+function migrationsFor(dialect) {
+  const json = dialect === "postgres" ? "jsonb" : "text";
+  return {
+    "0001_clients": {
+      async up(db) {
+        await db.schema.createTable("clients").addColumn("client_id", "text", (c) => c.primaryKey()).addColumn("client_secret_digest", "text").addColumn("client_secret_expires_at", "bigint", (c) => c.notNull()).addColumn("registration_access_token_digest", "text").addColumn("client_id_issued_at", "bigint", (c) => c.notNull()).addColumn("metadata", sql.raw(json), (c) => c.notNull()).addColumn("registration_source", "text", (c) => c.notNull()).addColumn("created_ms", "bigint", (c) => c.notNull()).addColumn("updated_ms", "bigint", (c) => c.notNull()).addColumn("last_used_ms", "bigint").execute();
+        await db.schema.createIndex("clients_created_ms").on("clients").column("created_ms").execute();
+      }
+    },
+    "0002_authorization": {
+      async up(db) {
+        const bool = dialect === "postgres" ? "boolean" : "integer";
+        await db.schema.createTable("users").addColumn("id", "text", (c) => c.primaryKey()).addColumn("username", "text", (c) => c.notNull().unique()).addColumn("password_hash", "text", (c) => c.notNull()).addColumn("name", "text").addColumn("email", "text").addColumn("is_admin", sql.raw(bool), (c) => c.notNull()).addColumn("created_ms", "bigint", (c) => c.notNull()).execute();
+        await db.schema.createTable("signing_keys").addColumn("kid", "text", (c) => c.primaryKey()).addColumn("alg", "text", (c) => c.notNull()).addColumn("public_jwk", sql.raw(json), (c) => c.notNull()).addColumn("private_jwk", sql.raw(json), (c) => c.notNull()).addColumn("created_ms", "bigint", (c) => c.notNull()).addColumn("retired_ms", "bigint").addColumn("expires_ms", "bigint").execute();
+        await db.schema.createIndex("signing_keys_one_current").on("signing_keys").unique().expression(sql`(retired_ms is null)`).where(sql.ref("retired_ms"), "is", null).execute();
+        await db.schema.createTable("server_secrets").addColumn("name", "text", (c) => c.primaryKey()).addColumn("value", "text", (c) => c.notNull()).addColumn("created_ms", "bigint", (c) => c.notNull()).execute();
+        await db.schema.createTable("consents").addColumn("user_id", "text", (c) => c.notNull().references("users.id").onDelete("cascade")).addColumn("client_id", "text", (c) => c.notNull().references("clients.client_id").onDelete("cascade")).addColumn("scope", "text", (c) => c.notNull()).addColumn("created_ms", "bigint", (c) => c.notNull()).addColumn("updated_ms", "bigint", (c) => c.notNull()).addPrimaryKeyConstraint("consents_pk", ["user_id", "client_id"]).execute();
+        await db.schema.createTable("grants").addColumn("id", "text", (c) => c.primaryKey()).addColumn("client_id", "text", (c) => c.notNull().references("clients.client_id").onDelete("cascade")).addColumn("user_id", "text", (c) => c.references("users.id").onDelete("cascade")).addColumn("scope", "text", (c) => c.notNull()).addColumn("resource", "text").addColumn("auth_time_ms", "bigint").addColumn("created_ms", "bigint", (c) => c.notNull()).addColumn("revoked_ms", "bigint").execute();
+        await db.schema.createIndex("grants_client_id").on("grants").column("client_id").execute();
+        await db.schema.createIndex("grants_user_id").on("grants").column("user_id").execute();
+        await db.schema.createTable("authorization_codes").addColumn("code_digest", "text", (c) => c.primaryKey()).addColumn("client_id", "text", (c) => c.notNull().references("clients.client_id").onDelete("cascade")).addColumn("user_id", "text", (c) => c.notNull().references("users.id").onDelete("cascade")).addColumn("redirect_uri", "text", (c) => c.notNull()).addColumn("code_challenge", "text", (c) => c.notNull()).addColumn("scope", "text", (c) => c.notNull()).addColumn("resource", "text").addColumn("nonce", "text").addColumn("auth_time_ms", "bigint", (c) => c.notNull()).addColumn("expires_ms", "bigint", (c) => c.notNull()).addColumn("used_ms", "bigint").addColumn("grant_id", "text").execute();
+        await db.schema.createTable("refresh_tokens").addColumn("token_digest", "text", (c) => c.primaryKey()).addColumn("grant_id", "text", (c) => c.notNull().references("grants.id").onDelete("cascade")).addColumn("scope", "text", (c) => c.notNull()).addColumn("created_ms", "bigint", (c) => c.notNull()).addColumn("expires_ms", "bigint", (c) => c.notNull()).addColumn("used_ms", "bigint").execute();
+        await db.schema.createIndex("refresh_tokens_grant_id").on("refresh_tokens").column("grant_id").execute();
+        await db.schema.createTable("revoked_access_tokens").addColumn("jti", "text", (c) => c.primaryKey()).addColumn("expires_ms", "bigint", (c) => c.notNull()).execute();
+      }
+    },
+    "0003_governance": {
+      async up(db) {
+        await db.schema.alterTable("clients").addColumn("policy", "text").execute();
+        await db.schema.alterTable("clients").addColumn("look_alike_of", "text").execute();
+        await db.schema.alterTable("clients").addColumn("initial_access_token_id", "text").execute();
+        await db.schema.createIndex("clients_registration_source").on("clients").columns(["registration_source", "created_ms"]).execute();
+        await db.schema.createIndex("clients_last_used_ms").on("clients").column("last_used_ms").execute();
+        await db.schema.createIndex("clients_policy").on("clients").column("policy").execute();
+        await db.schema.createTable("initial_access_tokens").addColumn("id", "text", (c) => c.primaryKey()).addColumn("token_digest", "text", (c) => c.notNull().unique()).addColumn("description", "text").addColumn("policy", "text").addColumn("max_uses", "bigint").addColumn("uses", "bigint", (c) => c.notNull()).addColumn("created_ms", "bigint", (c) => c.notNull()).addColumn("expires_ms", "bigint").addColumn("revoked_ms", "bigint").execute();
+        await db.schema.createTable("audit_events").addColumn("id", "text", (c) => c.primaryKey()).addColumn("at_ms", "bigint", (c) => c.notNull()).addColumn("type", "text", (c) => c.notNull()).addColumn("client_id", "text").addColumn("user_id", "text").addColumn("actor", "text").addColumn("ip", "text").addColumn("data", sql.raw(json), (c) => c.notNull()).execute();
+        await db.schema.createIndex("audit_events_at_ms").on("audit_events").columns(["at_ms", "type"]).execute();
+        await db.schema.createIndex("audit_events_client_id").on("audit_events").columns(["client_id", "at_ms"]).execute();
+      }
+    },
+    "0004_operator_pages": {
+      async up(db) {
+        await db.schema.alterTable("clients").addColumn("search_text", "text", (c) => c.notNull().defaultTo("")).execute();
+        const listingColumns = ["client_id_issued_at", "client_id", ...dialect === "sqlite" ? ["search_text", "last_used_ms"] : []];
+        await db.schema.createIndex("clients_listing").on("clients").columns(listingColumns).execute();
+        await db.schema.createIndex("clients_listing_source").on("clients").columns(["registration_source", "client_id_issued_at", "client_id"]).execute();
+        await db.schema.createIndex("clients_listing_flagged").on("clients").columns(["client_id_issued_at", "client_id"]).where(sql.ref("look_alike_of"), "is not", null).execute();
+        await db.schema.dropIndex("clients_last_used_ms").execute();
+        await db.schema.createIndex("clients_last_used_ms").on("clients").columns(["last_used_ms", "client_id_issued_at", "client_id"]).execute();
+        await db.schema.createIndex("authorization_codes_client_id").on("authorization_codes").columns(["client_id", "user_id"]).execute();
+        await db.schema.createIndex("consents_client_id").on("consents").column("client_id").execute();
+        await db.schema.createTable("audit_counts").addColumn("key", "text", (c) => c.notNull()).addColumn("hour_ms", "bigint", (c) => c.notNull()).addColumn("count", "bigint", (c) => c.notNull()).addPrimaryKeyConstraint("audit_counts_pk", ["key", "hour_ms"]).execute();
+        await backfillClientSearchText(db);
+        await backfillAuditCounts(db, dialect);
+      }
+    },
+    "0005_session_epoch": {
+      async up(db) {
+        await db.schema.alterTable("users").addColumn("session_epoch", "bigint", (c) => c.notNull().defaultTo(0)).execute();
+      }
+    },
+    "0006_consent_binding": {
+      async up(db) {
+        await db.schema.alterTable("consents").addColumn("resources", "text", (c) => c.notNull().defaultTo("")).execute();
+        await db.schema.alterTable("consents").addColumn("client_fingerprint", "text", (c) => c.notNull().defaultTo("")).execute();
+      }
+    },
+    "0007_refresh_token_generation": {
+      async up(db) {
+        await db.schema.alterTable("refresh_tokens").addColumn("generation", "integer", (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema.dropIndex("refresh_tokens_grant_id").execute();
+        await db.schema.createIndex("refresh_tokens_grant_generation").on("refresh_tokens").columns(["grant_id", "generation"]).execute();
+        await db.schema.createIndex("refresh_tokens_unused").on("refresh_tokens").column("grant_id").where(sql.ref("used_ms"), "is", null).execute();
+        await db.schema.alterTable("grants").addColumn("branched", "integer", (c) => c.notNull().defaultTo(0)).execute();
+      }
+    },
+    "0008_user_identities": {
+      async up(db) {
+        await db.schema.createTable("user_identities").addColumn("id", "text", (c) => c.primaryKey()).addColumn("user_id", "text", (c) => c.notNull().references("users.id").onDelete("cascade")).addColumn("provider", "text", (c) => c.notNull()).addColumn("subject", "text", (c) => c.notNull()).addColumn("email", "text").addColumn("display_name", "text").addColumn("created_ms", "bigint", (c) => c.notNull()).addColumn("last_sign_in_ms", "bigint").execute();
+        await db.schema.createIndex("user_identities_provider_subject").on("user_identities").columns(["provider", "subject"]).unique().execute();
+        await db.schema.createIndex("user_identities_user_id").on("user_identities").column("user_id").execute();
+      }
+    },
+    "0009_used_values": {
+      async up(db) {
+        await db.schema.createTable("used_values").addColumn("key", "text", (c) => c.primaryKey()).addColumn("expires_ms", "bigint", (c) => c.notNull()).execute();
+        await db.schema.createIndex("used_values_expires_ms").on("used_values").column("expires_ms").execute();
+      }
+    },
+    "0010_pushed_requests": {
+      async up(db) {
+        await db.schema.createTable("pushed_requests").addColumn("digest", "text", (c) => c.primaryKey()).addColumn("client_id", "text", (c) => c.notNull()).addColumn("params", "text", (c) => c.notNull()).addColumn("expires_ms", "bigint", (c) => c.notNull()).execute();
+        await db.schema.createIndex("pushed_requests_expires_ms").on("pushed_requests").column("expires_ms").execute();
+      }
+    },
+    "0011_grant_dpop_binding": {
+      async up(db) {
+        await db.schema.alterTable("grants").addColumn("dpop_jkt", "text").execute();
+      }
+    },
+    "0012_retention_indexes": {
+      async up(db) {
+        await db.schema.createIndex("refresh_tokens_expires_ms").on("refresh_tokens").column("expires_ms").execute();
+        await db.schema.createIndex("authorization_codes_expires_ms").on("authorization_codes").column("expires_ms").execute();
+        await db.schema.createIndex("revoked_access_tokens_expires_ms").on("revoked_access_tokens").column("expires_ms").execute();
+      }
+    },
+    "0013_client_counts_and_search": {
+      async up(db) {
+        await addClientCountsAndSearch(db, dialect);
+      }
+    }
+  };
+}
+function migrationProvider(dialect) {
+  return { getMigrations: async () => migrationsFor(dialect) };
+}
+export {
+  migrationProvider
+};
+//# sourceMappingURL=migrations.js.map
