@@ -1,8 +1,0 @@
-const noUsageTracking = { clientUsed: () => {
-} };
-const usageRecordingIntervalMs = 36e5;
-export {
-  noUsageTracking,
-  usageRecordingIntervalMs
-};
-//# sourceMappingURL=client-usage.js.map

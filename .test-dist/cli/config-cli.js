@@ -1,1 +1,0 @@
-//# sourceMappingURL=config-cli.js.map

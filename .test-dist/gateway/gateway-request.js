@@ -1,1 +1,0 @@
-//# sourceMappingURL=gateway-request.js.map

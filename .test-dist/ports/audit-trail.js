@@ -1,6 +1,0 @@
-const noAudit = { record: () => {
-} };
-export {
-  noAudit
-};
-//# sourceMappingURL=audit-trail.js.map

@@ -1,1 +1,0 @@
-//# sourceMappingURL=cleanup.js.map

@@ -1,1 +1,0 @@
-//# sourceMappingURL=clients.js.map

@@ -1,1 +1,0 @@
-//# sourceMappingURL=clock.js.map

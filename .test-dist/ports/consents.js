@@ -1,1 +1,0 @@
-//# sourceMappingURL=consents.js.map

@@ -1,1 +1,0 @@
-//# sourceMappingURL=grants.js.map

@@ -1,1 +1,0 @@
-//# sourceMappingURL=identities.js.map

@@ -1,1 +1,0 @@
-//# sourceMappingURL=pushed-requests.js.map

@@ -1,1 +1,0 @@
-//# sourceMappingURL=replays.js.map

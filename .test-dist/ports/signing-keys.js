@@ -1,1 +1,0 @@
-//# sourceMappingURL=signing-keys.js.map

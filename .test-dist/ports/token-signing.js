@@ -1,1 +1,0 @@
-//# sourceMappingURL=token-signing.js.map

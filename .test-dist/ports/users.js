@@ -1,1 +1,0 @@
-//# sourceMappingURL=users.js.map

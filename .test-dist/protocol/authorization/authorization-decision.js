@@ -1,1 +1,0 @@
-//# sourceMappingURL=authorization-decision.js.map

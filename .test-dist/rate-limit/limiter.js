@@ -1,5 +1,0 @@
-const unlimited = { consume: async () => ({ allowed: true }) };
-export {
-  unlimited
-};
-//# sourceMappingURL=limiter.js.map
