@@ -112,13 +112,12 @@ export function createCleanupRepository(db: Kysely<Database>, guard: Guard): Cli
   };
   /** The keys of the next `limit` entries of `sweep`'s range after `after`, in order: the window a batch reads. */
   const window = async (trx: Kysely<Database>, sweep: Sweep, criteria: CleanupCriteria, after: Position['after'], limit: number) => {
-    const rows = await trx
+    let query = trx
       .selectFrom(candidates(sweep.index))
       .select(sweep.key.map((column) => `c.${column}` as const))
-      .where((w) => w.and([sweep.range(w, criteria), ...(after ? [keyCompare(sweep, '>', after)] : [])]))
-      .orderBy(sweep.key.map((column) => `c.${column}` as const))
-      .limit(limit)
-      .execute();
+      .where((w) => w.and([sweep.range(w, criteria), ...(after ? [keyCompare(sweep, '>', after)] : [])]));
+    for (const column of sweep.key) query = query.orderBy(`c.${column}`);
+    const rows = await query.limit(limit).execute();
     return rows.map((row) => sweep.key.map((column) => (row as Record<KeyColumn, unknown>)[column]));
   };
   /** Deletes the eligible clients of `sweep` whose keys lie after `after` and up to `last`. */
