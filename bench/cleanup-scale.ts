@@ -28,7 +28,8 @@
  *   CLEANUP_SCALE_BATCH_SIZE          `cleanup.batchSize` (default: the configuration's default)
  *   CLEANUP_SCALE_NO_CURSOR=1         every batch reads the candidates from the oldest (the store without its cursor),
  *                                     for comparison
- *   CLEANUP_SCALE_SEED_TO=<file>      only seed a SQLite database at <file> and stop (to explain queries on it)
+ *   CLEANUP_SCALE_SEED_TO=<file|url>  only seed a SQLite database at <file>, or the existing empty PostgreSQL database
+ *                                     at <url>, and stop (to explain queries on it)
  *   BENCH_TMPDIR                      where the SQLite file goes (default: the system's temporary directory)
  *   BENCH_DATABASE_URL / TEST_DATABASE_URL   the PostgreSQL server (postgres://postgres@127.0.0.1:5432/postgres);
  *                                     a database is created on it and dropped afterwards
@@ -250,11 +251,13 @@ async function withConnection(dialect: Dialect, url: string, work: (run: Run) =>
 runBench(async () => {
   const seedTo = process.env['CLEANUP_SCALE_SEED_TO'];
   if (seedTo) {
-    const migrated = await openStorage({ url: `sqlite:${seedTo}`, sqliteSynchronous: 'normal', poolSize: 1 });
+    const dialect: Dialect = seedTo.startsWith('postgres') ? 'postgres' : 'sqlite';
+    const url = dialect === 'postgres' ? seedTo : `sqlite:${seedTo}`;
+    const migrated = await openStorage({ url, sqliteSynchronous: 'normal', poolSize: 1 });
     await migrated.migrate();
     await migrated.close();
-    await withConnection('sqlite', `sqlite:${seedTo}`, async (run) => {
-      for (const statement of seedStatements('sqlite', Date.now())) await run(statement);
+    await withConnection(dialect, url, async (run) => {
+      for (const statement of seedStatements(dialect, Date.now())) await run(statement);
     });
     return 0;
   }

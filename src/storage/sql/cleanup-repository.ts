@@ -120,16 +120,24 @@ export function createCleanupRepository(db: Kysely<Database>, guard: Guard): Cli
     const rows = await query.limit(limit).execute();
     return rows.map((row) => sweep.key.map((column) => (row as Record<KeyColumn, unknown>)[column]));
   };
-  /** Deletes the eligible clients of `sweep` whose keys lie after `after` and up to `last`. */
-  const deleteWindow = async (trx: Kysely<Database>, sweep: Sweep, criteria: CleanupCriteria, after: Position['after'], last: readonly unknown[]) => {
+  /**
+   * Deletes the eligible clients of `sweep` whose keys lie after `after` and up to `last`, of which there are
+   * `count`. The `ORDER BY … LIMIT count` changes nothing on the result but tells PostgreSQL's planner how few rows
+   * the range holds: it cannot estimate a range of row values, and without it takes the range for thousands of
+   * rows and hashes the whole grants and clients tables (and compiles the plan: JIT), 400 ms a batch at 100,000
+   * clients instead of 10.
+   */
+  const deleteWindow = async (trx: Kysely<Database>, sweep: Sweep, criteria: CleanupCriteria, after: Position['after'], last: readonly unknown[], count: number) => {
     const rows = await trx
       .deleteFrom('clients')
-      .where('client_id', 'in', (eb) =>
-        eb
+      .where('client_id', 'in', (eb) => {
+        let query = eb
           .selectFrom(candidates(sweep.index))
           .select('c.client_id')
-          .where((w) => w.and([...(after ? [keyCompare(sweep, '>', after)] : []), keyCompare(sweep, '<=', last), ...eligible(w, sweep, criteria)])),
-      )
+          .where((w) => w.and([...(after ? [keyCompare(sweep, '>', after)] : []), keyCompare(sweep, '<=', last), ...eligible(w, sweep, criteria)]));
+        for (const column of sweep.key) query = query.orderBy(`c.${column}`);
+        return query.limit(count);
+      })
       .returning('client_id')
       .execute();
     return rows.map((row) => ({ clientId: row.client_id, reason: sweep.reason }));
@@ -162,7 +170,7 @@ export function createCleanupRepository(db: Kysely<Database>, guard: Guard): Cli
           while (budget > 0 && at < sweeps.length) {
             const sweep = sweeps[at]!;
             const keys = await window(trx, sweep, criteria, after, budget);
-            if (keys.length > 0) done.push(...(await deleteWindow(trx, sweep, criteria, after, keys.at(-1)!)));
+            if (keys.length > 0) done.push(...(await deleteWindow(trx, sweep, criteria, after, keys.at(-1)!, keys.length)));
             budget -= keys.length;
             if (budget > 0) [at, after] = [at + 1, null];
             else after = keys.at(-1)!;
