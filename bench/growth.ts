@@ -255,10 +255,10 @@ async function sweep(databaseUrl: string): Promise<Figures['sweep']> {
     // The store stops answering after the timed batches: cleanUpClients ends at the first short batch.
     const limited: ClientCleanupStore = {
       ...storage.cleanup,
-      deleteUnusedClients: async (criteria, limit) => {
+      deleteUnusedClients: async (criteria, limit, cursor) => {
         if (batches++ >= settings.sweepBatches) return [];
         const started = performance.now();
-        const rows = await storage.cleanup.deleteUnusedClients(criteria, limit);
+        const rows = await storage.cleanup.deleteUnusedClients(criteria, limit, cursor);
         times.push(performance.now() - started);
         deleted += rows.length;
         return rows;

@@ -136,8 +136,8 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     clients,
     cleanup: {
       ...opened.cleanup,
-      async deleteUnusedClients(criteria, limit) {
-        const deleted = await opened.cleanup.deleteUnusedClients(criteria, limit);
+      async deleteUnusedClients(criteria, limit, cursor) {
+        const deleted = await opened.cleanup.deleteUnusedClients(criteria, limit, cursor);
         for (const { clientId } of deleted) clients.forget(clientId);
         return deleted;
       },

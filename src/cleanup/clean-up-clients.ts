@@ -1,5 +1,5 @@
 import type { Config } from '../config/defaults.js';
-import type { CleanupCriteria, ClientCleanupStore } from '../ports/cleanup.js';
+import type { CleanupCriteria, CleanupCursor, ClientCleanupStore } from '../ports/cleanup.js';
 import { usageRecordingIntervalMs } from './client-usage.js';
 import type { AuditTrail } from '../ports/audit-trail.js';
 import type { Clock } from '../ports/clock.js';
@@ -30,9 +30,12 @@ export interface CleanupSummary {
  * often register anew on every connection, so without this the table only grows. A client holding a live
  * grant, refresh token, code or possibly live access token is kept, whatever its age.
  *
- * Works in batches of `cleanup.batchSize`, each its own transaction, until a batch comes back short, yielding to
- * the event loop between batches, so the database is never held for long and requests interleave. The criteria are fixed at the start: clients that become eligible during
- * the run wait for the next one, which also guarantees that the loop ends.
+ * Works in batches, each its own transaction, yielding to the event loop between batches, so the database is never
+ * held for long and requests interleave. A batch reads at most `cleanup.batchSize` candidates (so deletes at most
+ * as many) after where the previous one stopped (a {@link CleanupCursor}): a candidate kept because something live
+ * holds it is read once a run, and the run ends when every candidate has been read. The criteria are fixed at the
+ * start: clients that become eligible during the run (or after the run has read them) wait for the next one, which
+ * also guarantees that the loop ends.
  *
  * @param onProgress called after every batch with the number deleted so far and in that batch
  */
@@ -43,15 +46,19 @@ export async function cleanUpClients(
   const { cleanup, config, audit } = context;
   const criteria = cleanupCriteria(config, context.clock.now());
   const summary: CleanupSummary = { unused: 0, idle: 0, batches: 0 };
+  const cursor: CleanupCursor = { done: false };
   const deleteBatch = async (limit: number) => {
-    const deleted = await cleanup.deleteUnusedClients(criteria, limit);
+    const position = cursor.position;
+    const deleted = await cleanup.deleteUnusedClients(criteria, limit, cursor);
     summary.batches++;
     for (const { clientId, reason } of deleted) {
       summary[reason]++;
       audit.record({ type: 'client.gc_deleted', clientId, actor: 'gc', data: { reason } });
     }
     onProgress?.(summary.unused + summary.idle, deleted.length);
-    return deleted.length;
+    // A store that left the cursor where it was read from the start, as without one: a short batch ends the run.
+    const more = !cursor.done && (cursor.position !== position || deleted.length === limit);
+    return { deleted: deleted.length, more };
   };
   await inBatches('clients', deleteBatch, config.cleanup.batchSize, context.observer);
   return summary;

@@ -15,20 +15,27 @@ export interface SweepObserver {
 }
 
 /**
- * Runs `deleteBatch` (which deletes at most `batchSize` rows) until a batch comes back short, and resolves how
- * many rows were deleted in all. Between batches it yields to the event loop (`setImmediate`): on SQLite a batch
- * runs on the one synchronous connection, and requests that arrived meanwhile run before the next batch starts,
- * so none waits for more than one batch.
+ * What a batch reports: how many rows it deleted, and, for a sweep that reads through a cursor (which may delete
+ * fewer than `batchSize` rows, none even, and still have more to read), whether there is more.
  */
-export async function inBatches(kind: SweepKind, deleteBatch: (limit: number) => Promise<number>, batchSize: number, observer?: SweepObserver): Promise<number> {
+export type BatchResult = number | { deleted: number; more: boolean };
+
+/**
+ * Runs `deleteBatch` (which deletes at most `batchSize` rows) until a batch comes back short (or, when it says,
+ * until it has no more), and resolves how many rows were deleted in all. Between batches it yields to the event
+ * loop (`setImmediate`): on SQLite a batch runs on the one synchronous connection, and requests that arrived
+ * meanwhile run before the next batch starts, so none waits for more than one batch.
+ */
+export async function inBatches(kind: SweepKind, deleteBatch: (limit: number) => Promise<BatchResult>, batchSize: number, observer?: SweepObserver): Promise<number> {
   const started = performance.now();
   let total = 0;
   for (;;) {
     const batchStarted = performance.now();
-    const deleted = await deleteBatch(batchSize);
+    const result = await deleteBatch(batchSize);
+    const deleted = typeof result === 'number' ? result : result.deleted;
     observer?.batch(kind, deleted, (performance.now() - batchStarted) / 1000);
     total += deleted;
-    if (deleted < batchSize) break;
+    if (typeof result === 'number' ? deleted < batchSize : !result.more) break;
     await nextTurn();
   }
   observer?.sweep(kind, (performance.now() - started) / 1000);

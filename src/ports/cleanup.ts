@@ -15,6 +15,18 @@ export interface CleanupCriteria {
 /** The records that only matter until they expire (see {@link ClientCleanupStore.deleteExpired}). */
 export type ExpiringRecords = 'refresh_tokens' | 'authorization_codes' | 'revoked_access_tokens';
 
+/**
+ * How far a sweep of unused clients has read: given to every batch of one run, each batch resumes after it and
+ * moves it on, so a candidate that something live keeps is read once a run, not again by every later batch. The
+ * position is the store's own; a new run starts from a new cursor (`{ done: false }`).
+ */
+export interface CleanupCursor {
+  /** Set by the store once every candidate has been read: the run is over. */
+  done: boolean;
+  /** Where the next batch resumes; the store's, undefined at the start. */
+  position?: unknown;
+}
+
 /** Deletion of unused clients and of expired records, in bounded batches. */
 export interface ClientCleanupStore {
   /**
@@ -27,6 +39,11 @@ export interface ClientCleanupStore {
    * Deletes up to `limit` clients that match `criteria` and have no live grant, refresh token or code, with
    * their grants, in one transaction; the conditions are checked in the same statement that deletes, so a
    * client used meanwhile is kept. Resolves what it deleted and why.
+   *
+   * Without a `cursor`, each call reads the candidates from the oldest, and a call that deletes fewer than
+   * `limit` means none is left. With one, a call reads at most `limit` candidates after the cursor (deleting
+   * those eligible, so possibly fewer than `limit`, none) and moves the cursor past them; the run is over when
+   * the cursor is `done`. A candidate kept is then not read again in that run; the next run reads it again.
    */
-  deleteUnusedClients(criteria: CleanupCriteria, limit: number): Promise<{ clientId: string; reason: 'unused' | 'idle' }[]>;
+  deleteUnusedClients(criteria: CleanupCriteria, limit: number, cursor?: CleanupCursor): Promise<{ clientId: string; reason: 'unused' | 'idle' }[]>;
 }

@@ -39,6 +39,13 @@ describe('cleanUpClients', () => {
     return record.clientId;
   }
 
+  let users = 0;
+  async function user(): Promise<string> {
+    const id = `user-${++users}`;
+    await storage.users.createUser({ id, username: id, passwordHash: 'x', name: null, email: null, isAdmin: false, createdAt: 1 });
+    return id;
+  }
+
   const run = (progress: [number, number][] = []) =>
     cleanUpClients({ cleanup: storage.cleanup, config, clock, audit }, (deleted, lastBatch) => progress.push([deleted, lastBatch]));
 
@@ -80,6 +87,36 @@ describe('cleanUpClients', () => {
         { clientId: idle, actor: 'gc', data: { reason: 'idle' }, at: clock.now() },
       ].sort((a, b) => a.clientId.localeCompare(b.clientId)),
     );
+  });
+
+  it('reads past candidates that something live keeps, each once, and ends when all have been read', async () => {
+    // The two oldest never-used clients are completing an authorization (an unexpired code): a whole batch of
+    // candidates is kept, deleting none, and the run goes on past them instead of ending there.
+    const authorizing = [await client(5 * day), await client(4 * day)];
+    for (const clientId of authorizing) {
+      await storage.codes.insertCode({
+        codeDigest: `code-${clientId}`,
+        clientId,
+        userId: await user(),
+        redirectUri: 'https://client.example/cb',
+        codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        scope: 'mcp',
+        resource: null,
+        nonce: null,
+        authTime: clock.now(),
+        expiresAt: clock.now() + 60_000,
+      });
+    }
+    const unused = [await client(3 * day), await client(2 * day), await client(2 * day - 1)];
+    const progress: [number, number][] = [];
+    assert.deepEqual(await run(progress), { unused: 3, idle: 0, batches: 3 });
+    assert.deepEqual(progress, [
+      [0, 0],
+      [2, 2],
+      [3, 1],
+    ]);
+    for (const id of unused) assert.equal(await storage.clients.findClient(id), undefined);
+    for (const id of authorizing) assert.ok(await storage.clients.findClient(id));
   });
 
   it('runs one empty batch when there is nothing to delete, and deletes a client once the clock passes its threshold', async () => {

@@ -28,6 +28,26 @@ describe('inBatches', () => {
     assert.deepEqual(reports, [['batch', 'clients', 3], ['batch', 'clients', 3], ['batch', 'clients', 1], ['sweep', 'clients', 0]]);
   });
 
+  it('goes on past a short batch while the batch says there is more (a sweep through a cursor), and stops when not', async () => {
+    const results = [
+      { deleted: 0, more: true },
+      { deleted: 2, more: true },
+      { deleted: 1, more: false },
+      { deleted: 3, more: true },
+    ];
+    const limits: number[] = [];
+    const total = await inBatches(
+      'clients',
+      async (limit) => {
+        limits.push(limit);
+        return results.shift()!;
+      },
+      3,
+    );
+    assert.equal(total, 3);
+    assert.deepEqual(limits, [3, 3, 3], 'three batches of at most three, the third saying it was the last');
+  });
+
   it('counts deleted rows and times batches and sweeps in the metrics, by kind', async () => {
     const metrics = createMetrics();
     await inBatches('audit_events', async (limit) => limit - 1, 5, metrics.sweeps);

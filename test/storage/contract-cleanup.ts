@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import type { CleanupCriteria } from '../../src/ports/cleanup.js';
+import type { CleanupCriteria, CleanupCursor } from '../../src/ports/cleanup.js';
 import type { Storage } from '../../src/ports/storage.js';
 import type { DatabaseKind } from '../support/databases.js';
 import { sampleClient } from './contract.js';
@@ -164,6 +164,59 @@ export function storageCleanupContract(kind: DatabaseKind): void {
     assert.deepEqual(batches[0]!.sort(), [`${unused[1]}:unused`, `${unused[2]}:unused`].sort(), 'the two oldest never-used clients');
     assert.deepEqual(batches.flat().sort(), [...unused.map((id) => `${id}:unused`), ...idle.map((id) => `${id}:idle`)].sort());
     assert.equal(await exists(kept), true);
+  });
+
+  /** One run through a cursor, `limit` candidates a batch: what each batch deleted, and `between` run after each. */
+  async function cursorRun(at: CleanupCriteria, limit: number, between: (batch: number) => Promise<void> = async () => {}) {
+    const cursor: CleanupCursor = { done: false };
+    const batches: string[][] = [];
+    while (!cursor.done) {
+      assert.ok(batches.length < 50, 'the run ends');
+      const batch = await storage.cleanup.deleteUnusedClients(at, limit, cursor);
+      assert.ok(batch.length <= limit);
+      batches.push(batch.map((d) => `${d.clientId}:${d.reason}`));
+      await between(batches.length);
+    }
+    return batches;
+  }
+
+  it('with a cursor, reads each candidate once a run: one kept and then freed waits for the next run, which deletes it', async () => {
+    const later = now + 800 * day;
+    await cleanUp([], criteria(later));
+    // Idle clients in order of last use; the middle one holds a live refresh token until its grant is revoked.
+    const first = await client(later - 300 * day, later - 200 * day);
+    const held = await client(later - 300 * day, later - 150 * day);
+    const { id } = await grant(held, later - 150 * day, { refreshExpiresAt: later + day });
+    const last = await client(later - 300 * day, later - 100 * day);
+    const batches = await cursorRun(criteria(later), 1, async (n) => {
+      if (n === 2) assert.equal(await storage.grants.revokeGrant(id, later - hour), true);
+    });
+    assert.deepEqual(batches, [[`${first}:idle`], [], [`${last}:idle`], []], 'a window of one candidate a batch; the held client was read by the second');
+    assert.equal(await exists(held), true, 'not read again by the run that had passed it');
+    assert.deepEqual(await cursorRun(criteria(later), 1), [[`${held}:idle`], []], 'the next run deletes it');
+  });
+
+  it('with a cursor, a run over candidates that are all kept reads each once and ends', async () => {
+    const later = now + 1200 * day;
+    await cleanUp([], criteria(later));
+    const kept = [await client(later - 5 * day), await client(later - 4 * day), await client(later - 3 * day)];
+    for (const id of kept) await code(id, later + 60_000);
+    assert.deepEqual(await cursorRun(criteria(later), 2), [[], []], 'two windows: two candidates, then the last one');
+    for (const id of kept) assert.equal(await exists(id), true);
+  });
+
+  it('with a cursor, deletes what it would delete without one, each with its reason', async () => {
+    const later = now + 1600 * day;
+    await cleanUp([], criteria(later));
+    const unused = [await client(later - 3 * day), await client(later - 5 * day)];
+    const authorizedLongAgo = await client(later - 200 * day);
+    await grant(authorizedLongAgo, later - 100 * day, { refreshExpiresAt: later - 10 * day });
+    const idle = await client(later - 300 * day, later - 100 * day);
+    const kept = [await client(later - hour), await client(later - 200 * day, later - 10 * day)];
+    await code(unused[0]!, later - day);
+    const deleted = (await cursorRun(criteria(later), 2)).flat().sort();
+    assert.deepEqual(deleted, [...unused.map((id) => `${id}:unused`), `${authorizedLongAgo}:idle`, `${idle}:idle`].sort());
+    for (const id of kept) assert.equal(await exists(id), true);
   });
 
   it('deletes expired refresh tokens, codes an hour past their expiry, and expired revocation entries, in batches, keeping what lives', async () => {

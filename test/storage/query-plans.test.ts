@@ -60,6 +60,17 @@ describe('query plans at 20,000 clients', () => forEachDatabase(describe, (kind:
     assert.doesNotMatch(plan, /TEMP B-TREE|Sort/, plan);
   });
 
+  it("deletes a cursor's window of never-used clients in index order, by lookups, without hashing grants or clients", async () => {
+    const from = sqlite() ? 'clients as c indexed by clients_never_used' : 'clients as c';
+    const holdings = `not exists (select 1 from grants g where g.client_id = c.client_id and g.revoked_ms is null) and not exists (select 1 from authorization_codes a where a.client_id = c.client_id and a.used_ms is null and a.expires_ms > ${now})`;
+    const plan = await explain(
+      `delete from clients where client_id in (select c.client_id from ${from} where (c.created_ms, c.client_id) > (${now - 300 * day}, 'a') and (c.created_ms, c.client_id) <= (${now - 299 * day}, 'z') and c.registration_source in (${sources}) and c.last_used_ms is null and c.created_ms < ${now - day} and ${noGrant} and ${holdings} order by c.created_ms, c.client_id limit 100)`,
+    );
+    if (sqlite()) assert.match(plan, /clients_never_used/, plan);
+    // (The test's grants and codes tables are empty, so PostgreSQL may scan them; it must not hash them.)
+    assert.doesNotMatch(plan, /TEMP B-TREE|SCAN c\b|Seq Scan on clients|Hash (Anti |Semi |Right )?Join/, plan);
+  });
+
   it('looks a rare search up in the search index, not by walking every client', async () => {
     const plan = sqlite()
       ? await explain(

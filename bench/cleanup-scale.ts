@@ -1,0 +1,283 @@
+/**
+ * `npx tsx bench/cleanup-scale.ts`: what a sweep of abandoned clients costs at scale (issue 18 item 2: a backlog
+ * of 1,000,000 deletable clients swept in ≤ 2 minutes, no batch holding the database for more than ~50 ms), on
+ * SQLite and PostgreSQL, in minutes rather than the half hour `npm run bench -- growth` takes to seed.
+ *
+ * Per database: a fresh database is migrated by Latchkey's own storage code (so the schema, indexes and triggers
+ * are the real ones), then filled by direct SQL (`INSERT … SELECT` over a recursive CTE or `generate_series`, the
+ * triggers firing as for any insert) with N clients, one in twenty of each kind by `i % 20`:
+ *
+ *   0       used a day ago, five grants with live refresh tokens                     kept (not a candidate)
+ *   1       never used (its use unrecorded), five grants with live refresh tokens     kept, but a candidate of the
+ *           sweep of never-used clients, interleaved with the abandoned ones          sweep: read, then passed over
+ *   2       last used 100 days ago, five grants with unexpired unused refresh tokens  kept, a candidate of the idle sweep
+ *   3       last used 100 days ago, five revoked grants, their refresh tokens used    deleted (idle), with the cascade
+ *   4–18    never used, registered 2–60 days ago, no grant (i % 20 = 4 also has a     deleted (unused)
+ *           consent and an expired code)
+ *   19      never used, registered within the last 12 hours                           kept
+ *
+ * so N clients, N grants, N refresh tokens, and a backlog of 0.8 N. Then, with the storage opened afresh (on
+ * PostgreSQL after ANALYZE, as autovacuum would), `cleanUpClients` runs as the server runs it (default batch size,
+ * audit events written), every batch timed (`SweepObserver`): per-batch p50 / p99 / max, the sweep's total, and
+ * the time for a 1,000,000 backlog at that rate. Afterwards the survivors are checked against the table above.
+ *
+ * Environment:
+ *   CLEANUP_SCALE_CLIENTS=100000      clients seeded (1000000 for the issue's figure)
+ *   CLEANUP_SCALE_ONLY=sqlite,postgres
+ *   CLEANUP_SCALE_MAX_SECONDS=600     the sweep stops after this long (its figures are then for the part swept)
+ *   CLEANUP_SCALE_BATCH_SIZE          `cleanup.batchSize` (default: the configuration's default)
+ *   CLEANUP_SCALE_NO_CURSOR=1         every batch reads the candidates from the oldest (the store without its cursor),
+ *                                     for comparison
+ *   CLEANUP_SCALE_SEED_TO=<file|url>  only seed a SQLite database at <file>, or the existing empty PostgreSQL database
+ *                                     at <url>, and stop (to explain queries on it)
+ *   BENCH_TMPDIR                      where the SQLite file goes (default: the system's temporary directory)
+ *   BENCH_DATABASE_URL / TEST_DATABASE_URL   the PostgreSQL server (postgres://postgres@127.0.0.1:5432/postgres);
+ *                                     a database is created on it and dropped afterwards
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import { cleanUpClients } from '../src/cleanup/clean-up-clients.js';
+import type { SweepObserver } from '../src/cleanup/sweep-observer.js';
+import { withAuditTrail } from '../src/cli/command-support.js';
+import { loadConfig } from '../src/config/load.js';
+import type { ClientCleanupStore } from '../src/ports/cleanup.js';
+import { openStorage } from '../src/storage/open-storage.js';
+import { createPostgresDatabase, envList, envNumber, onCleanup, runBench } from './support.js';
+
+const day = 86_400_000;
+const hour = 3_600_000;
+const clients = envNumber('CLEANUP_SCALE_CLIENTS', 100_000, 100);
+const maxSeconds = envNumber('CLEANUP_SCALE_MAX_SECONDS', 600, 1);
+const targets = envList('CLEANUP_SCALE_ONLY', ['sqlite', 'postgres'] as const);
+const adminUrl = process.env['BENCH_DATABASE_URL'] ?? process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const withoutCursor = process.env['CLEANUP_SCALE_NO_CURSOR'] === '1';
+const users = 100;
+const grantsPerHolder = 5;
+
+type Dialect = 'sqlite' | 'postgres';
+type Run = (statement: string) => Promise<void>;
+
+/**
+ * The seeding statements. `now` is fixed for the run; `{series}` yields `i` from 0 to N - 1 and `{json}` is the
+ * metadata column's type. Everything else is SQL both databases accept.
+ */
+function seedStatements(dialect: Dialect, now: number): string[] {
+  const series = (n: number, alias = 's') =>
+    dialect === 'postgres'
+      ? `(select cast(g as bigint) as i from generate_series(0, ${n - 1}) as g) as ${alias}`
+      : `(with recursive r(i) as (select 0 union all select i + 1 from r where i < ${n - 1}) select i from r) as ${alias}`;
+  const json = dialect === 'postgres' ? 'jsonb' : 'text';
+  const kind = 'i % 20';
+  // A pseudo-random spread over [0, 1) by i, so that the kinds interleave in registration order.
+  const spread = `((i * 7919) % ${clients}) * 1.0 / ${clients}`;
+  const registered = `case
+      when ${kind} in (2, 3) then ${now - 200 * day}
+      when ${kind} = 19 then ${now - 12 * hour} + i % 1000
+      when ${kind} = 0 then ${now - 30 * day} + i % 1000
+      else ${now - 2 * day} - cast(${spread} * ${58 * day} as bigint) end`;
+  const lastUsed = `case when ${kind} = 0 then ${now - day} when ${kind} in (2, 3) then ${now - 100 * day} end`;
+  const grantHolders = `${kind} in (0, 1, 2, 3)`;
+  const falseValue = dialect === 'postgres' ? 'false' : '0';
+  return [
+    `insert into users (id, username, password_hash, name, email, is_admin, created_ms)
+       select 'user-' || i, 'user-' || i, '', null, null, ${falseValue}, ${now - 300 * day} from ${series(users)}`,
+    `insert into clients (client_id, client_secret_digest, client_secret_expires_at, registration_access_token_digest, client_id_issued_at,
+       metadata, registration_source, created_ms, updated_ms, last_used_ms, policy, look_alike_of, initial_access_token_id, search_text)
+     select 'client-' || i, null, 0, 'rat-digest-' || i, cast((${registered}) / 1000 as bigint),
+       cast('{"client_name":"Agent ' || i || '","redirect_uris":["http://127.0.0.1:' || (30000 + i % 30000) || '/callback"],"grant_types":["authorization_code","refresh_token"],"response_types":["code"],"token_endpoint_auth_method":"none","scope":"mcp:tools"}' as ${json}),
+       'dynamic', ${registered}, ${registered}, ${lastUsed}, null, null, null,
+       'agent ' || i || ' client-' || i || ' 127.0.0.1'
+     from ${series(clients)}`,
+    // Five grants per holder: grant j of client i is 'grant-i-j'.
+    `insert into grants (id, client_id, user_id, scope, resource, auth_time_ms, created_ms, revoked_ms)
+     select 'grant-' || c.i || '-' || j.i, 'client-' || c.i, 'user-' || ((c.i + j.i) % ${users}), 'mcp:tools', null, c.at, c.at,
+       case when c.i % 20 = 3 then c.at + ${day} end
+     from (select i, case when i % 20 = 0 then ${now - day} when i % 20 in (2, 3) then ${now - 100 * day} else ${now - 2 * day} - cast(${spread} * ${58 * day} as bigint) end as at
+           from ${series(clients)} where ${grantHolders}) as c
+     cross join ${series(grantsPerHolder, 'j')}`,
+    `insert into refresh_tokens (token_digest, grant_id, scope, created_ms, expires_ms, used_ms)
+     select 'rt-' || substr(g.id, 7), g.id, 'mcp:tools', g.created_ms,
+       case when g.revoked_ms is null then ${now + 30 * day} else g.created_ms + ${30 * day} end,
+       case when g.revoked_ms is null then null else g.created_ms + ${hour} end
+     from grants as g`,
+    `insert into consents (user_id, client_id, scope, created_ms, updated_ms)
+     select 'user-' || (i % ${users}), 'client-' || i, 'mcp:tools', ${now - 3 * day}, ${now - 3 * day} from ${series(clients)} where ${kind} = 4`,
+    `insert into authorization_codes (code_digest, client_id, user_id, redirect_uri, code_challenge, scope, resource, nonce, auth_time_ms, expires_ms, used_ms, grant_id)
+     select 'code-' || i, 'client-' || i, 'user-' || (i % ${users}), 'http://127.0.0.1/callback', 'challenge', 'mcp:tools', null, null,
+       ${now - 3 * day}, ${now - 3 * day + 60_000}, null, null
+     from ${series(clients)} where ${kind} = 4`,
+  ];
+}
+
+/** What should be left after a complete sweep: the clients of kinds 0, 1, 2 and 19. */
+const expectedSurvivors = Array.from({ length: clients }, (_, i) => i % 20).filter((kind) => [0, 1, 2, 19].includes(kind)).length;
+
+interface Figures {
+  dialect: Dialect;
+  seedSeconds: number;
+  batches: number;
+  deleted: number;
+  p50: number;
+  p99: number;
+  max: number;
+  sweepSeconds: number;
+  complete: boolean;
+  survivors: number;
+  grantsLeft: number;
+}
+
+async function measure(dialect: Dialect): Promise<Figures | undefined> {
+  let url: string;
+  let query: (statement: string) => Promise<number>;
+  let size: () => string;
+  if (dialect === 'sqlite') {
+    const dir = mkdtempSync(join(process.env['BENCH_TMPDIR'] ?? tmpdir(), 'latchkey-cleanup-scale-'));
+    onCleanup(async () => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'latchkey.db');
+    url = `sqlite:${file}`;
+    query = async (statement) => {
+      const db = new BetterSqlite3(file);
+      try {
+        return Number(Object.values(db.prepare(statement).get() as object)[0]);
+      } finally {
+        db.close();
+      }
+    };
+    size = () => `${(statSync(file).size / 1e6).toFixed(0)} MB`;
+  } else {
+    const created = await createPostgresDatabase(adminUrl);
+    if (!created.database) {
+      process.stderr.write(`postgres skipped: ${created.skipped}\n`);
+      return undefined;
+    }
+    const database = created.database;
+    url = database.url;
+    query = async (statement) => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        const { rows } = await client.query(statement);
+        return Number(Object.values(rows[0] as object)[0]);
+      } finally {
+        await client.end();
+      }
+    };
+    size = () => '';
+  }
+
+  const now = Date.now();
+  const migrated = await openStorage({ url, sqliteSynchronous: 'normal', poolSize: 2 });
+  await migrated.migrate();
+  await migrated.close();
+  const seedStarted = performance.now();
+  await withConnection(dialect, url, async (run) => {
+    for (const statement of seedStatements(dialect, now)) await run(statement);
+    if (dialect === 'postgres') await run('analyze');
+  });
+  const seedSeconds = (performance.now() - seedStarted) / 1000;
+  const grants = await query('select count(*) from grants');
+  process.stderr.write(`${dialect}: ${clients} clients, ${grants} grants seeded in ${seedSeconds.toFixed(1)} s ${size()}\n`);
+
+  const config = loadConfig({ env: {}, overrides: { 'database.url': url, ...(process.env['CLEANUP_SCALE_BATCH_SIZE'] ? { 'cleanup.batchSize': Number(process.env['CLEANUP_SCALE_BATCH_SIZE']) } : {}) } });
+  const storage = await openStorage({ url, sqliteSynchronous: config.database.sqliteSynchronous, poolSize: config.database.poolSize });
+  const times: number[] = [];
+  let deleted = 0;
+  let complete = true;
+  const started = performance.now();
+  const deadline = started + maxSeconds * 1000;
+  const observer: SweepObserver = { batch: (_kind, _deleted, seconds) => void times.push(seconds * 1000), sweep: () => {} };
+  // Past the deadline the store answers nothing, which ends the sweep as a short batch would.
+  const bounded: ClientCleanupStore = {
+    ...storage.cleanup,
+    deleteUnusedClients: async (criteria, limit, cursor) => {
+      if (performance.now() > deadline) {
+        complete = false;
+        return [];
+      }
+      return storage.cleanup.deleteUnusedClients(criteria, limit, withoutCursor ? undefined : cursor);
+    },
+  };
+  let lastReport = started;
+  try {
+    await withAuditTrail(storage, (audit) =>
+      cleanUpClients({ cleanup: bounded, config, clock: { now: () => now }, audit, observer }, (soFar) => {
+        deleted = soFar;
+        if (performance.now() - lastReport > 10_000) {
+          lastReport = performance.now();
+          process.stderr.write(`${dialect}: ${soFar} deleted in ${((lastReport - started) / 1000).toFixed(0)} s, last batch ${times.at(-1)?.toFixed(1)} ms\n`);
+        }
+      }),
+    );
+  } finally {
+    await storage.close();
+  }
+  const sweepSeconds = (performance.now() - started) / 1000;
+  if (!complete) times.pop();
+  const sorted = [...times].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  const survivors = await query('select count(*) from clients');
+  const grantsLeft = await query('select count(*) from grants');
+  return { dialect, seedSeconds, batches: times.length, deleted, p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? 0, sweepSeconds, complete, survivors, grantsLeft };
+}
+
+/** Runs `work` with one connection of the raw driver, in one transaction. */
+async function withConnection(dialect: Dialect, url: string, work: (run: Run) => Promise<void>): Promise<void> {
+  if (dialect === 'sqlite') {
+    const db = new BetterSqlite3(url.slice('sqlite:'.length));
+    db.pragma('foreign_keys = ON');
+    try {
+      db.exec('begin');
+      await work(async (statement) => void db.exec(statement));
+      db.exec('commit');
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('begin');
+    await work(async (statement) => void (await client.query(statement)));
+    await client.query('commit');
+  } finally {
+    await client.end();
+  }
+}
+
+runBench(async () => {
+  const seedTo = process.env['CLEANUP_SCALE_SEED_TO'];
+  if (seedTo) {
+    const dialect: Dialect = seedTo.startsWith('postgres') ? 'postgres' : 'sqlite';
+    const url = dialect === 'postgres' ? seedTo : `sqlite:${seedTo}`;
+    const migrated = await openStorage({ url, sqliteSynchronous: 'normal', poolSize: 1 });
+    await migrated.migrate();
+    await migrated.close();
+    await withConnection(dialect, url, async (run) => {
+      for (const statement of seedStatements(dialect, Date.now())) await run(statement);
+    });
+    return 0;
+  }
+  const results: Figures[] = [];
+  for (const target of targets) {
+    const figures = await measure(target);
+    if (figures) results.push(figures);
+  }
+  const backlog = Math.round(clients * 0.8);
+  process.stdout.write(`cleanup at ${clients} clients (backlog ${backlog}), ${new Date().toISOString()}\n`);
+  let failed = false;
+  for (const f of results) {
+    const perMillion = f.deleted > 0 ? (f.sweepSeconds / f.deleted) * 1e6 : Number.NaN;
+    const check = f.complete ? (f.survivors === expectedSurvivors ? 'survivors as expected' : `SURVIVORS ${f.survivors}, expected ${expectedSurvivors}`) : 'sweep cut short';
+    if (f.complete && f.survivors !== expectedSurvivors) failed = true;
+    process.stdout.write(
+      `${f.dialect.padEnd(8)} seed ${f.seedSeconds.toFixed(0)} s; sweep ${f.deleted} in ${f.batches} batches, ${f.sweepSeconds.toFixed(1)} s ` +
+        `(1M backlog ≈ ${perMillion.toFixed(0)} s); per batch p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms, max ${f.max.toFixed(1)} ms; ` +
+        `${f.grantsLeft} grants left; ${check}\n`,
+    );
+  }
+  return failed ? 1 : 0;
+});
