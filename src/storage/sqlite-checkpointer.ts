@@ -101,8 +101,6 @@ export function startCheckpointer(
   const started = () => {
     if (worker) return worker;
     const thread = new Worker(workerSource, { eval: true, workerData: { file, driver } });
-    // It never keeps the process alive by itself: close() ends it, and so does the process's exit.
-    thread.unref();
     thread.on('message', (message: CheckpointAnswer) => answer?.(message));
     thread.on('error', (error) => {
       answer?.({ ok: false, error: error.message });
@@ -112,6 +110,9 @@ export function startCheckpointer(
       answer?.({ ok: false, error: 'the worker exited' });
       if (!closed) fail('the worker exited');
     });
+    // Idle, it never keeps the process alive (a storage left open must not either): close() ends it, and so does
+    // the process's exit. After the listeners: adding a 'message' listener refs the worker's port again.
+    thread.unref();
     worker = thread;
     return thread;
   };
@@ -119,11 +120,14 @@ export function startCheckpointer(
   const checkpoint = () =>
     options.hold(async () => {
       const thread = started();
+      // Referenced while a checkpoint runs, so that the process does not exit in the middle of one.
+      thread.ref();
       const result = await new Promise<CheckpointAnswer>((resolve) => {
         answer = resolve;
         thread.postMessage('checkpoint');
       });
       answer = undefined;
+      thread.unref();
       if (!result.ok) return fail(result.error);
       stats.checkpoints++;
       stats.framesCopied += Math.max(0, result.checkpointed);
@@ -162,6 +166,7 @@ export function startCheckpointer(
       frames.close();
       const thread = worker;
       if (!thread || stats.failed) return;
+      thread.ref();
       await new Promise<void>((resolve) => {
         thread.once('exit', () => resolve());
         thread.postMessage('close');

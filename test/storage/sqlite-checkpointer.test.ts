@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -118,5 +119,23 @@ describe('SQLite checkpoints in a worker thread', () => {
     assert.equal(notAnIndex.read(), undefined, 'the database file itself is no WAL index');
     notAnIndex.close();
     assert.equal(pendingFrames(join(dir, 'missing-shm')).read(), undefined);
+  });
+
+  it('never keeps the process alive by itself: a storage left open lets the process exit after a checkpoint', () => {
+    const file = join(dir, `left-open-${++files}.sqlite`);
+    const script = `
+      const { openStorage } = await import(${JSON.stringify(new URL('../../src/storage/open-storage.ts', import.meta.url).href)});
+      const storage = await openStorage({ url: 'sqlite:${file}', sqliteSynchronous: 'full', poolSize: 1 });
+      await storage.migrate();
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // past the checkpoint delay: the worker has run
+      console.log(JSON.stringify(process.getActiveResourcesInfo()));`;
+    const started = Date.now();
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(result.status, 0, result.stderr);
+    // Only the child's own stdout and stderr pipes are left; before, the worker's port was there too.
+    const resources = (JSON.parse(result.stdout.trim()) as string[]).filter((resource) => resource !== 'PipeWrap');
+    assert.deepEqual(resources, [], 'nothing of the storage holds the event loop');
+    assert.ok(Date.now() - started < 15_000);
+    assert.ok(size(file) > 0, 'the checkpoint ran (the migrations reached the database file)');
   });
 });
