@@ -1,3 +1,4 @@
+import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { errors, importJWK, type CompactJWSHeaderParameters, type CryptoKey, type JWK } from 'jose';
 import type { Config } from '../config/defaults.js';
 import type { Clock } from '../ports/clock.js';
@@ -8,7 +9,8 @@ import { currentKeyOf, generateSigningKey, isUnexpired, publicJwk, type JsonWebK
 export interface SigningKey {
   kid: string;
   alg: string;
-  key: CryptoKey;
+  /** A `node:crypto` private key (jose's `SignJWT` takes it too), made once per key from its JWK. */
+  key: KeyObject;
 }
 
 /** A key as listed by the CLI and the dashboard: no key material at all. */
@@ -77,7 +79,7 @@ export function createKeyManager({ store, clock, config }: KeyManagerOptions): K
   let loadsStarted = 0;
   let newestApplied = 0;
   let lastUnknownKidReload = Number.NEGATIVE_INFINITY;
-  const privateKeys = new Map<string, Promise<CryptoKey>>();
+  const privateKeys = new Map<string, KeyObject>();
   const publicKeys = new Map<string, Promise<CryptoKey>>();
 
   /** Reads the keys now. Of loads that overlap, the one started last wins, so a reload after a write sees it. */
@@ -108,6 +110,21 @@ export function createKeyManager({ store, clock, config }: KeyManagerOptions): K
       if (snapshot) return snapshot;
       throw error;
     }
+  }
+
+  /**
+   * The private key as a `KeyObject`, straight from its JWK: the signer signs with `node:crypto` on it, and a
+   * `KeyObject` made from a non-extractable `CryptoKey` is deprecated (DEP0204). A key that fails to load is not
+   * cached, so that the next use tries again.
+   */
+  function privateKeyOf(kid: string, jwk: JWK): KeyObject {
+    let key = privateKeys.get(kid);
+    if (!key) {
+      key = createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' });
+      if (key.asymmetricKeyType === undefined) throw new TypeError(`signing key ${kid} is not an asymmetric key`);
+      privateKeys.set(kid, key);
+    }
+    return key;
   }
 
   function imported(cache: Map<string, Promise<CryptoKey>>, kid: string, jwk: JWK, alg: string): Promise<CryptoKey> {
@@ -141,7 +158,7 @@ export function createKeyManager({ store, clock, config }: KeyManagerOptions): K
         await ensureKey();
         record = currentKeyOf(snapshot!.records, clock.now())!;
       }
-      return { kid: record.kid, alg: record.alg, key: await imported(privateKeys, record.kid, record.privateJwk, record.alg) };
+      return { kid: record.kid, alg: record.alg, key: privateKeyOf(record.kid, record.privateJwk) };
     },
 
     async jwks() {

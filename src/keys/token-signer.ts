@@ -1,12 +1,12 @@
-import { KeyObject, sign } from 'node:crypto';
+import { sign, type KeyObject } from 'node:crypto';
 import type { TokenSigner } from '../ports/token-signing.js';
 import type { KeyManager } from './key-manager.js';
 
 /**
  * Signs JWTs with the key manager's current key, naming it by `kid` in the header.
  *
- * The signature is made by `node:crypto`'s one-shot `sign()` on a `KeyObject` (made once per key from the
- * imported `CryptoKey`), not by jose's `SignJWT`: jose signs through WebCrypto, whose every call is an
+ * The signature is made by `node:crypto`'s one-shot `sign()` on the key manager's `KeyObject` (made once per key
+ * from its JWK), not by jose's `SignJWT`: jose signs through WebCrypto, whose every call is an
  * asynchronous job with its arguments copied to another thread and back, which cost a tenth of a token
  * request. The JWS itself is the RFC 7515 compact serialisation, which tests verify with jose.
  *
@@ -17,10 +17,10 @@ export function createTokenSigner(keys: KeyManager): TokenSigner {
   const signingKeys = new WeakMap<object, SigningKey>();
   const headers = new Map<string, string>();
 
-  function signingKeyOf(key: Parameters<typeof KeyObject.from>[0], alg: string): SigningKey {
+  function signingKeyOf(key: KeyObject, alg: string): SigningKey {
     let signing = signingKeys.get(key);
     if (!signing) {
-      signing = { key: KeyObject.from(key), ...algorithmOptions(alg) };
+      signing = { key, ...algorithmOptions(alg) };
       signingKeys.set(key, signing);
     }
     return signing;
