@@ -4,32 +4,14 @@
 // `npm run typecheck`; this only strips types, in well under a second. With `--types` (`npm run build`, and npm's
 // `prepack`, so every packed or published tarball has them) it also writes the .d.ts files that the package's
 // exports point at, and fails without TypeScript rather than pack a package without types.
-import { build } from 'esbuild';
+import { transpile } from './transpile.mjs';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const sources = (dir) =>
-  readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return sources(path);
-    return path.endsWith('.ts') && !path.endsWith('.d.ts') ? [path] : [];
-  });
-
 rmSync(join(root, 'dist'), { recursive: true, force: true });
-await build({
-  entryPoints: sources(join(root, 'src')),
-  outdir: join(root, 'dist'),
-  outbase: join(root, 'src'),
-  format: 'esm',
-  platform: 'node',
-  target: 'node22',
-  sourcemap: true,
-  // Stack traces map to src/ lines through the mappings alone; the sources themselves would double the package.
-  sourcesContent: false,
-  logLevel: 'warning',
-});
+await transpile(join(root, 'src'), join(root, 'dist'));
 
 if (process.argv.includes('--types')) {
   const tsc = join(root, 'node_modules/typescript/bin/tsc');

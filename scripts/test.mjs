@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { availableParallelism, tmpdir } from 'node:os';
-import { build } from 'esbuild';
+import { transpile } from './transpile.mjs';
 import { supportedNode } from './supported-node.mjs';
 
 function find(dir) {
@@ -36,26 +36,10 @@ const concurrency = Math.max(1, Math.min(3, availableParallelism() + 1));
 // that halves the CPU each start costs, and some files start dozens. The build sits in a temporary folder
 // beside links to package.json and node_modules, at the depth the sources read package.json from; the tests
 // find it through TEST_LATCHKEY_BUILD (test/support/cli.ts), and run the sources through tsx without it.
-const sources = (dir) =>
-  readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return sources(path);
-    return path.endsWith('.ts') && !path.endsWith('.d.ts') ? [path] : [];
-  });
 const buildDir = mkdtempSync(join(tmpdir(), 'latchkey-test-build-'));
 symlinkSync(resolve('package.json'), join(buildDir, 'package.json'));
 symlinkSync(resolve('node_modules'), join(buildDir, 'node_modules'));
-await build({
-  entryPoints: sources('src'),
-  outdir: join(buildDir, 'src'),
-  outbase: 'src',
-  format: 'esm',
-  platform: 'node',
-  target: 'node22',
-  sourcemap: true,
-  sourcesContent: false,
-  logLevel: 'warning',
-});
+await transpile('src', join(buildDir, 'src'));
 
 // With PostgreSQL, a database migrated once, here, from which the tests that migrate a fresh database next anyway
 // copy theirs (CREATE DATABASE … TEMPLATE, test/support/databases.ts): quicker than every migration each time.
