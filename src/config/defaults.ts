@@ -422,7 +422,7 @@ export const options: readonly OptionSpec[] = [
     kind: { type: 'int', min: 1, max: 10_000 },
     default: 100,
     env: ['LATCHKEY_CLEANUP_BATCH_SIZE'],
-    doc: 'Rows deleted per transaction (clients, expired tokens, audit events), so that cleanup never holds the database for long: a batch of 100 clients takes a few milliseconds, and requests run between batches.',
+    doc: 'Rows per transaction, so that cleanup never holds the database for long: expired tokens and audit events deleted per batch; for unused clients, candidates read per batch (at most as many deleted; a batch resumes where the last stopped). A batch of 100 clients takes a few milliseconds on a small database and about 20 ms at a million clients; requests run between batches.',
   },
   {
     key: 'redis.url',
