@@ -17,9 +17,10 @@ export interface Checkpointer {
 /**
  * When a checkpoint is due: once this many WAL frames (pages) wait to be copied, SQLite's own threshold (read from
  * the WAL index, see {@link pendingFrames}); where that cannot be read, after this many writing transactions; and
- * at the latest this long after the first write not yet checkpointed.
+ * at the latest this long after the first write not yet checkpointed. A checkpoint not answered within
+ * `timeoutMs` counts as the worker's failure.
  */
-export const checkpointPolicy = { frames: 1000, writes: 100, maxDelayMs: 1000 };
+export const checkpointPolicy = { frames: 1000, writes: 100, maxDelayMs: 1000, timeoutMs: 30_000 };
 
 /**
  * The worker: one connection of its own to the database file, running `PRAGMA wal_checkpoint(PASSIVE)` when
@@ -122,10 +123,15 @@ export function startCheckpointer(
       const thread = started();
       // Referenced while a checkpoint runs, so that the process does not exit in the middle of one.
       thread.ref();
+      // The main connection is held meanwhile: a checkpoint that never answers (a hung disk, a stuck thread) must
+      // not hold it for ever. Past the limit the worker is given up, and SQLite's own checkpoints take over.
+      let limit: NodeJS.Timeout | undefined;
       const result = await new Promise<CheckpointAnswer>((resolve) => {
         answer = resolve;
+        limit = setTimeout(() => resolve({ ok: false, error: `no answer within ${policy.timeoutMs} ms` }), policy.timeoutMs);
         thread.postMessage('checkpoint');
       });
+      clearTimeout(limit);
       answer = undefined;
       thread.unref();
       if (!result.ok) return fail(result.error);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -18,7 +18,7 @@ const MiB = 1024 * 1024;
 const size = (file: string) => (existsSync(file) ? statSync(file).size : 0);
 
 /** A SQLite file as openSqliteStorage opens it (WAL, NORMAL, automatic checkpoints off), with a checkpointer. */
-function database(options: { driver?: string; frames?: number; maxDelayMs?: number } = {}) {
+function database(options: { driver?: string; frames?: number; maxDelayMs?: number; timeoutMs?: number } = {}) {
   const file = join(dir, `db-${++files}.sqlite`);
   const connection = new BetterSqlite3(file);
   connection.pragma('journal_mode = WAL');
@@ -32,7 +32,7 @@ function database(options: { driver?: string; frames?: number; maxDelayMs?: numb
     hold: (work) => db.connection().execute(work),
     onFailure: () => db.connection().execute(async () => void connection.pragma('wal_autocheckpoint = 1000')),
     logger: { warn: (_fields: object, message: string) => void warnings.push(message) } as never,
-    policy: { frames: options.frames ?? 500, writes: 20, maxDelayMs: options.maxDelayMs ?? 50 },
+    policy: { frames: options.frames ?? 500, writes: 20, maxDelayMs: options.maxDelayMs ?? 50, timeoutMs: options.timeoutMs ?? 30_000 },
     ...(options.driver ? { driver: options.driver } : {}),
   });
   late.checkpointer = checkpointer;
@@ -80,6 +80,23 @@ describe('SQLite checkpoints in a worker thread', () => {
     // SQLite's own checkpoints kept the WAL bounded and every row is there.
     assert.ok(size(`${file}-wal`) <= 12 * MiB, `WAL: ${size(`${file}-wal`)}`);
     assert.equal((connection.prepare('select count(*) as n from t').get() as { n: number }).n, 400);
+    await checkpointer.close();
+    await db.destroy();
+  });
+
+  it('gives up a worker whose checkpoint never answers, and frees the connection it held', async () => {
+    // A driver whose checkpoint never returns: the worker thread is stuck in it.
+    const driver = join(dir, 'stuck-driver.cjs');
+    writeFileSync(driver, `module.exports = class { pragma(sql) { if (sql.startsWith('wal_checkpoint')) for (;;); } close() {} };`);
+    const { file, connection, db, checkpointer, warnings } = database({ driver, timeoutMs: 300 });
+    const started = Date.now();
+    await writeMuch(db, 200);
+    assert.equal(checkpointer.stats.failed, true);
+    assert.deepEqual(warnings, ['SQLite checkpoints are back on the main thread: the checkpoint worker failed']);
+    assert.ok(Date.now() - started < 20_000, 'the writes went on after the limit');
+    assert.equal(connection.pragma('wal_autocheckpoint', { simple: true }), 1000);
+    assert.ok(size(`${file}-wal`) <= 12 * MiB, `WAL: ${size(`${file}-wal`)}`);
+    assert.equal((connection.prepare('select count(*) as n from t').get() as { n: number }).n, 200);
     await checkpointer.close();
     await db.destroy();
   });
