@@ -29,6 +29,9 @@
  *   BENCH_GROWTH_SWEEP_BATCHES=10  cleanup batches timed
  *   BENCH_GROWTH_PAGE_SAMPLES=20   sequential requests per page (after 3 untimed)
  *   BENCH_GROWTH_GC_RUNS=3         `latchkey gc` runs (the median counts)
+ *   BENCH_GROWTH_ROUNDS=1          rounds of every measurement, empty and grown alternating, each on fresh copies;
+ *                                  every figure is the median of the rounds (errors: the most of any round). One
+ *                                  10 s run per figure moves by ±15% on a shared machine: use 3 to decide a target
  *   BENCH_GROWTH_KEEP=<dir>        keep the templates (SQLite files and their seed records in <dir>, PostgreSQL
  *                                  databases `latchkey_growth_<clients>_<grants>`) and reuse them when the counts
  *                                  match; a reused template is migrated to the current schema first. Unset: every
@@ -96,6 +99,7 @@ const settings = {
   sweepBatches: Math.round(envNumber('BENCH_GROWTH_SWEEP_BATCHES', 10, 1)),
   pageSamples: Math.round(envNumber('BENCH_GROWTH_PAGE_SAMPLES', 20, 1)),
   gcRuns: Math.round(envNumber('BENCH_GROWTH_GC_RUNS', 3, 1)),
+  rounds: Math.round(envNumber('BENCH_GROWTH_ROUNDS', 1, 1)),
   duration: envNumber('BENCH_DURATION', 10, 1),
   warmup: envNumber('BENCH_WARMUP', 3, 0),
   connections: Math.round(envNumber('BENCH_CONNECTIONS', 50, 1)),
@@ -420,6 +424,25 @@ async function keptPostgresDatabase(name: string): Promise<{ database?: { name: 
   return { database: { name, url: url.toString() } };
 }
 
+/**
+ * Every figure of `runs` as the median of the rounds (the upper one of an even count), field by field; counts of
+ * errors (`non2xx`, `non200`) as the most of any round, so that no round's failures are hidden; a figure missing
+ * (null) in any round is missing.
+ */
+function medianOf<T>(runs: T[]): T {
+  const values = runs as unknown[];
+  const merge = (items: unknown[], key: string): unknown => {
+    if (items.some((item) => item === null || item === undefined)) return null;
+    if (typeof items[0] === 'number') {
+      const numbers = (items as number[]).slice().sort((a, b) => a - b);
+      return key.startsWith('non') ? numbers[numbers.length - 1] : numbers[Math.floor(numbers.length / 2)];
+    }
+    const first = items[0] as Record<string, unknown>;
+    return Object.fromEntries(Object.keys(first).map((field) => [field, merge(items.map((item) => (item as Record<string, unknown>)[field]), field)]));
+  };
+  return merge(values, '') as T;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Report.
 
@@ -516,7 +539,7 @@ function report(results: DatabaseResult[], skipped: { dialect: Dialect; reason: 
   }
   for (const { dialect, reason } of skipped) process.stdout.write(`\n${dialect}: skipped (${reason})\n`);
   process.stdout.write(
-    `\n(${settings.connections} connections, ${settings.warmup} s warm-up + ${settings.duration} s per load; server ${pinning ? `pinned to core ${pinning.server}` : 'not pinned'}, log level warn, ` +
+    `\n(${settings.rounds > 1 ? `median of ${settings.rounds} rounds, empty and grown alternating; ` : 'one round: a figure moves by ±15% between runs; '}${settings.connections} connections, ${settings.warmup} s warm-up + ${settings.duration} s per load; server ${pinning ? `pinned to core ${pinning.server}` : 'not pinned'}, log level warn, ` +
       `periodic cleanup off; pages: ${settings.pageSamples} sequential requests; gc: median of ${settings.gcRuns} minus \`latchkey --version\`; ` +
       'PostgreSQL WAL counters are server-wide)\n',
   );
@@ -526,6 +549,7 @@ function report(results: DatabaseResult[], skipped: { dialect: Dialect; reason: 
     node: process.version,
     cpus: machineCores,
     clients: settings.clients,
+    rounds: settings.rounds,
     grants: settings.grants,
     results: results.map((result) => ({
       target: result.dialect,
@@ -549,10 +573,15 @@ async function measureDatabase(dialect: Dialect, dir: string): Promise<DatabaseR
   const empty = dialect === 'sqlite' ? await sqliteTemplate(dir, 'empty', 0) : await postgresTemplate(0);
   if ('skipped' in empty) return empty;
   process.stdout.write(`  seeded in ${grown.seed.seconds.total.toFixed(0)} s; database ${(grown.template.sizeBytes / MiB).toFixed(0)} MiB\n`);
-  // Empty first, then grown: the same order for both databases, each on copies of its own.
-  const emptyFigures = await measureTemplate(empty.template, 'empty');
-  const grownFigures = await measureTemplate(grown.template, 'grown');
-  return { dialect, seed: grown.seed, grown: grownFigures, empty: emptyFigures };
+  // Empty first, then grown, round after round: the same order for both databases, each on copies of its own.
+  const emptyRuns: Figures[] = [];
+  const grownRuns: Figures[] = [];
+  for (let round = 1; round <= settings.rounds; round++) {
+    const suffix = settings.rounds > 1 ? ` (round ${round})` : '';
+    emptyRuns.push(await measureTemplate(empty.template, `empty${suffix}`));
+    grownRuns.push(await measureTemplate(grown.template, `grown${suffix}`));
+  }
+  return { dialect, seed: grown.seed, grown: medianOf(grownRuns), empty: medianOf(emptyRuns) };
 }
 
 async function main(): Promise<void> {
