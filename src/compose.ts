@@ -12,6 +12,7 @@ import { createStatementKeyResolver, type StatementKeyResolver } from './keys/st
 import { createEnterpriseKeyResolver, type EnterpriseKeyResolver } from './keys/enterprise-keys.js';
 import { createTokenSigner } from './keys/token-signer.js';
 import { createDpopNonces, type DpopNonces } from './protocol/dpop/dpop-nonces.js';
+import { refreshTokenSeal, type RefreshTokenSeal } from './protocol/token/refresh-token-key.js';
 import { createTokenVerifier } from './keys/token-verifier.js';
 import { createSessions, type Sessions } from './http/session.js';
 import { createAuditTrail, type BackgroundAuditTrail } from './observability/audit-trail.js';
@@ -91,6 +92,8 @@ export interface Services {
   sessions: Sessions;
   /** The server's DPoP nonces (RFC 9449 §8), keyed from the same stored secret as the cookies. */
   dpopNonces: DpopNonces;
+  /** The MAC key of sealed refresh tokens (protocol/token/refresh-token-key.ts), a stored secret of its own. */
+  refreshTokenSeal: RefreshTokenSeal;
   /** Client lookups by `client_id`: registered clients, and Client ID Metadata Documents fetched by URL. */
   clientResolver: Pick<ClientStore, 'findClient'>;
   /** The keys of `private_key_jwt` clients: their `jwks`, or their `jwks_uri` fetched and cached. */
@@ -148,6 +151,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     const keys = createKeyManager({ store: storage.signingKeys, clock, config: config.keys });
     await keys.ensureKey();
     const cookieSecret = await storage.secrets.getOrCreateSecret('cookie-signing', () => random.token(32), clock.now());
+    const sealSecret = await storage.secrets.getOrCreateSecret('refresh-token-seal', () => random.token(32), clock.now());
     const metrics = config.metrics.enabled ? (overrides.metrics ?? createMetrics()) : undefined;
     const trail = overrides.audit ?? createAuditTrail({ store: storage.auditEvents, logger, clock, random });
     if (!overrides.audit) closers.unshift(() => (trail as BackgroundAuditTrail).close());
@@ -189,6 +193,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       loginThrottle: metrics ? metrics.countingThrottle(throttle) : throttle,
       sessions: createSessions(config.issuer, config.login.sessionTtlSeconds, () => clock.now(), cookieSecret),
       dpopNonces: createDpopNonces(cookieSecret),
+      refreshTokenSeal: refreshTokenSeal(sealSecret),
       clientResolver: createClientResolver({
         fetchDocument,
         clients: storage.clients,

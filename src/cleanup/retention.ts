@@ -1,5 +1,6 @@
 import type { Config } from '../config/defaults.js';
 import type { AuditEventStore } from '../ports/audit-events.js';
+import type { GrantStore } from '../ports/grants.js';
 import type { ClientCleanupStore, ExpiringRecords } from '../ports/cleanup.js';
 import type { PushedRequestStore } from '../ports/pushed-requests.js';
 import type { ReplayStore } from '../ports/replays.js';
@@ -34,7 +35,8 @@ export async function forgetOldAuditEvents(
  * How long after its expiry each kind of record is kept. A redeemed code stays an hour past its expiry so that a
  * replay of it in that hour still revokes what it granted (RFC 6749 §4.1.2); a refresh token or a revocation entry
  * protects nothing once expired (the bearer of either gets `invalid_grant`, or the access token fails on its `exp`).
- * A used refresh token is kept while it could be presented: until its own expiry, reuse of it revokes its grant.
+ * A used refresh token of the earlier, unsealed formats is kept while it could be presented: until its own expiry,
+ * reuse of it revokes its grant (sealed ones go sooner: {@link forgetRetiredRefreshTokens}).
  */
 const keptAfterExpiry: Record<ExpiringRecords, number> = { refresh_tokens: 0, authorization_codes: 3_600_000, revoked_access_tokens: 0 };
 
@@ -54,6 +56,24 @@ export async function forgetExpiredRecords(
     deleted[kind] = await inBatches(kind, (limit) => cleanup.deleteExpired(kind, now - keptAfterExpiry[kind], limit), batchSize, observer);
   }
   return deleted;
+}
+
+/**
+ * Deletes the sealed refresh tokens that were retired (used) before the reuse grace window, in batches: once it is
+ * over, a retired sealed token is recognised as reuse from what it says of itself and its grant's newer generation
+ * (see protocol/token/refresh-token-key.ts), so a grant keeps only its live token and the tokens of the window, not
+ * one lifetime of retired ones (720 for an agent rotating hourly with the default 30 days). Unsealed tokens of
+ * the earlier formats are kept until they expire. Resolves how many were deleted.
+ */
+export function forgetRetiredRefreshTokens(
+  grants: Pick<GrantStore, 'pruneRetiredRefreshTokens'>,
+  now: number,
+  reuseGraceSeconds: number,
+  batchSize: number,
+  observer?: SweepObserver,
+): Promise<number> {
+  const before = now - reuseGraceSeconds * 1000;
+  return inBatches('refresh_tokens', (limit) => grants.pruneRetiredRefreshTokens(before, limit), batchSize, observer);
 }
 
 /**
@@ -79,19 +99,21 @@ export interface RetentionSummary extends Record<ExpiringRecords, number> {
 
 /**
  * One retention sweep, as the cleanup schedule runs it after the unused clients and `latchkey gc` runs it once:
- * expired tokens, codes and revocation entries, used one-time values, expired pushed requests, and audit events
+ * expired tokens, codes and revocation entries, retired sealed refresh tokens (counted with `refresh_tokens`), used one-time values, expired pushed requests, and audit events
  * past `audit.retentionDays`, each in batches of `cleanup.batchSize`. Every table then holds what is live.
  * `observer` (the metrics) hears of every batch and sweep.
  */
 export async function sweepRetention(
-  storage: Pick<Storage, 'cleanup' | 'replays' | 'pushedRequests' | 'auditEvents'>,
-  config: Pick<Config, 'audit' | 'cleanup'>,
+  storage: Pick<Storage, 'cleanup' | 'replays' | 'pushedRequests' | 'auditEvents' | 'grants'>,
+  config: Pick<Config, 'audit' | 'cleanup' | 'tokens'>,
   now: number,
   observer?: SweepObserver,
 ): Promise<RetentionSummary> {
   const batch = config.cleanup.batchSize;
+  const expired = await forgetExpiredRecords(storage.cleanup, now, batch, observer);
+  expired.refresh_tokens += await forgetRetiredRefreshTokens(storage.grants, now, config.tokens.refreshReuseGraceSeconds, batch, observer);
   return {
-    ...(await forgetExpiredRecords(storage.cleanup, now, batch, observer)),
+    ...expired,
     used_values: await forgetExpiredValues(storage.replays, now, batch, observer),
     pushed_requests: await forgetExpiredPushedRequests(storage.pushedRequests, now, batch, observer),
     audit_events: await forgetOldAuditEvents(storage.auditEvents, now, config.audit.retentionDays, batch, observer),

@@ -57,6 +57,7 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
     clients: storage.clients,
     verifier: services.verifier,
     clock,
+    refreshTokenSeal: services.refreshTokenSeal,
   };
   const clients = services.clientResolver;
   // private_key_jwt at /token, /revoke and /introspect: the clients' keys, and their assertions' jti used once.
@@ -109,6 +110,7 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
           dpopNonces: services.dpopNonces,
           enterprise: { keysFor: services.enterpriseKeys, replays: storage.replays, identities: storage.identities, users: storage.users },
           clientAssertions,
+          refreshTokenSeal: services.refreshTokenSeal,
         },
         `${base}/token`,
       );

@@ -56,6 +56,12 @@ export interface RefreshTokenRecord {
   expiresAt: number;
 }
 
+/**
+ * The length of a sealed refresh token's key, which no other key has: the stores delete retired tokens of this
+ * kind only (see protocol/token/refresh-token-key.ts).
+ */
+export const sealedRefreshTokenKeyLength = 56;
+
 /** The outcome of presenting a refresh token for rotation. */
 export type RefreshRotation =
   | { status: 'rotated'; token: RefreshTokenRecord; grant: GrantRecord }
@@ -87,8 +93,22 @@ export interface GrantStore {
    * `reused` and nothing is written. With `reuseGraceMs` 0 (the default) every used token is `reused`.
    */
   rotateRefreshToken(tokenDigest: string, next: RefreshTokenRecord, now: number, reuseGraceMs?: number): Promise<RefreshRotation>;
-  /** A refresh token and its grant, whether used or not. */
-  findRefreshToken(tokenDigest: string): Promise<{ token: RefreshTokenRecord; used: boolean; grant: GrantRecord } | undefined>;
+  /**
+   * A refresh token and its grant, whether used or not, with its generation: its place in the grant's chain of
+   * rotations (0 for the first token, one more for each successor, which the store numbers so when it rotates).
+   */
+  findRefreshToken(tokenDigest: string): Promise<{ token: RefreshTokenRecord; used: boolean; grant: GrantRecord; generation: number } | undefined>;
+  /**
+   * A grant with the newest generation among its stored refresh tokens (null when none is stored): what a sealed
+   * token that is no longer stored is compared with (see protocol/token/refresh-token-key.ts).
+   */
+  findRefreshFamily(grantId: string): Promise<{ grant: GrantRecord; newestGeneration: number | null } | undefined>;
+  /**
+   * Deletes at most `limit` sealed refresh tokens retired before `usedBefore`, oldest first; resolves how many.
+   * Tokens of the earlier, unsealed formats are kept until they expire: nothing else would recognise them as
+   * retired.
+   */
+  pruneRetiredRefreshTokens(usedBefore: number, limit: number): Promise<number>;
   /** A client's grants, newest first, revoked ones included, at most `limit`; `now` decides `refreshable`. */
   listClientGrants(clientId: string, now: number, limit: number): Promise<GrantSummary[]>;
 }

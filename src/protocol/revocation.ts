@@ -3,10 +3,13 @@ import type { GrantStore, RevokedAccessTokenStore } from '../ports/grants.js';
 import type { AuditTrail } from '../ports/audit-trail.js';
 import type { Clock } from '../ports/clock.js';
 import type { TokenVerifier } from '../ports/token-signing.js';
-import { refreshTokenKey } from './token/refresh-token-key.js';
+import { refreshTokenKey, type RefreshTokenSeal } from './token/refresh-token-key.js';
+import { findRetiredFamily } from './token/refresh-token.js';
 
 export interface RevocationContext {
-  grants: Pick<GrantStore, 'findRefreshToken' | 'revokeGrant'>;
+  grants: Pick<GrantStore, 'findRefreshToken' | 'revokeGrant' | 'findRefreshFamily'>;
+  /** The MAC key of sealed refresh tokens: a retired one that is no longer stored still revokes its grant. */
+  refreshTokenSeal?: RefreshTokenSeal;
   revokedAccessTokens: Pick<RevokedAccessTokenStore, 'revokeAccessToken'>;
   verifier: TokenVerifier;
   clock: Clock;
@@ -29,14 +32,15 @@ export async function revokeToken(token: string, hint: string | undefined, clien
 }
 
 async function revokeRefreshToken(token: string, client: ClientRecord, context: RevocationContext): Promise<boolean> {
-  const found = await context.grants.findRefreshToken(refreshTokenKey(token));
-  if (!found) return false;
-  if (found.grant.clientId === client.clientId && (await context.grants.revokeGrant(found.grant.id, context.clock.now()))) {
+  // A retired token revokes its grant as a stored one does, whether the sweep has deleted it yet or not.
+  const grant = (await context.grants.findRefreshToken(refreshTokenKey(token)))?.grant ?? (await findRetiredFamily(token, context.refreshTokenSeal, context.grants));
+  if (!grant) return false;
+  if (grant.clientId === client.clientId && (await context.grants.revokeGrant(grant.id, context.clock.now()))) {
     context.audit?.record({
       type: 'token.revoked',
       clientId: client.clientId,
-      userId: found.grant.userId,
-      data: { token_type: 'refresh_token', grant_id: found.grant.id },
+      userId: grant.userId,
+      data: { token_type: 'refresh_token', grant_id: grant.id },
     });
   }
   return true;

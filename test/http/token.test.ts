@@ -77,6 +77,7 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
       assert.equal(body.expires_in, 3600);
       assert.equal(body.scope, 'openid profile mcp:tools');
       assert.equal(typeof body.refresh_token, 'string');
+      assert.equal(body.refresh_token.length, 99, 'sealed: it names its grant and generation 0 under the MAC');
       assert.equal(decodeProtectedHeader(body.access_token).typ, 'at+jwt');
       assert.equal(decodeProtectedHeader(body.access_token).alg, 'ES256');
       const { payload } = await verify(body.access_token, resource);

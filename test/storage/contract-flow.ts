@@ -66,7 +66,7 @@ export function storageFlowContract(kind: DatabaseKind): void {
     assert.equal(results.filter(Boolean).length, 1);
     const winner = attempts[results.indexOf(true)]!;
     assert.deepEqual(await storage.codes.findCode(c.codeDigest), { code: c, usedAt: 5000, grantId: winner.g.id });
-    assert.deepEqual(await storage.grants.findRefreshToken(winner.t.tokenDigest), { token: winner.t, used: false, grant: winner.g });
+    assert.deepEqual(await storage.grants.findRefreshToken(winner.t.tokenDigest), { token: winner.t, used: false, grant: winner.g, generation: 0 });
     for (const loser of attempts.filter((a) => a !== winner)) {
       assert.equal(await storage.grants.findGrant(loser.g.id), undefined, 'a losing redemption writes nothing');
       assert.equal(await storage.grants.findRefreshToken(loser.t.tokenDigest), undefined);
@@ -79,7 +79,7 @@ export function storageFlowContract(kind: DatabaseKind): void {
     const t = refresh(g.id);
     await storage.grants.createGrant(g, t, null);
     assert.deepEqual(await storage.grants.findGrant(g.id), g);
-    assert.deepEqual(await storage.grants.findRefreshToken(t.tokenDigest), { token: t, used: false, grant: g });
+    assert.deepEqual(await storage.grants.findRefreshToken(t.tokenDigest), { token: t, used: false, grant: g, generation: 0 });
   });
 
   it('keeps the DPoP key a grant is bound to, through redemption, lookup and rotation', async () => {

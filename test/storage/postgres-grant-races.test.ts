@@ -65,7 +65,7 @@ describe('PostgreSQL: concurrent token writes across connections and instances',
     assert.equal(results.filter((r) => r.status === 'rotated').length, 1);
     assert.equal(results.filter((r) => r.status === 'reused').length, 19);
     const winner = nexts[results.findIndex((r) => r.status === 'rotated')]!;
-    assert.deepEqual(await storages[1]!.grants.findRefreshToken(winner.tokenDigest), { token: winner, used: false, grant: g });
+    assert.deepEqual(await storages[1]!.grants.findRefreshToken(winner.tokenDigest), { token: winner, used: false, grant: g, generation: 1 });
     assert.equal(await count('refresh_tokens', 'grant_id', g.id), 2, 'the token and its one successor');
     assert.equal((await raw.query('SELECT generation FROM refresh_tokens WHERE token_digest = $1', [winner.tokenDigest])).rows[0].generation, 1);
   });
@@ -130,7 +130,7 @@ describe('PostgreSQL: concurrent token writes across connections and instances',
     assert.equal(results.filter(Boolean).length, 1);
     const winner = attempts[results.indexOf(true)]!;
     assert.deepEqual(await storages[3]!.codes.findCode(digest).then((found) => [found?.usedAt, found?.grantId]), [now + 1000, winner.g.id]);
-    assert.deepEqual(await storages[3]!.grants.findRefreshToken(winner.t.tokenDigest), { token: winner.t, used: false, grant: winner.g });
+    assert.deepEqual(await storages[3]!.grants.findRefreshToken(winner.t.tokenDigest), { token: winner.t, used: false, grant: winner.g, generation: 0 });
     const losers = attempts.filter((a) => a !== winner).map((a) => a.g.id);
     assert.equal(Number((await raw.query('SELECT count(*) AS n FROM grants WHERE id = ANY($1)', [losers])).rows[0].n), 0);
   });
@@ -146,7 +146,7 @@ describe('PostgreSQL: concurrent token writes across connections and instances',
       storages[0]!.grants.redeemCode(c3, now + 1, g3, refresh(g3.id)),
     ]);
     assert.deepEqual(results, [true, true, false]);
-    assert.deepEqual(await storages[0]!.grants.findRefreshToken(t1.tokenDigest), { token: t1, used: false, grant: g1 });
+    assert.deepEqual(await storages[0]!.grants.findRefreshToken(t1.tokenDigest), { token: t1, used: false, grant: g1, generation: 0 });
     assert.deepEqual(await storages[0]!.grants.findGrant(g2.id), g2);
     assert.equal(await count('refresh_tokens', 'grant_id', g2.id), 0);
     assert.equal(await storages[0]!.grants.findGrant(g3.id), undefined);
@@ -177,7 +177,7 @@ describe('PostgreSQL: concurrent token writes across connections and instances',
       Promise.all([t1.tokenDigest, t2.tokenDigest, 'rt-unknown', t2.tokenDigest].map((digest) => storages[2]!.grants.findRefreshToken(digest))),
     ]);
     assert.deepEqual(codes.map((found) => found?.code.codeDigest), [c1, c2, c1, undefined]);
-    assert.deepEqual(tokens, [{ token: t1, used: true, grant: g }, { token: t2, used: false, grant: g }, undefined, { token: t2, used: false, grant: g }]);
+    assert.deepEqual(tokens, [{ token: t1, used: true, grant: g, generation: 0 }, { token: t2, used: false, grant: g, generation: 1 }, undefined, { token: t2, used: false, grant: g, generation: 1 }]);
   });
 
   it('rotates overlapping batches on two instances without a deadlock: each token once', async () => {

@@ -52,7 +52,7 @@ export async function exchangeAuthorizationCode(
     revokedAt: null,
     dpopJkt: refreshTokenBinding(client, context.dpop),
   };
-  const refresh = client.metadata.grant_types.includes('refresh_token') ? mintRefreshToken(grant.id, grant.scope, context) : undefined;
+  const refresh = client.metadata.grant_types.includes('refresh_token') ? mintRefreshToken(grant.id, 0, grant.scope, context) : undefined;
   // Marking the code used and creating the grant share one commit; a concurrent redemption that won makes this a replay.
   if (!(await context.grants.redeemCode(digest, now, grant, refresh?.record ?? null))) {
     await refuseReplay((await context.codes.findCode(digest))?.grantId ?? null, stored, context, now);

@@ -9,7 +9,7 @@ import type { TokenSigner } from '../../ports/token-signing.js';
 import type { ClientAssertionServices } from '../client-assertion.js';
 import type { GrantType } from '../../ports/client-metadata.js';
 import type { VerifiedDpopProof } from '../dpop/dpop-proof.js';
-import { orderedRefreshToken, refreshTokenKey } from './refresh-token-key.js';
+import { orderedRefreshToken, refreshTokenKey, sealedRefreshToken, type RefreshTokenSeal } from './refresh-token-key.js';
 import { scopeTokens } from '../scope.js';
 import { issueAccessToken, issueIdToken, userClaims } from '../tokens.js';
 import type { EnterpriseGrantContext } from './jwt-bearer.js';
@@ -36,6 +36,11 @@ export interface TokenContext {
   enterprise?: EnterpriseGrantContext;
   /** What `private_key_jwt` client authentication needs; without it, client assertions are refused. */
   clientAssertions?: ClientAssertionServices;
+  /**
+   * The MAC key of sealed refresh tokens (refresh-token-key.ts), the same on every instance; without it refresh
+   * tokens are unsealed, and every retired one is kept until it expires.
+   */
+  refreshTokenSeal?: RefreshTokenSeal;
 }
 
 /** A successful token response (RFC 6749 §5.1). */
@@ -49,9 +54,11 @@ export interface TokenResponse {
 }
 
 /** A new refresh token: the value for the client and the record to store (by digest). */
-export function mintRefreshToken(grantId: string, scope: string, context: TokenContext) {
+export function mintRefreshToken(grantId: string, generation: number, scope: string, context: TokenContext) {
   const now = context.clock.now();
-  const value = orderedRefreshToken(now, context.random.token(32));
+  const random = context.random.token(32);
+  const sealed = context.refreshTokenSeal && sealedRefreshToken(context.refreshTokenSeal, { issuedAt: now, grantId, generation }, random);
+  const value = sealed ?? orderedRefreshToken(now, random);
   return {
     value,
     record: { tokenDigest: refreshTokenKey(value), grantId, scope, createdAt: now, expiresAt: now + context.config.tokens.refreshTokenTtlSeconds * 1000 },

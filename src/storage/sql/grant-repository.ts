@@ -1,5 +1,5 @@
-import type { Kysely, Selectable } from 'kysely';
-import type { AuthorizationCodeRecord, AuthorizationCodeStore, GrantRecord, GrantStore, RefreshTokenRecord } from '../../ports/grants.js';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { sealedRefreshTokenKeyLength, type AuthorizationCodeRecord, type AuthorizationCodeStore, type GrantRecord, type GrantStore, type RefreshTokenRecord } from '../../ports/grants.js';
 import type { AuthorizationCodesTable, Database, GrantsTable, RefreshTokensTable, Guard } from './schema.js';
 import { createTransactionBatcher, type TransactionBatcher } from './transaction-batcher.js';
 import { compileOnce } from './compiled-query.js';
@@ -145,8 +145,39 @@ export function createGrantRepository(
       if (!row) return undefined;
       const { token_digest, token_scope, token_created_ms, expires_ms, used_ms, generation, ...grant } = row;
       const token = { token_digest, grant_id: grant.id, scope: token_scope, created_ms: token_created_ms, expires_ms, used_ms, generation };
-      return { token: refreshTokenFromRow(token), used: used_ms !== null, grant: grantFromRow(grant) };
+      return { token: refreshTokenFromRow(token), used: used_ms !== null, grant: grantFromRow(grant), generation: Number(generation) };
     },
+    findRefreshFamily: (grantId) =>
+      guard(async () => {
+        const row = await db
+          .selectFrom('grants as g')
+          .selectAll('g')
+          .select((eb) => eb.selectFrom('refresh_tokens as r').whereRef('r.grant_id', '=', 'g.id').select((r) => r.fn.max('r.generation').as('n')).as('newest_generation'))
+          .where('g.id', '=', grantId)
+          .executeTakeFirst();
+        if (!row) return undefined;
+        const { newest_generation, ...grant } = row;
+        return { grant: grantFromRow(grant), newestGeneration: newest_generation === null ? null : Number(newest_generation) };
+      }),
+    // The sealed tokens' keys have a length of their own; the partial index `refresh_tokens_retired_sealed` holds
+    // exactly the rows this selects (the literal length and `is not null` are what let the planners match it).
+    pruneRetiredRefreshTokens: (usedBefore, limit) =>
+      guard(async () => {
+        const result = await db
+          .deleteFrom('refresh_tokens')
+          .where('token_digest', 'in', (eb) =>
+            eb
+              .selectFrom('refresh_tokens')
+              .select('token_digest')
+              .where('used_ms', 'is not', null)
+              .where(sql<boolean>`length(token_digest) = ${sql.lit(sealedRefreshTokenKeyLength)}`)
+              .where('used_ms', '<', usedBefore)
+              .orderBy('used_ms')
+              .limit(limit),
+          )
+          .executeTakeFirst();
+        return Number(result.numDeletedRows);
+      }),
     listClientGrants: (clientId, now, limit) =>
       guard(async () => {
         const rows = await db

@@ -302,6 +302,14 @@ function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration
         await addClientCountsAndSearch(db, dialect);
       },
     },
+    '0015_retired_sealed_refresh_tokens': {
+      async up(db: Kysely<unknown>) {
+        // The retired sealed refresh tokens, oldest retirement first: the retention sweep deletes them once the
+        // reuse grace window is over, reading only what it deletes (see protocol/token/refresh-token-key.ts; 56 is
+        // the length of a sealed token's key, and the sweep's statement says the same literal).
+        await sql`create index refresh_tokens_retired_sealed on refresh_tokens (used_ms) where used_ms is not null and length(token_digest) = 56`.execute(db);
+      },
+    },
   };
 }
 
