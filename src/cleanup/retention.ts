@@ -59,7 +59,7 @@ export async function forgetExpiredRecords(
 }
 
 /**
- * Deletes the sealed refresh tokens that were retired (used) before the reuse grace window, in batches: once it is
+ * Deletes the sealed refresh tokens that were retired (used) before the reuse grace window and a margin, in batches: once it is
  * over, a retired sealed token is recognised as reuse from what it says of itself and its grant's newer generation
  * (see protocol/token/refresh-token-key.ts), so a grant keeps only its live token and the tokens of the window, not
  * one lifetime of retired ones (720 for an agent rotating hourly with the default 30 days). Unsealed tokens of
@@ -72,9 +72,18 @@ export function forgetRetiredRefreshTokens(
   batchSize: number,
   observer?: SweepObserver,
 ): Promise<number> {
-  const before = now - reuseGraceSeconds * 1000;
-  return inBatches('refresh_tokens', (limit) => grants.pruneRetiredRefreshTokens(before, limit), batchSize, observer);
+  const before = now - reuseGraceSeconds * 1000 - retiredTokenMarginMs;
+  return inBatches('retired_refresh_tokens', (limit) => grants.pruneRetiredRefreshTokens(before, limit), batchSize, observer);
 }
+
+/**
+ * How long past the grace window a retired token is kept all the same: the sweep runs on any instance (or as
+ * `latchkey gc` on another host) by its own clock, and a request answered by another may be inside its window
+ * still, by its clock, or between reading the token and rotating it. Deleted within the window, the token would be
+ * taken for reuse (no longer stored, older than the newest) and its grant revoked instead of reissued. Five minutes
+ * of retired rows per rotation cost nothing.
+ */
+export const retiredTokenMarginMs = 300_000;
 
 /**
  * Deletes the pushed authorization requests (RFC 9126) that expired before `/authorize` took them, in batches
@@ -92,6 +101,7 @@ export function forgetExpiredPushedRequests(
 
 /** What one retention sweep deleted, by kind. */
 export interface RetentionSummary extends Record<ExpiringRecords, number> {
+  retired_refresh_tokens: number;
   used_values: number;
   pushed_requests: number;
   audit_events: number;
@@ -99,7 +109,7 @@ export interface RetentionSummary extends Record<ExpiringRecords, number> {
 
 /**
  * One retention sweep, as the cleanup schedule runs it after the unused clients and `latchkey gc` runs it once:
- * expired tokens, codes and revocation entries, retired sealed refresh tokens (counted with `refresh_tokens`), used one-time values, expired pushed requests, and audit events
+ * expired tokens, codes and revocation entries, retired sealed refresh tokens, used one-time values, expired pushed requests, and audit events
  * past `audit.retentionDays`, each in batches of `cleanup.batchSize`. Every table then holds what is live.
  * `observer` (the metrics) hears of every batch and sweep.
  */
@@ -110,10 +120,9 @@ export async function sweepRetention(
   observer?: SweepObserver,
 ): Promise<RetentionSummary> {
   const batch = config.cleanup.batchSize;
-  const expired = await forgetExpiredRecords(storage.cleanup, now, batch, observer);
-  expired.refresh_tokens += await forgetRetiredRefreshTokens(storage.grants, now, config.tokens.refreshReuseGraceSeconds, batch, observer);
   return {
-    ...expired,
+    ...(await forgetExpiredRecords(storage.cleanup, now, batch, observer)),
+    retired_refresh_tokens: await forgetRetiredRefreshTokens(storage.grants, now, config.tokens.refreshReuseGraceSeconds, batch, observer),
     used_values: await forgetExpiredValues(storage.replays, now, batch, observer),
     pushed_requests: await forgetExpiredPushedRequests(storage.pushedRequests, now, batch, observer),
     audit_events: await forgetOldAuditEvents(storage.auditEvents, now, config.audit.retentionDays, batch, observer),

@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
 /** What a sweep deletes: the clients, or the rows of one retention kind. */
-export type SweepKind = 'clients' | 'refresh_tokens' | 'authorization_codes' | 'revoked_access_tokens' | 'used_values' | 'pushed_requests' | 'audit_events';
+export type SweepKind = 'clients' | 'refresh_tokens' | 'retired_refresh_tokens' | 'authorization_codes' | 'revoked_access_tokens' | 'used_values' | 'pushed_requests' | 'audit_events';
 
 /**
  * Where sweeps report their progress (the metrics: `latchkey_cleanup_deleted_total{kind}`,

@@ -58,6 +58,7 @@ export async function latchkeyPlugin(app: FastifyInstance, options: LatchkeyPlug
     verifier: services.verifier,
     clock,
     refreshTokenSeal: services.refreshTokenSeal,
+    refreshTokenLifetimeMs: config.tokens.refreshTokenTtlSeconds * 1000,
   };
   const clients = services.clientResolver;
   // private_key_jwt at /token, /revoke and /introspect: the clients' keys, and their assertions' jti used once.

@@ -59,7 +59,7 @@ const knownLabels = {
   grantType: ['authorization_code', 'refresh_token', 'client_credentials'],
   limiter: ['registration', 'token', 'authorize', 'sign-in', 'gateway-user', 'gateway-client'] satisfies LimiterName[],
   reason: ['unused', 'idle'],
-  sweep: ['clients', 'refresh_tokens', 'authorization_codes', 'revoked_access_tokens', 'used_values', 'pushed_requests', 'audit_events'] satisfies SweepKind[],
+  sweep: ['clients', 'refresh_tokens', 'retired_refresh_tokens', 'authorization_codes', 'revoked_access_tokens', 'used_values', 'pushed_requests', 'audit_events'] satisfies SweepKind[],
 };
 
 export function createMetrics(): Metrics {
@@ -134,7 +134,7 @@ export function createMetrics(): Metrics {
   });
   const sweepDeleted = new Counter({
     name: 'latchkey_cleanup_deleted_total',
-    help: 'Rows deleted by the cleanup and retention sweeps, by kind (clients, refresh_tokens, authorization_codes, revoked_access_tokens, used_values, pushed_requests, audit_events).',
+    help: 'Rows deleted by the cleanup and retention sweeps, by kind (clients, refresh_tokens, retired_refresh_tokens, authorization_codes, revoked_access_tokens, used_values, pushed_requests, audit_events).',
     labelNames: ['kind'] as const,
     registers: [registry],
   });

@@ -10,6 +10,8 @@ export interface RevocationContext {
   grants: Pick<GrantStore, 'findRefreshToken' | 'revokeGrant' | 'findRefreshFamily'>;
   /** The MAC key of sealed refresh tokens: a retired one that is no longer stored still revokes its grant. */
   refreshTokenSeal?: RefreshTokenSeal;
+  /** `tokens.refreshTokenTtlSeconds` in milliseconds: a retired token past it revokes nothing. */
+  refreshTokenLifetimeMs?: number;
   revokedAccessTokens: Pick<RevokedAccessTokenStore, 'revokeAccessToken'>;
   verifier: TokenVerifier;
   clock: Clock;
@@ -33,7 +35,7 @@ export async function revokeToken(token: string, hint: string | undefined, clien
 
 async function revokeRefreshToken(token: string, client: ClientRecord, context: RevocationContext): Promise<boolean> {
   // A retired token revokes its grant as a stored one does, whether the sweep has deleted it yet or not.
-  const grant = (await context.grants.findRefreshToken(refreshTokenKey(token)))?.grant ?? (await findRetiredFamily(token, context.refreshTokenSeal, context.grants));
+  const grant = (await context.grants.findRefreshToken(refreshTokenKey(token)))?.grant ?? (await findRetiredFamily(token, context.refreshTokenSeal, context.grants, context.clock.now(), context.refreshTokenLifetimeMs ?? 0));
   if (!grant) return false;
   if (grant.clientId === client.clientId && (await context.grants.revokeGrant(grant.id, context.clock.now()))) {
     context.audit?.record({

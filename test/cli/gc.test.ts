@@ -53,7 +53,7 @@ describe('latchkey gc', () => {
     const { unused, idle, fresh, holder } = await prepare('json.db');
     const result = runLatchkey(['gc', '--json', '--database', `sqlite:${join(dir, 'json.db')}`]);
     assert.equal(result.status, 0, result.stderr);
-    assert.deepEqual(JSON.parse(result.stdout), { deleted: 2, unused: 1, idle: 1, batches: 1, expired: { refresh_tokens: 0, authorization_codes: 0, revoked_access_tokens: 0, used_values: 0, pushed_requests: 0, audit_events: 0 } });
+    assert.deepEqual(JSON.parse(result.stdout), { deleted: 2, unused: 1, idle: 1, batches: 1, expired: { refresh_tokens: 0, authorization_codes: 0, revoked_access_tokens: 0, retired_refresh_tokens: 0, used_values: 0, pushed_requests: 0, audit_events: 0 } });
     await withDatabase('json.db', async (storage) => {
       assert.equal(await storage.clients.findClient(unused), undefined);
       assert.equal(await storage.clients.findClient(idle), undefined);
@@ -73,7 +73,7 @@ describe('latchkey gc', () => {
     assert.doesNotMatch(result.stderr, /\r/, 'no redrawing outside a terminal');
 
     const again = runLatchkey(['gc', '--json', '--database', `sqlite:${join(dir, 'text.db')}`]);
-    assert.deepEqual(JSON.parse(again.stdout), { deleted: 0, unused: 0, idle: 0, batches: 1, expired: { refresh_tokens: 0, authorization_codes: 0, revoked_access_tokens: 0, used_values: 0, pushed_requests: 0, audit_events: 0 } }, 'nothing left to delete');
+    assert.deepEqual(JSON.parse(again.stdout), { deleted: 0, unused: 0, idle: 0, batches: 1, expired: { refresh_tokens: 0, authorization_codes: 0, revoked_access_tokens: 0, retired_refresh_tokens: 0, used_values: 0, pushed_requests: 0, audit_events: 0 } }, 'nothing left to delete');
   });
 
   it('deletes what is past its retention too: expired refresh tokens and revocations, old audit events', async () => {

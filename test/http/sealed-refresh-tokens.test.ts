@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { sweepRetention } from '../../src/cleanup/retention.js';
+import { retiredTokenMarginMs, sweepRetention } from '../../src/cleanup/retention.js';
 import { sealedRefreshTokenKeyLength } from '../../src/ports/grants.js';
 import { digestSecret } from '../../src/protocol/secrets.js';
 import {
@@ -131,9 +131,9 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
       const tokens = await rotate(clientId, token, 24);
       const live = tokens.at(-1)!;
       for (const retired of tokens.slice(0, -1)) assert.equal((await server.storage.grants.findRefreshToken(refreshTokenKey(retired)))?.used, true);
-      clock.advance(1000); // the sweep deletes what was retired before it started
+      clock.advance(retiredTokenMarginMs + 1000); // the sweep deletes what was retired before a margin (another instance's clock)
       const swept = await sweepRetention(server.storage, server.config, clock.now());
-      assert.ok(swept.refresh_tokens >= 24, `swept ${swept.refresh_tokens}`);
+      assert.ok(swept.retired_refresh_tokens >= 24, `swept ${swept.retired_refresh_tokens}`); // and those of the tests before, on this server
       for (const retired of tokens.slice(0, -1)) assert.equal(await server.storage.grants.findRefreshToken(refreshTokenKey(retired)), undefined);
       assert.equal((await server.storage.grants.findRefreshToken(refreshTokenKey(live)))?.used, false, 'the live token stays');
       assert.deepEqual(await server.storage.grants.findRefreshFamily(grantId).then((f) => f?.newestGeneration), 24);
@@ -183,6 +183,26 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
       assert.equal(response.json().error, 'invalid_grant');
       assert.doesNotMatch(response.json().error_description, /revoked/);
       assert.equal((await server.storage.grants.findGrant(grantId))?.revokedAt, null);
+    });
+
+    it('does not take an expired retired token for reuse, though its grant lives on', async () => {
+      const { clientId, grantId, token } = await sealedGrant();
+      const [, second] = await rotate(clientId, token, 1);
+      clock.advance(29 * 86_400_000);
+      const [, live] = await rotate(clientId, second!, 1);
+      clock.advance(2 * 86_400_000); // the first token is now past its 30-day lifetime
+      await sweepRetention(server.storage, server.config, clock.now());
+      assert.equal(await server.storage.grants.findRefreshToken(refreshTokenKey(token)), undefined);
+      const old = await refresh(clientId, token);
+      assert.equal(old.json().error, 'invalid_grant');
+      assert.doesNotMatch(old.json().error_description, /revoked/, 'a token leaked long ago ends no live grant');
+      assert.equal((await post('/revoke', { token, client_id: clientId })).statusCode, 200);
+      assert.equal((await server.storage.grants.findGrant(grantId))?.revokedAt, null);
+      assert.equal((await refresh(clientId, live!)).statusCode, 200, 'the live token still refreshes');
+      // The same token inside its lifetime would have revoked the grant: the refusal above is for its age alone.
+      const recent = await sealedGrant();
+      const [old2] = await rotate(recent.clientId, recent.token, 1);
+      assert.match((await refresh(recent.clientId, old2!)).json().error_description, /revoked/);
     });
 
     it('revokes the grant when its client revokes a retired token the sweep deleted (RFC 7009)', async () => {
@@ -266,6 +286,9 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
       assert.equal(openSealedRefreshToken(serverSeal, sibling)?.generation, 1, 'beside the successor, of its generation');
       const third = (await post(second)).json().refresh_token as string;
       clock.advance(61_000);
+      await sweepRetention(server.storage, server.config, clock.now());
+      assert.equal((await server.storage.grants.findRefreshToken(refreshTokenKey(first)))?.used, true, 'kept for the margin past the window');
+      clock.advance(retiredTokenMarginMs);
       await sweepRetention(server.storage, server.config, clock.now());
       assert.equal(await server.storage.grants.findRefreshToken(refreshTokenKey(first)), undefined, 'deleted after the window');
       assert.equal(await server.storage.grants.findRefreshToken(refreshTokenKey(sibling)), undefined);

@@ -91,7 +91,8 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
  * unsealed token ({@link orderedRefreshToken}).
  */
 export function sealedRefreshToken(seal: RefreshTokenSeal, token: SealedRefreshToken, random: string): string | undefined {
-  const grantId = token.grantId.toLowerCase();
+  // Only the spelling the stores hold (lowercase, as ids are made): the token must name its grant exactly.
+  const grantId = token.grantId;
   if (!uuidPattern.test(grantId) || !Number.isInteger(token.generation) || token.generation < 0 || token.generation > 0xffff_ffff) return undefined;
   const randomPart = Buffer.from(random, 'base64url');
   if (randomPart.length !== randomPartBytes) throw new Error('a sealed refresh token needs 32 random bytes');

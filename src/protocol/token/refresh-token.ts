@@ -71,7 +71,7 @@ function reuseError(): OAuthError {
 
 /** Refuses a token that is not stored; one that is a retired sealed token of a live grant revokes the grant first. */
 async function refuseUnknown(presented: string, context: TokenContext, now: number): Promise<never> {
-  const grant = await findRetiredFamily(presented, context.refreshTokenSeal, context.grants);
+  const grant = await findRetiredFamily(presented, context.refreshTokenSeal, context.grants, now, context.config.tokens.refreshTokenTtlSeconds * 1000);
   if (!grant) throw new OAuthError('invalid_grant', 'the refresh token is not valid');
   if (await context.grants.revokeGrant(grant.id, now)) {
     recordGrantRevoked({ grantId: grant.id, clientId: grant.clientId, userId: grant.userId }, 'refresh_token_reused', context);
@@ -81,17 +81,21 @@ async function refuseUnknown(presented: string, context: TokenContext, now: numb
 
 /**
  * The grant of `presented` if it is a retired sealed refresh token that is no longer stored: made under `seal`
- * (so not forged), of a grant that still exists and whose newest stored generation is later than its own (so it
- * was rotated, not merely expired). A token of the newest generation, or of a grant with none stored, is not
- * taken for reuse: its grant has no token left that reuse could compromise.
+ * (so not forged), not expired (issued less than `lifetimeMs` before `now`: an expired token, stored or not, never
+ * revoked anything, and one leaked long ago from a log or a backup must not end a live grant), of a grant that still
+ * exists and whose newest stored generation is later than its own (so it was rotated). A token of the newest
+ * generation, or of a grant with none stored, is not taken for reuse: its grant has no token left that reuse could
+ * compromise.
  */
 export async function findRetiredFamily(
   presented: string,
   seal: RefreshTokenSeal | undefined,
   grants: Pick<GrantStore, 'findRefreshFamily'>,
+  now: number,
+  lifetimeMs: number,
 ): Promise<GrantRecord | undefined> {
   const sealed = seal && openSealedRefreshToken(seal, presented);
-  if (!sealed) return undefined;
+  if (!sealed || sealed.issuedAt + lifetimeMs <= now) return undefined;
   const family = await grants.findRefreshFamily(sealed.grantId);
   if (!family || family.newestGeneration === null || sealed.generation >= family.newestGeneration) return undefined;
   return family.grant;

@@ -89,9 +89,16 @@ export function createGrantRepository(
       if (used) {
         // Tokens issued within the grace window beside the one used now are retired with it: a grant never
         // keeps two live branches past its next rotation. Only a grant that was branched has any (the flag
-        // keeps the common rotation at three statements).
+        // keeps the common rotation at three statements). They are marked retired as of the window's start, so
+        // that none of them is reissued in turn: the next use of another branch is reuse, and revokes the grant
+        // (else a thief who presented within the window after each rotation would keep a branch for good).
         if (Number(grantRow.branched) !== 0) {
-          await trx.updateTable('refresh_tokens').set({ used_ms: now }).where('grant_id', '=', token.grant_id).where('used_ms', 'is', null).execute();
+          await trx
+            .updateTable('refresh_tokens')
+            .set({ used_ms: now - reuseGraceMs })
+            .where('grant_id', '=', token.grant_id)
+            .where('used_ms', 'is', null)
+            .execute();
           await trx.updateTable('grants').set({ branched: 0 }).where('id', '=', token.grant_id).execute();
         }
         await hot.insertRefreshToken(trx, ...refreshTokenValues(next, generation));

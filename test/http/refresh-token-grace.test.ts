@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { sweepRetention } from '../../src/cleanup/retention.js';
+import { refreshTokenKey, refreshTokenSeal, sealedRefreshToken, type RefreshTokenSeal } from '../../src/protocol/token/refresh-token-key.js';
+import { fixedClock } from '../support/clock.js';
+import { forEachDatabase, type DatabaseKind } from '../support/databases.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+// Abuse and edge cases of the reuse grace window with sealed refresh tokens (found in a review of c181794).
+
+const random = () => randomBytes(32).toString('base64url');
+
+forEachDatabase(describe, (kind: DatabaseKind) => {
+  describe('sealed refresh tokens and the reuse grace window', () => {
+    const clock = fixedClock(Date.UTC(2026, 5, 1));
+    let server: TestServer;
+    let serverSeal: RefreshTokenSeal;
+    before(async () => {
+      server = await startTestServer({ database: kind, clock, overrides: { 'tokens.refreshReuseGraceSeconds': 60 } });
+      await server.storage.users.createUser({ id: 'user-r', username: 'rita', passwordHash: 'x', name: null, email: null, isAdmin: false, createdAt: 1 });
+      serverSeal = refreshTokenSeal(await server.storage.secrets.getOrCreateSecret('refresh-token-seal', random, 0));
+    });
+    after(() => server.close());
+
+    const refresh = (clientId: string, token: string) =>
+      server.app.inject({
+        method: 'POST',
+        url: '/token',
+        payload: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token, client_id: clientId }).toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+
+    /** A public client and a grant whose first refresh token is sealed with the server's key. */
+    async function sealedGrant() {
+      const registered = await server.app.inject({
+        method: 'POST',
+        url: '/register',
+        payload: { client_name: 'R', redirect_uris: ['https://client.example/cb'], grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'none' },
+      });
+      const clientId = (registered.json() as { client_id: string }).client_id;
+      const grantId = randomUUID();
+      const now = clock.now();
+      const token = sealedRefreshToken(serverSeal, { issuedAt: now, grantId, generation: 0 }, random())!;
+      await server.storage.grants.createGrant(
+        { id: grantId, clientId, userId: 'user-r', scope: 'mcp:tools', resource: null, authTime: now, createdAt: now, revokedAt: null },
+        { tokenDigest: refreshTokenKey(token), grantId, scope: 'mcp:tools', createdAt: now, expiresAt: now + 86_400_000 },
+        null,
+      );
+      return { clientId, grantId, token };
+    }
+
+    it('answers a parallel refresh inside the window even when another instance, its clock 2 s ahead, swept meanwhile', async () => {
+      const { clientId, grantId, token } = await sealedGrant();
+      const rotated = await refresh(clientId, token);
+      assert.equal(rotated.statusCode, 200, rotated.body);
+      const usedAt = clock.now();
+      // Another instance (or `latchkey gc` on another host) whose clock reads 2 s later sweeps: without a margin
+      // past its own window it would delete the token this instance still holds inside the window.
+      await sweepRetention(server.storage, server.config, usedAt + 61_000);
+      clock.set(usedAt + 59_000);
+      const parallel = await refresh(clientId, token);
+      assert.equal(parallel.statusCode, 200, `inside the window by the answering instance's clock: ${parallel.body}`);
+      assert.equal((await server.storage.grants.findGrant(grantId))?.revokedAt, null, 'the grant is not revoked');
+    });
+
+    // "The next rotation of any of them retires the others ... the other branch's next use is then reuse, and the
+    // grant is revoked": a branch retired by its sibling's rotation was reissued again instead, so a thief who
+    // presented within the window after each of the victim's rotations kept a branch for good.
+    it("revokes at the next use of a branch its sibling's rotation retired, even inside the window", async () => {
+      const { clientId, grantId, token } = await sealedGrant();
+      const victim = (await refresh(clientId, token)).json().refresh_token as string; // A -> B
+      clock.advance(5_000);
+      const stolen = await refresh(clientId, token); // A again, in the window: B', a second branch
+      assert.equal(stolen.statusCode, 200, stolen.body);
+      clock.advance(5_000);
+      const victimNext = await refresh(clientId, victim); // B -> C retires B'
+      assert.equal(victimNext.statusCode, 200, victimNext.body);
+      clock.advance(5_000);
+      const again = await refresh(clientId, stolen.json().refresh_token as string); // B', retired by C's rotation
+      assert.equal(again.json().error, 'invalid_grant', `the other branch's next use is reuse: ${again.body}`);
+      assert.notEqual((await server.storage.grants.findGrant(grantId))?.revokedAt, null, 'and the grant is revoked');
+    });
+  });
+});
