@@ -310,6 +310,19 @@ function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration
         await sql`create index refresh_tokens_retired_sealed on refresh_tokens (used_ms) where used_ms is not null and length(token_digest) = 56`.execute(db);
       },
     },
+    '0016_unread_client_indexes': {
+      async up(db: Kysely<unknown>) {
+        // Every registration writes an entry into each index of `clients`. Two are read by nothing since 0013:
+        // `clients_created_ms` (the sweeps read `clients_never_used`, the pages `clients_listing`) and
+        // `clients_registration_source` (a page filtered by source reads `clients_listing_source`, its counts
+        // `client_counts`); on SQLite, without statistics, the second could even lure a filtered page into a sort.
+        // `clients_policy` only answers a policy's client count (its cap): clients without a policy need no entry.
+        await db.schema.dropIndex('clients_created_ms').execute();
+        await db.schema.dropIndex('clients_registration_source').execute();
+        await db.schema.dropIndex('clients_policy').execute();
+        await db.schema.createIndex('clients_policy').on('clients').column('policy').where(sql.ref('policy'), 'is not', null).execute();
+      },
+    },
   };
 }
 
