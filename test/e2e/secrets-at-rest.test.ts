@@ -155,7 +155,8 @@ describe('secrets at rest (a running server)', () => {
     }
     const rewrap = runLatchkey(['keys', 'rewrap', '--database', database], { env: rotated });
     assert.equal(rewrap.status, 0, rewrap.stderr);
-    assert.match(rewrap.stdout, new RegExp(`^Every private signing key \\(1, 1 re-encrypted now\\) and server secret \\(1, 1 re-encrypted now\\) is encrypted under key-encryption key ${kekId(secondKek)}\\.`));
+    // Two server secrets: the cookie secret and the refresh token seal.
+    assert.match(rewrap.stdout, new RegExp(`^Every private signing key \\(1, 1 re-encrypted now\\) and server secret \\(2, 2 re-encrypted now\\) is encrypted under key-encryption key ${kekId(secondKek)}\\.`));
     const { text } = await dumpDatabase(database);
     assert.ok(!text.includes(`lk1.${kekId(firstKek)}.`), 'no row under the old key');
 
