@@ -57,14 +57,11 @@ parentPort.on('message', (message) => {
  * connection of its own runs them when {@link checkpointPolicy} says (1,000 frames waiting, as SQLite's own, or a
  * second after a write).
  *
- * A checkpoint is two `wal_checkpoint(PASSIVE)` calls. The first runs while requests go on committing, and
- * copies most of the WAL (skipped for the first checkpoint, and when more than twice the threshold waits). For the
- * second the main connection is held (`hold`: Kysely's connection lock), so no commit lands in the WAL during it:
- * it copies what was committed during the first, the WAL is then complete, and the next write starts it over from
- * its beginning, as after SQLite's own checkpoint. Without that held step a busy server would append faster than
+ * While the worker checkpoints, the main connection is held (`hold`: Kysely's connection lock), so no commit
+ * lands in the WAL during it: the checkpoint then copies every frame, and the next write starts the WAL over
+ * from its beginning, as after SQLite's own checkpoint; without the hold a busy server would append faster than
  * the checkpoint could catch up, and the WAL would grow without end. Held, requests still parse, sign and answer
- * on the event loop; only their storage calls wait, and only for the tail (with a single held step they waited
- * for the whole copy and its sync).
+ * on the event loop; only their storage calls wait, as they would have for SQLite's own checkpoint.
  *
  * Should the worker fail (it could not start, or a checkpoint failed), the main connection's automatic
  * checkpoints are turned back on (`onFailure`), and said: the database keeps working as before.
@@ -93,9 +90,6 @@ export function startCheckpointer(
   let running: Promise<void> | undefined;
   let closed = false;
   let answer: ((message: CheckpointAnswer) => void) | undefined;
-  // Frames waiting past which a checkpoint's first step is held after all (see `checkpoint`).
-  const runaway = policy.frames * 2;
-  let onRunaway: (() => void) | undefined;
 
   const fail = (reason: string) => {
     if (stats.failed) return;
@@ -124,50 +118,27 @@ export function startCheckpointer(
     return thread;
   };
 
-  // One `wal_checkpoint(PASSIVE)` in the worker. A checkpoint that never answers (a hung disk, a stuck thread) must
-  // not hold the main connection for ever: past the limit the worker is given up, and SQLite's own checkpoints
-  // take over.
-  const ask = async (): Promise<CheckpointAnswer> => {
-    const thread = started();
-    // Referenced while a checkpoint runs, so that the process does not exit in the middle of one.
-    thread.ref();
-    let limit: NodeJS.Timeout | undefined;
-    const result = await new Promise<CheckpointAnswer>((resolve) => {
-      answer = resolve;
-      limit = setTimeout(() => resolve({ ok: false, error: `no answer within ${policy.timeoutMs} ms` }), policy.timeoutMs);
-      thread.postMessage('checkpoint');
-    });
-    clearTimeout(limit);
-    answer = undefined;
-    thread.unref();
-    return result;
-  };
-  // In two steps: the first copies what the WAL holds now while requests go on committing (PASSIVE never blocks
-  // them); the second, with the main connection held, copies only what they committed meanwhile, so that the WAL
-  // is complete and the next write starts it over. Requests' storage calls wait for the second step only. The
-  // first checkpoint (the worker starts, which takes a while), one that finds the WAL far behind, and one whose
-  // first step the writes outrun (twice the threshold waiting), are held throughout or from then on: the WAL
-  // stays bounded whatever the write rate.
-  const checkpoint = async () => {
-    const waiting = frames.read();
-    let bulk: Promise<CheckpointAnswer> | undefined;
-    if (worker && waiting !== undefined && waiting < runaway) {
-      bulk = ask();
-      // Should the writes outrun this step, the connection is held at once, and the step finishes held.
-      await Promise.race([bulk, new Promise<void>((resolve) => (onRunaway = resolve))]);
-      onRunaway = undefined;
-    }
-    await options.hold(async () => {
-      if (bulk) {
-        const answered = await bulk;
-        if (!answered.ok) return fail(answered.error);
-      }
-      const tail = await ask();
-      if (!tail.ok) return fail(tail.error);
+  const checkpoint = () =>
+    options.hold(async () => {
+      const thread = started();
+      // Referenced while a checkpoint runs, so that the process does not exit in the middle of one.
+      thread.ref();
+      // The main connection is held meanwhile: a checkpoint that never answers (a hung disk, a stuck thread) must
+      // not hold it for ever. Past the limit the worker is given up, and SQLite's own checkpoints take over.
+      let limit: NodeJS.Timeout | undefined;
+      const result = await new Promise<CheckpointAnswer>((resolve) => {
+        answer = resolve;
+        limit = setTimeout(() => resolve({ ok: false, error: `no answer within ${policy.timeoutMs} ms` }), policy.timeoutMs);
+        thread.postMessage('checkpoint');
+      });
+      clearTimeout(limit);
+      answer = undefined;
+      thread.unref();
+      if (!result.ok) return fail(result.error);
       stats.checkpoints++;
-      stats.framesCopied += Math.max(0, tail.checkpointed);
+      stats.framesCopied += Math.max(0, result.checkpointed);
     });
-  };
+
   const later = () => {
     if (!timer && !closed) timer = setTimeout(start, policy.maxDelayMs).unref();
   };
@@ -191,7 +162,6 @@ export function startCheckpointer(
       if (closed || stats.failed) return;
       writes++;
       const waiting = frames.read();
-      if (onRunaway && waiting !== undefined && waiting >= runaway) onRunaway();
       if (waiting === undefined ? writes >= policy.writes : waiting >= policy.frames) start();
       else later();
     },
