@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { backfillAuditCounts, backfillClientSearchText } from './backfill.js';
 import { addClientCountsAndSearch } from './client-counts-migration.js';
+import { lightenClientDeletes } from './client-deletes-migration.js';
 import type { Database } from './schema.js';
 
 /**
@@ -300,6 +301,13 @@ function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration
         // Counts kept by triggers, a search index, and the index the sweep of never-used clients walks: operator
         // pages and cleanup batches then read what they show or delete, not the whole table (see the file).
         await addClientCountsAndSearch(db, dialect);
+      },
+    },
+    '0014_lighter_client_deletes': {
+      async up(db: Kysely<unknown>) {
+        // Fewer pages written per client deleted or registered: a partial policy index, and on SQLite a search
+        // index that appends its deletes (see the file).
+        await lightenClientDeletes(db, dialect);
       },
     },
   };
