@@ -219,6 +219,46 @@ export function storageCleanupContract(kind: DatabaseKind): void {
     for (const id of kept) assert.equal(await exists(id), true);
   });
 
+  /** The kept counts (`client_counts`) and a real count of the same clients, overall, per source and flagged. */
+  async function keptAndCounted() {
+    // A usage filter is never answered from the kept counts: "idle since the end of time" counts every client.
+    const every = { usage: { kind: 'idle', at: Number.MAX_SAFE_INTEGER } } as const;
+    const filters = [{}, ...(['dynamic', 'iat', 'software_statement', 'cimd', 'operator'] as const).map((source) => ({ source })), { flagged: true }];
+    const kept = await Promise.all(filters.map((filter) => storage.clients.countClients(filter)));
+    const counted = await Promise.all(filters.map((filter) => storage.clients.countClients({ ...filter, ...every })));
+    return { kept, counted };
+  }
+
+  it('keeps its counts exact and its search index in step through a sweep: the swept are neither counted nor found', async () => {
+    const later = now + 2000 * day;
+    await cleanUp([], criteria(later));
+    const tag = unique('s').replace(/\W/g, '');
+    const named = (i: number) => ({ ...sampleClient().metadata, client_name: `Sweep ${tag} ${i}` });
+    const swept: string[] = [];
+    const kept: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const record = sampleClient({
+        updatedAt: i % 3 === 0 ? later - hour : later - 3 * day,
+        registrationSource: (['dynamic', 'iat', 'cimd', 'software_statement'] as const)[i % 4]!,
+        lookAlikeOf: i % 5 === 0 ? 'claude' : null,
+        metadata: named(i),
+      });
+      await storage.clients.insertClient(record);
+      (i % 3 === 0 ? kept : swept).push(record.clientId);
+    }
+    const before = await keptAndCounted();
+    assert.deepEqual(before.kept, before.counted, 'before the sweep');
+    const deleted = (await cursorRun(criteria(later), 3)).flat();
+    assert.deepEqual(deleted.filter((d) => d.includes(tag) || swept.some((id) => d.startsWith(`${id}:`))).sort(), swept.map((id) => `${id}:unused`).sort());
+    const after = await keptAndCounted();
+    assert.deepEqual(after.kept, after.counted, 'after the sweep');
+    assert.equal(after.counted[0], before.counted[0]! - swept.length);
+    const found = (await storage.clients.listClients({ search: `sweep ${tag}`, limit: 50 })).clients.map((c) => c.clientId);
+    assert.deepEqual(found.sort(), [...kept].sort(), 'only the survivors are found');
+    assert.equal(await storage.clients.countClients({ search: tag }), kept.length);
+    for (const id of swept) assert.equal(await storage.clients.countClients({ search: id }), 0, 'a swept client is not found by its id');
+  });
+
   it('deletes expired refresh tokens, codes an hour past their expiry, and expired revocation entries, in batches, keeping what lives', async () => {
     const clientId = await client(now - day, now - hour);
     const old = await grant(clientId, now - 40 * day, { refreshExpiresAt: now - 10 * day });

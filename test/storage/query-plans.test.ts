@@ -80,6 +80,12 @@ describe('query plans at 20,000 clients', () => forEachDatabase(describe, (kind:
     assert.match(plan, sqlite() ? /VIRTUAL TABLE/ : /clients_search_trigram/, plan);
     if (sqlite()) assert.match(plan, /SEARCH clients USING INTEGER PRIMARY KEY/, plan);
   });
+
+  it("counts a policy's clients through clients_policy, which holds only the clients with a policy", async () => {
+    const plan = await explain(`select count(*) from clients where policy = 'strict'`);
+    assert.match(plan, /clients_policy/, plan);
+    assert.doesNotMatch(plan, /SCAN clients\b|Seq Scan on clients/, plan);
+  });
 }));
 
 /** Runs statements and explains queries on the database at `url`, outside the storage code. */

@@ -7,7 +7,8 @@ export async function dumpDatabase(url: string): Promise<{ text: string; clientR
   if (url.startsWith('sqlite:')) {
     const db = new BetterSqlite3(url.slice('sqlite:'.length), { readonly: true });
     try {
-      const names = db.prepare("select name from sqlite_master where type = 'table'").all() as { name: string }[];
+      // Not the virtual tables (the search index, which cannot be scanned): what they store is in their shadow tables.
+      const names = db.prepare("select name from sqlite_master where type = 'table' and sql not like 'create virtual table%'").all() as { name: string }[];
       for (const { name } of names) tables[name] = db.prepare(`select * from "${name}"`).all();
     } finally {
       db.close();

@@ -84,7 +84,8 @@ async function postgresCountTriggers(db: Kysely<unknown>): Promise<void> {
  * SQLite: an FTS5 index of the words of `search_text` (unicode61: letters and digits, case and accents folded),
  * contentless (the text is in `clients` already) and keyed by the client's rowid, which VACUUM and the backup
  * API keep. A search looks words up by their beginning; the row's `search_text` is checked again, so a stale
- * entry could only hide a client, never show a wrong one.
+ * entry could only hide a client, never show a wrong one. Migration 0014 rebuilds it without `contentless_delete`
+ * (see `client-deletes-migration.ts`).
  */
 async function sqliteSearchIndex(db: Kysely<unknown>): Promise<void> {
   await sql`create virtual table clients_search using fts5(search_text, content='', contentless_delete=1)`.execute(db);

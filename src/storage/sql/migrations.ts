@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { backfillAuditCounts, backfillClientSearchText } from './backfill.js';
 import { addClientCountsAndSearch } from './client-counts-migration.js';
+import { lightenClientDeletes } from './client-deletes-migration.js';
 import type { Database } from './schema.js';
 
 /**
@@ -302,6 +303,13 @@ function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration
         await addClientCountsAndSearch(db, dialect);
       },
     },
+    '0014_lighter_client_deletes': {
+      async up(db: Kysely<unknown>) {
+        // Fewer pages written per client deleted or registered: a partial policy index, and on SQLite a search
+        // index that appends its deletes (see the file).
+        await lightenClientDeletes(db, dialect);
+      },
+    },
     '0015_retired_sealed_refresh_tokens': {
       async up(db: Kysely<unknown>) {
         // The retired sealed refresh tokens, oldest retirement first: the retention sweep deletes them once the
@@ -316,11 +324,9 @@ function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration
         // `clients_created_ms` (the sweeps read `clients_never_used`, the pages `clients_listing`) and
         // `clients_registration_source` (a page filtered by source reads `clients_listing_source`, its counts
         // `client_counts`); on SQLite, without statistics, the second could even lure a filtered page into a sort.
-        // `clients_policy` only answers a policy's client count (its cap): clients without a policy need no entry.
+        // (`clients_policy` holds only clients with a policy since 0014.)
         await db.schema.dropIndex('clients_created_ms').execute();
         await db.schema.dropIndex('clients_registration_source').execute();
-        await db.schema.dropIndex('clients_policy').execute();
-        await db.schema.createIndex('clients_policy').on('clients').column('policy').where(sql.ref('policy'), 'is not', null).execute();
       },
     },
   };
