@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { sweepRetention } from '../../src/cleanup/retention.js';
-import { refreshTokenKey, refreshTokenSeal, sealedRefreshToken, type RefreshTokenSeal } from '../../src/protocol/token/refresh-token-key.js';
+import type { RefreshTokenSeal } from '../../src/protocol/token/refresh-token-key.js';
 import { fixedClock } from '../support/clock.js';
 import { forEachDatabase, type DatabaseKind } from '../support/databases.js';
+import { refreshRequest, sealedGrant as makeSealedGrant, serverSeal as sealOf } from '../support/sealed-grant.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 // Abuse and edge cases of the reuse grace window with sealed refresh tokens (found in a review of c181794).
-
-const random = () => randomBytes(32).toString('base64url');
 
 forEachDatabase(describe, (kind: DatabaseKind) => {
   describe('sealed refresh tokens and the reuse grace window', () => {
@@ -19,36 +17,12 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
     before(async () => {
       server = await startTestServer({ database: kind, clock, overrides: { 'tokens.refreshReuseGraceSeconds': 60 } });
       await server.storage.users.createUser({ id: 'user-r', username: 'rita', passwordHash: 'x', name: null, email: null, isAdmin: false, createdAt: 1 });
-      serverSeal = refreshTokenSeal(await server.storage.secrets.getOrCreateSecret('refresh-token-seal', random, 0));
+      serverSeal = await sealOf(server);
     });
     after(() => server.close());
 
-    const refresh = (clientId: string, token: string) =>
-      server.app.inject({
-        method: 'POST',
-        url: '/token',
-        payload: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token, client_id: clientId }).toString(),
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      });
-
-    /** A public client and a grant whose first refresh token is sealed with the server's key. */
-    async function sealedGrant() {
-      const registered = await server.app.inject({
-        method: 'POST',
-        url: '/register',
-        payload: { client_name: 'R', redirect_uris: ['https://client.example/cb'], grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'none' },
-      });
-      const clientId = (registered.json() as { client_id: string }).client_id;
-      const grantId = randomUUID();
-      const now = clock.now();
-      const token = sealedRefreshToken(serverSeal, { issuedAt: now, grantId, generation: 0 }, random())!;
-      await server.storage.grants.createGrant(
-        { id: grantId, clientId, userId: 'user-r', scope: 'mcp:tools', resource: null, authTime: now, createdAt: now, revokedAt: null },
-        { tokenDigest: refreshTokenKey(token), grantId, scope: 'mcp:tools', createdAt: now, expiresAt: now + 86_400_000 },
-        null,
-      );
-      return { clientId, grantId, token };
-    }
+    const refresh = (clientId: string, token: string) => refreshRequest(server, clientId, token);
+    const sealedGrant = () => makeSealedGrant(server, { seal: serverSeal, userId: 'user-r', now: clock.now(), lifetimeMs: 86_400_000 });
 
     it('answers a parallel refresh inside the window even when another instance, its clock 2 s ahead, swept meanwhile', async () => {
       const { clientId, grantId, token } = await sealedGrant();

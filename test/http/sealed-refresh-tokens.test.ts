@@ -15,6 +15,7 @@ import {
 import { fixedClock } from '../support/clock.js';
 import { forEachDatabase, type DatabaseKind } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { refreshRequest, sealedGrant as makeSealedGrant, serverSeal as sealOf } from '../support/sealed-grant.js';
 import { eventually } from './admin-fixtures.js';
 
 const random = () => randomBytes(32).toString('base64url');
@@ -77,32 +78,15 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
     before(async () => {
       server = await startTestServer({ database: kind, clock, overrides: { 'tokens.refreshReuseGraceSeconds': 0 } });
       await server.storage.users.createUser({ id: 'user-1', username: 'alice', passwordHash: 'x', name: null, email: null, isAdmin: false, createdAt: 1 });
-      serverSeal = refreshTokenSeal(await server.storage.secrets.getOrCreateSecret('refresh-token-seal', random, 0));
+      serverSeal = await sealOf(server);
     });
     after(() => server.close());
 
     const post = (url: string, params: Record<string, string>) =>
       server.app.inject({ method: 'POST', url, payload: new URLSearchParams(params).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    const refresh = (clientId: string, token: string) => post('/token', { grant_type: 'refresh_token', refresh_token: token, client_id: clientId });
+    const refresh = (clientId: string, token: string) => refreshRequest(server, clientId, token);
 
-    /** A public client and a grant (UUID id) whose first refresh token is sealed with the server's key, as a code exchange makes it. */
-    async function sealedGrant() {
-      const registered = await server.app.inject({
-        method: 'POST',
-        url: '/register',
-        payload: { client_name: 'C', redirect_uris: ['https://client.example/cb'], grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'none' },
-      });
-      const clientId = (registered.json() as { client_id: string }).client_id;
-      const grantId = randomUUID();
-      const now = clock.now();
-      const token = sealedRefreshToken(serverSeal, { issuedAt: now, grantId, generation: 0 }, random())!;
-      await server.storage.grants.createGrant(
-        { id: grantId, clientId, userId: 'user-1', scope: 'mcp:tools', resource: null, authTime: now, createdAt: now, revokedAt: null },
-        { tokenDigest: refreshTokenKey(token), grantId, scope: 'mcp:tools', createdAt: now, expiresAt: now + 30 * 86_400_000 },
-        null,
-      );
-      return { clientId, grantId, token };
-    }
+    const sealedGrant = () => makeSealedGrant(server, { seal: serverSeal, userId: 'user-1', now: clock.now(), lifetimeMs: 30 * 86_400_000 });
 
     /** Rotates `token` `times` times, an hour apart; resolves every token issued, oldest first. */
     async function rotate(clientId: string, token: string, times: number): Promise<string[]> {
@@ -254,28 +238,9 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
 
     it('are kept (and reissued) during the window, deleted after it, and still recognised then', async () => {
       await server.storage.users.createUser({ id: 'user-2', username: 'bob', passwordHash: 'x', name: null, email: null, isAdmin: false, createdAt: 1 });
-      const serverSeal = refreshTokenSeal(await server.storage.secrets.getOrCreateSecret('refresh-token-seal', random, 0));
-      const registered = await server.app.inject({
-        method: 'POST',
-        url: '/register',
-        payload: { client_name: 'G', redirect_uris: ['https://client.example/cb'], grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'none' },
-      });
-      const clientId = (registered.json() as { client_id: string }).client_id;
-      const grantId = randomUUID();
-      const now = clock.now();
-      const first = sealedRefreshToken(serverSeal, { issuedAt: now, grantId, generation: 0 }, random())!;
-      await server.storage.grants.createGrant(
-        { id: grantId, clientId, userId: 'user-2', scope: 'mcp:tools', resource: null, authTime: now, createdAt: now, revokedAt: null },
-        { tokenDigest: refreshTokenKey(first), grantId, scope: 'mcp:tools', createdAt: now, expiresAt: now + 86_400_000 },
-        null,
-      );
-      const post = (token: string) =>
-        server.app.inject({
-          method: 'POST',
-          url: '/token',
-          payload: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token, client_id: clientId }).toString(),
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        });
+      const serverSeal = await sealOf(server);
+      const { clientId, token: first } = await makeSealedGrant(server, { seal: serverSeal, userId: 'user-2', now: clock.now(), lifetimeMs: 86_400_000 });
+      const post = (token: string) => refreshRequest(server, clientId, token);
       const second = (await post(first)).json().refresh_token as string;
       clock.advance(10_000);
       await sweepRetention(server.storage, server.config, clock.now());
