@@ -59,11 +59,11 @@ export async function forgetExpiredRecords(
 }
 
 /**
- * Deletes the sealed refresh tokens that were retired (used) before the reuse grace window and a margin, in batches: once it is
- * over, a retired sealed token is recognised as reuse from what it says of itself and its grant's newer generation
- * (see protocol/token/refresh-token-key.ts), so a grant keeps only its live token and the tokens of the window, not
- * one lifetime of retired ones (720 for an agent rotating hourly with the default 30 days). Unsealed tokens of
- * the earlier formats are kept until they expire. Resolves how many were deleted.
+ * Deletes the sealed refresh tokens retired (used) before the reuse grace window and a margin, in batches: past
+ * them, a retired sealed token is recognised as reuse from what it says of itself and its grant's newer
+ * generation (see protocol/token/refresh-token-key.ts), so a grant keeps only its live token and those of the
+ * window, not one lifetime of retired ones (720 for an agent rotating hourly with the default 30 days). Unsealed
+ * tokens of the earlier formats are kept until they expire. Resolves how many were deleted.
  */
 export function forgetRetiredRefreshTokens(
   grants: Pick<GrantStore, 'pruneRetiredRefreshTokens'>,
@@ -109,8 +109,9 @@ export interface RetentionSummary extends Record<ExpiringRecords, number> {
 
 /**
  * One retention sweep, as the cleanup schedule runs it after the unused clients and `latchkey gc` runs it once:
- * expired tokens, codes and revocation entries, retired sealed refresh tokens, used one-time values, expired pushed requests, and audit events
- * past `audit.retentionDays`, each in batches of `cleanup.batchSize`. Every table then holds what is live.
+ * expired tokens, codes and revocation entries, retired sealed refresh tokens, used one-time values, expired
+ * pushed requests, and audit events past `audit.retentionDays`, each in batches of `cleanup.batchSize`. Every table
+ * then holds what is live.
  * `observer` (the metrics) hears of every batch and sweep.
  */
 export async function sweepRetention(

@@ -49,9 +49,9 @@ export function refreshTokenKey(token: string): string {
  * (4 bytes, big-endian), 32 random bytes, then the first 16 bytes of HMAC-SHA256 over all of these under a
  * server-wide secret: 74 bytes, 99 characters. Its key is the time in hexadecimal, `s`, and the digest of the
  * whole token: ordered as before, and 56 characters, a length no other key has (the `s` makes it so), which tells
- * the retention sweep which retired tokens it may delete. Nothing in the token is secret
- * from its holder (the grant id and generation are the holder's own), and the MAC means that no one can make a
- * token that passes for a retired one of a grant they do not hold: a forged one is refused and revokes nothing.
+ * the retention sweep which retired tokens it may delete. Nothing in the token is secret from its holder (the
+ * grant id and generation are the holder's own), and the MAC means that no one can make a token that passes for a
+ * retired one of a grant they do not hold: a forged one is refused and revokes nothing.
  */
 const sealedMark = 's';
 const grantIdBytes = 16;
