@@ -67,11 +67,37 @@ const loopbackHosts = new Set(['127.0.0.1', '[::1]', 'localhost']);
  * @see https://www.unicode.org/reports/tr39/#Mixed_Script_Detection
  */
 export function detectLookAlike(clientName: string, clientUris: string[]): string | null {
-  const imitated = imitatedAgents(clientName);
+  const { imitated, misreading } = readName(clientName);
   for (const agent of imitated) {
     if (!clientUris.every((uri) => isAgentRedirect(agent, uri))) return agent.displayName;
   }
-  return imitated.length > 0 ? null : mixedScriptReading(clientName);
+  return misreading;
+}
+
+/** What a name says of itself, apart from any URI: the agents it imitates, else how it reads when mixing scripts. */
+interface NameReading {
+  imitated: readonly KnownAgent[];
+  misreading: string | null;
+}
+
+/**
+ * The most names whose reading is kept. Agents register under the same few names (`Claude Code`, `Cursor`,
+ * `Visual Studio Code`) again and again, and reading one costs about 10 µs, 4% of a registration; a reading
+ * depends on the name alone, so it is kept. Names past this many push out the oldest, so a registrant sending a
+ * new name each time costs what it did without the cache, and the memory stays bounded (each name is at most
+ * `registration.maxClientNameLength` characters).
+ */
+export const nameReadingsKept = 1024;
+const nameReadings = new Map<string, NameReading>();
+
+function readName(clientName: string): NameReading {
+  const kept = nameReadings.get(clientName);
+  if (kept) return kept;
+  const imitated = imitatedAgents(clientName);
+  const reading: NameReading = { imitated, misreading: imitated.length > 0 ? null : mixedScriptReading(clientName) };
+  if (nameReadings.size >= nameReadingsKept) nameReadings.delete(nameReadings.keys().next().value as string);
+  nameReadings.set(clientName, reading);
+  return reading;
 }
 
 /**

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { detectLookAlike } from '../../../src/protocol/registration/look-alike.js';
+import { detectLookAlike, nameReadingsKept } from '../../../src/protocol/registration/look-alike.js';
 
 /** A printable name for a test title: non-ASCII characters as `\uXXXX`. */
 function show(value: string): string {
@@ -167,5 +167,24 @@ describe('detectLookAlike (RFC 7591 §5: client names are self-asserted)', () =>
     for (const name of unrelated) {
       it(`"${show(name)}"`, () => assert.equal(detectLookAlike(name, evil), null));
     }
+  });
+});
+
+describe('the kept name readings', () => {
+  it('keep the redirect URIs out of what is kept: the same name is judged anew for each registration', () => {
+    // The genuine client first, so that its reading is kept, then the same name on a host the agent does not own.
+    assert.equal(detectLookAlike('Claude Code', ['http://127.0.0.1:33418/callback']), null);
+    assert.equal(detectLookAlike('Claude Code', evil), 'Claude Code');
+    assert.equal(detectLookAlike('Claude Code', ['http://127.0.0.1:33418/callback']), null);
+    assert.equal(detectLookAlike('Cursor', ['cursor://anysphere.cursor-retrieval/oauth/callback']), null);
+    assert.equal(detectLookAlike('Cursor', ['cursor://anysphere.cursor-retrieval/oauth/callback', ...evil]), 'Cursor');
+  });
+
+  it('give the same answers once more names than are kept have pushed the first ones out', () => {
+    const names = ['C1aude', 'Chat-GPT', '\u0421laude', 'Y\u043eur B\u0430nk', 'Acme Agent'];
+    const first = names.map((name) => detectLookAlike(name, evil));
+    assert.deepEqual(first, ['Claude', 'ChatGPT', 'Claude', 'Your Bank', null]);
+    for (let i = 0; i < nameReadingsKept + 10; i++) assert.equal(detectLookAlike(`Registrant ${i}`, evil), null);
+    assert.deepEqual(names.map((name) => detectLookAlike(name, evil)), first);
   });
 });
