@@ -3,7 +3,7 @@ import type { Clock } from '../ports/clock.js';
 
 /** How long a client read from the database is served from memory. */
 export const clientCacheMs = 2000;
-/** Clients kept at most; the least recently used goes first. */
+/** Clients kept at most; past it, the one kept longest goes first. */
 const maxEntries = 10_000;
 
 /**
@@ -19,9 +19,14 @@ const maxEntries = 10_000;
  * Only found clients are kept: an unknown id (which anyone can send) costs a query each time, as before, and
  * never takes room. Clients of metadata documents are not kept either: the document resolver has its own cache
  * and reads the row to learn whether cleanup deleted it (it is then saved again).
+ *
+ * Entries are kept in the order they were read, which is also the order they expire in (each is kept for the same
+ * time): whenever a client is kept, the expired ones at the front go first, so the cache holds only the clients
+ * read in the last {@link clientCacheMs}, and a burst of many clients does not leave its copies behind until
+ * {@link maxEntries} newer ones push them out.
  */
-export function cacheClientLookups(clients: ClientStore, clock: Pick<Clock, 'now'>): ClientStore & { forget(clientId: string): void } {
-  // A Map iterates in insertion order; re-inserting on each hit makes the first key the least recently used.
+export function cacheClientLookups(clients: ClientStore, clock: Pick<Clock, 'now'>): ClientStore & { forget(clientId: string): void; readonly size: number } {
+  // A Map iterates in insertion order: the first key is the one read longest ago, so the first to expire.
   const cache = new Map<string, { record: ClientRecord; expiresAt: number }>();
   /** Bumped by every change through this store, so that a read that started before it is not cached. */
   let generation = 0;
@@ -40,17 +45,26 @@ export function cacheClientLookups(clients: ClientStore, clock: Pick<Clock, 'now
     }
   };
 
+  /** Keeps `record` at the back, after dropping the expired entries at the front and, when full, the first. */
+  const keep = (clientId: string, record: ClientRecord, now: number) => {
+    cache.delete(clientId);
+    for (const [id, entry] of cache) {
+      if (entry.expiresAt > now && cache.size < maxEntries) break;
+      cache.delete(id);
+    }
+    cache.set(clientId, { record: Object.freeze(record), expiresAt: now + clientCacheMs });
+  };
+
   return {
     ...clients,
     forget,
+    get size() {
+      return cache.size;
+    },
     async findClient(clientId) {
       const now = clock.now();
       const hit = cache.get(clientId);
-      if (hit && hit.expiresAt > now) {
-        cache.delete(clientId);
-        cache.set(clientId, hit);
-        return hit.record;
-      }
+      if (hit && hit.expiresAt > now) return hit.record;
       const started = generation;
       const record = await clients.findClient(clientId);
       if (!record || record.registrationSource === 'cimd') {
@@ -58,10 +72,7 @@ export function cacheClientLookups(clients: ClientStore, clock: Pick<Clock, 'now
         return record;
       }
       // A change made while this read ran may or may not be in it: such a read is answered but not kept.
-      if (started === generation) {
-        if (cache.size >= maxEntries) cache.delete(cache.keys().next().value!);
-        cache.set(clientId, { record: Object.freeze(record), expiresAt: now + clientCacheMs });
-      }
+      if (started === generation) keep(clientId, record, now);
       return record;
     },
     insertClient: (record, initialAccessToken) => changing(record.clientId, () => clients.insertClient(record, initialAccessToken)),

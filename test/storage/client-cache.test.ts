@@ -44,6 +44,26 @@ describe('client lookups cached for a moment (cacheClientLookups)', () => {
     assert.equal(await clients.findClient(client.clientId), undefined);
   });
 
+  it('keeps only the clients read within the bound: expired copies go as soon as another client is kept', async () => {
+    const clock = fixedClock();
+    const clients = cacheClientLookups(server.clients, clock);
+    const burst = [sampleClient(), sampleClient(), sampleClient()];
+    for (const client of burst) await clients.insertClient(client);
+    for (const client of burst) await clients.findClient(client.clientId);
+    assert.equal(clients.size, 3);
+    // A hit within the bound does not renew the copy: it expires when it would have.
+    clock.advance(clientCacheMs - 1);
+    assert.equal((await clients.findClient(burst[0]!.clientId))?.clientId, burst[0]!.clientId);
+    clock.advance(1);
+    const later = sampleClient();
+    await clients.insertClient(later);
+    await clients.findClient(later.clientId);
+    assert.equal(clients.size, 1, 'the burst is gone, only the client read last is kept');
+    // An expired client read again is kept anew, at the back.
+    await clients.findClient(burst[1]!.clientId);
+    assert.equal(clients.size, 2);
+  });
+
   it('forgets a client at once when it is updated or deleted through it (a rotated secret stops working here at once)', async () => {
     const clock = fixedClock();
     const clients = cacheClientLookups(server.clients, clock);
