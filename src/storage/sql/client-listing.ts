@@ -109,7 +109,7 @@ async function shortQuery(db: Kysely<Database>, search: string): Promise<string 
 }
 
 /** The newest clients a search of one or two characters walks first, to tell a common search from a rare one. */
-const shortWalk = 100_000;
+const shortWalk = 30_000;
 
 /**
  * How many of the newest {@link shortWalk} clients hold `search`, counted up to `want`. A common search (a
@@ -127,9 +127,12 @@ function likePattern(search: string): string {
   return `%${search.replace(/[!%_]/g, (c) => `!${c}`)}%`;
 }
 
-/** `filter.search` as compared: trimmed and lower-cased by JavaScript; undefined when empty. */
+/**
+ * `filter.search` as compared: cut at its first NUL (which neither database's text, LIKE pattern or FTS5 query
+ * can hold), trimmed and lower-cased by JavaScript; undefined when empty.
+ */
 function searchOf(filter: ClientListFilter): string | undefined {
-  return filter.search?.trim().toLowerCase() || undefined;
+  return filter.search?.split('\u0000', 1)[0]?.trim().toLowerCase() || undefined;
 }
 
 /**
@@ -239,21 +242,21 @@ type ClientRow = Selectable<Database['clients']>;
 
 /**
  * One page of a SQLite search that more than {@link searchProbeLimit} clients match (`plan.match`), as
- * {@link selectClientPage} would list it, without walking the listing past {@link walkBudget} clients. First the
- * walk: the key {@link walkBudget} clients below the cursor bounds it, and a page filled within those clients is
+ * {@link selectClientPage} would list it, without walking the listing past `budget` clients. First the
+ * walk: the key `budget` clients below the cursor bounds it, and a page filled within those clients is
  * the page (a common search fills it after a few hundred). Otherwise the matches lie deeper, older than most
  * clients (`019a`, the time-ordered start of old client ids): the index names them newest rowid first, a chunk at
  * a time, and the page keeps the newest in listing order. It stops when no client it has not read can come
  * before them: `clients_issued_by_rowid` bounds the issue time of every client below a rowid, and rowids follow
  * registration, so that bound falls below the page's last client soon after the page is full.
  */
-export async function selectSearchPage(db: Kysely<Database>, query: ClientListQuery, plan: SearchPlan): Promise<ClientRow[]> {
+export async function selectSearchPage(db: Kysely<Database>, query: ClientListQuery, plan: SearchPlan, budget = walkBudget): Promise<ClientRow[]> {
   const want = pageSize(query.limit) + 1;
   if (plan.by !== 'listing' || plan.match === undefined) return selectClientPage(db, query, plan).execute();
   const after = query.after === undefined ? undefined : decodeCursor(query.after);
   let edgeQuery = db.selectFrom('clients').select(['client_id_issued_at', 'client_id']);
   if (after) edgeQuery = edgeQuery.where((eb) => eb(eb.refTuple('client_id_issued_at', 'client_id'), '<', eb.tuple(after[0], after[1])));
-  const edge = await edgeQuery.orderBy('client_id_issued_at', 'desc').orderBy('client_id', 'desc').offset(walkBudget - 1).limit(1).executeTakeFirst();
+  const edge = await edgeQuery.orderBy('client_id_issued_at', 'desc').orderBy('client_id', 'desc').offset(budget - 1).limit(1).executeTakeFirst();
   let walked = selectClientPage(db, query, { by: 'listing' });
   if (edge) walked = walked.where((eb) => eb(eb.refTuple('client_id_issued_at', 'client_id'), '>=', eb.tuple(Number(edge.client_id_issued_at), edge.client_id)));
   const page = await walked.execute();
