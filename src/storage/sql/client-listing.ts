@@ -235,6 +235,8 @@ export function selectClientPage(db: Kysely<Database>, query: ClientListQuery, p
 
 /** The newest clients after the cursor a SQLite search page walks in listing order before it reads the index instead. */
 const walkBudget = 20_000;
+/** The clients walked first: a search that a page's worth of the newest 1,000 clients hold is answered by them. */
+const firstWalk = 1000;
 /** Rowids the index names per read when a page reads it newest first. */
 const indexChunk = 512;
 
@@ -252,15 +254,19 @@ type ClientRow = Selectable<Database['clients']>;
  */
 export async function selectSearchPage(db: Kysely<Database>, query: ClientListQuery, plan: SearchPlan, budget = walkBudget): Promise<ClientRow[]> {
   const want = pageSize(query.limit) + 1;
-  if (plan.by !== 'listing' || plan.match === undefined) return selectClientPage(db, query, plan).execute();
+  // With another filter too, the index's matches may mostly fail it: the listing (or that filter's index) is walked, as before.
+  if (plan.by !== 'listing' || plan.match === undefined || !searchOnly(query)) return selectClientPage(db, query, plan).execute();
   const after = query.after === undefined ? undefined : decodeCursor(query.after);
-  let edgeQuery = db.selectFrom('clients').select(['client_id_issued_at', 'client_id']);
-  if (after) edgeQuery = edgeQuery.where((eb) => eb(eb.refTuple('client_id_issued_at', 'client_id'), '<', eb.tuple(after[0], after[1])));
-  const edge = await edgeQuery.orderBy('client_id_issued_at', 'desc').orderBy('client_id', 'desc').offset(budget - 1).limit(1).executeTakeFirst();
-  let walked = selectClientPage(db, query, { by: 'listing' });
-  if (edge) walked = walked.where((eb) => eb(eb.refTuple('client_id_issued_at', 'client_id'), '>=', eb.tuple(Number(edge.client_id_issued_at), edge.client_id)));
-  const page = await walked.execute();
-  if (page.length === want || !edge) return page;
+  // A short walk first (finding its bound costs what walking does: 4 ms for 20,000 clients), then the full budget.
+  for (const walk of [Math.min(budget, firstWalk), budget]) {
+    let edgeQuery = db.selectFrom('clients').select(['client_id_issued_at', 'client_id']);
+    if (after) edgeQuery = edgeQuery.where((eb) => eb(eb.refTuple('client_id_issued_at', 'client_id'), '<', eb.tuple(after[0], after[1])));
+    const edge = await edgeQuery.orderBy('client_id_issued_at', 'desc').orderBy('client_id', 'desc').offset(walk - 1).limit(1).executeTakeFirst();
+    let walked = selectClientPage(db, query, { by: 'listing' });
+    if (edge) walked = walked.where((eb) => eb(eb.refTuple('client_id_issued_at', 'client_id'), '>=', eb.tuple(Number(edge.client_id_issued_at), edge.client_id)));
+    const page = await walked.execute();
+    if (page.length === want || !edge) return page;
+  }
 
   const { rows: blocks } = await sql<{ block: number; issued_max: number }>`select block, issued_max from ${sql.table(issuedByRowid)} order by block`.execute(db);
   // latest[i]: the latest issue time of any client in blocks[0..i], so of any client whose rowid is below blocks[i + 1].
