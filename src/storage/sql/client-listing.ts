@@ -60,7 +60,8 @@ export function pageSize(limit: number): number {
  * exact count, however many). `listing`: the listing order is walked and each row's `search_text` checked: on
  * PostgreSQL, whose planner weighs its trigram index against that walk by itself; or when more clients match
  * (`matches`, counted up to the probe's limit, `exact` when they are the clients holding the search and not a
- * superset), one in a thousand clients or more, so that a page fills after a short walk.
+ * superset), so that a page usually fills after a short walk; when it does not, {@link selectSearchPage} reads
+ * the index query `match` instead.
  */
 export type SearchPlan =
   | { by: 'listing'; matches?: number; exact?: boolean; match?: string }
