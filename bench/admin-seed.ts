@@ -77,7 +77,7 @@ interface ClientKind {
 const loopbackPort = (rng: Rng) => rng.int(20_000, 65_000);
 const words = ['acme', 'orbit', 'lumen', 'harbor', 'quill', 'nimbus', 'vertex', 'juniper', 'cobalt', 'tandem', 'sprout', 'delta'];
 const tlds = ['com', 'io', 'dev', 'app', 'ai', 'co'];
-const webAgents = ['Cline', 'Continue', 'Roo Code', 'LibreChat', 'n8n MCP Client', 'Raycast', 'Goose', 'Open WebUI', 'Dify', 'Warp', 'Amp', 'Kiro'];
+const webAgents = ['Cline', 'Continue', 'Roo Code', 'LibreChat', 'n8n MCP Client', 'Raycast', 'Goose', 'Open WebUI', 'Dify', 'Warp', 'Amp', 'Kiro', 'OpenAgents'];
 
 /** Web agents on their own https hosts; metadata-document clients are of this kind too. */
 const webAgent: ClientKind = {

@@ -13,7 +13,8 @@
  *     at a time is what an operator does, and what the target is about (p50/p95/p99/max);
  *   - loads it with autocannon (`BENCH_ADMIN_CONNECTIONS` connections for `BENCH_DURATION` seconds) for req/s.
  *
- * The pages: the first page of the list; a search (`q=cursor`); the `iat` source; flagged look-alikes; never
+ * The pages: the first page of the list; searches (`q=cursor`, and issue 18's broad ones: `127.0.0.1`, `agent`, `a`,
+ * one that nothing holds, and the start of one client's id); the `iat` source; flagged look-alikes; never
  * used; page 51, reached by following the "Next page" link 50 times (keyset paging: it should cost what page
  * one does); one client's page (metadata, grants, events); and, for information only (no target), the overview
  * with its 30-day charts.
@@ -109,7 +110,7 @@ interface Page {
   name: string;
   path: string;
   /** What a correct answer contains: list rows, or a client's metadata. */
-  expect: 'rows' | 'client' | 'overview';
+  expect: 'rows' | 'none' | 'client' | 'overview';
   /** Whether the ≤ 100 ms target applies (the overview is measured for information). */
   target: boolean;
   /** Why the page could not even be found (the deep page, when following the links failed). */
@@ -120,6 +121,11 @@ function listPages(): Page[] {
   return [
     { name: 'clients, first page', path: '/admin/clients', expect: 'rows', target: true },
     { name: 'search q=cursor', path: '/admin/clients?q=cursor', expect: 'rows', target: true },
+    // Issue 18's broad searches: a loopback host, a word in a few names, one letter, and one that nothing holds.
+    { name: 'search q=127.0.0.1', path: '/admin/clients?q=127.0.0.1', expect: 'rows', target: true },
+    { name: 'search q=agent', path: '/admin/clients?q=agent', expect: 'rows', target: true },
+    { name: 'search q=a', path: '/admin/clients?q=a', expect: 'rows', target: true },
+    { name: 'search, no match', path: '/admin/clients?q=zzqqxx', expect: 'none', target: true },
     { name: 'source=iat', path: '/admin/clients?source=iat', expect: 'rows', target: true },
     { name: 'flagged=1', path: '/admin/clients?flagged=1', expect: 'rows', target: true },
     { name: 'usage=never', path: '/admin/clients?usage=never', expect: 'rows', target: true },
@@ -174,6 +180,10 @@ function checkAnswer(page: Page, status: number, body: string, detailClientId: s
   if (page.expect === 'rows') {
     const rows = count('client-row');
     return rows > 0 ? { ok: true, rows, total } : { ok: false, rows, total, problem: 'answered 200 without any data-testid="client-row"' };
+  }
+  if (page.expect === 'none') {
+    const rows = count('client-row');
+    return rows === 0 ? { ok: true, rows, total } : { ok: false, rows, total, problem: `answered ${rows} data-testid="client-row" where none should match` };
   }
   if (page.expect === 'client') {
     const ok = count('client-metadata') > 0 && body.includes(detailClientId);
@@ -389,6 +399,8 @@ async function runTarget(
     const all: Page[] = [
       ...listPages(),
       deep,
+      // A rare search: the start of one client's id (one match, or a few).
+      { name: 'search, rare', path: `/admin/clients?q=${encodeURIComponent(seed.detailClientId.slice(0, 10))}`, expect: 'rows', target: true },
       { name: 'one client', path: `/admin/clients/${encodeURIComponent(seed.detailClientId)}`, expect: 'client', target: true },
       { name: 'overview (info)', path: '/admin', expect: 'overview', target: false },
     ];

@@ -36,7 +36,7 @@ export function registerClientCommands(program: Command, context: ConfigCli): vo
 
   context
     .withConfigFlags(clients.command('list').description('list registered clients, newest first'))
-    .option('--search <text>', 'words of the name, client_id or a redirect host, each from its beginning (case-insensitive)')
+    .option('--search <text>', 'text anywhere in the name, client_id or a redirect host (case-insensitive)')
     .option('--source <source>', `only clients registered this way: ${sources.join(', ')}`, registrationSource)
     .option('--flagged', 'only clients flagged as look-alikes of a well-known agent')
     .option('--unused', 'only clients that were never used')

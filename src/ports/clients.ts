@@ -88,11 +88,9 @@ export interface ClientCount {
 /** Which clients a listing shows. Every given condition must hold. */
 export interface ClientListFilter {
   /**
-   * Case-insensitive text in the client's `client_name`, its `client_id`, or the host of one of its redirect
-   * URIs (for a private-use scheme URI, its scheme), found from the beginning of a word: `claude`, `code`,
-   * `example.com` and the first characters of a client id all find their client. On SQLite the search is an
-   * index of words, so the middle of a word (`laude`) is not found; PostgreSQL finds it too. A search with no
-   * letter or digit (`!`) is matched as a substring anywhere.
+   * Case-insensitive text anywhere in the client's `client_name`, its `client_id`, or the host of one of its
+   * redirect URIs (for a private-use scheme URI, its scheme): `claude`, `laude co`, `example.com`, any part of a
+   * client id, `!` all find their clients, alike on SQLite and PostgreSQL. Surrounding spaces are ignored.
    */
   search?: string;
   source?: RegistrationSource;

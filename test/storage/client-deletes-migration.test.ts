@@ -104,10 +104,11 @@ describe('migration 0014 (lighter client deletes)', () => forEachDatabase(descri
       await storage.close();
       const db = new BetterSqlite3(database.url.slice('sqlite:'.length));
       try {
-        db.exec(`insert into clients_search (clients_search) values ('integrity-check')`);
+        // Migration 0018 rebuilt the index (trigrams) from the clients 0014's index held.
+        db.exec(`insert into clients_substrings (clients_substrings) values ('integrity-check')`);
         // Every word's entries are exactly the clients whose text holds it: none left behind by a delete or a rename.
         for (const word of ['migrated', 'renamed', 'claude', 'client']) {
-          const indexed = db.prepare(`select rowid from clients_search where clients_search match ? order by rowid`).all(`"${word}" *`);
+          const indexed = db.prepare(`select rowid from clients_substrings where clients_substrings match ? order by rowid`).all(`"${word}"`);
           const stored = db.prepare(`select rowid from clients where search_text like ? order by rowid`).all(`%${word}%`);
           assert.deepEqual(indexed, stored, word);
         }

@@ -8,6 +8,7 @@ import type { ClientListFilter, ClientRecord } from '../../src/ports/clients.js'
 import type { Storage } from '../../src/ports/storage.js';
 import { toRow as auditRow } from '../../src/storage/sql/audit-repository.js';
 import { toRow as clientRow } from '../../src/storage/sql/client-repository.js';
+import { clientSearchText } from '../../src/storage/sql/client-listing.js';
 import { migrationProvider } from '../../src/storage/sql/migrations.js';
 import type { ClientsTable, Database } from '../../src/storage/sql/schema.js';
 import type { DatabaseKind } from '../support/databases.js';
@@ -272,6 +273,51 @@ export function storageClientListingContract(kind: DatabaseKind): void {
     }
     assert.deepEqual(await listedAmong({ search: `claude ${tag}` }, ids), [], 'words in another order');
     assert.deepEqual(await listedAmong({ search: 'code claude' }, ids), []);
+  });
+
+  /** The ids of every stored client whose search text holds `search` (lower-cased), in listing order: what a search must list. */
+  async function holding(search: string): Promise<string[]> {
+    const text = search.trim().toLowerCase();
+    return (await listAll({})).filter((c) => clientSearchText(c.clientId, c.metadata).includes(text)).map((c) => c.clientId);
+  }
+
+  it('finds any substring: the middle of a word, one or two characters, punctuation, the last characters of the text', async () => {
+    const tag = unique('s').replace(/\W/g, '');
+    const named = await insert({ metadata: { ...sampleClient().metadata, client_name: `Zebra${tag}Quill Agent` } });
+    // No redirect URI: the client id ends the search text, so its last characters end what is indexed.
+    const last = await insert({ clientId: `end-${tag}-ǂ`, metadata: { ...sampleClient().metadata, redirect_uris: [] } });
+    const ids = [named.clientId, last.clientId];
+    assert.deepEqual(await listedAmong({ search: `${tag.slice(3)}quill ag` }, ids), [named.clientId], 'the middle of a word, across words');
+    assert.deepEqual(await listedAmong({ search: 'ǂ' }, ids), [last.clientId], 'one character, the last of the text');
+    assert.deepEqual(await listedAmong({ search: '-ǂ' }, ids), [last.clientId], 'two characters, the last of the text');
+    assert.deepEqual(await listedAmong({ search: `${tag}-ǂ` }, ids), [last.clientId]);
+    assert.deepEqual(await storage.clients.countClientsUpTo({ search: 'ǂ' }, 10), { count: 1, more: false });
+    for (const search of ['e', 'E', '.', '-', '✓', 'co', 'nt', 'ample.c', `${tag.slice(2, 6)}`, 'ǂ']) {
+      const expected = await holding(search);
+      assert.deepEqual((await listAll({ search })).map((c) => c.clientId), expected, search);
+      assert.equal(await storage.clients.countClients({ search }), expected.length, `count of ${search}`);
+      const capped = await storage.clients.countClientsUpTo({ search }, 5);
+      assert.deepEqual(capped, { count: Math.min(5, expected.length), more: expected.length > 5 }, `capped count of ${search}`);
+    }
+  });
+
+  it('answers any search string, FTS5 syntax and odd bytes included, with the clients that hold it and no error', async () => {
+    const tag = unique('h').replace(/\W/g, '');
+    const odd = await insert({ metadata: { ...sampleClient().metadata, client_name: `${tag} "quoted" a*b NEAR(x y) col:z {c} ^d 'e' ; -- OR AND NOT` } });
+    const hostile = ['"', '""', '"a" *', '*', 'a*b', 'NEAR(x y)', 'near(x y)', 'x OR y', 'a AND b', 'NOT a', '^d', '{c}', 'col:z', ':', '(', ')', "'e'", '; --',
+      '+', '-', 'AND', '\\', '%', '_', '\u{10ffff}', 'x'.repeat(5000), `${'a'.repeat(60)}`, `${tag} "quoted" a*b`];
+    for (const search of hostile) {
+      const expected = await holding(search);
+      assert.deepEqual((await listAll({ search })).map((c) => c.clientId), expected, JSON.stringify(search).slice(0, 40));
+      const capped = await storage.clients.countClientsUpTo({ search }, 1000);
+      assert.deepEqual(capped, { count: Math.min(1000, expected.length), more: expected.length > 1000 }, JSON.stringify(search).slice(0, 40));
+    }
+    assert.deepEqual(await listedAmong({ search: `${tag} "quoted" a*b near(x y)` }, [odd.clientId]), [odd.clientId]);
+    // Strings a database may not store as given (a NUL, a lone surrogate) still answer, whatever they match.
+    for (const search of ['\u0000', 'a\u0000b', '\ud800', 'x\udfffy']) {
+      await storage.clients.listClients({ search, limit: 5 });
+      await storage.clients.countClientsUpTo({ search }, 10);
+    }
   });
 
 }

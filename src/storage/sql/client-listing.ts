@@ -1,7 +1,8 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { ClientMetadata } from '../../ports/client-metadata.js';
 import { redirectHost } from '../../ports/redirect-host.js';
 import type { ClientListFilter, ClientListQuery } from '../../ports/clients.js';
+import { issuedByRowid, rowidBlockShift, substringIndex, substringVocabulary } from './client-search-migration.js';
 import type { Database } from './schema.js';
 
 /** The most clients one page may hold; larger limits are lowered to it. */
@@ -53,58 +54,144 @@ export function pageSize(limit: number): number {
 }
 
 /**
- * Where a search is looked up. `words`: SQLite's word index (`clients_search`, FTS5) holds the candidates, and
- * few enough of them ({@link searchProbeLimit} at most) that reading them all and sorting them costs less than
- * walking the listing for them. `scan`: the listing order is walked and each row's `search_text` checked (PostgreSQL,
- * whose planner weighs its trigram index against that walk by itself; a search with no letter or digit; or many
- * matches, which then fill a page after a short walk).
+ * Where a search is looked up. `index` (SQLite): the trigram index (`clients_substrings`, migration 0018) named
+ * the clients whose text holds the search, {@link searchProbeLimit} at most: those rows are read by rowid and
+ * sorted, which costs less than walking the listing for them. `match`: every client the index query names (an
+ * exact count, however many). `listing`: the listing order is walked and each row's `search_text` checked: on
+ * PostgreSQL, whose planner weighs its trigram index against that walk by itself; or when more clients match
+ * (`matches`, counted up to the probe's limit, `exact` when they are the clients holding the search and not a
+ * superset), so that a page usually fills after a short walk; when it does not, {@link selectSearchPage} reads
+ * the index query `match` instead.
  */
-export type SearchPlan = 'words' | 'scan';
+export type SearchPlan =
+  | { by: 'listing'; matches?: number; exact?: boolean; match?: string }
+  | { by: 'index'; rowids: readonly number[] }
+  | { by: 'match'; match: string };
 
-/** The most word-index candidates a SQLite search reads before it walks the listing instead. */
+/** The most clients a SQLite search reads through the index before it walks the listing instead. */
 export const searchProbeLimit = 1000;
 
+/** The longest phrase of a search that is looked up whole (in code points); a longer search is cut (see {@link trigramQuery}). */
+const phraseLength = 48;
+
+/** An FTS5 string: any text between double quotes, a double quote doubled. No operator or syntax survives it. */
+const ftsString = (text: string) => `"${text.replaceAll('"', '""')}"`;
+
 /**
- * The FTS5 query of a search: the search as one phrase whose last word may be the beginning of a word
- * (`"claude co" *`), or undefined when it holds no letter or digit (no word to look up).
+ * The FTS5 query of a search of three code points or more: the phrase of its trigrams, which names exactly the
+ * clients whose (indexed) text holds it (`exact`). Over {@link phraseLength} code points, the phrases of its first
+ * and of its last {@link phraseLength}, which name a superset (the row's `search_text` is checked again): the
+ * cost of a phrase grows with its length times the rows holding its commonest trigram (200 × `a`: 67 ms).
  */
-export function wordQuery(search: string): string | undefined {
-  return /[\p{L}\p{N}]/u.test(search) ? `"${search.replaceAll('"', '""')}" *` : undefined;
+export function trigramQuery(search: string): { match: string; exact: boolean } | undefined {
+  const chars = [...search];
+  if (chars.length < 3) return undefined;
+  if (chars.length <= phraseLength) return { match: ftsString(search), exact: true };
+  return { match: `${ftsString(chars.slice(0, phraseLength).join(''))} AND ${ftsString(chars.slice(-phraseLength).join(''))}`, exact: false };
 }
 
-/** `filter.search` as compared: trimmed and lower-cased by JavaScript; undefined when empty. */
+/** The most trigrams a search of one or two characters is looked up by; more, and the listing is walked. */
+const maxShortTerms = 500;
+
+/**
+ * The FTS5 query of a search of one or two code points (no trigram of its own): the trigrams that begin with it,
+ * read from the index's vocabulary (`clients_substrings_terms`), any one of them; the index holds each text
+ * followed by two line feeds, so every character begins one. Undefined when there are more than
+ * {@link maxShortTerms}; `''` when there is none (no client holds the search). Reading the vocabulary costs
+ * about what reading the entries of those trigrams does, so it is done only for a search that
+ * {@link heldByNewest} found rare.
+ */
+async function shortQuery(db: Kysely<Database>, search: string): Promise<string | undefined> {
+  // Each trigram that begins with `search` sorts from it to it followed by the highest code point (twice for one character).
+  const { rows } = await sql<{ term: string }>`select term from ${sql.table(substringVocabulary)}
+    where term >= ${search} and term <= ${`${search}\u{10ffff}\u{10ffff}`} limit ${maxShortTerms + 1}`.execute(db);
+  if (rows.length > maxShortTerms) return undefined;
+  return rows.map((row) => ftsString(row.term)).join(' OR ');
+}
+
+/** The newest clients a search of one or two characters walks first, to tell a common search from a rare one. */
+const shortWalk = 30_000;
+
+/**
+ * How many of the newest {@link shortWalk} clients hold `search`, counted up to `want`. A common search (a
+ * letter, a digit, `.`) reaches `want` within a few thousand clients and then fills a page by walking the
+ * listing; a rare one, walked to the end of those clients (20 ms at a million), is looked up in the index.
+ */
+async function heldByNewest(db: Kysely<Database>, search: string, want: number): Promise<number> {
+  const { rows } = await sql<{ n: number }>`select count(*) as n from (select 1 from (select search_text from clients
+    order by client_id_issued_at desc, client_id desc limit ${shortWalk}) where search_text like ${likePattern(search)} escape '!' limit ${want})`.execute(db);
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** `search` as a `LIKE` pattern of itself anywhere: `%`, `_` and `!` escaped with `!` (see {@link selectClients}). */
+function likePattern(search: string): string {
+  return `%${search.replace(/[!%_]/g, (c) => `!${c}`)}%`;
+}
+
+/**
+ * `filter.search` as compared: cut at its first NUL (which neither database's text, LIKE pattern or FTS5 query
+ * can hold), trimmed and lower-cased by JavaScript; undefined when empty.
+ */
 function searchOf(filter: ClientListFilter): string | undefined {
-  return filter.search?.trim().toLowerCase() || undefined;
+  return filter.search?.split('\u0000', 1)[0]?.trim().toLowerCase() || undefined;
 }
 
 /**
- * How a SQLite search is best looked up: `words` when the word index has at most {@link searchProbeLimit}
- * candidates (read through it, a bounded probe), else `scan`. PostgreSQL always scans (its planner chooses).
+ * How a search is best looked up (see {@link SearchPlan}): on SQLite, the index is asked for up to `probeLimit + 1`
+ * clients holding the search, which it names by reading only their entries (a phrase of trigrams is read term by
+ * term in rowid order and stops at the LIMIT, whatever the search); `index` when there are at most `probeLimit`,
+ * else `listing` with how many it found. PostgreSQL always walks the listing (its planner chooses).
  */
-export async function searchPlan(db: Kysely<Database>, filter: ClientListFilter, sqlite: boolean): Promise<SearchPlan> {
+export async function searchPlan(db: Kysely<Database>, filter: ClientListFilter, sqlite: boolean, probeLimit = searchProbeLimit): Promise<SearchPlan> {
   const search = searchOf(filter);
-  const words = search && sqlite ? wordQuery(search) : undefined;
-  if (!words) return 'scan';
-  const { rows } = await sql<{ n: number }>`select count(*) as n from (select rowid from clients_search where clients_search match ${words} limit ${searchProbeLimit + 1})`.execute(db);
-  return Number(rows[0]?.n ?? 0) <= searchProbeLimit ? 'words' : 'scan';
+  if (!search || !sqlite) return { by: 'listing' };
+  const trigrams = trigramQuery(search);
+  let match = trigrams?.match;
+  if (match === undefined) {
+    const held = await heldByNewest(db, search, probeLimit + 1);
+    if (held > probeLimit) return { by: 'listing', matches: held, exact: true };
+    match = await shortQuery(db, search);
+    if (match === undefined) return { by: 'listing' };
+    if (match === '') return { by: 'index', rowids: [] };
+  }
+  const { rows } = await sql<{ rowid: number }>`select rowid from ${sql.table(substringIndex)} where ${sql.table(substringIndex)} match ${match} limit ${probeLimit + 1}`.execute(db);
+  const rowids = rows.map((row) => row.rowid);
+  return rowids.length <= probeLimit ? { by: 'index', rowids } : { by: 'listing', matches: rowids.length, exact: trigrams?.exact ?? true, match };
+}
+
+/**
+ * The index query naming every client that holds the search (an exact count reads them all), or undefined when
+ * there is none to ask (PostgreSQL, no search, a common search of one or two characters).
+ */
+export async function matchPlan(db: Kysely<Database>, filter: ClientListFilter, sqlite: boolean): Promise<SearchPlan> {
+  const search = searchOf(filter);
+  if (!search || !sqlite) return { by: 'listing' };
+  const match = trigramQuery(search)?.match ?? (await shortQuery(db, search));
+  if (match === undefined) return { by: 'listing' };
+  return match === '' ? { by: 'index', rowids: [] } : { by: 'match', match };
+}
+
+/** Whether `filter` narrows by the search alone: then the index's count of the search is the count of the filter. */
+export function searchOnly(filter: ClientListFilter): boolean {
+  return searchOf(filter) !== undefined && filter.source === undefined && filter.flagged !== true && filter.usage === undefined;
 }
 
 /**
  * The clients matching `filter`. The search is checked on each row as a substring of `search_text` (with `plan`
- * `words`, only on the rows the word index names): `%`, `_` and `!` in it are escaped with `!` (a backslash is
+ * `index` or `match`, only on the rows the trigram index names, which all hold it unless the index is stale: the
+ * check keeps a stale entry from showing a wrong client): `%`, `_` and `!` in it are escaped with `!` (a backslash is
  * no wildcard once another escape character is named), so all match literally. Both sides are lower-cased by
  * JavaScript (not by SQL `lower()`, which differs between the databases outside ASCII), so the match is
  * case-insensitive alike on SQLite and PostgreSQL.
  */
-export function selectClients(db: Kysely<Database>, filter: ClientListFilter, plan: SearchPlan = 'scan') {
+export function selectClients(db: Kysely<Database>, filter: ClientListFilter, plan: SearchPlan = { by: 'listing' }) {
   let query = db.selectFrom('clients');
   const search = searchOf(filter);
   if (search) {
     // Not a backslash as the escape character: its literal would depend on PostgreSQL's standard_conforming_strings.
-    const pattern = `%${search.replace(/[!%_]/g, (c) => `!${c}`)}%`;
-    query = query.where(sql<boolean>`search_text like ${pattern} escape '!'`);
-    const words = wordQuery(search);
-    if (plan === 'words' && words) query = query.where(sql<boolean>`rowid in (select rowid from clients_search where clients_search match ${words})`);
+    query = query.where(sql<boolean>`search_text like ${likePattern(search)} escape '!'`);
+    if (plan.by === 'index') query = query.where(sql<boolean>`rowid in (select value from json_each(${JSON.stringify(plan.rowids)}))`);
+    else if (plan.by === 'match') query = query.where(sql<boolean>`rowid in (select rowid from ${sql.table(substringIndex)} where ${sql.table(substringIndex)} match ${plan.match})`);
   }
   if (filter.source !== undefined) query = query.where('registration_source', '=', filter.source);
   // Only `true` narrows: a form's unticked "flagged only" box (false) shows every client.
@@ -134,7 +221,7 @@ export function selectKeptCount(db: Kysely<Database>, filter: ClientListFilter) 
  * the ordering index from where the previous page ended, so a deep page costs what the first does. One row more
  * than the page is read to learn whether another page follows.
  */
-export function selectClientPage(db: Kysely<Database>, query: ClientListQuery, plan: SearchPlan = 'scan') {
+export function selectClientPage(db: Kysely<Database>, query: ClientListQuery, plan: SearchPlan = { by: 'listing' }) {
   let select = selectClients(db, query, plan);
   const after = query.after === undefined ? undefined : decodeCursor(query.after);
   if (after) {
@@ -145,4 +232,70 @@ export function selectClientPage(db: Kysely<Database>, query: ClientListQuery, p
     .orderBy('client_id_issued_at', 'desc')
     .orderBy('client_id', 'desc')
     .limit(pageSize(query.limit) + 1);
+}
+
+/** The newest clients after the cursor a SQLite search page walks in listing order before it reads the index instead. */
+const walkBudget = 20_000;
+/** The clients walked first: a search that a page's worth of the newest 1,000 clients hold is answered by them. */
+const firstWalk = 1000;
+/** Rowids the index names per read when a page reads it newest first. */
+const indexChunk = 512;
+
+type ClientRow = Selectable<Database['clients']>;
+
+/**
+ * One page of a SQLite search that more than {@link searchProbeLimit} clients match (`plan.match`), as
+ * {@link selectClientPage} would list it, without walking the listing past `budget` clients. First the
+ * walk: the key `budget` clients below the cursor bounds it, and a page filled within those clients is
+ * the page (a common search fills it after a few hundred). Otherwise the matches lie deeper, older than most
+ * clients (`019a`, the time-ordered start of old client ids): the index names them newest rowid first, a chunk at
+ * a time, and the page keeps the newest in listing order. It stops when no client it has not read can come
+ * before them: `clients_issued_by_rowid` bounds the issue time of every client below a rowid, and rowids follow
+ * registration, so that bound falls below the page's last client soon after the page is full.
+ */
+export async function selectSearchPage(db: Kysely<Database>, query: ClientListQuery, plan: SearchPlan, budget = walkBudget): Promise<ClientRow[]> {
+  const want = pageSize(query.limit) + 1;
+  // With another filter too, the index's matches may mostly fail it: the listing (or that filter's index) is walked, as before.
+  if (plan.by !== 'listing' || plan.match === undefined || !searchOnly(query)) return selectClientPage(db, query, plan).execute();
+  const after = query.after === undefined ? undefined : decodeCursor(query.after);
+  // A short walk first (finding its bound costs what walking does: 4 ms for 20,000 clients), then the full budget.
+  for (const walk of [Math.min(budget, firstWalk), budget]) {
+    let edgeQuery = db.selectFrom('clients').select(['client_id_issued_at', 'client_id']);
+    if (after) edgeQuery = edgeQuery.where((eb) => eb(eb.refTuple('client_id_issued_at', 'client_id'), '<', eb.tuple(after[0], after[1])));
+    const edge = await edgeQuery.orderBy('client_id_issued_at', 'desc').orderBy('client_id', 'desc').offset(walk - 1).limit(1).executeTakeFirst();
+    let walked = selectClientPage(db, query, { by: 'listing' });
+    if (edge) walked = walked.where((eb) => eb(eb.refTuple('client_id_issued_at', 'client_id'), '>=', eb.tuple(Number(edge.client_id_issued_at), edge.client_id)));
+    const page = await walked.execute();
+    if (page.length === want || !edge) return page;
+  }
+
+  const { rows: blocks } = await sql<{ block: number; issued_max: number }>`select block, issued_max from ${sql.table(issuedByRowid)} order by block`.execute(db);
+  // latest[i]: the latest issue time of any client in blocks[0..i], so of any client whose rowid is below blocks[i + 1].
+  const latest: number[] = [];
+  for (const [i, block] of blocks.entries()) latest.push(Math.max(Number(block.issued_max), latest[i - 1] ?? -Infinity));
+  const latestBelow = (rowid: number): number => {
+    // The last block at or below the rowid's, by bisection.
+    const block = rowid >> rowidBlockShift;
+    let [low, high] = [0, blocks.length];
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (Number(blocks[middle]!.block) <= block) low = middle + 1;
+      else high = middle;
+    }
+    return low === 0 ? -Infinity : latest[low - 1]!;
+  };
+  // Listing order: latest issue time first, then client id descending as SQLite compares text (its UTF-8 bytes).
+  const newer = (a: ClientRow, b: ClientRow) => Number(b.client_id_issued_at) - Number(a.client_id_issued_at) || Buffer.compare(Buffer.from(b.client_id), Buffer.from(a.client_id));
+  let kept: ClientRow[] = [];
+  let below = Number.MAX_SAFE_INTEGER;
+  for (;;) {
+    const { rows } = await sql<{ rowid: number }>`select rowid from ${sql.table(substringIndex)} where ${sql.table(substringIndex)} match ${plan.match}
+      and rowid < ${below} order by rowid desc limit ${indexChunk}`.execute(db);
+    if (rows.length === 0) break;
+    below = rows.at(-1)!.rowid;
+    kept = [...kept, ...(await selectClientPage(db, { ...query, limit: maxPageSize }, { by: 'index', rowids: rows.map((row) => row.rowid) }).execute())].sort(newer).slice(0, want);
+    // Every client not read yet has a rowid below `below`, so an issue time of at most latestBelow(below - 1).
+    if (kept.length === want && Number(kept.at(-1)!.client_id_issued_at) > latestBelow(below - 1)) break;
+  }
+  return kept;
 }

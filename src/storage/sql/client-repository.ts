@@ -2,7 +2,7 @@ import { SqliteAdapter, sql, type Kysely, type Selectable } from 'kysely';
 import type { ClientMetadata } from '../../ports/client-metadata.js';
 import { InitialAccessTokenUnusableError, type InitialAccessTokenUse } from '../../ports/initial-access-tokens.js';
 import type { ClientRecord, ClientStore, RegistrationSource } from '../../ports/clients.js';
-import { clientSearchText, countedByCounters, encodeCursor, pageSize, searchPlan, selectClientPage, selectClients, selectKeptCount } from './client-listing.js';
+import { clientSearchText, countedByCounters, encodeCursor, matchPlan, pageSize, searchOnly, searchPlan, searchProbeLimit, selectClients, selectSearchPage, selectKeptCount } from './client-listing.js';
 import { GroupCommit } from './group-commit.js';
 import type { ClientsTable, Database, Guard } from './schema.js';
 
@@ -105,7 +105,7 @@ export function createClientRepository(
 
     listClients: (query) =>
       guard(async () => {
-        const rows = await selectClientPage(db, query, await searchPlan(db, query, sqlite)).execute();
+        const rows = await selectSearchPage(db, query, await searchPlan(db, query, sqlite));
         const size = pageSize(query.limit);
         const clients = rows.slice(0, size).map(fromRow);
         const last = clients.at(-1);
@@ -115,8 +115,8 @@ export function createClientRepository(
     countClients: (filter) =>
       guard(async () => {
         if (countedByCounters(filter)) return Number((await selectKeptCount(db, filter).executeTakeFirstOrThrow()).count ?? 0);
-        // Exact: through the word index whenever the search has a word, however many it names.
-        const row = await selectClients(db, filter, sqlite ? 'words' : 'scan')
+        // Exact: through the trigram index whenever it can name the matches, however many.
+        const row = await selectClients(db, filter, await matchPlan(db, filter, sqlite))
           .select((eb) => eb.fn.countAll<number | string>().as('count'))
           .executeTakeFirstOrThrow();
         return Number(row.count);
@@ -125,7 +125,10 @@ export function createClientRepository(
     countClientsUpTo: (filter, limit) =>
       guard(async () => {
         if (countedByCounters(filter)) return { count: Number((await selectKeptCount(db, filter).executeTakeFirstOrThrow()).count ?? 0), more: false };
-        const matches = selectClients(db, filter, await searchPlan(db, filter, sqlite)).select(sql<number>`1`.as('one')).limit(limit + 1);
+        const plan = await searchPlan(db, filter, sqlite, Math.max(searchProbeLimit, limit));
+        // More clients hold the search than the limit, as the index (or the walk of the newest) counted them: no walk.
+        if (plan.by === 'listing' && plan.exact && (plan.matches ?? 0) > limit && searchOnly(filter)) return { count: limit, more: true };
+        const matches = selectClients(db, filter, plan).select(sql<number>`1`.as('one')).limit(limit + 1);
         const row = await db.selectFrom(matches.as('m')).select((eb) => eb.fn.countAll<number | string>().as('count')).executeTakeFirstOrThrow();
         const count = Number(row.count);
         return { count: Math.min(count, limit), more: count > limit };

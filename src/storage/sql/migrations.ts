@@ -2,6 +2,7 @@ import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely
 import { backfillAuditCounts, backfillClientSearchText } from './backfill.js';
 import { addClientCountsAndSearch } from './client-counts-migration.js';
 import { lightenClientDeletes } from './client-deletes-migration.js';
+import { substringSearch } from './client-search-migration.js';
 import type { Database } from './schema.js';
 
 /**
@@ -327,6 +328,13 @@ function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration
         // (`clients_policy` holds only clients with a policy since 0014.)
         await db.schema.dropIndex('clients_created_ms').execute();
         await db.schema.dropIndex('clients_registration_source').execute();
+      },
+    },
+    '0018_substring_search': {
+      async up(db: Kysely<unknown>) {
+        // SQLite: a trigram index instead of the word index, so that a search finds any substring, as on
+        // PostgreSQL, and reads only the clients it names however short or common it is (see the file).
+        await substringSearch(db, dialect);
       },
     },
   };

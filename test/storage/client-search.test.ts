@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { ClientRecord } from '../../src/ports/clients.js';
+import type { Storage } from '../../src/ports/storage.js';
+import { openStorage } from '../../src/storage/open-storage.js';
+import { searchPlan, selectClientPage, selectSearchPage } from '../../src/storage/sql/client-listing.js';
+import { toRow } from '../../src/storage/sql/client-repository.js';
+import { migrationProvider } from '../../src/storage/sql/migrations.js';
+import type { Database } from '../../src/storage/sql/schema.js';
+import { forEachDatabase, sqliteKind, type DatabaseKind, type TestDatabase } from '../support/databases.js';
+import { sampleClient } from './contract.js';
+
+const named = (name: string, overrides: Partial<ClientRecord> = {}) => sampleClient({ ...overrides, metadata: { ...sampleClient().metadata, client_name: name } });
+
+function openKysely(url: string): Kysely<Database> {
+  return new Kysely<Database>({
+    dialect: url.startsWith('sqlite:')
+      ? new SqliteDialect({ database: new BetterSqlite3(url.slice('sqlite:'.length)) })
+      : new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }),
+  });
+}
+
+/**
+ * Migration 0018 on a database that 0016 left with clients in it: on SQLite the word index replaced by the
+ * trigram index and the issue-time bounds per rowid block, both filled from the clients and kept by triggers;
+ * on PostgreSQL nothing changes. Searches then find substrings on both.
+ */
+describe('migration 0018 (substring search)', () => forEachDatabase(describe, (kind: DatabaseKind) => {
+  let database: TestDatabase;
+  let storage: Storage;
+  const clients: ClientRecord[] = [];
+
+  before(async () => {
+    database = await kind.create();
+    const db = openKysely(database.url);
+    const { error } = await new Migrator({ db, provider: migrationProvider(kind.name) }).migrateTo('0016_unread_client_indexes');
+    if (error) throw error;
+    for (let i = 0; i < 600; i++) clients.push(named(`Migrated Zebraquill ${i}`, { clientIdIssuedAt: 1_800_000_000 - i }));
+    for (let start = 0; start < clients.length; start += 200) await db.insertInto('clients').values(clients.slice(start, start + 200).map(toRow)).execute();
+    await db.destroy();
+    storage = await openStorage({ url: database.url, sqliteSynchronous: 'normal', poolSize: 2 });
+    await storage.migrate();
+  });
+  after(async () => {
+    await storage.close();
+    await database.cleanup();
+  });
+
+  it('finds the clients stored before it by any substring, and those registered, renamed and deleted after it', async () => {
+    const ids = (found: { clientId: string }[]) => found.map((c) => c.clientId);
+    assert.equal(await storage.clients.countClients({ search: 'raqui' }), 600, 'the middle of a word');
+    assert.deepEqual(ids((await storage.clients.listClients({ search: 'quill 599', limit: 5 })).clients), [clients[599]!.clientId]);
+    await storage.clients.insertClient(named('Fresh Zebraquill'));
+    await storage.clients.deleteClient(clients[0]!.clientId);
+    const renamed = clients[1]!;
+    await storage.clients.updateClient({ ...renamed, metadata: { ...renamed.metadata, client_name: 'Renamed Okapi' } }, renamed.registrationAccessTokenDigest!);
+    assert.equal(await storage.clients.countClients({ search: 'raqui' }), 599);
+    assert.equal(await storage.clients.countClients({ search: 'ed okap' }), 1);
+    if (kind.name !== 'sqlite') return;
+    await storage.close();
+    const db = new BetterSqlite3(database.url.slice('sqlite:'.length));
+    try {
+      db.exec(`insert into clients_substrings (clients_substrings) values ('integrity-check')`);
+      assert.equal((db.prepare(`select count(*) as n from sqlite_master where name = 'clients_search'`).get() as { n: number }).n, 0, 'the word index is gone');
+      // Each block's bound is at least the latest issue time of its clients; the deleted client's stays (never lowered).
+      const blocks = db.prepare(`select block, issued_max from clients_issued_by_rowid order by block`).all() as { block: number; issued_max: number }[];
+      const latest = db.prepare(`select rowid >> 9 as block, max(client_id_issued_at) as issued_max from clients group by 1 order by 1`).all() as typeof blocks;
+      assert.deepEqual(blocks.map((b) => b.block), latest.map((b) => b.block));
+      for (const [i, block] of blocks.entries()) assert.ok(block.issued_max >= latest[i]!.issued_max, `block ${block.block}`);
+      assert.equal(blocks[0]!.issued_max, 1_800_000_000, 'the deleted client, the latest of block 0, still bounds it');
+    } finally {
+      db.close();
+      storage = await openStorage({ url: database.url, sqliteSynchronous: 'normal', poolSize: 2 });
+    }
+  });
+}));
+
+/**
+ * SQLite's plans of a search, on a few thousand clients: the index probe, the walk of the newest clients for one
+ * or two characters, and a page of a search whose matches are older than most clients, read through the index
+ * newest rowid first (asserted against a plain walk of the listing, with rowids out of issue order).
+ */
+describe('SQLite search plans', () => {
+  let database: TestDatabase;
+  let storage: Storage;
+  let db: Kysely<Database>;
+  const old: ClientRecord[] = [];
+
+  before(async () => {
+    database = await sqliteKind.create();
+    storage = await openStorage({ url: database.url, sqliteSynchronous: 'normal', poolSize: 2 });
+    await storage.migrate();
+    // 1,200 old "Okapi" clients, registered in an order that is not their issue order (rowids out of order),
+    // then 1,500 newer ones that hold neither `okapi` nor `ǂ`, and three rare ones.
+    for (let i = 0; i < 1200; i++) old.push(named(`Okapi ${i}`, { clientIdIssuedAt: 1_700_000_000 + ((i * 7919) % 1200) * 10 }));
+    await Promise.all(old.map((client) => storage.clients.insertClient(client)));
+    await Promise.all(Array.from({ length: 1500 }, (_, i) => storage.clients.insertClient(named(`Newer ${i}`, { clientIdIssuedAt: 1_800_000_000 + i }))));
+    for (const name of ['Rare ǂ one', 'Rare ǂ two', 'Rare ǂ three']) await storage.clients.insertClient(named(name, { clientIdIssuedAt: 1_750_000_000 }));
+    // One old Okapi registered last: the highest rowid, an issue time among the oldest.
+    const late = named('Okapi late', { clientIdIssuedAt: 1_700_000_005 });
+    old.push(late);
+    await storage.clients.insertClient(late);
+    db = openKysely(database.url);
+  });
+  after(async () => {
+    await db.destroy();
+    await storage.close();
+    await database.cleanup();
+  });
+
+  it('reads a rare search through the index, and counts a common one from the index without walking', async () => {
+    const rare = await searchPlan(db, { search: 'okapi 1199' }, true);
+    assert.equal(rare.by, 'index');
+    assert.equal(rare.by === 'index' && rare.rowids.length, 1);
+    const common = await searchPlan(db, { search: 'okapi' }, true);
+    assert.deepEqual({ ...common, match: undefined }, { by: 'listing', matches: 1001, exact: true, match: undefined });
+    assert.deepEqual(await storage.clients.countClientsUpTo({ search: 'okapi' }, 1000), { count: 1000, more: true });
+    assert.deepEqual(await storage.clients.countClientsUpTo({ search: 'okapi' }, 5000), { count: 1201, more: false });
+    assert.equal((await searchPlan(db, { search: 'kapi 11' }, true)).by, 'index', 'a substring of three characters or more');
+  });
+
+  it('walks the newest clients for a common search of one or two characters, and looks a rare one up by its trigrams', async () => {
+    const common = await searchPlan(db, { search: 'e' }, true);
+    assert.deepEqual(common, { by: 'listing', matches: 1001, exact: true });
+    const rare = await searchPlan(db, { search: 'ǂ' }, true);
+    assert.equal(rare.by === 'index' && rare.rowids.length, 3);
+    const none = await searchPlan(db, { search: '☃' }, true);
+    assert.deepEqual(none, { by: 'index', rowids: [] });
+    assert.equal((await storage.clients.listClients({ search: 'ǂ', limit: 50 })).clients.length, 3);
+  });
+
+  it('pages a search whose matches are older than most clients as a walk of the listing would, through the index', async () => {
+    const plan = await searchPlan(db, { search: 'okapi' }, true);
+    for (const limit of [7, 50]) {
+      let after: string | undefined;
+      const listed: string[] = [];
+      for (let pages = 0; pages < 400; pages++) {
+        const query = { search: 'okapi', limit, ...(after ? { after } : {}) };
+        // A budget of 100 clients: the walk never reaches the Okapis, so every page is read through the index.
+        const page = await selectSearchPage(db, query, plan, 100);
+        const expected = await selectClientPage(db, query).execute();
+        assert.deepEqual(page.map((r) => r.client_id), expected.map((r) => r.client_id), `limit ${limit}, page ${pages + 1}`);
+        listed.push(...page.slice(0, limit).map((r) => r.client_id));
+        if (page.length <= limit) break;
+        const last = page[limit - 1]!;
+        after = Buffer.from(JSON.stringify([Number(last.client_id_issued_at), last.client_id])).toString('base64url');
+      }
+      assert.equal(listed.length, old.length, `limit ${limit}: every Okapi once`);
+      assert.equal(new Set(listed).size, old.length);
+    }
+  });
+});
