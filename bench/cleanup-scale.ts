@@ -22,10 +22,14 @@
  * batch's rows, and their entries in the primary-key index, on neighbouring pages. `CLEANUP_SCALE_SEED=random`
  * seeds the ids of the first version of this bench instead ('client-' || i, inserted in the order of i, random
  * relative to registration time): the worst case, about two random page writes more per deleted client. Refresh
- * tokens' digests and codes' digests are random relative to time in both, as hashes are. Then, with the storage opened afresh (on
- * PostgreSQL after ANALYZE, as autovacuum would), `cleanUpClients` runs as the server runs it (default batch size,
- * audit events written), every batch timed (`SweepObserver`): per-batch p50 / p99 / max, the sweep's total, and
- * the time for a 1,000,000 backlog at that rate. Afterwards the survivors are checked against the table above.
+ * tokens' digests and codes' digests are random relative to time in both, as hashes are.
+ *
+ * Then, with the storage opened afresh (on PostgreSQL after ANALYZE, as autovacuum would), `cleanUpClients` runs as
+ * the server runs it (default batch size, audit events written), every batch timed (`SweepObserver`): per-batch
+ * p50 / p99 / max, the sweep's total, and the time for a 1,000,000 backlog at that rate. Beside it a request is
+ * played every 5 ms (`storage.ping()`, a `select 1` through the connection or pool), timed from when it was due:
+ * what a request waits during the sweep, for a batch, a checkpoint or the event loop (p50 / p99 / max).
+ * Afterwards the survivors are checked against the table above.
  *
  * Environment:
  *   CLEANUP_SCALE_CLIENTS=100000      clients seeded (1000000 for the issue's figure)
@@ -52,7 +56,7 @@ import { withAuditTrail } from '../src/cli/command-support.js';
 import { loadConfig } from '../src/config/load.js';
 import type { ClientCleanupStore } from '../src/ports/cleanup.js';
 import { openStorage } from '../src/storage/open-storage.js';
-import { createPostgresDatabase, envList, envNumber, onCleanup, runBench } from './support.js';
+import { cpuSnapshot, cpuUsage, createPostgresDatabase, envList, envNumber, onCleanup, runBench } from './support.js';
 
 const day = 86_400_000;
 const hour = 3_600_000;
@@ -147,7 +151,13 @@ interface Figures {
   p50: number;
   p99: number;
   max: number;
+  /** A request's wait during the sweep: p50, p99, max (ms). */
+  waits: [number, number, number];
   sweepSeconds: number;
+  /** CPU time of this process (its threads: the checkpoint worker's too) during the sweep, in seconds. */
+  cpuSeconds: number;
+  /** CPU cores used meanwhile by other processes (PostgreSQL's own excepted), where it can be read. */
+  others: number | undefined;
   complete: boolean;
   survivors: number;
   grantsLeft: number;
@@ -210,6 +220,8 @@ async function measure(dialect: Dialect): Promise<Figures | undefined> {
   const times: number[] = [];
   let deleted = 0;
   let complete = true;
+  const machineBefore = await cpuSnapshot([process.pid], 'postgres');
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const deadline = started + maxSeconds * 1000;
   const observer: SweepObserver = { batch: (_kind, _deleted, seconds) => void times.push(seconds * 1000), sweep: () => {} };
@@ -225,6 +237,19 @@ async function measure(dialect: Dialect): Promise<Figures | undefined> {
     },
   };
   let lastReport = started;
+  // A request during the sweep: every 5 ms a storage call (`select 1`, through the connection or the pool as any
+  // request's), timed from when it was due, so that an event loop blocked by a batch counts as well as the wait
+  // for the connection behind a batch or, on SQLite, a checkpoint.
+  const waits: number[] = [];
+  let probing = true;
+  const probes = (async () => {
+    while (probing) {
+      const due = performance.now() + 5;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await storage.ping();
+      waits.push(Math.max(0, performance.now() - due));
+    }
+  })();
   try {
     await withAuditTrail(storage, (audit) =>
       cleanUpClients({ cleanup: bounded, config, clock: { now: () => now }, audit, observer }, (soFar) => {
@@ -236,15 +261,22 @@ async function measure(dialect: Dialect): Promise<Figures | undefined> {
       }),
     );
   } finally {
+    probing = false;
+    await probes;
     await storage.close();
   }
   const sweepSeconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const others = cpuUsage(machineBefore, await cpuSnapshot([process.pid], 'postgres')).others;
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  waits.sort((a, b) => a - b);
+  const wait = (q: number) => waits[Math.min(waits.length - 1, Math.floor(q * waits.length))] ?? 0;
   if (!complete) times.pop();
   const sorted = [...times].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
   const survivors = await query('select count(*) from clients');
   const grantsLeft = await query('select count(*) from grants');
-  return { dialect, seedSeconds, batches: times.length, deleted, p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? 0, sweepSeconds, complete, survivors, grantsLeft };
+  return { dialect, seedSeconds, batches: times.length, deleted, p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? 0, waits: [wait(0.5), wait(0.99), waits.at(-1) ?? 0], sweepSeconds, cpuSeconds, others, complete, survivors, grantsLeft };
 }
 
 /** Runs `work` with one connection of the raw driver, in one transaction. */
@@ -298,9 +330,10 @@ runBench(async () => {
     const check = f.complete ? (f.survivors === expectedSurvivors ? 'survivors as expected' : `SURVIVORS ${f.survivors}, expected ${expectedSurvivors}`) : 'sweep cut short';
     if (f.complete && f.survivors !== expectedSurvivors) failed = true;
     process.stdout.write(
-      `${f.dialect.padEnd(8)} seed ${f.seedSeconds.toFixed(0)} s; sweep ${f.deleted} in ${f.batches} batches, ${f.sweepSeconds.toFixed(1)} s ` +
+      `${f.dialect.padEnd(8)} seed ${f.seedSeconds.toFixed(0)} s; sweep ${f.deleted} in ${f.batches} batches, ${f.sweepSeconds.toFixed(1)} s (CPU ${f.cpuSeconds.toFixed(1)} s) ` +
         `(1M backlog ≈ ${perMillion.toFixed(0)} s); per batch p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms, max ${f.max.toFixed(1)} ms; ` +
-        `${f.grantsLeft} grants left; ${check}\n`,
+        `a request's wait p50 ${f.waits[0].toFixed(1)} ms, p99 ${f.waits[1].toFixed(1)} ms, max ${f.waits[2].toFixed(1)} ms; ` +
+        `${f.grantsLeft} grants left; ${check}; other processes ${f.others?.toFixed(2) ?? 'n/a'} cores\n`,
     );
   }
   return failed ? 1 : 0;
