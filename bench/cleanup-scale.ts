@@ -16,16 +16,27 @@
  *           consent and an expired code)
  *   19      never used, registered within the last 12 hours                           kept
  *
- * so N clients, N grants, N refresh tokens, and a backlog of 0.8 N. Then, with the storage opened afresh (on
- * PostgreSQL after ANALYZE, as autovacuum would), `cleanUpClients` runs as the server runs it (default batch size,
- * audit events written), every batch timed (`SweepObserver`): per-batch p50 / p99 / max, the sweep's total, and
- * the time for a 1,000,000 backlog at that rate. Afterwards the survivors are checked against the table above.
+ * so N clients, N grants, N refresh tokens, and a backlog of 0.8 N. The clients are inserted in the order they
+ * registered, and their ids (as the grants') are time-ordered UUIDs of their registration (creation) time, as the
+ * server makes them (`random.timeOrderedUuid(now)`): a sweep that deletes in registration order then finds a
+ * batch's rows, and their entries in the primary-key index, on neighbouring pages. `CLEANUP_SCALE_SEED=random`
+ * seeds the ids of the first version of this bench instead ('client-' || i, inserted in the order of i, random
+ * relative to registration time): the worst case, about two random page writes more per deleted client. Refresh
+ * tokens' digests and codes' digests are random relative to time in both, as hashes are.
+ *
+ * Then, with the storage opened afresh (on PostgreSQL after ANALYZE, as autovacuum would), `cleanUpClients` runs as
+ * the server runs it (default batch size, audit events written), every batch timed (`SweepObserver`): per-batch
+ * p50 / p99 / max, the sweep's total, and the time for a 1,000,000 backlog at that rate. Beside it a request is
+ * played every 5 ms (`storage.ping()`, a `select 1` through the connection or pool), timed from when it was due:
+ * what a request waits during the sweep, for a batch, a checkpoint or the event loop (p50 / p99 / max).
+ * Afterwards the survivors are checked against the table above.
  *
  * Environment:
  *   CLEANUP_SCALE_CLIENTS=100000      clients seeded (1000000 for the issue's figure)
  *   CLEANUP_SCALE_ONLY=sqlite,postgres
  *   CLEANUP_SCALE_MAX_SECONDS=600     the sweep stops after this long (its figures are then for the part swept)
  *   CLEANUP_SCALE_BATCH_SIZE          `cleanup.batchSize` (default: the configuration's default)
+ *   CLEANUP_SCALE_SEED=ordered        `random`: ids random relative to registration time (see above), the worst case
  *   CLEANUP_SCALE_NO_CURSOR=1         every batch reads the candidates from the oldest (the store without its cursor),
  *                                     for comparison
  *   CLEANUP_SCALE_SEED_TO=<file|url>  only seed a SQLite database at <file>, or the existing empty PostgreSQL database
@@ -45,7 +56,7 @@ import { withAuditTrail } from '../src/cli/command-support.js';
 import { loadConfig } from '../src/config/load.js';
 import type { ClientCleanupStore } from '../src/ports/cleanup.js';
 import { openStorage } from '../src/storage/open-storage.js';
-import { createPostgresDatabase, envList, envNumber, onCleanup, runBench } from './support.js';
+import { cpuSnapshot, cpuUsage, createPostgresDatabase, envList, envNumber, onCleanup, runBench } from './support.js';
 
 const day = 86_400_000;
 const hour = 3_600_000;
@@ -54,6 +65,7 @@ const maxSeconds = envNumber('CLEANUP_SCALE_MAX_SECONDS', 600, 1);
 const targets = envList('CLEANUP_SCALE_ONLY', ['sqlite', 'postgres'] as const);
 const adminUrl = process.env['BENCH_DATABASE_URL'] ?? process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const withoutCursor = process.env['CLEANUP_SCALE_NO_CURSOR'] === '1';
+const seedKind = envList('CLEANUP_SCALE_SEED', ['ordered', 'random'] as const)[0] ?? 'ordered';
 const users = 100;
 const grantsPerHolder = 5;
 
@@ -81,32 +93,48 @@ function seedStatements(dialect: Dialect, now: number): string[] {
   const lastUsed = `case when ${kind} = 0 then ${now - day} when ${kind} in (2, 3) then ${now - 100 * day} end`;
   const grantHolders = `${kind} in (0, 1, 2, 3)`;
   const falseValue = dialect === 'postgres' ? 'false' : '0';
+  // `value` (a non-negative integer below 2^48) as 12 hexadecimal digits.
+  const hex12 = (value: string) => (dialect === 'postgres' ? `lpad(to_hex(cast(${value} as bigint)), 12, '0')` : `printf('%012x', ${value})`);
+  // A time-ordered UUID (version 7) of `ms`, its 48 bits of randomness taken from `n`: n times a large multiplier
+  // modulo the largest prime below 2^32 (a permutation of n in no visible order, so ids of one millisecond, and
+  // digests, are in no order), then n's low 16 bits, which keep it unique and below 2^48.
+  const uuid = (ms: string, n: string) => {
+    const time = hex12(ms);
+    const scrambled = `((${n}) * 2654435761) % 4294967291 * 65536 + (${n}) % 65536`;
+    return `substr(${time}, 1, 8) || '-' || substr(${time}, 9, 4) || '-7000-8000-' || ${hex12(scrambled)}`;
+  };
+  const ordered = seedKind === 'ordered';
+  const clientId = (i: string) => (ordered ? uuid(registered, i) : `'client-' || ${i}`);
+  const grantId = (i: string, j: string, at: string) => (ordered ? uuid(at, `${i} * ${grantsPerHolder} + ${j}`) : `'grant-' || ${i} || '-' || ${j}`);
+  // Random relative to the grant's creation, as a digest is: the ordered grant id's random part first.
+  const tokenDigest = ordered ? `'rt-' || substr(g.id, 25) || '-' || substr(g.id, 1, 23)` : `'rt-' || substr(g.id, 7)`;
   return [
     `insert into users (id, username, password_hash, name, email, is_admin, created_ms)
        select 'user-' || i, 'user-' || i, '', null, null, ${falseValue}, ${now - 300 * day} from ${series(users)}`,
     `insert into clients (client_id, client_secret_digest, client_secret_expires_at, registration_access_token_digest, client_id_issued_at,
        metadata, registration_source, created_ms, updated_ms, last_used_ms, policy, look_alike_of, initial_access_token_id, search_text)
-     select 'client-' || i, null, 0, 'rat-digest-' || i, cast((${registered}) / 1000 as bigint),
+     select ${clientId('i')}, null, 0, 'rat-digest-' || i, cast((${registered}) / 1000 as bigint),
        cast('{"client_name":"Agent ' || i || '","redirect_uris":["http://127.0.0.1:' || (30000 + i % 30000) || '/callback"],"grant_types":["authorization_code","refresh_token"],"response_types":["code"],"token_endpoint_auth_method":"none","scope":"mcp:tools"}' as ${json}),
        'dynamic', ${registered}, ${registered}, ${lastUsed}, null, null, null,
        'agent ' || i || ' client-' || i || ' 127.0.0.1'
-     from ${series(clients)}`,
-    // Five grants per holder: grant j of client i is 'grant-i-j'.
+     from ${series(clients)}${ordered ? ' order by 1' : ''}`,
+    // Five grants per holder (grant j of client i).
     `insert into grants (id, client_id, user_id, scope, resource, auth_time_ms, created_ms, revoked_ms)
-     select 'grant-' || c.i || '-' || j.i, 'client-' || c.i, 'user-' || ((c.i + j.i) % ${users}), 'mcp:tools', null, c.at, c.at,
+     select ${grantId('c.i', 'j.i', 'c.at')}, c.client_id, 'user-' || ((c.i + j.i) % ${users}), 'mcp:tools', null, c.at, c.at,
        case when c.i % 20 = 3 then c.at + ${day} end
-     from (select i, case when i % 20 = 0 then ${now - day} when i % 20 in (2, 3) then ${now - 100 * day} else ${now - 2 * day} - cast(${spread} * ${58 * day} as bigint) end as at
+     from (select i, ${clientId('i')} as client_id,
+             case when i % 20 = 0 then ${now - day} when i % 20 in (2, 3) then ${now - 100 * day} else ${now - 2 * day} - cast(${spread} * ${58 * day} as bigint) end as at
            from ${series(clients)} where ${grantHolders}) as c
-     cross join ${series(grantsPerHolder, 'j')}`,
+     cross join ${series(grantsPerHolder, 'j')}${ordered ? ' order by 1' : ''}`,
     `insert into refresh_tokens (token_digest, grant_id, scope, created_ms, expires_ms, used_ms)
-     select 'rt-' || substr(g.id, 7), g.id, 'mcp:tools', g.created_ms,
+     select ${tokenDigest}, g.id, 'mcp:tools', g.created_ms,
        case when g.revoked_ms is null then ${now + 30 * day} else g.created_ms + ${30 * day} end,
        case when g.revoked_ms is null then null else g.created_ms + ${hour} end
      from grants as g`,
     `insert into consents (user_id, client_id, scope, created_ms, updated_ms)
-     select 'user-' || (i % ${users}), 'client-' || i, 'mcp:tools', ${now - 3 * day}, ${now - 3 * day} from ${series(clients)} where ${kind} = 4`,
+     select 'user-' || (i % ${users}), ${clientId('i')}, 'mcp:tools', ${now - 3 * day}, ${now - 3 * day} from ${series(clients)} where ${kind} = 4`,
     `insert into authorization_codes (code_digest, client_id, user_id, redirect_uri, code_challenge, scope, resource, nonce, auth_time_ms, expires_ms, used_ms, grant_id)
-     select 'code-' || i, 'client-' || i, 'user-' || (i % ${users}), 'http://127.0.0.1/callback', 'challenge', 'mcp:tools', null, null,
+     select 'code-' || i, ${clientId('i')}, 'user-' || (i % ${users}), 'http://127.0.0.1/callback', 'challenge', 'mcp:tools', null, null,
        ${now - 3 * day}, ${now - 3 * day + 60_000}, null, null
      from ${series(clients)} where ${kind} = 4`,
   ];
@@ -123,7 +151,13 @@ interface Figures {
   p50: number;
   p99: number;
   max: number;
+  /** A request's wait during the sweep: p50, p99, max (ms). */
+  waits: [number, number, number];
   sweepSeconds: number;
+  /** CPU time of this process (its threads: the checkpoint worker's too) during the sweep, in seconds. */
+  cpuSeconds: number;
+  /** CPU cores used meanwhile by other processes (PostgreSQL's own excepted), where it can be read. */
+  others: number | undefined;
   complete: boolean;
   survivors: number;
   grantsLeft: number;
@@ -179,13 +213,15 @@ async function measure(dialect: Dialect): Promise<Figures | undefined> {
   });
   const seedSeconds = (performance.now() - seedStarted) / 1000;
   const grants = await query('select count(*) from grants');
-  process.stderr.write(`${dialect}: ${clients} clients, ${grants} grants seeded in ${seedSeconds.toFixed(1)} s ${size()}\n`);
+  process.stderr.write(`${dialect}: ${clients} clients (${seedKind} ids), ${grants} grants seeded in ${seedSeconds.toFixed(1)} s ${size()}\n`);
 
   const config = loadConfig({ env: {}, overrides: { 'database.url': url, ...(process.env['CLEANUP_SCALE_BATCH_SIZE'] ? { 'cleanup.batchSize': Number(process.env['CLEANUP_SCALE_BATCH_SIZE']) } : {}) } });
   const storage = await openStorage({ url, sqliteSynchronous: config.database.sqliteSynchronous, poolSize: config.database.poolSize });
   const times: number[] = [];
   let deleted = 0;
   let complete = true;
+  const machineBefore = await cpuSnapshot([process.pid], 'postgres');
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const deadline = started + maxSeconds * 1000;
   const observer: SweepObserver = { batch: (_kind, _deleted, seconds) => void times.push(seconds * 1000), sweep: () => {} };
@@ -201,6 +237,19 @@ async function measure(dialect: Dialect): Promise<Figures | undefined> {
     },
   };
   let lastReport = started;
+  // A request during the sweep: every 5 ms a storage call (`select 1`, through the connection or the pool as any
+  // request's), timed from when it was due, so that an event loop blocked by a batch counts as well as the wait
+  // for the connection behind a batch or, on SQLite, a checkpoint.
+  const waits: number[] = [];
+  let probing = true;
+  const probes = (async () => {
+    while (probing) {
+      const due = performance.now() + 5;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await storage.ping();
+      waits.push(Math.max(0, performance.now() - due));
+    }
+  })();
   try {
     await withAuditTrail(storage, (audit) =>
       cleanUpClients({ cleanup: bounded, config, clock: { now: () => now }, audit, observer }, (soFar) => {
@@ -212,15 +261,22 @@ async function measure(dialect: Dialect): Promise<Figures | undefined> {
       }),
     );
   } finally {
+    probing = false;
+    await probes;
     await storage.close();
   }
   const sweepSeconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const others = cpuUsage(machineBefore, await cpuSnapshot([process.pid], 'postgres')).others;
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  waits.sort((a, b) => a - b);
+  const wait = (q: number) => waits[Math.min(waits.length - 1, Math.floor(q * waits.length))] ?? 0;
   if (!complete) times.pop();
   const sorted = [...times].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
   const survivors = await query('select count(*) from clients');
   const grantsLeft = await query('select count(*) from grants');
-  return { dialect, seedSeconds, batches: times.length, deleted, p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? 0, sweepSeconds, complete, survivors, grantsLeft };
+  return { dialect, seedSeconds, batches: times.length, deleted, p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? 0, waits: [wait(0.5), wait(0.99), waits.at(-1) ?? 0], sweepSeconds, cpuSeconds, others, complete, survivors, grantsLeft };
 }
 
 /** Runs `work` with one connection of the raw driver, in one transaction. */
@@ -267,16 +323,17 @@ runBench(async () => {
     if (figures) results.push(figures);
   }
   const backlog = Math.round(clients * 0.8);
-  process.stdout.write(`cleanup at ${clients} clients (backlog ${backlog}), ${new Date().toISOString()}\n`);
+  process.stdout.write(`cleanup at ${clients} clients (backlog ${backlog}, ${seedKind} ids), ${new Date().toISOString()}\n`);
   let failed = false;
   for (const f of results) {
     const perMillion = f.deleted > 0 ? (f.sweepSeconds / f.deleted) * 1e6 : Number.NaN;
     const check = f.complete ? (f.survivors === expectedSurvivors ? 'survivors as expected' : `SURVIVORS ${f.survivors}, expected ${expectedSurvivors}`) : 'sweep cut short';
     if (f.complete && f.survivors !== expectedSurvivors) failed = true;
     process.stdout.write(
-      `${f.dialect.padEnd(8)} seed ${f.seedSeconds.toFixed(0)} s; sweep ${f.deleted} in ${f.batches} batches, ${f.sweepSeconds.toFixed(1)} s ` +
+      `${f.dialect.padEnd(8)} seed ${f.seedSeconds.toFixed(0)} s; sweep ${f.deleted} in ${f.batches} batches, ${f.sweepSeconds.toFixed(1)} s (CPU ${f.cpuSeconds.toFixed(1)} s) ` +
         `(1M backlog ≈ ${perMillion.toFixed(0)} s); per batch p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms, max ${f.max.toFixed(1)} ms; ` +
-        `${f.grantsLeft} grants left; ${check}\n`,
+        `a request's wait p50 ${f.waits[0].toFixed(1)} ms, p99 ${f.waits[1].toFixed(1)} ms, max ${f.waits[2].toFixed(1)} ms; ` +
+        `${f.grantsLeft} grants left; ${check}; other processes ${f.others?.toFixed(2) ?? 'n/a'} cores\n`,
     );
   }
   return failed ? 1 : 0;

@@ -31,7 +31,8 @@ export interface CleanupSummary {
  * grant, refresh token, code or possibly live access token is kept, whatever its age.
  *
  * Works in batches, each its own transaction, yielding to the event loop between batches, so the database is never
- * held for long and requests interleave. A batch reads at most `cleanup.batchSize` candidates (so deletes at most
+ * held for long and requests interleave; where a batch makes requests wait (SQLite), batches are made smaller when
+ * they take longer than the store's `batchTargetMs`. A batch reads at most `cleanup.batchSize` candidates (so deletes at most
  * as many) after where the previous one stopped (a {@link CleanupCursor}): a candidate kept because something live
  * holds it is read once a run, and the run ends when every candidate has been read. The criteria are fixed at the
  * start: clients that become eligible during the run (or after the run has read them) wait for the next one, which
@@ -60,7 +61,8 @@ export async function cleanUpClients(
     const more = !cursor.done && (cursor.position !== position || deleted.length === limit);
     return { deleted: deleted.length, more };
   };
-  await inBatches('clients', deleteBatch, config.cleanup.batchSize, context.observer);
+  const pace = cleanup.batchTargetMs === undefined ? {} : { targetMs: cleanup.batchTargetMs };
+  await inBatches('clients', deleteBatch, config.cleanup.batchSize, context.observer, pace);
   return summary;
 }
 

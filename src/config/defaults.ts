@@ -422,7 +422,7 @@ export const options: readonly OptionSpec[] = [
     kind: { type: 'int', min: 1, max: 10_000 },
     default: 100,
     env: ['LATCHKEY_CLEANUP_BATCH_SIZE'],
-    doc: 'Rows per transaction, so that cleanup never holds the database for long: expired tokens and audit events deleted per batch; for unused clients, candidates read per batch (at most as many deleted; a batch resumes where the last stopped). A batch of 100 clients takes a few milliseconds on a small database and about 20 ms at a million clients; requests run between batches.',
+    doc: 'Rows per transaction at most, so that cleanup never holds the database for long: expired tokens and audit events deleted per batch; for unused clients, candidates read per batch (at most as many deleted; a batch resumes where the last stopped). On SQLite, whose one connection a batch holds, a batch of clients that took over 20 ms makes the next one smaller in proportion (down to a quarter of this size), and faster ones grow it back: at a million clients a batch of 100 never-used clients takes a few milliseconds, and idle clients with grants cost ten times more each. Requests run between batches.',
   },
   {
     key: 'redis.url',

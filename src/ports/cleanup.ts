@@ -46,4 +46,11 @@ export interface ClientCleanupStore {
    * the cursor is `done`. A candidate kept is then not read again in that run; the next run reads it again.
    */
   deleteUnusedClients(criteria: CleanupCriteria, limit: number, cursor?: CleanupCursor): Promise<{ clientId: string; reason: 'unused' | 'idle' }[]>;
+  /**
+   * How long a batch of {@link deleteUnusedClients} should take at most, in milliseconds, where a batch makes
+   * requests wait (SQLite: one connection, held by the batch's transaction); the sweep then sizes its batches to it
+   * (see `inBatches`). None where a batch holds nothing a request waits for (PostgreSQL: the batch locks only the
+   * rows of the abandoned clients it deletes, and requests have the pool's other connections).
+   */
+  readonly batchTargetMs?: number;
 }

@@ -7,6 +7,7 @@ import { createAuditTrail, type BackgroundAuditTrail } from '../../src/observabi
 import { cleanUpClients, cleanupCriteria } from '../../src/cleanup/clean-up-clients.js';
 import { openStorage } from '../../src/storage/open-storage.js';
 import type { Storage } from '../../src/ports/storage.js';
+import type { ClientCleanupStore } from '../../src/ports/cleanup.js';
 import { systemRandom } from '../../src/system.js';
 import { fixedClock } from '../support/clock.js';
 import { sampleClient } from '../storage/contract.js';
@@ -117,6 +118,26 @@ describe('cleanUpClients', () => {
     ]);
     for (const id of unused) assert.equal(await storage.clients.findClient(id), undefined);
     for (const id of authorizing) assert.ok(await storage.clients.findClient(id));
+  });
+
+  it("makes batches smaller when they take longer than the store's batchTargetMs", async () => {
+    config = loadConfig({ env: {}, overrides: { 'database.url': 'sqlite::memory:', 'cleanup.batchSize': 8 } });
+    for (let n = 0; n < 12; n++) await client((3 + n) * day);
+    const limits: number[] = [];
+    // A store whose batches take 10 ms, five times its target.
+    const slow: ClientCleanupStore = {
+      ...storage.cleanup,
+      batchTargetMs: 2,
+      deleteUnusedClients: async (criteria, limit, cursor) => {
+        limits.push(limit);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        return storage.cleanup.deleteUnusedClients(criteria, limit, cursor);
+      },
+    };
+    const summary = await cleanUpClients({ cleanup: slow, config, clock, audit });
+    assert.equal(summary.unused, 12);
+    assert.equal(limits[0], 8);
+    assert.ok(limits.slice(1).every((limit) => limit === 2), `limits ${limits.join(', ')}: a quarter of 8 after the first`);
   });
 
   it('runs one empty batch when there is nothing to delete, and deletes a client once the clock passes its threshold', async () => {

@@ -48,6 +48,64 @@ describe('inBatches', () => {
     assert.deepEqual(limits, [3, 3, 3], 'three batches of at most three, the third saying it was the last');
   });
 
+  it('makes a batch smaller after one that took longer than the target, in proportion, and grows it back up to batchSize', async () => {
+    // Each batch "takes" the next of these milliseconds on the sweep's clock.
+    const durations = [40, 40, 5, 5, 5, 100, 10];
+    let clock = 0;
+    const limits: number[] = [];
+    const total = await inBatches(
+      'clients',
+      async (limit) => {
+        limits.push(limit);
+        clock += durations.shift() ?? 1;
+        return { deleted: limit, more: durations.length > 0 };
+      },
+      100,
+      undefined,
+      { targetMs: 20, now: () => clock },
+    );
+    // 100 in 40 ms: 50; 50 in 40 ms: 25; then doubling (not 100 at once) back to 100; 100 in 100 ms: 20, raised to
+    // the floor, a quarter of 100; the last batch says it was the last.
+    assert.deepEqual(limits, [100, 50, 25, 50, 100, 100, 25]);
+    assert.equal(total, 450);
+  });
+
+  it('keeps every batch at batchSize without a target, however long it took', async () => {
+    let clock = 0;
+    const limits: number[] = [];
+    await inBatches(
+      'clients',
+      async (limit) => {
+        limits.push(limit);
+        clock += 500;
+        return { deleted: limit, more: limits.length < 3 };
+      },
+      10,
+      undefined,
+      { now: () => clock },
+    );
+    assert.deepEqual(limits, [10, 10, 10]);
+  });
+
+  it('ends a sweep of plain counts at a batch shorter than its own, smaller, limit', async () => {
+    let clock = 0;
+    const limits: number[] = [];
+    const left = [10, 10, 0];
+    await inBatches(
+      'audit_events',
+      async (limit) => {
+        limits.push(limit);
+        clock += 80;
+        return Math.min(limit, left.shift() ?? 0);
+      },
+      10,
+      undefined,
+      { targetMs: 20, now: () => clock },
+    );
+    // 10 in 80 ms: 2.5, raised to the floor (3); 3 deleted of 3 is a full batch and goes on; 0 of 3 is short: the end.
+    assert.deepEqual(limits, [10, 3, 3]);
+  });
+
   it('counts deleted rows and times batches and sweeps in the metrics, by kind', async () => {
     const metrics = createMetrics();
     await inBatches('audit_events', async (limit) => limit - 1, 5, metrics.sweeps);

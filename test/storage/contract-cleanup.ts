@@ -79,6 +79,10 @@ export function storageCleanupContract(kind: DatabaseKind): void {
 
   const exists = async (clientId: string) => (await storage.clients.findClient(clientId)) !== undefined;
 
+  it('asks the sweep of clients to keep batches short only where a batch makes requests wait: SQLite, whose one connection it holds', () => {
+    assert.equal(storage.cleanup.batchTargetMs, kind.name === 'sqlite' ? 20 : undefined);
+  });
+
   it('deletes a client registered over 24 h ago that never completed an authorization, with its consent and expired code', async () => {
     const old = await client(now - 2 * day);
     await storage.consents.saveConsent(userId, old, { scope: 'mcp', resources: {}, clientFingerprint: '' }, now - 2 * day);
