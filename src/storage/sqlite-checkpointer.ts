@@ -10,6 +10,11 @@ export interface Checkpointer {
   noteWrite(): void;
   /** Finishes the checkpoint under way and closes the worker's connection (before the main one closes). */
   close(): Promise<void>;
+  /**
+   * Closes the descriptor on the WAL index (see {@link pendingFrames}), once the main connection is closed too:
+   * closing any descriptor of a file drops every POSIX lock this process holds on it, SQLite's own included.
+   */
+  closeFiles(): void;
   /** What the checkpoints did so far (for tests and the logs). */
   readonly stats: { checkpoints: number; framesCopied: number; failed: boolean };
 }
@@ -158,6 +163,7 @@ export function startCheckpointer(
 
   return {
     stats,
+    closeFiles: () => frames.close(),
     noteWrite() {
       if (closed || stats.failed) return;
       writes++;
@@ -169,7 +175,6 @@ export function startCheckpointer(
       closed = true;
       if (timer) clearTimeout(timer);
       await running;
-      frames.close();
       const thread = worker;
       if (!thread || stats.failed) return;
       thread.ref();
@@ -190,6 +195,13 @@ type CheckpointAnswer = { ok: true; busy: number; log: number; checkpointed: num
  * machine's byte order. Undefined when the file cannot be read or does not look like a WAL index (version
  * 3007000), and the caller falls back to counting transactions.
  *
+ * The descriptor stays open until `close()`, which must come after every SQLite connection of this process to
+ * the database has closed: SQLite locks the WAL index with POSIX advisory locks (`fcntl`), and closing any
+ * descriptor of a file drops all of the process's locks on it. Closed while the main connection is open, its
+ * lock saying that the index is in use would be gone, and another process (`latchkey gc`, a backup) opening the
+ * database could take it for unused and rebuild it under the server. A failed read therefore keeps the
+ * descriptor too.
+ *
  * @see https://www.sqlite.org/walformat.html#the_wal_index_header
  */
 export function pendingFrames(shmFile: string): { read(): number | undefined; close(): void } {
@@ -205,7 +217,7 @@ export function pendingFrames(shmFile: string): { read(): number | undefined; cl
       fd ??= openSync(shmFile, 'r');
       if (readSync(fd, header, 0, header.length, 0) < header.length) return undefined;
     } catch {
-      close();
+      // Not closed (see above): the next read tries the same descriptor again.
       return undefined;
     }
     const u32 = (offset: number) => (little ? header.readUInt32LE(offset) : header.readUInt32BE(offset));

@@ -124,6 +124,8 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
       // The worker's connection closes first, so that the main one, the last, checkpoints and removes the WAL.
       await checkpointer?.close();
       await db.destroy();
+      // Only now that no connection of this process holds SQLite's locks on the WAL index (see pendingFrames).
+      checkpointer?.closeFiles();
       await walSync?.close();
     },
   };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -112,6 +112,26 @@ describe('SQLite checkpoints in a worker thread', () => {
     assert.ok(size(file) > 0, 'checkpointed while open');
     await storage.close();
     assert.equal(existsSync(`${file}-wal`), false);
+  });
+
+  /** The POSIX locks this process holds on `file` (Linux: /proc/locks lists them by pid and inode). */
+  const locksHeld = (file: string) => {
+    const inode = `:${statSync(file).ino} `;
+    return readFileSync('/proc/locks', 'utf8')
+      .split('\n')
+      .filter((line) => line.includes(' POSIX ') && line.split(/\s+/).includes(String(process.pid)) && line.includes(inode)).length;
+  };
+
+  it('keeps its descriptor on the WAL index until the main connection is closed, so that SQLite keeps its locks on it', { skip: !existsSync('/proc/locks') && 'no /proc/locks here' }, async () => {
+    const { file, db, checkpointer } = database();
+    await writeMuch(db, 20); // the WAL index read after each write
+    const shm = `${file}-shm`;
+    assert.ok(locksHeld(shm) >= 1, 'the open connection holds a lock on the WAL index');
+    await checkpointer.close();
+    // Closing any descriptor of the file would drop every lock of the process on it, the main connection's too.
+    assert.ok(locksHeld(shm) >= 1, 'the main connection still holds its lock on the WAL index');
+    await db.destroy();
+    checkpointer.closeFiles();
   });
 
   it('reads the frames waiting to be checkpointed from the WAL index, and nothing from a file that is not one', () => {
