@@ -25,6 +25,7 @@ import { digestSecret } from '../src/protocol/secrets.js';
 import type { AuditEvent } from '../src/ports/audit-events.js';
 import type { ClientRecord, RegistrationSource } from '../src/ports/clients.js';
 import type { Storage } from '../src/ports/storage.js';
+import { systemRandom } from '../src/system.js';
 import { createUser } from '../src/users/users.js';
 
 export interface SeedResult {
@@ -173,8 +174,9 @@ export function clientRecord(rng: Rng, n: number, issuedAt: number, iatId: strin
   const host = redirectHost(redirectUris[0]!) ?? 'client.example';
   const cimd = source === 'cimd';
   return {
-    // A metadata-document client is named by its document's https URL; others get random.token(16) as /register.
-    clientId: cimd ? `https://${host}/.well-known/oauth-client-${n}.json` : randomBytes(16).toString('base64url'),
+    // A metadata-document client is named by its document's https URL; others get a time-ordered UUID of their
+    // registration, as /register gives (random.timeOrderedUuid): random ids would scatter every insert and delete.
+    clientId: cimd ? `https://${host}/.well-known/oauth-client-${n}.json` : systemRandom.timeOrderedUuid(issuedAt * 1000),
     clientSecretDigest: confidential ? digestSecret(randomBytes(32).toString('base64url')) : null,
     clientSecretExpiresAt: 0,
     registrationAccessTokenDigest: cimd ? null : digestSecret(randomBytes(32).toString('base64url')),

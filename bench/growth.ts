@@ -469,7 +469,9 @@ const ratioOf = (grown: number | null, empty: number | null) => (grown === null 
 function rowsFor({ dialect, grown, empty }: DatabaseResult): Row[] {
   const bytesLabel = dialect === 'sqlite' ? 'bytes to disk' : 'WAL bytes';
   const syncLabel = dialect === 'sqlite' ? 'fsyncs' : 'WAL syncs';
-  const sweepSeconds = (grown.sweep.meanMs * (backlog1M / defaults.cleanup.batchSize)) / 1000;
+  // Per client deleted: on SQLite the sweep sizes its batches to their cost, so a batch deletes fewer than
+  // cleanup.batchSize when its clients cost more.
+  const sweepSeconds = grown.sweep.deleted > 0 ? (grown.sweep.meanMs * grown.sweep.batches * (backlog1M / grown.sweep.deleted)) / 1000 : Number.POSITIVE_INFINITY;
   const rows: Row[] = [];
   for (const load of ['registration', 'refresh'] as const) {
     const g = grown[load];
@@ -485,11 +487,11 @@ function rowsFor({ dialect, grown, empty }: DatabaseResult): Row[] {
     rows.push({ figure: `${load}: ${syncLabel} per request`, grown: perReq(g.syncs, ''), empty: perReq(e.syncs, ''), ratio: ratioOf(g.syncs, e.syncs), check: undefined });
   }
   rows.push({
-    figure: `cleanup, per batch of ${defaults.cleanup.batchSize} (max)`,
+    figure: `cleanup, per batch of ≤ ${defaults.cleanup.batchSize} (max)`,
     grown: `${ms(grown.sweep.meanMs)} (${ms(grown.sweep.maxMs)})`,
     empty: `${ms(empty.sweep.meanMs)} (${ms(empty.sweep.maxMs)})`,
     ratio: grown.sweep.meanMs / empty.sweep.meanMs,
-    check: { pass: sweepSeconds <= 120, target: `1M backlog ≈ ${Math.round(sweepSeconds)} s ≤ 120 s` },
+    check: { pass: sweepSeconds <= 120, target: `1M backlog ≈ ${Math.round(sweepSeconds)} s ≤ 120 s (${grown.sweep.deleted} deleted in ${grown.sweep.batches} batches)` },
   });
   rows.push({ figure: '`latchkey gc`, nothing to delete', grown: `${grown.gcSeconds.toFixed(2)} s`, empty: `${empty.gcSeconds.toFixed(2)} s`, ratio: grown.gcSeconds / empty.gcSeconds, check: undefined });
   for (const page of ['search', 'overview'] as const) {
