@@ -1,8 +1,8 @@
 import { SqliteAdapter, sql, type Kysely, type Selectable } from 'kysely';
 import type { ClientMetadata } from '../../ports/client-metadata.js';
 import { InitialAccessTokenUnusableError, type InitialAccessTokenUse } from '../../ports/initial-access-tokens.js';
-import type { ClientRecord, ClientStore, RegistrationSource } from '../../ports/clients.js';
-import { clientSearchText, countedByCounters, encodeCursor, matchPlan, pageSize, searchOnly, searchPlan, searchProbeLimit, selectClients, selectSearchPage, selectKeptCount } from './client-listing.js';
+import type { ClientListFilter, ClientRecord, ClientStore, RegistrationSource } from '../../ports/clients.js';
+import { clientSearchText, countedByCounters, encodeCursor, matchPlan, pageSize, searchOnly, searchPlan, searchProbeLimit, selectClients, selectSearchPage, selectKeptCount, type SearchPlan } from './client-listing.js';
 import { GroupCommit } from './group-commit.js';
 import type { ClientsTable, Database, Guard } from './schema.js';
 
@@ -32,6 +32,20 @@ export function createClientRepository(
     maxBatch,
     maxInFlight: options.maxInFlight,
   });
+  // A clients page asks for its page and its count at once, and each would probe the search index (on SQLite up to
+  // 1,001 rowids, or a walk of the newest 30,000 clients for a search of one or two characters): concurrent calls
+  // for the same search and probe limit share one probe. Only calls in flight are kept.
+  const probing = new Map<string, Promise<SearchPlan>>();
+  const planSearch = (filter: ClientListFilter, probeLimit = searchProbeLimit): Promise<SearchPlan> => {
+    if (!sqlite || filter.search === undefined) return searchPlan(db, filter, sqlite, probeLimit);
+    const key = `${probeLimit}:${filter.search}`;
+    let plan = probing.get(key);
+    if (!plan) {
+      plan = searchPlan(db, filter, sqlite, probeLimit).finally(() => probing.delete(key));
+      probing.set(key, plan);
+    }
+    return plan;
+  };
   return {
     insertClient: (record, initialAccessToken) => inserts.add({ row: toRow(record), initialAccessToken }),
     drain: () => inserts.drain(),
@@ -105,7 +119,7 @@ export function createClientRepository(
 
     listClients: (query) =>
       guard(async () => {
-        const rows = await selectSearchPage(db, query, await searchPlan(db, query, sqlite));
+        const rows = await selectSearchPage(db, query, await planSearch(query));
         const size = pageSize(query.limit);
         const clients = rows.slice(0, size).map(fromRow);
         const last = clients.at(-1);
@@ -125,7 +139,7 @@ export function createClientRepository(
     countClientsUpTo: (filter, limit) =>
       guard(async () => {
         if (countedByCounters(filter)) return { count: Number((await selectKeptCount(db, filter).executeTakeFirstOrThrow()).count ?? 0), more: false };
-        const plan = await searchPlan(db, filter, sqlite, Math.max(searchProbeLimit, limit));
+        const plan = await planSearch(filter, Math.max(searchProbeLimit, limit));
         // More clients hold the search than the limit, as the index (or the walk of the newest) counted them: no walk.
         if (plan.by === 'listing' && plan.exact && (plan.matches ?? 0) > limit && searchOnly(filter)) return { count: limit, more: true };
         const matches = selectClients(db, filter, plan).select(sql<number>`1`.as('one')).limit(limit + 1);
