@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { ClientRecord } from '../../src/ports/clients.js';
 import type { Storage } from '../../src/ports/storage.js';
 import { openStorage } from '../../src/storage/open-storage.js';
-import { searchPlan, selectClientPage, selectSearchPage } from '../../src/storage/sql/client-listing.js';
-import { toRow } from '../../src/storage/sql/client-repository.js';
+import { clientSearchText, searchPlan, selectClientPage, selectSearchPage } from '../../src/storage/sql/client-listing.js';
+import { parseMetadata, toRow } from '../../src/storage/sql/client-repository.js';
 import { migrationProvider } from '../../src/storage/sql/migrations.js';
 import type { Database } from '../../src/storage/sql/schema.js';
 import { forEachDatabase, sqliteKind, type DatabaseKind, type TestDatabase } from '../support/databases.js';
@@ -79,6 +80,79 @@ describe('migration 0018 (substring search)', () => forEachDatabase(describe, (k
 }));
 
 /**
+ * Migration 0019 on a database that 0018 left with clients whose search text held their UUID ids: the text is
+ * written again without them (other ids stay), the search indexes are built again, and a UUID id is then found
+ * by its beginning and no longer by its middle, on both databases.
+ */
+describe('migration 0019 (client ids by prefix)', () => forEachDatabase(describe, (kind: DatabaseKind) => {
+  let database: TestDatabase;
+  let storage: Storage;
+  const clients: ClientRecord[] = [];
+
+  before(async () => {
+    database = await kind.create();
+    const db = openKysely(database.url);
+    const { error } = await new Migrator({ db, provider: migrationProvider(kind.name) }).migrateTo('0018_substring_search');
+    if (error) throw error;
+    for (let i = 0; i < 1500; i++) clients.push(named(`Migrated Kestrel ${i}`, { clientId: randomUUID(), clientIdIssuedAt: 1_800_000_000 - i }));
+    clients.push(named('Migrated Kestrel with its own id', { clientId: 'operator-chosen-id-0019' }));
+    // The text as 0004–0018 wrote it: the name, the id, then the hosts.
+    const before = (client: ClientRecord) => [client.metadata.client_name, client.clientId, 'client.example'].join('\n').toLowerCase();
+    for (let start = 0; start < clients.length; start += 200) {
+      await db.insertInto('clients').values(clients.slice(start, start + 200).map((client) => ({ ...toRow(client), search_text: before(client) }))).execute();
+    }
+    await db.destroy();
+    storage = await openStorage({ url: database.url, sqliteSynchronous: 'normal', poolSize: 2 });
+    await storage.migrate();
+  });
+  after(async () => {
+    await storage.close();
+    await database.cleanup();
+  });
+
+  it('writes the search text again without UUID ids, and finds those ids by their beginning only', async () => {
+    const ids = (found: { clientId: string }[]) => found.map((c) => c.clientId);
+    const db = openKysely(database.url);
+    try {
+      const rows = await db.selectFrom('clients').select(['client_id', 'metadata', 'search_text']).execute();
+      assert.equal(rows.length, clients.length);
+      for (const row of rows) assert.equal(row.search_text, clientSearchText(row.client_id, parseMetadata(row.metadata)), row.client_id);
+      assert.match(rows.find((row) => row.client_id === 'operator-chosen-id-0019')!.search_text, /operator-chosen-id-0019/);
+      if (kind.name === 'postgres') {
+        const { rows: indexes } = await sql<{ indexname: string }>`select indexname from pg_indexes where tablename = 'clients' order by 1`.execute(db);
+        const names = indexes.map((index) => index.indexname);
+        assert.ok(names.includes('clients_id_prefix') && names.includes('clients_search_trigram'), names.join());
+      }
+    } finally {
+      await db.destroy();
+    }
+    const target = clients[1234]!;
+    assert.deepEqual(ids((await storage.clients.listClients({ search: target.clientId.slice(0, 13), limit: 5 })).clients), [target.clientId]);
+    assert.deepEqual(ids((await storage.clients.listClients({ search: target.clientId.slice(-12), limit: 5 })).clients), [], 'not by its end');
+    assert.equal(await storage.clients.countClients({ search: 'kestrel' }), clients.length, 'the rebuilt index holds every name');
+    assert.equal(await storage.clients.countClients({ search: 'own id' }), 1);
+    assert.equal(await storage.clients.countClients({ search: 'chosen-id-00' }), 1, 'an id that is not a UUID, by its middle');
+    const fresh = named('Fresh Kestrel', { clientId: randomUUID() });
+    await storage.clients.insertClient(fresh);
+    await storage.clients.deleteClient(clients[0]!.clientId);
+    assert.equal(await storage.clients.countClients({ search: 'kestrel' }), clients.length, 'kept by the triggers: one more, one fewer');
+    assert.deepEqual(ids((await storage.clients.listClients({ search: fresh.clientId, limit: 5 })).clients), [fresh.clientId]);
+    if (kind.name !== 'sqlite') return;
+    await storage.close();
+    const sqlite = new BetterSqlite3(database.url.slice('sqlite:'.length));
+    try {
+      sqlite.exec(`insert into clients_substrings (clients_substrings) values ('integrity-check')`);
+      // No trigram of a UUID's random end is left in the index (8 hex digits in a row appear in no name or host here).
+      const terms = sqlite.prepare(`select count(*) as n from clients_substrings where clients_substrings match ?`).get(`"${target.clientId.slice(-8)}"`) as { n: number };
+      assert.equal(terms.n, 0);
+    } finally {
+      sqlite.close();
+      storage = await openStorage({ url: database.url, sqliteSynchronous: 'normal', poolSize: 2 });
+    }
+  });
+}));
+
+/**
  * SQLite's plans of a search, on a few thousand clients: the index probe, the walk of the newest clients for one
  * or two characters, and a page of a search whose matches are older than most clients, read through the index
  * newest rowid first (asserted against a plain walk of the listing, with rowids out of issue order).
@@ -103,6 +177,14 @@ describe('SQLite search plans', () => {
     const late = named('Okapi late', { clientIdIssuedAt: 1_700_000_005 });
     old.push(late);
     await storage.clients.insertClient(late);
+    // `feedface`: held by 1,100 old names and beginning 4 UUID ids, the newest and oldest of all among them;
+    // `c0ffee00`: beginning 1,001 UUID ids, more than a probe reads.
+    for (let i = 0; i < 1100; i++) await storage.clients.insertClient(named(`Build feedface ${i}`, { clientIdIssuedAt: 1_600_000_000 + i }));
+    const uuid = (prefix: string, i: number) => `${prefix}-${String(i).padStart(4, '0')}-7000-8000-${randomUUID().slice(-12)}`;
+    for (const [i, issuedAt] of [1_900_000_000, 1_500_000_000, 1_600_000_500, 1_500_000_001].entries()) {
+      await storage.clients.insertClient(named('No name hint', { clientId: uuid('feedface', i), clientIdIssuedAt: issuedAt }));
+    }
+    await Promise.all(Array.from({ length: 1001 }, (_, i) => storage.clients.insertClient(named('Coffee', { clientId: uuid('c0ffee00', i), clientIdIssuedAt: 1_550_000_000 + i }))));
     db = openKysely(database.url);
   });
   after(async () => {
@@ -130,6 +212,30 @@ describe('SQLite search plans', () => {
     const none = await searchPlan(db, { search: '☃' }, true);
     assert.deepEqual(none, { by: 'index', rowids: [] });
     assert.equal((await storage.clients.listClients({ search: 'ǂ', limit: 50 })).clients.length, 3);
+  });
+
+  it('pages a search that ids begin and names hold, both more than a probe reads, as a walk of the listing would', async () => {
+    const both = await searchPlan(db, { search: 'feedface' }, true);
+    assert.equal(both.by === 'listing' && both.idRowids?.length, 4, 'the ids that begin with it are read apart');
+    const ids = await searchPlan(db, { search: 'c0ffee00' }, true);
+    assert.deepEqual(ids, { by: 'listing', matches: 1001, exact: true }, 'more ids than a probe reads: the listing is walked');
+    assert.deepEqual(await storage.clients.countClientsUpTo({ search: 'c0ffee00' }, 5000), { count: 1001, more: false });
+    assert.equal(await storage.clients.countClients({ search: 'feedface' }), 1104);
+    for (const [search, plan] of [['feedface', both], ['c0ffee00', ids], ['feedface-0003', await searchPlan(db, { search: 'feedface-0003' }, true)]] as const) {
+      let after: string | undefined;
+      let listed = 0;
+      for (let pages = 0; pages < 100; pages++) {
+        const query = { search, limit: 50, ...(after ? { after } : {}) };
+        const page = await selectSearchPage(db, query, plan, 100);
+        const expected = await selectClientPage(db, query).execute();
+        assert.deepEqual(page.map((r) => r.client_id), expected.map((r) => r.client_id), `${search}, page ${pages + 1}`);
+        listed += Math.min(page.length, 50);
+        if (page.length <= 50) break;
+        const last = page[49]!;
+        after = Buffer.from(JSON.stringify([Number(last.client_id_issued_at), last.client_id])).toString('base64url');
+      }
+      assert.equal(listed, { feedface: 1104, c0ffee00: 1001, 'feedface-0003': 1 }[search], search);
+    }
   });
 
   it('pages a search whose matches are older than most clients as a walk of the listing would, through the index', async () => {

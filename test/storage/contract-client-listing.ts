@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
@@ -275,11 +276,45 @@ export function storageClientListingContract(kind: DatabaseKind): void {
     assert.deepEqual(await listedAmong({ search: 'code claude' }, ids), []);
   });
 
-  /** The ids of every stored client whose search text holds `search` (lower-cased), in listing order: what a search must list. */
+  /**
+   * The ids of every stored client that a search must list, in listing order: its search text holds `search`
+   * (lower-cased), or `search` is 8 to 36 hex digits and dashes that begin its id.
+   */
   async function holding(search: string): Promise<string[]> {
     const text = search.trim().toLowerCase();
-    return (await listAll({})).filter((c) => clientSearchText(c.clientId, c.metadata).includes(text)).map((c) => c.clientId);
+    const idPrefix = /^[0-9a-f][0-9a-f-]{7,35}$/.test(text);
+    return (await listAll({}))
+      .filter((c) => clientSearchText(c.clientId, c.metadata).includes(text) || (idPrefix && c.clientId.startsWith(text)))
+      .map((c) => c.clientId);
   }
+
+  it('finds a UUID client id by its first 8 characters or more, in any case, and any other client id by any part of it', async () => {
+    const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+    const prefix = hex(4);
+    const first = await insert({ clientId: `${prefix}-0000-7000-8000-${hex(6)}` });
+    const second = await insert({ clientId: `${prefix}-1111-7000-8000-${hex(6)}` });
+    const namedAfter = await insert({ metadata: { ...sampleClient().metadata, client_name: `Build ${prefix.toUpperCase()}` } });
+    const tag = unique('u').replace(/\W/g, '');
+    const documentUrl = await insert({ clientId: `https://app.${tag}.example/oauth/client.json`, registrationSource: 'cimd' });
+    const ids = [first, second, namedAfter, documentUrl].map((c) => c.clientId);
+    assert.doesNotMatch(clientSearchText(first.clientId, first.metadata), new RegExp(prefix), 'a UUID id is not in the search text');
+    assert.deepEqual(await listedAmong({ search: prefix }, ids), [namedAfter.clientId, second.clientId, first.clientId], 'ids that begin with it, and a name holding it');
+    assert.deepEqual(await listedAmong({ search: first.clientId }, ids), [first.clientId], 'the whole id');
+    assert.deepEqual(await listedAmong({ search: ` ${first.clientId.toUpperCase()} ` }, ids), [first.clientId], 'upper-cased, with spaces around');
+    assert.deepEqual(await listedAmong({ search: second.clientId.slice(0, 13) }, ids), [second.clientId]);
+    assert.deepEqual(await listedAmong({ search: prefix.slice(0, 7) }, ids), [namedAfter.clientId], 'seven characters: not an id prefix');
+    assert.deepEqual(await listedAmong({ search: first.clientId.slice(9) }, ids), [], 'the middle of a UUID id');
+    assert.deepEqual(await listedAmong({ search: first.clientId.slice(-12) }, ids), [], 'the end of a UUID id');
+    assert.deepEqual(await listedAmong({ search: `${tag}.example/oauth` }, ids), [documentUrl.clientId], 'a URL client id, by any part');
+    assert.equal(await storage.clients.countClients({ search: prefix }), 3);
+    assert.deepEqual(await storage.clients.countClientsUpTo({ search: prefix }, 2), { count: 2, more: true });
+    assert.deepEqual(await storage.clients.countClientsUpTo({ search: prefix }, 10), { count: 3, more: false });
+    assert.equal(await storage.clients.countClients({ search: prefix, source: 'dynamic' }), 3, 'with another filter');
+    // Wildcards of either database's LIKE or range never widen an id prefix: such a search is not an id prefix at all.
+    for (const search of [`${prefix.slice(0, 7)}%`, `${prefix.slice(0, 7)}_`, `${prefix}%`, `${prefix}\u{10ffff}`]) {
+      assert.deepEqual(await listedAmong({ search }, ids), [], JSON.stringify(search));
+    }
+  });
 
   it('finds any substring: the middle of a word, one or two characters, punctuation, the last characters of the text', async () => {
     const tag = unique('s').replace(/\W/g, '');

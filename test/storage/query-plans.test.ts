@@ -87,6 +87,26 @@ describe('query plans at 20,000 clients', () => forEachDatabase(describe, (kind:
     assert.match(plan, /clients_search_trigram/, plan);
   });
 
+  it('looks a client id up by its beginning through an index, beside the search index', async () => {
+    if (sqlite()) {
+      // The probe of searchPlan, and the exact count of a search that more clients match (selectClients, plan `match`).
+      const probe = await explain(`select rowid from clients where (client_id >= '0199abcd' and client_id < '0199abcd\u{10ffff}') limit 1001`);
+      assert.match(probe, /SEARCH clients USING (COVERING )?INDEX sqlite_autoindex_clients_1 \(client_id>\? AND client_id<\?\)/, probe);
+      const count = await explain(
+        `select count(*) from clients where ((search_text like '%0199abcd%' escape '!' and rowid in (select rowid from clients_substrings where clients_substrings match '"0199abcd"')) or (client_id >= '0199abcd' and client_id < '0199abcd\u{10ffff}'))`,
+      );
+      assert.match(count, /MULTI-INDEX OR/, count);
+      assert.doesNotMatch(count, /SCAN clients\b/, count);
+      return;
+    }
+    const plan = await explain(
+      `select * from clients where (search_text like '%0199abcd%' escape '!' or client_id like '0199abcd%') order by client_id_issued_at desc, client_id desc limit 51`,
+    );
+    assert.match(plan, /clients_id_prefix/, plan);
+    assert.match(plan, /clients_search_trigram/, plan);
+    assert.doesNotMatch(plan, /Seq Scan on clients/, plan);
+  });
+
   it("counts a policy's clients through clients_policy, which holds only the clients with a policy", async () => {
     const plan = await explain(`select count(*) from clients where policy = 'strict'`);
     assert.match(plan, /clients_policy/, plan);

@@ -8,22 +8,24 @@ import { parseMetadata } from './client-repository.js';
 const batchSize = 1000;
 
 /**
- * Writes `clients.search_text` for the clients stored before the column existed, in batches in key order.
- * Host names need URL parsing, so the text is computed here, as new rows compute it, not in SQL. Each batch
- * is one `UPDATE … FROM (VALUES …)`: the columns of a `VALUES` list are `column1`, `column2` on both databases.
+ * Writes `clients.search_text` as {@link clientSearchText} computes it today, for every client whose stored text
+ * differs: those stored before the column existed (migration 0004) or before its content changed (0019). Batches
+ * in key order. Host names need URL parsing, so the text is computed here, as new rows compute it, not in SQL.
+ * Each batch is one `UPDATE … FROM (VALUES …)`: the columns of a `VALUES` list are `column1`, `column2` on both
+ * databases.
  */
 export async function backfillClientSearchText(db: Kysely<Database>): Promise<void> {
   let after: string | undefined;
   for (;;) {
-    let query = db.selectFrom('clients').select(['client_id', 'metadata']).orderBy('client_id').limit(batchSize);
+    let query = db.selectFrom('clients').select(['client_id', 'metadata', 'search_text']).orderBy('client_id').limit(batchSize);
     if (after !== undefined) query = query.where('client_id', '>', after);
     const rows = await query.execute();
     if (rows.length === 0) return;
-    const values = rows.map((row) => {
-      const metadata = parseMetadata(row.metadata) as Partial<ClientMetadata>;
-      return sql`(${row.client_id}, ${clientSearchText(row.client_id, metadata)})`;
+    const values = rows.flatMap((row) => {
+      const text = clientSearchText(row.client_id, parseMetadata(row.metadata) as Partial<ClientMetadata>);
+      return text === row.search_text ? [] : [sql`(${row.client_id}, ${text})`];
     });
-    await sql`update clients set search_text = v.column2 from (values ${sql.join(values)}) as v where clients.client_id = v.column1`.execute(db);
+    if (values.length > 0) await sql`update clients set search_text = v.column2 from (values ${sql.join(values)}) as v where clients.client_id = v.column1`.execute(db);
     after = rows.at(-1)!.client_id;
   }
 }

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { SqliteAdapter, sql, type Kysely, type Selectable } from 'kysely';
 import type { ClientMetadata } from '../../ports/client-metadata.js';
 import { redirectHost } from '../../ports/redirect-host.js';
 import type { ClientListFilter, ClientListQuery } from '../../ports/clients.js';
@@ -8,13 +8,18 @@ import type { Database } from './schema.js';
 /** The most clients one page may hold; larger limits are lowered to it. */
 export const maxPageSize = 500;
 
+/** A client id as Latchkey makes them (a UUID, lower-case): it is found by its beginning, not in `search_text`. */
+const uuidId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /**
- * The `search_text` column: the client name, the client id and, per redirect URI, its host and (when it is not
- * http or https) its scheme, lower-cased and one per line. `cursor://anysphere.cursor-retrieval/…` is found by
- * `cursor` and by `anysphere`; `com.example.app:/cb`, which has no host, by its scheme.
+ * The `search_text` column: the client name, the client id unless it is a UUID (see {@link idPrefixOf}) and, per
+ * redirect URI, its host and (when it is not http or https) its scheme, lower-cased and one per line.
+ * `cursor://anysphere.cursor-retrieval/…` is found by `cursor` and by `anysphere`; `com.example.app:/cb`, which
+ * has no host, by its scheme; a metadata document's URL or an operator's own client id by any part of it.
  */
 export function clientSearchText(clientId: string, metadata: Partial<ClientMetadata>): string {
-  const parts = new Set([metadata.client_name ?? '', clientId]);
+  const parts = new Set([metadata.client_name ?? '']);
+  if (!uuidId.test(clientId)) parts.add(clientId);
   for (const uri of metadata.redirect_uris ?? []) {
     const host = redirectHost(uri);
     if (host) parts.add(host);
@@ -22,6 +27,26 @@ export function clientSearchText(clientId: string, metadata: Partial<ClientMetad
     if (scheme && scheme !== 'http' && scheme !== 'https') parts.add(scheme);
   }
   return [...parts].join('\n').toLowerCase();
+}
+
+/**
+ * The beginning of a UUID client id that a search names: the (lower-cased) search when it is 8 to 36 hex digits
+ * and dashes, else undefined. A UUID id is found by its first 8 characters or more (pasted from a log or a page),
+ * through the primary key, and not by a substring: its 36 characters were half of every client's trigrams, half
+ * of what a registration indexed (about 25 µs of its CPU on SQLite), for a search nobody makes (the middle of a
+ * random id). 8 characters of a time-ordered id name the clients of one 65-second window.
+ */
+export function idPrefixOf(search: string): string | undefined {
+  return /^[0-9a-f][0-9a-f-]{7,35}$/.test(search) ? search : undefined;
+}
+
+/**
+ * The clients whose id begins with `prefix` (from {@link idPrefixOf}: hex digits and dashes, no wildcard), as a
+ * range of the primary key on SQLite, whose text compares by bytes; on PostgreSQL, whose primary key follows the
+ * database's collation, a `LIKE` prefix that `clients_id_prefix` (`text_pattern_ops`, migration 0019) answers.
+ */
+function idPrefixCondition(prefix: string, sqlite: boolean) {
+  return sqlite ? sql<boolean>`(client_id >= ${prefix} and client_id < ${`${prefix}\u{10ffff}`})` : sql<boolean>`client_id like ${`${prefix}%`}`;
 }
 
 /** Where a page starts: after the client with this `client_id_issued_at` and `client_id`. */
@@ -61,10 +86,12 @@ export function pageSize(limit: number): number {
  * PostgreSQL, whose planner weighs its trigram index against that walk by itself; or when more clients match
  * (`matches`, counted up to the probe's limit, `exact` when they are the clients holding the search and not a
  * superset), so that a page usually fills after a short walk; when it does not, {@link selectSearchPage} reads
- * the index query `match` instead.
+ * the index query `match` instead, with the clients whose id begins with the search (`idRowids`, see
+ * {@link idPrefixOf}). A search whose id prefix alone names more than the probe's limit has no `match`: the listing is
+ * walked (a burst of more than 1,000 registrations within one 65-second window, searched by its first 8 characters).
  */
 export type SearchPlan =
-  | { by: 'listing'; matches?: number; exact?: boolean; match?: string }
+  | { by: 'listing'; matches?: number; exact?: boolean; match?: string; idRowids?: readonly number[] }
   | { by: 'index'; rowids: readonly number[] }
   | { by: 'match'; match: string };
 
@@ -155,8 +182,13 @@ export async function searchPlan(db: Kysely<Database>, filter: ClientListFilter,
     if (match === '') return { by: 'index', rowids: [] };
   }
   const { rows } = await sql<{ rowid: number }>`select rowid from ${sql.table(substringIndex)} where ${sql.table(substringIndex)} match ${match} limit ${probeLimit + 1}`.execute(db);
-  const rowids = rows.map((row) => row.rowid);
-  return rowids.length <= probeLimit ? { by: 'index', rowids } : { by: 'listing', matches: rowids.length, exact: trigrams?.exact ?? true, match };
+  const prefix = idPrefixOf(search);
+  const byId = prefix === undefined ? [] : (await sql<{ rowid: number }>`select rowid from clients where ${idPrefixCondition(prefix, true)} limit ${probeLimit + 1}`.execute(db)).rows;
+  const rowids = [...new Set([...rows, ...byId].map((row) => row.rowid))];
+  if (rowids.length <= probeLimit) return { by: 'index', rowids };
+  const exact = trigrams?.exact ?? true;
+  if (byId.length > probeLimit) return { by: 'listing', matches: rowids.length, exact };
+  return { by: 'listing', matches: rowids.length, exact, match, ...(byId.length > 0 ? { idRowids: byId.map((row) => row.rowid) } : {}) };
 }
 
 /**
@@ -179,7 +211,7 @@ export function searchOnly(filter: ClientListFilter): boolean {
 /**
  * The clients matching `filter`. The search is checked on each row as a substring of `search_text` (with `plan`
  * `index` or `match`, only on the rows the trigram index names, which all hold it unless the index is stale: the
- * check keeps a stale entry from showing a wrong client): `%`, `_` and `!` in it are escaped with `!` (a backslash is
+ * check keeps a stale entry from showing a wrong client), or as the beginning of its UUID id ({@link idPrefixOf}): `%`, `_` and `!` in it are escaped with `!` (a backslash is
  * no wildcard once another escape character is named), so all match literally. Both sides are lower-cased by
  * JavaScript (not by SQL `lower()`, which differs between the databases outside ASCII), so the match is
  * case-insensitive alike on SQLite and PostgreSQL.
@@ -189,9 +221,11 @@ export function selectClients(db: Kysely<Database>, filter: ClientListFilter, pl
   const search = searchOf(filter);
   if (search) {
     // Not a backslash as the escape character: its literal would depend on PostgreSQL's standard_conforming_strings.
-    query = query.where(sql<boolean>`search_text like ${likePattern(search)} escape '!'`);
+    let held = sql<boolean>`search_text like ${likePattern(search)} escape '!'`;
+    if (plan.by === 'match') held = sql<boolean>`(${held} and rowid in (select rowid from ${sql.table(substringIndex)} where ${sql.table(substringIndex)} match ${plan.match}))`;
+    const prefix = idPrefixOf(search);
+    query = query.where(prefix === undefined ? held : sql<boolean>`(${held} or ${idPrefixCondition(prefix, db.getExecutor().adapter instanceof SqliteAdapter)})`);
     if (plan.by === 'index') query = query.where(sql<boolean>`rowid in (select value from json_each(${JSON.stringify(plan.rowids)}))`);
-    else if (plan.by === 'match') query = query.where(sql<boolean>`rowid in (select rowid from ${sql.table(substringIndex)} where ${sql.table(substringIndex)} match ${plan.match})`);
   }
   if (filter.source !== undefined) query = query.where('registration_source', '=', filter.source);
   // Only `true` narrows: a form's unticked "flagged only" box (false) shows every client.
@@ -286,14 +320,17 @@ export async function selectSearchPage(db: Kysely<Database>, query: ClientListQu
   };
   // Listing order: latest issue time first, then client id descending as SQLite compares text (its UTF-8 bytes).
   const newer = (a: ClientRow, b: ClientRow) => Number(b.client_id_issued_at) - Number(a.client_id_issued_at) || Buffer.compare(Buffer.from(b.client_id), Buffer.from(a.client_id));
-  let kept: ClientRow[] = [];
+  // The clients whose id begins with the search (at most the probe's limit) are read first, whatever their rowids.
+  let kept: ClientRow[] = plan.idRowids?.length ? await selectClientPage(db, query, { by: 'index', rowids: plan.idRowids }).execute() : [];
   let below = Number.MAX_SAFE_INTEGER;
   for (;;) {
     const { rows } = await sql<{ rowid: number }>`select rowid from ${sql.table(substringIndex)} where ${sql.table(substringIndex)} match ${plan.match}
       and rowid < ${below} order by rowid desc limit ${indexChunk}`.execute(db);
     if (rows.length === 0) break;
     below = rows.at(-1)!.rowid;
-    kept = [...kept, ...(await selectClientPage(db, { ...query, limit: maxPageSize }, { by: 'index', rowids: rows.map((row) => row.rowid) }).execute())].sort(newer).slice(0, want);
+    const read = await selectClientPage(db, { ...query, limit: maxPageSize }, { by: 'index', rowids: rows.map((row) => row.rowid) }).execute();
+    const keptIds = new Set(kept.map((row) => row.client_id));
+    kept = [...kept, ...read.filter((row) => !keptIds.has(row.client_id))].sort(newer).slice(0, want);
     // Every client not read yet has a rowid below `below`, so an issue time of at most latestBelow(below - 1).
     if (kept.length === want && Number(kept.at(-1)!.client_id_issued_at) > latestBelow(below - 1)) break;
   }

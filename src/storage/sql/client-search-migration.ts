@@ -46,6 +46,17 @@ export async function substringSearch(db: Kysely<unknown>, dialect: 'sqlite' | '
   if (dialect !== 'sqlite') return;
   for (const trigger of ['clients_search_insert', 'clients_search_delete', 'clients_search_update']) await sql`drop trigger ${sql.ref(trigger)}`.execute(db);
   await sql`drop table clients_search`.execute(db);
+  await createSubstringIndex(db);
+  await sql.raw(`create table ${issuedByRowid} (block integer primary key, issued_max integer not null)`).execute(db);
+  await sql.raw(`insert into ${issuedByRowid} (block, issued_max) select rowid >> ${rowidBlockShift}, max(client_id_issued_at) from clients group by 1`).execute(db);
+  const raise = `insert into ${issuedByRowid} (block, issued_max) values (new.rowid >> ${rowidBlockShift}, new.client_id_issued_at)
+    on conflict (block) do update set issued_max = max(issued_max, excluded.issued_max);`;
+  await sql.raw(`create trigger ${issuedByRowid}_insert after insert on clients begin ${raise} end`).execute(db);
+  await sql.raw(`create trigger ${issuedByRowid}_update after update of client_id_issued_at on clients when new.client_id_issued_at > old.client_id_issued_at begin ${raise} end`).execute(db);
+}
+
+/** SQLite: the trigram index filled from `clients`, its vocabulary, and the triggers that keep it. */
+async function createSubstringIndex(db: Kysely<unknown>): Promise<void> {
   await sql
     .raw(`create virtual table ${substringIndex} using fts5(search_text, content='', columnsize=0, tokenize='trigram case_sensitive 1')`)
     .execute(db);
@@ -58,10 +69,34 @@ export async function substringSearch(db: Kysely<unknown>, dialect: 'sqlite' | '
   await sql
     .raw(`create trigger ${substringIndex}_update after update of search_text on clients when old.search_text is not new.search_text begin ${remove} ${add} end`)
     .execute(db);
-  await sql.raw(`create table ${issuedByRowid} (block integer primary key, issued_max integer not null)`).execute(db);
-  await sql.raw(`insert into ${issuedByRowid} (block, issued_max) select rowid >> ${rowidBlockShift}, max(client_id_issued_at) from clients group by 1`).execute(db);
-  const raise = `insert into ${issuedByRowid} (block, issued_max) values (new.rowid >> ${rowidBlockShift}, new.client_id_issued_at)
-    on conflict (block) do update set issued_max = max(issued_max, excluded.issued_max);`;
-  await sql.raw(`create trigger ${issuedByRowid}_insert after insert on clients begin ${raise} end`).execute(db);
-  await sql.raw(`create trigger ${issuedByRowid}_update after update of client_id_issued_at on clients when new.client_id_issued_at > old.client_id_issued_at begin ${raise} end`).execute(db);
+}
+
+/**
+ * Migration 0019: a client id made by Latchkey (a UUID) leaves `search_text` and is found by its beginning
+ * through the primary key instead (see `idPrefixOf` in `client-listing.ts`). It was 36 of a client's 70 or so
+ * indexed characters: half of the trigrams a registration wrote on SQLite (35 µs an insert instead of 59–69 in a
+ * micro-benchmark of the insert and its triggers) and half of its GIN entries on PostgreSQL. Each client's text is
+ * computed again (`rewrite`, the one function new rows use). The search indexes are dropped first and built again
+ * after, once, rather than updated row by row: on SQLite every update would strike the old text out of the
+ * contentless index and append the new. At a million clients, expect about as long as 0018 took (80 s on SQLite).
+ *
+ * PostgreSQL: `clients_id_prefix`, the id in `text_pattern_ops`, which answers `client_id LIKE 'prefix%'` whatever
+ * the database's collation (its primary key follows that collation, whose order is not byte order); the trigram
+ * index is built again only if it was there (creating pg_trgm may have been refused, see migration 0013).
+ */
+export async function idsOutOfSearchText(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres', rewrite: (db: Kysely<unknown>) => Promise<void>): Promise<void> {
+  if (dialect === 'sqlite') {
+    for (const trigger of ['insert', 'delete', 'update']) await sql.raw(`drop trigger ${substringIndex}_${trigger}`).execute(db);
+    await sql.raw(`drop table ${substringVocabulary}`).execute(db);
+    await sql.raw(`drop table ${substringIndex}`).execute(db);
+    await rewrite(db);
+    await createSubstringIndex(db);
+    return;
+  }
+  const { rows } = await sql<{ found: number }>`select count(*)::int as found from pg_indexes where indexname = 'clients_search_trigram'`.execute(db);
+  const trigram = rows[0]?.found === 1;
+  if (trigram) await sql`drop index clients_search_trigram`.execute(db);
+  await rewrite(db);
+  if (trigram) await sql`create index clients_search_trigram on clients using gin (search_text gin_trgm_ops)`.execute(db);
+  await sql`create index clients_id_prefix on clients (client_id text_pattern_ops)`.execute(db);
 }

@@ -2,7 +2,7 @@ import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely
 import { backfillAuditCounts, backfillClientSearchText } from './backfill.js';
 import { addClientCountsAndSearch } from './client-counts-migration.js';
 import { lightenClientDeletes } from './client-deletes-migration.js';
-import { substringSearch } from './client-search-migration.js';
+import { idsOutOfSearchText, substringSearch } from './client-search-migration.js';
 import type { Database } from './schema.js';
 
 /**
@@ -335,6 +335,13 @@ function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration
         // SQLite: a trigram index instead of the word index, so that a search finds any substring, as on
         // PostgreSQL, and reads only the clients it names however short or common it is (see the file).
         await substringSearch(db, dialect);
+      },
+    },
+    '0019_client_ids_by_prefix': {
+      async up(db: Kysely<unknown>) {
+        // A UUID client id leaves the search text (half of what a registration indexed) and is found by its
+        // first 8 characters or more through the primary key, or on PostgreSQL `clients_id_prefix` (see the file).
+        await idsOutOfSearchText(db, dialect, (db) => backfillClientSearchText(db as Kysely<Database>));
       },
     },
   };
