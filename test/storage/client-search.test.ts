@@ -185,7 +185,11 @@ describe('SQLite search plans', () => {
       await storage.clients.insertClient(named('No name hint', { clientId: uuid('feedface', i), clientIdIssuedAt: issuedAt }));
     }
     await Promise.all(Array.from({ length: 1001 }, (_, i) => storage.clients.insertClient(named('Coffee', { clientId: uuid('c0ffee00', i), clientIdIssuedAt: 1_550_000_000 + i }))));
+    // Three flagged, one operator-created, and a few used clients among the feedface names.
+    for (let i = 0; i < 3; i++) await storage.clients.insertClient(named(`Build feedface flagged ${i}`, { clientIdIssuedAt: 1_600_000_100 + i, lookAlikeOf: 'Claude' }));
+    await storage.clients.insertClient(named('Build feedface by hand', { clientIdIssuedAt: 1_600_000_200, registrationSource: 'admin' }));
     db = openKysely(database.url);
+    await sql`update clients set last_used_ms = 1 where search_text like ${'build feedface 10_\n%'}`.execute(db);
   });
   after(async () => {
     await db.destroy();
@@ -220,7 +224,7 @@ describe('SQLite search plans', () => {
     const ids = await searchPlan(db, { search: 'c0ffee00' }, true);
     assert.deepEqual(ids, { by: 'listing', matches: 1001, exact: true }, 'more ids than a probe reads: the listing is walked');
     assert.deepEqual(await storage.clients.countClientsUpTo({ search: 'c0ffee00' }, 5000), { count: 1001, more: false });
-    assert.equal(await storage.clients.countClients({ search: 'feedface' }), 1104);
+    assert.equal(await storage.clients.countClients({ search: 'feedface' }), 1108);
     for (const [search, plan] of [['feedface', both], ['c0ffee00', ids], ['feedface-0003', await searchPlan(db, { search: 'feedface-0003' }, true)]] as const) {
       let after: string | undefined;
       let listed = 0;
@@ -234,8 +238,27 @@ describe('SQLite search plans', () => {
         const last = page[49]!;
         after = Buffer.from(JSON.stringify([Number(last.client_id_issued_at), last.client_id])).toString('base64url');
       }
-      assert.equal(listed, { feedface: 1104, c0ffee00: 1001, 'feedface-0003': 1 }[search], search);
+      assert.equal(listed, { feedface: 1108, c0ffee00: 1001, 'feedface-0003': 1 }[search], search);
     }
+  });
+
+  it('pages a search with a source, the flag or a last use as a walk of the listing would, whichever it reads', async () => {
+    const plan = await searchPlan(db, { search: 'feedface' }, true);
+    const filters = [{ source: 'admin' }, { source: 'dynamic' }, { flagged: true }, { usage: { kind: 'since', at: 0 } }, { usage: { kind: 'never' } }, { source: 'dynamic', flagged: true }] as const;
+    for (const filter of filters) {
+      let after: string | undefined;
+      for (let pages = 0; pages < 100; pages++) {
+        const query = { search: 'feedface', ...filter, limit: 20, ...(after ? { after } : {}) };
+        const page = await selectSearchPage(db, query, plan, 100);
+        const expected = await selectClientPage(db, query).execute();
+        assert.deepEqual(page.map((r) => r.client_id), expected.map((r) => r.client_id), `${JSON.stringify(filter)}, page ${pages + 1}`);
+        if (page.length <= 20) break;
+        const last = page[19]!;
+        after = Buffer.from(JSON.stringify([Number(last.client_id_issued_at), last.client_id])).toString('base64url');
+      }
+    }
+    assert.equal((await selectSearchPage(db, { search: 'feedface', flagged: true, limit: 50 }, plan, 100)).length, 3);
+    assert.equal((await selectSearchPage(db, { search: 'feedface', usage: { kind: 'since', at: 0 }, limit: 50 }, plan, 100)).length, 10);
   });
 
   it('pages a search whose matches are older than most clients as a walk of the listing would, through the index', async () => {

@@ -289,8 +289,14 @@ type ClientRow = Selectable<Database['clients']>;
  */
 export async function selectSearchPage(db: Kysely<Database>, query: ClientListQuery, plan: SearchPlan, budget = walkBudget): Promise<ClientRow[]> {
   const want = pageSize(query.limit) + 1;
-  // With another filter too, the index's matches may mostly fail it: the listing (or that filter's index) is walked, as before.
-  if (plan.by !== 'listing' || plan.match === undefined || !searchOnly(query)) return selectClientPage(db, query, plan).execute();
+  if (plan.by !== 'listing' || plan.match === undefined) return selectClientPage(db, query, plan).execute();
+  // With a source or the flag too: when the kept counts say that at most `budget` clients pass that filter, its
+  // index in listing order is walked (`clients_listing_source`, `clients_listing_flagged`). Otherwise, and with a
+  // last-use filter, the walk and each chunk of the index read below apply it as well: a rare combination reads
+  // the search's matches, not every client.
+  if (!searchOnly(query) && query.usage === undefined && Number((await selectKeptCount(db, query).executeTakeFirstOrThrow()).count ?? 0) <= budget) {
+    return selectClientPage(db, query, plan).execute();
+  }
   const after = query.after === undefined ? undefined : decodeCursor(query.after);
   // A short walk first (finding its bound costs what walking does: 4 ms for 20,000 clients), then the full budget.
   for (const walk of [Math.min(budget, firstWalk), budget]) {
