@@ -55,7 +55,7 @@ export function registerClientCommands(program: Command, context: ConfigCli): vo
         else write(listed.length > 0 ? clientsTable(listed) : Object.keys(filter).length > 0 ? 'No clients match.\n' : 'No clients registered.\n');
         if (more) {
           const total = await storage.clients.countClientsUpTo(filter, countedUpTo);
-          const of = `${total.more ? 'more than ' : ''}${total.count}`;
+          const of = `${total.more ? 'more than ' : total.partial ? 'at least ' : ''}${total.count}`;
           process.stderr.write(`Showing the newest ${listed.length} of ${of} matching clients; raise --limit to see more.\n`);
         }
       })),

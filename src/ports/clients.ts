@@ -79,18 +79,23 @@ export interface ClientStore {
   countClientsUpTo(filter: ClientListFilter, limit: number): Promise<ClientCount>;
 }
 
-/** A count that may have stopped early: `more` means that more than `count` match. */
+/**
+ * A count that may have stopped early: `more` means that more than `count` match; `partial`, that `count` is what a
+ * bounded part of the clients holds (a search the index could not count in time), so that at least `count` match.
+ */
 export interface ClientCount {
   count: number;
   more: boolean;
+  partial?: true;
 }
 
 /** Which clients a listing shows. Every given condition must hold. */
 export interface ClientListFilter {
   /**
-   * Case-insensitive text anywhere in the client's `client_name`, its `client_id`, or the host of one of its
-   * redirect URIs (for a private-use scheme URI, its scheme): `claude`, `laude co`, `example.com`, any part of a
-   * client id, `!` all find their clients, alike on SQLite and PostgreSQL. Surrounding spaces are ignored.
+   * Case-insensitive text anywhere in the client's `client_name`, the host of one of its redirect URIs (for a
+   * private-use scheme URI, its scheme), or its `client_id` when that is not a UUID (a metadata document's URL);
+   * a UUID `client_id` from its beginning, 8 characters or more: `claude`, `laude co`, `example.com`, `!`, the first
+   * 8 characters of an id all find their clients, alike on SQLite and PostgreSQL. Surrounding spaces are ignored.
    */
   search?: string;
   source?: RegistrationSource;
@@ -114,4 +119,10 @@ export interface ClientPage {
   clients: ClientRecord[];
   /** Cursor of the following page; null on the last page. Opaque to callers. */
   next: string | null;
+  /**
+   * Set when the page holds the matches among this many clients after the cursor only, not necessarily a full page:
+   * a search the database's index could not answer in time (PostgreSQL) stops there, and `next` searches on from
+   * the last client it read.
+   */
+  searched?: number;
 }

@@ -39,6 +39,8 @@ export function clientListPage(input: {
   /** How many match; a search stops counting at a limit (`more`: "more than"), so that no page reads every match. */
   total: ClientCount;
   next: string | null;
+  /** Set when the page holds the matches among this many clients only (`ClientPage.searched`). */
+  searched?: number | undefined;
   /** Whether this is a later page (a link back to the first is shown). */
   paged: boolean;
 }): string {
@@ -57,9 +59,9 @@ export function clientListPage(input: {
   const option = (value: string, label: string, selected: string) =>
     html`<option value="${value}"${value === selected ? html` selected` : ''}>${label}</option>`;
   const filtered = Object.keys(filters).length > 0;
-  const { count: counted, more } = input.total;
-  const count = `${more ? 'More than ' : ''}${counted.toLocaleString('en-US')}`;
-  const plural = more || counted !== 1;
+  const { count: counted, more, partial } = input.total;
+  const count = `${more ? 'More than ' : partial ? 'At least ' : ''}${counted.toLocaleString('en-US')}`;
+  const plural = more || partial === true || counted !== 1;
 
   return adminPage({
     nonce: input.nonce,
@@ -79,7 +81,8 @@ export function clientListPage(input: {
 <div class="actions"><button class="primary" type="submit">Search</button>${filtered ? html`<a href="${base}/admin/clients">Clear</a>` : ''}</div>
 </form>
 <p role="status"><span data-testid="client-count">${count} client${plural ? 's' : ''}${filtered ? (plural ? ' match' : ' matches') : ''}</span>${counted > 0 ? ' · newest first, 50 per page' : ''}</p>
-${input.clients.length === 0 ? html`<p class="muted">No clients${filtered ? ' match these filters' : ' are registered yet'}.</p>` : clientTable(base, input.clients)}
+${input.clients.length === 0 ? html`<p class="muted">No clients${filtered ? ' match these filters' : ' are registered yet'}${input.searched ? ' among the clients searched so far' : ''}.</p>` : clientTable(base, input.clients)}
+${input.searched ? html`<p class="muted" data-testid="partial-search">This search could not use the database's index in time, so this page holds the matches among the next ${input.searched.toLocaleString('en-US')} clients only. The next page searches older ones.</p>` : ''}
 <nav class="pager" aria-label="Pages">
 ${input.paged ? html`<a href="${listHref()}">First page</a>` : ''}
 ${input.next ? html`<a rel="next" data-testid="next-page" href="${listHref({ after: input.next })}">Next page</a>` : ''}

@@ -187,7 +187,7 @@ describe('SQLite search plans', () => {
     await Promise.all(Array.from({ length: 1001 }, (_, i) => storage.clients.insertClient(named('Coffee', { clientId: uuid('c0ffee00', i), clientIdIssuedAt: 1_550_000_000 + i }))));
     // Three flagged, one operator-created, and a few used clients among the feedface names.
     for (let i = 0; i < 3; i++) await storage.clients.insertClient(named(`Build feedface flagged ${i}`, { clientIdIssuedAt: 1_600_000_100 + i, lookAlikeOf: 'Claude' }));
-    await storage.clients.insertClient(named('Build feedface by hand', { clientIdIssuedAt: 1_600_000_200, registrationSource: 'admin' }));
+    await storage.clients.insertClient(named('Build feedface by hand', { clientIdIssuedAt: 1_600_000_200, registrationSource: 'operator' }));
     db = openKysely(database.url);
     await sql`update clients set last_used_ms = 1 where search_text like ${'build feedface 10_\n%'}`.execute(db);
   });
@@ -244,7 +244,7 @@ describe('SQLite search plans', () => {
 
   it('pages a search with a source, the flag or a last use as a walk of the listing would, whichever it reads', async () => {
     const plan = await searchPlan(db, { search: 'feedface' }, true);
-    const filters = [{ source: 'admin' }, { source: 'dynamic' }, { flagged: true }, { usage: { kind: 'since', at: 0 } }, { usage: { kind: 'never' } }, { source: 'dynamic', flagged: true }] as const;
+    const filters = [{ source: 'operator' }, { source: 'dynamic' }, { flagged: true }, { usage: { kind: 'since', at: 0 } }, { usage: { kind: 'never' } }, { source: 'dynamic', flagged: true }] as const;
     for (const filter of filters) {
       let after: string | undefined;
       for (let pages = 0; pages < 100; pages++) {

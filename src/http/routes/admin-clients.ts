@@ -46,6 +46,7 @@ export function clientRoutes(router: AdminRouter, context: PagesContext): void {
         clients: page.clients,
         total,
         next: page.next,
+        searched: page.searched,
         paged: after !== undefined,
       }),
     );

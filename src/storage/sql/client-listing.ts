@@ -203,6 +203,11 @@ export async function matchPlan(db: Kysely<Database>, filter: ClientListFilter, 
   return match === '' ? { by: 'index', rowids: [] } : { by: 'match', match };
 }
 
+/** Whether `filter` has a search (not only spaces). */
+export function hasSearch(filter: ClientListFilter): boolean {
+  return searchOf(filter) !== undefined;
+}
+
 /** Whether `filter` narrows by the search alone: then the index's count of the search is the count of the filter. */
 export function searchOnly(filter: ClientListFilter): boolean {
   return searchOf(filter) !== undefined && filter.source === undefined && filter.flagged !== true && filter.usage === undefined;
@@ -268,14 +273,46 @@ export function selectClientPage(db: Kysely<Database>, query: ClientListQuery, p
     .limit(pageSize(query.limit) + 1);
 }
 
-/** The newest clients after the cursor a SQLite search page walks in listing order before it reads the index instead. */
-const walkBudget = 20_000;
+/**
+ * The newest clients after the cursor a SQLite search page walks in listing order before it reads the index
+ * instead, and that a PostgreSQL search walks when its index could not answer in time.
+ */
+export const walkBudget = 20_000;
 /** The clients walked first: a search that a page's worth of the newest 1,000 clients hold is answered by them. */
 const firstWalk = 1000;
 /** Rowids the index names per read when a page reads it newest first. */
 const indexChunk = 512;
 
 type ClientRow = Selectable<Database['clients']>;
+
+/** The key of the client a walk ended on: a cursor that goes on after it. */
+export type WalkEdge = { client_id_issued_at: number | string; client_id: string };
+
+/**
+ * The page of `query` among the `walk` clients after its cursor (listing order, every filter applied), and the
+ * last of those clients, `edge` (undefined when fewer remain: the page is then the page).
+ */
+export async function selectWalkedPage(db: Kysely<Database>, query: ClientListQuery, walk: number): Promise<{ rows: ClientRow[]; edge: WalkEdge | undefined }> {
+  const after = query.after === undefined ? undefined : decodeCursor(query.after);
+  let edgeQuery = db.selectFrom('clients').select(['client_id_issued_at', 'client_id']);
+  if (after) edgeQuery = edgeQuery.where((eb) => eb(eb.refTuple('client_id_issued_at', 'client_id'), '<', eb.tuple(after[0], after[1])));
+  const edge = await edgeQuery.orderBy('client_id_issued_at', 'desc').orderBy('client_id', 'desc').offset(walk - 1).limit(1).executeTakeFirst();
+  let walked = selectClientPage(db, query, { by: 'listing' });
+  if (edge) walked = walked.where((eb) => eb(eb.refTuple('client_id_issued_at', 'client_id'), '>=', eb.tuple(Number(edge.client_id_issued_at), edge.client_id)));
+  return { rows: await walked.execute(), edge };
+}
+
+/**
+ * How many of the `walk` newest clients match `filter`, counted up to `limit + 1` (for a PostgreSQL search its index
+ * could not count in time).
+ */
+export async function countWalked(db: Kysely<Database>, filter: ClientListFilter, walk: number, limit: number): Promise<number> {
+  const edge = await db.selectFrom('clients').select(['client_id_issued_at', 'client_id']).orderBy('client_id_issued_at', 'desc').orderBy('client_id', 'desc').offset(walk - 1).limit(1).executeTakeFirst();
+  let matches = selectClients(db, filter).select(sql<number>`1`.as('one'));
+  if (edge) matches = matches.where((eb) => eb(eb.refTuple('client_id_issued_at', 'client_id'), '>=', eb.tuple(Number(edge.client_id_issued_at), edge.client_id)));
+  const row = await db.selectFrom(matches.limit(limit + 1).as('m')).select((eb) => eb.fn.countAll<number | string>().as('count')).executeTakeFirstOrThrow();
+  return Number(row.count);
+}
 
 /**
  * One page of a SQLite search that more than {@link searchProbeLimit} clients match (`plan.match`), as
@@ -297,15 +334,9 @@ export async function selectSearchPage(db: Kysely<Database>, query: ClientListQu
   if (!searchOnly(query) && query.usage === undefined && Number((await selectKeptCount(db, query).executeTakeFirstOrThrow()).count ?? 0) <= budget) {
     return selectClientPage(db, query, plan).execute();
   }
-  const after = query.after === undefined ? undefined : decodeCursor(query.after);
   // A short walk first (finding its bound costs what walking does: 4 ms for 20,000 clients), then the full budget.
   for (const walk of [Math.min(budget, firstWalk), budget]) {
-    let edgeQuery = db.selectFrom('clients').select(['client_id_issued_at', 'client_id']);
-    if (after) edgeQuery = edgeQuery.where((eb) => eb(eb.refTuple('client_id_issued_at', 'client_id'), '<', eb.tuple(after[0], after[1])));
-    const edge = await edgeQuery.orderBy('client_id_issued_at', 'desc').orderBy('client_id', 'desc').offset(walk - 1).limit(1).executeTakeFirst();
-    let walked = selectClientPage(db, query, { by: 'listing' });
-    if (edge) walked = walked.where((eb) => eb(eb.refTuple('client_id_issued_at', 'client_id'), '>=', eb.tuple(Number(edge.client_id_issued_at), edge.client_id)));
-    const page = await walked.execute();
+    const { rows: page, edge } = await selectWalkedPage(db, query, walk);
     if (page.length === want || !edge) return page;
   }
 

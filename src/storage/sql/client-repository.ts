@@ -2,7 +2,25 @@ import { SqliteAdapter, sql, type Kysely, type Selectable } from 'kysely';
 import type { ClientMetadata } from '../../ports/client-metadata.js';
 import { InitialAccessTokenUnusableError, type InitialAccessTokenUse } from '../../ports/initial-access-tokens.js';
 import type { ClientListFilter, ClientRecord, ClientStore, RegistrationSource } from '../../ports/clients.js';
-import { clientSearchText, countedByCounters, encodeCursor, matchPlan, pageSize, searchOnly, searchPlan, searchProbeLimit, selectClients, selectSearchPage, selectKeptCount, type SearchPlan } from './client-listing.js';
+import {
+  clientSearchText,
+  countWalked,
+  countedByCounters,
+  encodeCursor,
+  hasSearch,
+  matchPlan,
+  pageSize,
+  searchOnly,
+  searchPlan,
+  searchProbeLimit,
+  selectClientPage,
+  selectClients,
+  selectKeptCount,
+  selectSearchPage,
+  selectWalkedPage,
+  walkBudget,
+  type SearchPlan,
+} from './client-listing.js';
 import { GroupCommit } from './group-commit.js';
 import type { ClientsTable, Database, Guard } from './schema.js';
 
@@ -23,9 +41,15 @@ export function createClientRepository(
      * {@link InitialAccessTokenUnusableError}; by default one multi-row `INSERT`.
      */
     insertRows?: (rows: PendingClientRow[]) => Promise<void>;
+    /** PostgreSQL: how long a search's page or count may run before a bounded walk answers it (see {@link boundedSearch}). */
+    searchTimeoutMs?: number;
+    /** How many clients that walk reads; {@link walkBudget} unless a test makes it small. */
+    searchWalk?: number;
   },
 ): ClientStore & { drain(): Promise<void> } {
   const { guard } = options;
+  const searchTimeoutMs = options.searchTimeoutMs ?? defaultSearchTimeoutMs;
+  const searchWalk = options.searchWalk ?? walkBudget;
   const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
   const insertRows = options.insertRows ?? ((rows) => insertWithTokenUses(db, rows));
   const inserts = new GroupCommit<PendingClientRow>((items) => guard(() => insertRows(items)), {
@@ -119,8 +143,18 @@ export function createClientRepository(
 
     listClients: (query) =>
       guard(async () => {
-        const rows = await selectSearchPage(db, query, await planSearch(query));
         const size = pageSize(query.limit);
+        let rows: Selectable<ClientsTable>[] | undefined;
+        if (sqlite || !hasSearch(query)) rows = await selectSearchPage(db, query, await planSearch(query));
+        else rows = await boundedSearch(db, searchTimeoutMs, (trx) => selectClientPage(trx, query).execute());
+        if (rows === undefined) {
+          // PostgreSQL's plan did not answer in time: the page is what the next clients hold, and goes on after them.
+          const walked = await selectWalkedPage(db, query, searchWalk);
+          if (walked.rows.length <= size && walked.edge) {
+            return { clients: walked.rows.map(fromRow), next: encodeCursor(Number(walked.edge.client_id_issued_at), walked.edge.client_id), searched: searchWalk };
+          }
+          rows = walked.rows;
+        }
         const clients = rows.slice(0, size).map(fromRow);
         const last = clients.at(-1);
         return { clients, next: rows.length > size && last ? encodeCursor(last.clientIdIssuedAt, last.clientId) : null };
@@ -142,12 +176,44 @@ export function createClientRepository(
         const plan = await planSearch(filter, Math.max(searchProbeLimit, limit));
         // More clients hold the search than the limit, as the index (or the walk of the newest) counted them: no walk.
         if (plan.by === 'listing' && plan.exact && (plan.matches ?? 0) > limit && searchOnly(filter)) return { count: limit, more: true };
-        const matches = selectClients(db, filter, plan).select(sql<number>`1`.as('one')).limit(limit + 1);
-        const row = await db.selectFrom(matches.as('m')).select((eb) => eb.fn.countAll<number | string>().as('count')).executeTakeFirstOrThrow();
+        const counted = (on: Kysely<Database>) =>
+          on
+            .selectFrom(selectClients(on, filter, plan).select(sql<number>`1`.as('one')).limit(limit + 1).as('m'))
+            .select((eb) => eb.fn.countAll<number | string>().as('count'))
+            .executeTakeFirstOrThrow();
+        const row = sqlite || !hasSearch(filter) ? await counted(db) : await boundedSearch(db, searchTimeoutMs, counted);
+        if (row === undefined) {
+          // Not counted in time (PostgreSQL): what the newest clients hold, as "at least".
+          const found = await countWalked(db, filter, searchWalk, limit);
+          return found > limit ? { count: limit, more: true } : { count: found, more: false, partial: true };
+        }
         const count = Number(row.count);
         return { count: Math.min(count, limit), more: count > limit };
       }),
   };
+}
+
+/** See {@link boundedSearch}: with the walk that follows a timeout, a page answers within the 100 ms of issue 18. */
+const defaultSearchTimeoutMs = 50;
+
+/**
+ * PostgreSQL: `run` in a transaction whose statements may take `timeoutMs` each (`statement_timeout`), or undefined
+ * when one took longer. pg_trgm helps a search only through its runs of three letters or digits: `"`, `ü`, or
+ * `127 0 0 1` (whose trigrams are those of `127.0.0.1`, which most clients hold) leave the planner a walk of the
+ * listing or a recheck of most rows, about a second at a million clients. Such a search is answered from a bounded
+ * walk instead (`ClientPage.partial`, `ClientCount.partial`).
+ */
+async function boundedSearch<T>(db: Kysely<Database>, timeoutMs: number, run: (trx: Kysely<Database>) => Promise<T>): Promise<T | undefined> {
+  try {
+    return await db.transaction().execute(async (trx) => {
+      await sql.raw(`set local statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`).execute(trx);
+      return run(trx);
+    });
+  } catch (error) {
+    // 57014 query_canceled: the timeout (or an operator's pg_cancel_backend, which the walk answers as well).
+    if (typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '57014') return undefined;
+    throw error;
+  }
 }
 
 /** A `clients` row as written. */
