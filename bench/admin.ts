@@ -126,6 +126,12 @@ function listPages(): Page[] {
     { name: 'search q=agent', path: '/admin/clients?q=agent', expect: 'rows', target: true },
     { name: 'search q=a', path: '/admin/clients?q=a', expect: 'rows', target: true },
     { name: 'search, no match', path: '/admin/clients?q=zzqqxx', expect: 'none', target: true },
+    // Searches PostgreSQL's pg_trgm cannot narrow (no run of three letters or digits, or the trigrams of a common
+    // host in another order), and a search with another filter.
+    { name: 'search q="', path: '/admin/clients?q=%22', expect: 'none', target: true },
+    { name: 'search q=ü', path: '/admin/clients?q=%C3%BC', expect: 'none', target: true },
+    { name: 'search q=127 0 0 1', path: '/admin/clients?q=127+0+0+1', expect: 'none', target: true },
+    { name: 'search q=agent, unused', path: '/admin/clients?q=agent&usage=never', expect: 'rows', target: true },
     { name: 'source=iat', path: '/admin/clients?source=iat', expect: 'rows', target: true },
     { name: 'flagged=1', path: '/admin/clients?flagged=1', expect: 'rows', target: true },
     { name: 'usage=never', path: '/admin/clients?usage=never', expect: 'rows', target: true },

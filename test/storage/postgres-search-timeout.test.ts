@@ -24,7 +24,7 @@ describe('PostgreSQL: a search its index cannot answer in time', { skip: postgre
 
   before(async () => {
     database = await postgresKind.create({ migrated: true });
-    const storage = await openStorage({ url: database.url, poolSize: 2 });
+    const storage = await openStorage({ url: database.url, sqliteSynchronous: 'normal', poolSize: 2 });
     await storage.migrate();
     // 100 clients, newest last; every seventh holds `"quoted"` in its name.
     for (let i = 0; i < 100; i++) {
