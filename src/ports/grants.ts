@@ -91,8 +91,12 @@ export interface GrantStore {
    * `reuseGraceMs` is positive, it was retired less than `reuseGraceMs` before `now` (stored times), it belongs
    * to the generation just before the grant's newest, and the grant is not revoked. Any other used token is
    * `reused` and nothing is written. With `reuseGraceMs` 0 (the default) every used token is `reused`.
+   *
+   * `found` is the token's grant as the caller read it before (with {@link findRefreshToken}). Of a grant only its
+   * revocation changes once it is created, so a store may answer a rotation with `found` and the revocation it reads
+   * while rotating, instead of reading the whole grant again; it reads it when `found` is absent or of another grant.
    */
-  rotateRefreshToken(tokenDigest: string, next: RefreshTokenRecord, now: number, reuseGraceMs?: number): Promise<RefreshRotation>;
+  rotateRefreshToken(tokenDigest: string, next: RefreshTokenRecord, now: number, reuseGraceMs?: number, found?: GrantRecord): Promise<RefreshRotation>;
   /**
    * A refresh token and its grant, whether used or not, with its generation: its place in the grant's chain of
    * rotations (0 for the first token, one more for each successor, which the store numbers so when it rotates).

@@ -148,6 +148,60 @@ export function storageFlowContract(kind: DatabaseKind): void {
     assert.equal(await storage.grants.findRefreshToken(next.tokenDigest), undefined);
   });
 
+  // The token endpoint reads the token and its grant first, then rotates with the grant it read (`found`): the
+  // store reads again only what can change in between. Each race below fails if that reading is dropped.
+  it('answers a rotation with the revocation of its grant as of the rotation, not as the caller read it', async () => {
+    const g = grant();
+    const t = refresh(g.id);
+    await storage.grants.createGrant(g, t, null);
+    const found = await storage.grants.findRefreshToken(t.tokenDigest);
+    assert.ok(found);
+    assert.equal(found.grant.revokedAt, null);
+    assert.equal(await storage.grants.revokeGrant(g.id, 2500), true);
+    const rotation = await storage.grants.rotateRefreshToken(t.tokenDigest, refresh(g.id), 3000, 0, found.grant);
+    assert.equal(rotation.status, 'rotated');
+    assert.deepEqual(rotation.status === 'rotated' && rotation.grant, { ...g, revokedAt: 2500 }, 'revoked in between');
+  });
+
+  it('answers reuse for a token another rotation used after the caller read it', async () => {
+    const g = grant();
+    const t = refresh(g.id);
+    await storage.grants.createGrant(g, t, null);
+    const found = await storage.grants.findRefreshToken(t.tokenDigest);
+    assert.ok(found);
+    assert.equal(found.used, false);
+    assert.equal((await storage.grants.rotateRefreshToken(t.tokenDigest, refresh(g.id), 3000, 0, found.grant)).status, 'rotated');
+    const late = refresh(g.id);
+    assert.equal((await storage.grants.rotateRefreshToken(t.tokenDigest, late, 3001, 0, found.grant)).status, 'reused');
+    assert.equal(await storage.grants.findRefreshToken(late.tokenDigest), undefined, 'nothing written');
+  });
+
+  it('retires a branch reissued after the caller read the token it rotates', async () => {
+    const g = grant();
+    const t = refresh(g.id);
+    await storage.grants.createGrant(g, t, null);
+    const next = refresh(g.id);
+    assert.equal((await storage.grants.rotateRefreshToken(t.tokenDigest, next, 3000, 10_000)).status, 'rotated');
+    const found = await storage.grants.findRefreshToken(next.tokenDigest);
+    assert.ok(found);
+    assert.equal(found.used, false);
+    // A parallel refresh of the old token, within the window, branches the grant after `found` was read.
+    const branch = refresh(g.id);
+    assert.equal((await storage.grants.rotateRefreshToken(t.tokenDigest, branch, 3500, 10_000)).status, 'reissued');
+    assert.equal((await storage.grants.rotateRefreshToken(next.tokenDigest, refresh(g.id), 4000, 10_000, found.grant)).status, 'rotated');
+    assert.equal((await storage.grants.findRefreshToken(branch.tokenDigest))?.used, true, 'the branch is retired with the token rotated');
+    assert.equal((await storage.grants.rotateRefreshToken(branch.tokenDigest, refresh(g.id), 4500, 10_000)).status, 'reused');
+  });
+
+  it("answers a rotation with the token's own grant when the caller passes another", async () => {
+    const g = grant({ scope: 'mcp' });
+    const t = refresh(g.id);
+    await storage.grants.createGrant(g, t, null);
+    const other = grant({ clientId: 'someone-else', revokedAt: null });
+    const rotation = await storage.grants.rotateRefreshToken(t.tokenDigest, refresh(g.id), 3000, 0, other);
+    assert.deepEqual(rotation.status === 'rotated' && rotation.grant, g);
+  });
+
   it('revokes a grant once', async () => {
     const g = grant();
     await storage.grants.createGrant(g, null, null);

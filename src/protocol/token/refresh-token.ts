@@ -48,7 +48,8 @@ export async function exchangeRefreshToken(params: Record<string, string>, clien
   if (found.grant.clientId === client.clientId) checkRefreshTokenBinding(found.grant, context.dpop);
   const next = mintRefreshToken(found.grant.id, found.generation + 1, found.token.scope, context);
   const reuseGraceMs = context.config.tokens.refreshReuseGraceSeconds * 1000;
-  const rotation = await context.grants.rotateRefreshToken(digest, next.record, now, reuseGraceMs);
+  // The grant as found serves the answer; the store reads again only its revocation (see GrantStore).
+  const rotation = await context.grants.rotateRefreshToken(digest, next.record, now, reuseGraceMs, found.grant);
   // Gone since it was read: deleted as retired by the sweep, or with its grant.
   if (rotation.status === 'unknown') return refuseUnknown(presented, context, now);
   const { grant, token } = rotation;
