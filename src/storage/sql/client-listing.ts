@@ -221,8 +221,8 @@ export function searchOnly(filter: ClientListFilter): boolean {
  * JavaScript (not by SQL `lower()`, which differs between the databases outside ASCII), so the match is
  * case-insensitive alike on SQLite and PostgreSQL.
  */
-export function selectClients(db: Kysely<Database>, filter: ClientListFilter, plan: SearchPlan = { by: 'listing' }) {
-  let query = db.selectFrom('clients');
+export function selectClients(db: Kysely<Database>, filter: ClientListFilter, plan: SearchPlan = { by: 'listing' }, walk?: Walk) {
+  let query = walk ? walked(db, walk) : db.selectFrom('clients');
   const search = searchOf(filter);
   if (search) {
     // Not a backslash as the escape character: its literal would depend on PostgreSQL's standard_conforming_strings.
@@ -285,8 +285,30 @@ const indexChunk = 512;
 
 type ClientRow = Selectable<Database['clients']>;
 
+/** A bounded walk of the listing: the `clients` clients after the cursor `after` (none: the newest). */
+type Walk = { clients: number; after: Cursor | undefined };
+
+/**
+ * The clients of `walk` as a table named `clients`: a subquery in listing order with a LIMIT, so that no plan can
+ * read them another way (PostgreSQL would otherwise weigh a GIN scan of every entry for a search it cannot narrow,
+ * which no timeout interrupts).
+ */
+function walked(db: Kysely<Database>, walk: Walk) {
+  let newest = db.selectFrom('clients').selectAll();
+  const after = walk.after;
+  if (after) newest = newest.where((eb) => eb(eb.refTuple('client_id_issued_at', 'client_id'), '<', eb.tuple(after[0], after[1])));
+  return db.selectFrom(newest.orderBy('client_id_issued_at', 'desc').orderBy('client_id', 'desc').limit(walk.clients).as('clients'));
+}
+
 /** The key of the client a walk ended on: a cursor that goes on after it. */
 export type WalkEdge = { client_id_issued_at: number | string; client_id: string };
+
+/** The last of the `walk` clients after `after`, or undefined when fewer remain. */
+function walkEdge(db: Kysely<Database>, walk: number, after: Cursor | undefined): Promise<WalkEdge | undefined> {
+  let edgeQuery = db.selectFrom('clients').select(['client_id_issued_at', 'client_id']);
+  if (after) edgeQuery = edgeQuery.where((eb) => eb(eb.refTuple('client_id_issued_at', 'client_id'), '<', eb.tuple(after[0], after[1])));
+  return edgeQuery.orderBy('client_id_issued_at', 'desc').orderBy('client_id', 'desc').offset(walk - 1).limit(1).executeTakeFirst();
+}
 
 /**
  * The page of `query` among the `walk` clients after its cursor (listing order, every filter applied), and the
@@ -294,24 +316,31 @@ export type WalkEdge = { client_id_issued_at: number | string; client_id: string
  */
 export async function selectWalkedPage(db: Kysely<Database>, query: ClientListQuery, walk: number): Promise<{ rows: ClientRow[]; edge: WalkEdge | undefined }> {
   const after = query.after === undefined ? undefined : decodeCursor(query.after);
-  let edgeQuery = db.selectFrom('clients').select(['client_id_issued_at', 'client_id']);
-  if (after) edgeQuery = edgeQuery.where((eb) => eb(eb.refTuple('client_id_issued_at', 'client_id'), '<', eb.tuple(after[0], after[1])));
-  const edge = await edgeQuery.orderBy('client_id_issued_at', 'desc').orderBy('client_id', 'desc').offset(walk - 1).limit(1).executeTakeFirst();
-  let walked = selectClientPage(db, query, { by: 'listing' });
-  if (edge) walked = walked.where((eb) => eb(eb.refTuple('client_id_issued_at', 'client_id'), '>=', eb.tuple(Number(edge.client_id_issued_at), edge.client_id)));
-  return { rows: await walked.execute(), edge };
+  const edge = await walkEdge(db, walk, after);
+  if (db.getExecutor().adapter instanceof SqliteAdapter) {
+    // SQLite walks `clients_listing` from the cursor to the edge by itself, and reads a row only when the index's
+    // columns (search_text, last_used_ms) match: cheaper than a subquery, which would read every row it walks.
+    let page = selectClientPage(db, query, { by: 'listing' });
+    if (edge) page = page.where((eb) => eb(eb.refTuple('client_id_issued_at', 'client_id'), '>=', eb.tuple(Number(edge.client_id_issued_at), edge.client_id)));
+    return { rows: await page.execute(), edge };
+  }
+  const rows = await selectClients(db, query, { by: 'listing' }, { clients: walk, after })
+    .selectAll()
+    .orderBy('client_id_issued_at', 'desc')
+    .orderBy('client_id', 'desc')
+    .limit(pageSize(query.limit) + 1)
+    .execute();
+  return { rows, edge };
 }
 
 /**
  * How many of the `walk` newest clients match `filter`, counted up to `limit + 1` (for a PostgreSQL search its index
- * could not count in time).
+ * could not count in time), and whether those were all the clients (`whole`: the count is every match's).
  */
-export async function countWalked(db: Kysely<Database>, filter: ClientListFilter, walk: number, limit: number): Promise<number> {
-  const edge = await db.selectFrom('clients').select(['client_id_issued_at', 'client_id']).orderBy('client_id_issued_at', 'desc').orderBy('client_id', 'desc').offset(walk - 1).limit(1).executeTakeFirst();
-  let matches = selectClients(db, filter).select(sql<number>`1`.as('one'));
-  if (edge) matches = matches.where((eb) => eb(eb.refTuple('client_id_issued_at', 'client_id'), '>=', eb.tuple(Number(edge.client_id_issued_at), edge.client_id)));
-  const row = await db.selectFrom(matches.limit(limit + 1).as('m')).select((eb) => eb.fn.countAll<number | string>().as('count')).executeTakeFirstOrThrow();
-  return Number(row.count);
+export async function countWalked(db: Kysely<Database>, filter: ClientListFilter, walk: number, limit: number): Promise<{ count: number; whole: boolean }> {
+  const matches = selectClients(db, filter, { by: 'listing' }, { clients: walk, after: undefined }).select(sql<number>`1`.as('one')).limit(limit + 1);
+  const row = await db.selectFrom(matches.as('m')).select((eb) => eb.fn.countAll<number | string>().as('count')).executeTakeFirstOrThrow();
+  return { count: Number(row.count), whole: (await walkEdge(db, walk, undefined)) === undefined };
 }
 
 /**
