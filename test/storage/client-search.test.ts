@@ -24,6 +24,18 @@ function openKysely(url: string): Kysely<Database> {
   });
 }
 
+/** `database` migrated to `migration`, `rows` inserted as they are, then opened and migrated to the latest. */
+async function migratedWith(kind: DatabaseKind, database: TestDatabase, migration: string, rows: ReturnType<typeof toRow>[]): Promise<Storage> {
+  const db = openKysely(database.url);
+  const { error } = await new Migrator({ db, provider: migrationProvider(kind.name) }).migrateTo(migration);
+  if (error) throw error;
+  for (let start = 0; start < rows.length; start += 200) await db.insertInto('clients').values(rows.slice(start, start + 200)).execute();
+  await db.destroy();
+  const storage = await openStorage({ url: database.url, sqliteSynchronous: 'normal', poolSize: 2 });
+  await storage.migrate();
+  return storage;
+}
+
 /**
  * Migration 0018 on a database that 0016 left with clients in it: on SQLite the word index replaced by the
  * trigram index and the issue-time bounds per rowid block, both filled from the clients and kept by triggers;
@@ -36,14 +48,8 @@ describe('migration 0018 (substring search)', () => forEachDatabase(describe, (k
 
   before(async () => {
     database = await kind.create();
-    const db = openKysely(database.url);
-    const { error } = await new Migrator({ db, provider: migrationProvider(kind.name) }).migrateTo('0016_unread_client_indexes');
-    if (error) throw error;
     for (let i = 0; i < 600; i++) clients.push(named(`Migrated Zebraquill ${i}`, { clientIdIssuedAt: 1_800_000_000 - i }));
-    for (let start = 0; start < clients.length; start += 200) await db.insertInto('clients').values(clients.slice(start, start + 200).map(toRow)).execute();
-    await db.destroy();
-    storage = await openStorage({ url: database.url, sqliteSynchronous: 'normal', poolSize: 2 });
-    await storage.migrate();
+    storage = await migratedWith(kind, database, '0016_unread_client_indexes', clients.map(toRow));
   });
   after(async () => {
     await storage.close();
@@ -91,19 +97,11 @@ describe('migration 0019 (client ids by prefix)', () => forEachDatabase(describe
 
   before(async () => {
     database = await kind.create();
-    const db = openKysely(database.url);
-    const { error } = await new Migrator({ db, provider: migrationProvider(kind.name) }).migrateTo('0018_substring_search');
-    if (error) throw error;
     for (let i = 0; i < 1500; i++) clients.push(named(`Migrated Kestrel ${i}`, { clientId: randomUUID(), clientIdIssuedAt: 1_800_000_000 - i }));
     clients.push(named('Migrated Kestrel with its own id', { clientId: 'operator-chosen-id-0019' }));
     // The text as 0004–0018 wrote it: the name, the id, then the hosts.
     const before = (client: ClientRecord) => [client.metadata.client_name, client.clientId, 'client.example'].join('\n').toLowerCase();
-    for (let start = 0; start < clients.length; start += 200) {
-      await db.insertInto('clients').values(clients.slice(start, start + 200).map((client) => ({ ...toRow(client), search_text: before(client) }))).execute();
-    }
-    await db.destroy();
-    storage = await openStorage({ url: database.url, sqliteSynchronous: 'normal', poolSize: 2 });
-    await storage.migrate();
+    storage = await migratedWith(kind, database, '0018_substring_search', clients.map((client) => ({ ...toRow(client), search_text: before(client) })));
   });
   after(async () => {
     await storage.close();
