@@ -41,11 +41,19 @@
  *                                     for comparison
  *   CLEANUP_SCALE_SEED_TO=<file|url>  only seed a SQLite database at <file>, or the existing empty PostgreSQL database
  *                                     at <url>, and stop (to explain queries on it)
+ *   CLEANUP_SCALE_TRACE=1             what a request waited for: every probe that waited over 50 ms, split into the
+ *                                     event loop's delay (its timer fired late) and the storage call, with what ran
+ *                                     beside it: batches (limit, deleted, on SQLite the WAL's frames before and after,
+ *                                     the main thread's CPU and, on Linux, its time waiting for a CPU), checkpoint
+ *                                     holds (sqlite-checkpointer's diagnostics channel), audit flushes and GC pauses;
+ *                                     and how long the checkpoints held the connection
  *   BENCH_TMPDIR                      where the SQLite file goes (default: the system's temporary directory)
  *   BENCH_DATABASE_URL / TEST_DATABASE_URL   the PostgreSQL server (postgres://postgres@127.0.0.1:5432/postgres);
  *                                     a database is created on it and dropped afterwards
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { subscribe } from 'node:diagnostics_channel';
+import { mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
+import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -67,6 +75,32 @@ const adminUrl = process.env['BENCH_DATABASE_URL'] ?? process.env['TEST_DATABASE
 const withoutCursor = process.env['CLEANUP_SCALE_NO_CURSOR'] === '1';
 const seedKind = envList('CLEANUP_SCALE_SEED', ['ordered', 'random'] as const)[0] ?? 'ordered';
 const users = 100;
+const trace = process.env['CLEANUP_SCALE_TRACE'] === '1';
+/** Timeline of what ran, for probes that waited > 50 ms (CLEANUP_SCALE_TRACE=1). */
+const events: { at: number; end?: number; what: string }[] = [];
+/** The main thread's time on a CPU and waiting for one, in nanoseconds (Linux). */
+const schedstat = (): [number, number] => {
+  try {
+    const [run, wait] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ').map(Number);
+    return [run ?? 0, wait ?? 0];
+  } catch {
+    return [0, 0];
+  }
+};
+/** The WAL index header's mxFrame and nBackfill, read from the -shm file (CLEANUP_SCALE_TRACE=1, SQLite). */
+let walState = (): string => '';
+const note = (what: string, at = performance.now(), end?: number) => {
+  if (trace) events.push(end === undefined ? { at, what } : { at, end, what });
+};
+if (trace) {
+  subscribe('latchkey:sqlite-checkpoint', (message) => {
+    const m = message as { phase: string; at: number; frames?: number; result?: object };
+    note(`ckpt ${m.phase} ${m.frames ?? ''} ${m.result ? JSON.stringify(m.result) : ''}`, m.at);
+  });
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) note(`gc kind ${((entry as PerformanceEntry & { detail?: { kind?: number } }).detail)?.kind} ${entry.duration.toFixed(1)} ms`, entry.startTime, entry.startTime + entry.duration);
+  }).observe({ entryTypes: ['gc'] });
+}
 const grantsPerHolder = 5;
 
 type Dialect = 'sqlite' | 'postgres';
@@ -181,6 +215,19 @@ async function measure(dialect: Dialect): Promise<Figures | undefined> {
       }
     };
     size = () => `${(statSync(file).size / 1e6).toFixed(0)} MB`;
+    if (trace) {
+      const header = Buffer.alloc(100);
+      let fd: number | undefined;
+      walState = () => {
+        try {
+          fd ??= openSync(`${file}-shm`, 'r');
+          readSync(fd, header, 0, 100, 0);
+          return `wal ${header.readUInt32LE(16)}/${header.readUInt32LE(96)}`;
+        } catch {
+          return '';
+        }
+      };
+    }
   } else {
     const created = await createPostgresDatabase(adminUrl);
     if (!created.database) {
@@ -233,7 +280,17 @@ async function measure(dialect: Dialect): Promise<Figures | undefined> {
         complete = false;
         return [];
       }
-      return storage.cleanup.deleteUnusedClients(criteria, limit, withoutCursor ? undefined : cursor);
+      const t0 = performance.now();
+      const before = walState();
+      const cpu0 = trace ? process.threadCpuUsage() : undefined;
+      const sched0: [number, number] = trace ? schedstat() : [0, 0];
+      const result = await storage.cleanup.deleteUnusedClients(criteria, limit, withoutCursor ? undefined : cursor);
+      if (trace) {
+        const cpu = process.threadCpuUsage(cpu0);
+        const sched1 = schedstat();
+        note(`batch limit ${limit} deleted ${result.length} ${before} -> ${walState()} cpu ${((cpu.user + cpu.system) / 1000).toFixed(1)} (sys ${(cpu.system / 1000).toFixed(1)}) oncpu ${((sched1[0] - sched0[0]) / 1e6).toFixed(1)} runq ${((sched1[1] - sched0[1]) / 1e6).toFixed(1)}`, t0, performance.now());
+      }
+      return result;
     },
   };
   let lastReport = started;
@@ -241,17 +298,34 @@ async function measure(dialect: Dialect): Promise<Figures | undefined> {
   // request's), timed from when it was due, so that an event loop blocked by a batch counts as well as the wait
   // for the connection behind a batch or, on SQLite, a checkpoint.
   const waits: number[] = [];
+  const slow: { due: number; fired: number; done: number }[] = [];
   let probing = true;
   const probes = (async () => {
     while (probing) {
       const due = performance.now() + 5;
       await new Promise((resolve) => setTimeout(resolve, 5));
+      const fired = performance.now();
       await storage.ping();
-      waits.push(Math.max(0, performance.now() - due));
+      const done = performance.now();
+      waits.push(Math.max(0, done - due));
+      if (trace && done - due > 50) slow.push({ due, fired, done });
     }
   })();
+  const traced = trace
+    ? {
+        ...storage,
+        auditEvents: {
+          ...storage.auditEvents,
+          appendAuditEvents: async (batch: Parameters<typeof storage.auditEvents.appendAuditEvents>[0]) => {
+            const t0 = performance.now();
+            await storage.auditEvents.appendAuditEvents(batch);
+            note(`audit ${batch.length}`, t0, performance.now());
+          },
+        },
+      }
+    : storage;
   try {
-    await withAuditTrail(storage, (audit) =>
+    await withAuditTrail(traced, (audit) =>
       cleanUpClients({ cleanup: bounded, config, clock: { now: () => now }, audit, observer }, (soFar) => {
         deleted = soFar;
         if (performance.now() - lastReport > 10_000) {
@@ -269,6 +343,29 @@ async function measure(dialect: Dialect): Promise<Figures | undefined> {
   const cpu = process.cpuUsage(cpuBefore);
   const others = cpuUsage(machineBefore, await cpuSnapshot([process.pid], 'postgres')).others;
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  if (trace) {
+    // How long each checkpoint held the connection (from its hold to its answer).
+    const holds: number[] = [];
+    let heldAt: number | undefined;
+    for (const event of events) {
+      if (event.what.startsWith('ckpt held')) heldAt = event.at;
+      else if (event.what.startsWith('ckpt done') && heldAt !== undefined) {
+        holds.push(event.at - heldAt);
+        heldAt = undefined;
+      }
+    }
+    const sortedHolds = [...holds].sort((a, b) => a - b);
+    const q = (p: number) => sortedHolds[Math.min(sortedHolds.length - 1, Math.floor(p * sortedHolds.length))]?.toFixed(1);
+    process.stderr.write(`HOLDS ${holds.length}: first ${holds[0]?.toFixed(1)} ms, p50 ${q(0.5)}, p99 ${q(0.99)}, max ${sortedHolds.at(-1)?.toFixed(1)}; probes > 50 ms: ${slow.length}\n`);
+  }
+  // Each probe that waited over 50 ms, with what ran around it.
+  for (const probe of slow) {
+    process.stderr.write(`SLOW probe at ${(probe.due - started).toFixed(0)} ms (epoch ${(performance.timeOrigin + probe.due).toFixed(0)}): waited ${(probe.done - probe.due).toFixed(1)} ms (timer late ${(probe.fired - probe.due).toFixed(1)}, ping ${(probe.done - probe.fired).toFixed(1)})\n`);
+    for (const event of events) {
+      const end = event.end ?? event.at;
+      if (end >= probe.due - 150 && event.at <= probe.done) process.stderr.write(`   ${(event.at - probe.due).toFixed(1).padStart(8)} ${event.end === undefined ? '' : `..${(event.end - probe.due).toFixed(1)}`} ${event.what}\n`);
+    }
+  }
   waits.sort((a, b) => a - b);
   const wait = (q: number) => waits[Math.min(waits.length - 1, Math.floor(q * waits.length))] ?? 0;
   if (!complete) times.pop();

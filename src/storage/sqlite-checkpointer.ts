@@ -1,8 +1,16 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { endianness } from 'node:os';
+import { channel } from 'node:diagnostics_channel';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+
+/**
+ * Each checkpoint as it holds the connection (`{ phase: 'held', at, frames }`) and as it ends (`{ phase: 'done', at,
+ * result }`, the worker's answer and how long its checkpoint took, `ms`), `at` in `performance.now()` time: for
+ * benches that ask what a request waited for (`bench/cleanup-scale.ts`, CLEANUP_SCALE_TRACE=1).
+ */
+export const checkpointTrace = channel('latchkey:sqlite-checkpoint');
 
 /** Moves SQLite's WAL checkpoints off the event loop: see {@link startCheckpointer}. */
 export interface Checkpointer {
@@ -39,6 +47,7 @@ const db = new Database(workerData.file, { fileMustExist: true });
 // FULL: the checkpoint syncs the WAL before copying it and the database file after, as SQLite's own would.
 db.pragma('synchronous = FULL');
 db.pragma('busy_timeout = 5000');
+parentPort.postMessage({ ready: true });
 parentPort.on('message', (message) => {
   if (message === 'close') {
     db.close();
@@ -46,8 +55,9 @@ parentPort.on('message', (message) => {
     return;
   }
   try {
+    const t0 = performance.now();
     const [result] = db.pragma('wal_checkpoint(PASSIVE)');
-    parentPort.postMessage({ ok: true, busy: result.busy, log: result.log, checkpointed: result.checkpointed });
+    parentPort.postMessage({ ok: true, busy: result.busy, log: result.log, checkpointed: result.checkpointed, ms: performance.now() - t0 });
   } catch (error) {
     parentPort.postMessage({ ok: false, error: String(error && error.message || error) });
   }
@@ -103,29 +113,53 @@ export function startCheckpointer(
     void options.onFailure().catch(() => undefined);
     void worker?.terminate();
   };
-  // Started at the first checkpoint: a server that never writes much never starts a thread.
+  // Started at the first write: a server that never writes never starts a thread. Resolves whether it is ready
+  // (its connection open) or failed.
+  let ready: Promise<boolean> | undefined;
   const started = () => {
-    if (worker) return worker;
-    const thread = new Worker(workerSource, { eval: true, workerData: { file, driver } });
-    thread.on('message', (message: CheckpointAnswer) => answer?.(message));
-    thread.on('error', (error) => {
-      answer?.({ ok: false, error: error.message });
-      fail(error.message);
+    ready ??= new Promise<boolean>((resolve) => {
+      const thread = new Worker(workerSource, { eval: true, workerData: { file, driver } });
+      const limit = setTimeout(() => {
+        resolve(false);
+        fail(`the worker was not ready within ${policy.timeoutMs} ms`);
+      }, policy.timeoutMs).unref();
+      const ended = () => {
+        clearTimeout(limit);
+        resolve(false);
+      };
+      thread.on('message', (message: WorkerMessage) => {
+        if ('ready' in message) {
+          clearTimeout(limit);
+          resolve(true);
+        } else answer?.(message);
+      });
+      thread.on('error', (error) => {
+        ended();
+        answer?.({ ok: false, error: error.message });
+        fail(error.message);
+      });
+      thread.on('exit', () => {
+        ended();
+        answer?.({ ok: false, error: 'the worker exited' });
+        if (!closed) fail('the worker exited');
+      });
+      // Idle, it never keeps the process alive (a storage left open must not either): close() ends it, and so does
+      // the process's exit. After the listeners: adding a 'message' listener refs the worker's port again.
+      thread.unref();
+      worker = thread;
     });
-    thread.on('exit', () => {
-      answer?.({ ok: false, error: 'the worker exited' });
-      if (!closed) fail('the worker exited');
-    });
-    // Idle, it never keeps the process alive (a storage left open must not either): close() ends it, and so does
-    // the process's exit. After the listeners: adding a 'message' listener refs the worker's port again.
-    thread.unref();
-    worker = thread;
-    return thread;
+    return ready;
   };
 
-  const checkpoint = () =>
-    options.hold(async () => {
-      const thread = started();
+  const checkpoint = async () => {
+    // Started before the main connection is held, not while: a thread, the driver loaded and the database opened
+    // take tens of milliseconds (50-90 ms measured on a loaded machine), which every storage call would wait
+    // for on top of the first checkpoint.
+    if (!(await started()) || stats.failed) return;
+    const thread = worker;
+    if (!thread) return;
+    return options.hold(async () => {
+      if (checkpointTrace.hasSubscribers) checkpointTrace.publish({ phase: 'held', at: performance.now(), frames: frames.read() });
       // Referenced while a checkpoint runs, so that the process does not exit in the middle of one.
       thread.ref();
       // The main connection is held meanwhile: a checkpoint that never answers (a hung disk, a stuck thread) must
@@ -142,7 +176,9 @@ export function startCheckpointer(
       if (!result.ok) return fail(result.error);
       stats.checkpoints++;
       stats.framesCopied += Math.max(0, result.checkpointed);
+      if (checkpointTrace.hasSubscribers) checkpointTrace.publish({ phase: 'done', at: performance.now(), result });
     });
+  };
 
   const later = () => {
     if (!timer && !closed) timer = setTimeout(start, policy.maxDelayMs).unref();
@@ -166,6 +202,8 @@ export function startCheckpointer(
     closeFiles: () => frames.close(),
     noteWrite() {
       if (closed || stats.failed) return;
+      // The thread starts at the first write, so that it is ready by the time a checkpoint is due.
+      void started();
       writes++;
       const waiting = frames.read();
       if (waiting === undefined ? writes >= policy.writes : waiting >= policy.frames) start();
@@ -186,7 +224,9 @@ export function startCheckpointer(
   };
 }
 
-type CheckpointAnswer = { ok: true; busy: number; log: number; checkpointed: number } | { ok: false; error: string };
+type CheckpointAnswer = { ok: true; busy: number; log: number; checkpointed: number; ms: number } | { ok: false; error: string };
+/** What the worker says: that its connection is open, then one answer per checkpoint. */
+type WorkerMessage = { ready: true } | CheckpointAnswer;
 
 /**
  * How many WAL frames wait to be checkpointed, read from the WAL index (the `-shm` file, which SQLite maps into
