@@ -26,9 +26,19 @@ export interface AuditTrailOptions {
   flushDelayMs?: number;
   /** Events kept while the database is failing; older ones are dropped (and counted in the log) beyond it. */
   maxPending?: number;
-  /** Events written per transaction. */
+  /** Events written per transaction, at most. */
   maxBatch?: number;
+  /**
+   * How long one write should take, in milliseconds: a write that took longer makes the next batch smaller in
+   * proportion (down to {@link minBatch}), one that took less than half of it lets the next grow back.
+   */
+  batchTargetMs?: number;
+  /** A monotonic clock in milliseconds, for timing the writes (`performance.now` unless a test gives another). */
+  elapsed?: () => number;
 }
+
+/** The fewest events a write is sized down to: below it, per-transaction costs (an fsync on SQLite) dominate. */
+const minBatch = 100;
 
 /** An {@link AuditTrail} that can be flushed and closed with the server. */
 export interface BackgroundAuditTrail extends AuditTrail {
@@ -50,6 +60,9 @@ export function createAuditTrail(options: AuditTrailOptions): BackgroundAuditTra
   const flushDelayMs = options.flushDelayMs ?? 250;
   const maxPending = options.maxPending ?? 50_000;
   const maxBatch = options.maxBatch ?? 5000;
+  const batchTargetMs = options.batchTargetMs ?? 25;
+  const elapsed = options.elapsed ?? (() => performance.now());
+  let batchSize = maxBatch;
   let pending: AuditEvent[] = [];
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<void> = Promise.resolve();
@@ -58,12 +71,18 @@ export function createAuditTrail(options: AuditTrailOptions): BackgroundAuditTra
   const write = async (): Promise<void> => {
     timer = undefined;
     // Bounded batches, the next one after the event loop has turned. Large ones: on SQLite every transaction
-    // is an fsync, and batches of 500 cost more throughput (a third) than they saved in stalls.
-    const batch = pending.splice(0, maxBatch);
+    // is an fsync, and batches of 500 cost more throughput (a third) than they saved in stalls. Sized by time
+    // too: SQLite's one connection serves nothing else while a write runs, and the events of a cleanup sweep
+    // (thousands of `client.deleted` at once) took 25-105 ms a write, the longest waits of requests beside it.
+    const batch = pending.splice(0, batchSize);
     if (batch.length === 0) return;
     if (pending.length > 0) schedule(0);
     try {
+      const started = elapsed();
       await store.appendAuditEvents(batch);
+      const took = elapsed() - started;
+      if (took > batchTargetMs) batchSize = Math.min(batchSize, Math.max(minBatch, Math.floor((batch.length * batchTargetMs) / took)));
+      else if (took < batchTargetMs / 2 && batch.length >= batchSize) batchSize = Math.min(maxBatch, batchSize * 2);
     } catch (error) {
       // Keep the events for the next attempt, within bounds: the log line already holds every one of them.
       pending = [...batch, ...pending];

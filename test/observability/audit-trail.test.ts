@@ -77,6 +77,47 @@ describe('the audit trail', () => {
     await trail.close();
   });
 
+  it('sizes its writes by time: smaller in proportion after a slow one, back up after fast ones', async () => {
+    const sizes: number[] = [];
+    let now = 0;
+    // Each event takes 0.1 ms to write, more while the database is slow.
+    let perEvent = 0.1;
+    const timed: AuditEventStore = {
+      listAuditEvents: (filter) => storage.auditEvents.listAuditEvents(filter),
+      countAuditEvents: (query) => storage.auditEvents.countAuditEvents(query),
+      deleteAuditEventsBefore: (before, limit) => storage.auditEvents.deleteAuditEventsBefore(before, limit),
+      appendAuditEvents: async (events) => {
+        sizes.push(events.length);
+        now += events.length * perEvent;
+      },
+    };
+    const trail = createAuditTrail({ store: timed, logger: recordingLogger(), clock: fixedClock(), random: systemRandom, maxBatch: 4000, batchTargetMs: 25, elapsed: () => now });
+    const record = (count: number) => {
+      for (let i = 0; i < count; i++) trail.record({ type: 'client.deleted', clientId: `c${i}` });
+    };
+    record(1000);
+    await trail.flush();
+    // 1,000 events took 100 ms: the next writes hold 250 (25 ms each).
+    record(1000);
+    await trail.flush();
+    assert.deepEqual(sizes, [1000, 250, 250, 250, 250]);
+    // Fast again: each full write under half the target doubles the size, up to maxBatch.
+    perEvent = 0.01;
+    sizes.length = 0;
+    record(4000);
+    await trail.flush();
+    assert.deepEqual(sizes, [250, 500, 1000, 2000, 250]);
+    // Never below 100 a write, however slow.
+    perEvent = 10;
+    sizes.length = 0;
+    record(400);
+    await trail.flush();
+    record(300);
+    await trail.flush();
+    assert.deepEqual(sizes, [400, 100, 100, 100], 'the first write shows it slow (4 s), the next hold 100');
+    await trail.close();
+  });
+
   it('writes by itself after the delay', async () => {
     const trail = createAuditTrail({ store: storage.auditEvents, logger: recordingLogger(), clock: fixedClock(), random: systemRandom, flushDelayMs: 20 });
     trail.record({ type: 'consent.granted', clientId: 'c2', userId: 'u1' });
