@@ -61,9 +61,7 @@ describe('the audit trail', () => {
   it('writes in bounded batches, and a flush writes them all', async () => {
     const sizes: number[] = [];
     const counting: AuditEventStore = {
-      listAuditEvents: (filter) => storage.auditEvents.listAuditEvents(filter),
-      countAuditEvents: (query) => storage.auditEvents.countAuditEvents(query),
-      deleteAuditEventsBefore: (before, limit) => storage.auditEvents.deleteAuditEventsBefore(before, limit),
+      ...storage.auditEvents,
       appendAuditEvents: async (events) => {
         sizes.push(events.length);
         await storage.auditEvents.appendAuditEvents(events);
@@ -83,9 +81,7 @@ describe('the audit trail', () => {
     // Each event takes 0.1 ms to write, more while the database is slow.
     let perEvent = 0.1;
     const timed: AuditEventStore = {
-      listAuditEvents: (filter) => storage.auditEvents.listAuditEvents(filter),
-      countAuditEvents: (query) => storage.auditEvents.countAuditEvents(query),
-      deleteAuditEventsBefore: (before, limit) => storage.auditEvents.deleteAuditEventsBefore(before, limit),
+      ...storage.auditEvents,
       appendAuditEvents: async (events) => {
         sizes.push(events.length);
         now += events.length * perEvent;
@@ -129,9 +125,7 @@ describe('the audit trail', () => {
   it('keeps events when a write fails, warns, and writes them on the next attempt', async () => {
     let failures = 1;
     const flaky: AuditEventStore = {
-      listAuditEvents: (filter) => storage.auditEvents.listAuditEvents(filter),
-      countAuditEvents: (query) => storage.auditEvents.countAuditEvents(query),
-      deleteAuditEventsBefore: (before, limit) => storage.auditEvents.deleteAuditEventsBefore(before, limit),
+      ...storage.auditEvents,
       appendAuditEvents: async (events) => {
         if (failures-- > 0) throw new Error('database is down');
         await storage.auditEvents.appendAuditEvents(events);

@@ -214,10 +214,11 @@ export function searchOnly(filter: ClientListFilter): boolean {
 }
 
 /**
- * The clients matching `filter`. The search is checked on each row as a substring of `search_text` (with `plan`
- * `index` or `match`, only on the rows the trigram index names, which all hold it unless the index is stale: the
- * check keeps a stale entry from showing a wrong client), or as the beginning of its UUID id ({@link idPrefixOf}): `%`, `_` and `!` in it are escaped with `!` (a backslash is
- * no wildcard once another escape character is named), so all match literally. Both sides are lower-cased by
+ * The clients matching `filter` (with `walk`, among those clients only). The search is checked on each row as a
+ * substring of `search_text` (with `plan` `index` or `match`, only on the rows the trigram index names, which all
+ * hold it unless the index is stale: the check keeps a stale entry from showing a wrong client), or as the
+ * beginning of its UUID id ({@link idPrefixOf}): `%`, `_` and `!` in it are escaped with `!` (a backslash is no
+ * wildcard once another escape character is named), so all match literally. Both sides are lower-cased by
  * JavaScript (not by SQL `lower()`, which differs between the databases outside ASCII), so the match is
  * case-insensitive alike on SQLite and PostgreSQL.
  */
@@ -340,7 +341,9 @@ export async function selectWalkedPage(db: Kysely<Database>, query: ClientListQu
 export async function countWalked(db: Kysely<Database>, filter: ClientListFilter, walk: number, limit: number): Promise<{ count: number; whole: boolean }> {
   const matches = selectClients(db, filter, { by: 'listing' }, { clients: walk, after: undefined }).select(sql<number>`1`.as('one')).limit(limit + 1);
   const row = await db.selectFrom(matches.as('m')).select((eb) => eb.fn.countAll<number | string>().as('count')).executeTakeFirstOrThrow();
-  return { count: Number(row.count), whole: (await walkEdge(db, walk, undefined)) === undefined };
+  const count = Number(row.count);
+  // Past the limit the count says "more than" whatever the walk covered: its edge is looked up only below it.
+  return { count, whole: count > limit || (await walkEdge(db, walk, undefined)) === undefined };
 }
 
 /**

@@ -202,7 +202,7 @@ const defaultSearchTimeoutMs = 50;
  * when one took longer. pg_trgm helps a search only through its runs of three letters or digits: `"`, `ü`, or
  * `127 0 0 1` (whose trigrams are those of `127.0.0.1`, which most clients hold) leave the planner a walk of the
  * listing or a recheck of most rows, about a second at a million clients. Such a search is answered from a bounded
- * walk instead (`ClientPage.partial`, `ClientCount.partial`).
+ * walk instead (`ClientPage.searched`, `ClientCount.partial`).
  */
 async function boundedSearch<T>(db: Kysely<Database>, timeoutMs: number, run: (trx: Kysely<Database>) => Promise<T>): Promise<T | undefined> {
   try {
