@@ -19,6 +19,8 @@ import { createPushedRequestRepository } from './sql/pushed-request-repository.j
 import { createIdentityRepository } from './sql/identity-repository.js';
 import { addCounts, createAuditRepository, type AuditCountRow, type AuditRow, type AuditWriter } from './sql/audit-repository.js';
 import { createCleanupRepository } from './sql/cleanup-repository.js';
+import { substringIndex } from './sql/client-search-migration.js';
+import { mergeStatement, searchIndexMergePages } from './sql/search-index-merges.js';
 import { createInitialAccessTokenRepository } from './sql/initial-access-token-repository.js';
 import type { Database } from './sql/schema.js';
 import { trackWriteHealth } from './write-health.js';
@@ -166,7 +168,8 @@ function restrictFiles(file: string, logger: Pick<Logger, 'warn'> | undefined): 
 /**
  * Group-committed inserts as one prepared statement run once per row inside one transaction: the SQL is
  * compiled by Kysely once, instead of building and preparing a multi-row statement for every batch. The
- * initial access tokens that registrations spend are counted in the same transaction.
+ * initial access tokens that registrations spend are counted in the same transaction, and the search index
+ * merges its share for the batch (see `mergeSearchIndex`).
  */
 function preparedInsert(database: BetterSqlite3.Database, db: Kysely<Database>, writes: WriteTracker): (items: PendingClientRow[]) => Promise<void> {
   const template = toRow({
@@ -190,11 +193,15 @@ function preparedInsert(database: BetterSqlite3.Database, db: Kysely<Database>, 
     if (!insertAll) {
       const insert = database.prepare(db.insertInto('clients').values(template).compile().sql);
       const spend = preparedSpend(database, db);
+      // None before migration 0018 (a test that stores rows as an older release did, then migrates).
+      const indexed = database.prepare(`select 1 from sqlite_master where type = 'table' and name = ?`).get(substringIndex) !== undefined;
+      const merge = indexed ? database.prepare(mergeStatement) : undefined;
       insertAll = database.transaction((batch: PendingClientRow[]) => {
         for (const use of tokenUses(batch)) {
           if (spend(use) !== 1) throw new InitialAccessTokenUnusableError();
         }
         for (const { row } of batch) insert.run(columns.map((column) => row[column]));
+        merge?.run(searchIndexMergePages(batch.length));
       });
     }
     // Through Kysely's connection lock: were a Kysely transaction open on this connection, better-sqlite3

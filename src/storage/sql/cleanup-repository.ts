@@ -2,7 +2,7 @@ import { SqliteAdapter, sql, type ExpressionBuilder, type Kysely, type SqlBool }
 import type { ClientCleanupStore, CleanupCriteria } from '../../ports/cleanup.js';
 import type { RegistrationSource } from '../../ports/clients.js';
 import type { Database, Guard } from './schema.js';
-import { substringIndex } from './client-search-migration.js';
+import { mergeSearchIndex } from './search-index-merges.js';
 
 /**
  * Where the clients that cleanup may delete came from: every way a client registers itself. A client an
@@ -162,15 +162,13 @@ export function createCleanupRepository(db: Kysely<Database>, guard: Guard): Cli
       guard(async () => {
         if (!cursor)
           return db.transaction().execute(async (trx) => {
-            const merged = sqlite ? await boundedIndexMerges(trx) : undefined;
             const deleted: { clientId: string; reason: 'unused' | 'idle' }[] = [];
             for (const sweep of sweeps) deleted.push(...(await deleteWhere(trx, sweep, criteria, limit - deleted.length)));
-            await merged?.();
+            if (sqlite) await mergeSearchIndex(trx, deleted.length);
             return deleted;
           });
         const start = (cursor.position as Position | undefined) ?? { sweep: 0, after: null };
         const { deleted, position } = await db.transaction().execute(async (trx) => {
-          const merged = sqlite ? await boundedIndexMerges(trx) : undefined;
           const done: { clientId: string; reason: 'unused' | 'idle' }[] = [];
           let { sweep: at, after } = start;
           let budget = limit;
@@ -182,7 +180,7 @@ export function createCleanupRepository(db: Kysely<Database>, guard: Guard): Cli
             if (budget > 0) [at, after] = [at + 1, null];
             else after = keys.at(-1)!;
           }
-          await merged?.();
+          if (sqlite) await mergeSearchIndex(trx, done.length);
           return { deleted: done, position: { sweep: at, after } satisfies Position };
         });
         // Moved only once the batch is committed: a batch that failed is read again.
@@ -190,41 +188,6 @@ export function createCleanupRepository(db: Kysely<Database>, guard: Guard): Cli
         cursor.done = position.sweep >= sweeps.length;
         return deleted;
       }),
-  };
-}
-
-/** Pages of the search index's merges that a batch of the sweep does (FTS5 `'merge'`: pages written). */
-const indexMergePages = 16;
-
-/**
- * SQLite: the search index's merge work of a batch of the sweep, bounded. A batch deletes each client's trigrams
- * from the index (FTS5 `'delete'`), which its commit writes as a new segment; FTS5 then merges segments by
- * itself (`automerge`), 64 pages per level of the index each time 64 pages of segments have been written, in the
- * commit that crosses the mark: at 300,000 clients one batch in about twenty wrote 300-2,200 pages instead of
- * about 70 and took 40-170 ms of CPU on the one connection, the longest waits of a request beside the sweep.
- * Here the batch turns automatic merges off in its own transaction, and before it commits writes its segment and
- * merges {@link indexMergePages} pages (`'merge'`, which writes the pending segment first), then sets `automerge`
- * back as it was: a commit of the batch merges nothing more. The setting is a row of the index's configuration
- * table, written twice within the transaction, so nothing else ever sees it off, and a failed batch rolls both
- * back. Measured (cleanup-scale's 300,000 seed, its sweep replayed): the costliest batch 140 ms of CPU before,
- * 25 ms after (2,164 pages written, 666 after: a batch of idle clients' grants); pages written by the whole sweep
- * 8% more (merges in smaller steps), the index 29.0 MB instead of 28.4 at the end. Returns what the batch runs
- * last.
- *
- * @see https://www.sqlite.org/fts5.html#the_automerge_configuration_option
- * @see https://www.sqlite.org/fts5.html#the_merge_command
- */
-async function boundedIndexMerges(trx: Kysely<Database>): Promise<() => Promise<void>> {
-  const config = sql.table(`${substringIndex}_config`);
-  const index = sql.table(substringIndex);
-  const column = sql.ref(substringIndex);
-  const { rows } = await sql<{ v: unknown }>`select v from ${config} where k = 'automerge'`.execute(trx);
-  // FTS5's default when the table holds none; an integer literal, as FTS5 refuses a floating-point value.
-  const automerge = Math.trunc(Number(rows[0]?.v ?? 4));
-  await sql`insert into ${index} (${column}, rank) values ('automerge', 0)`.execute(trx);
-  return async () => {
-    await sql`insert into ${index} (${column}, rank) values ('merge', ${sql.raw(String(indexMergePages))})`.execute(trx);
-    await sql`insert into ${index} (${column}, rank) values ('automerge', ${sql.raw(String(automerge))})`.execute(trx);
   };
 }
 

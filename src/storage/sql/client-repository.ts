@@ -22,6 +22,7 @@ import {
   type SearchPlan,
 } from './client-listing.js';
 import { GroupCommit } from './group-commit.js';
+import { mergeSearchIndex } from './search-index-merges.js';
 import type { ClientsTable, Database, Guard } from './schema.js';
 
 /** Rows per group-commit batch: well under SQLite's 32,766 bound parameters at 13 columns a row. */
@@ -89,12 +90,14 @@ export function createClientRepository(
           .where('client_id', '=', record.clientId)
           .where('registration_access_token_digest', '=', expectedTokenDigest)
           .executeTakeFirst();
+        if (sqlite && result.numUpdatedRows === 1n) await mergeSearchIndex(db, 1);
         return result.numUpdatedRows === 1n;
       }),
 
     deleteClient: (clientId) =>
       guard(async () => {
         const result = await db.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst();
+        if (sqlite && result.numDeletedRows === 1n) await mergeSearchIndex(db, 1);
         return result.numDeletedRows === 1n;
       }),
 
@@ -139,6 +142,7 @@ export function createClientRepository(
               .where('clients.registration_source', '=', 'cimd'),
           )
           .execute();
+        if (sqlite) await mergeSearchIndex(db, 1);
       }),
 
     listClients: (query) =>

@@ -3,6 +3,7 @@ import { backfillAuditCounts, backfillClientSearchText } from './backfill.js';
 import { addClientCountsAndSearch } from './client-counts-migration.js';
 import { lightenClientDeletes } from './client-deletes-migration.js';
 import { idsOutOfSearchText, substringSearch } from './client-search-migration.js';
+import { searchIndexMergedByWrites } from './search-index-merges.js';
 import type { Database } from './schema.js';
 
 /**
@@ -342,6 +343,13 @@ function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration
         // A UUID client id leaves the search text (half of what a registration indexed) and is found by its
         // first 8 characters or more through the primary key, or on PostgreSQL `clients_id_prefix` (see the file).
         await idsOutOfSearchText(db, dialect, (db) => backfillClientSearchText(db as Kysely<Database>));
+      },
+    },
+    '0020_search_index_merged_by_writes': {
+      async up(db: Kysely<unknown>) {
+        // SQLite: FTS5's automatic merges of the search index off; every write of clients merges a bounded share
+        // in its own transaction instead, so that no commit holds the one connection for a large merge (see the file).
+        await searchIndexMergedByWrites(db, dialect);
       },
     },
   };
