@@ -6,8 +6,9 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 
 /**
- * Each checkpoint as it holds the connection (`{ phase: 'held', at, frames }`) and as it ends (`{ phase: 'done', at,
- * result }`, the worker's answer and how long its checkpoint took, `ms`), `at` in `performance.now()` time: for
+ * Each pass of a checkpoint as it starts, with the connection free (`{ phase: 'free', at, frames }`) or held
+ * (`{ phase: 'held', at, frames }`), and as it ends (`{ phase: 'done', at, result }`, the worker's answer and how
+ * long its pass took, `ms`), `at` in `performance.now()` time: for
  * benches that ask what a request waited for (`bench/cleanup-scale.ts`, CLEANUP_SCALE_TRACE=1).
  */
 export const checkpointTrace = channel('latchkey:sqlite-checkpoint');
@@ -31,9 +32,10 @@ export interface Checkpointer {
  * When a checkpoint is due: once this many WAL frames (pages) wait to be copied, SQLite's own threshold (read from
  * the WAL index, see {@link pendingFrames}); where that cannot be read, after this many writing transactions; and
  * at the latest this long after the first write not yet checkpointed. A checkpoint not answered within
- * `timeoutMs` counts as the worker's failure.
+ * `timeoutMs` counts as the worker's failure. A checkpoint's passes with the main connection free (see
+ * {@link startCheckpointer}): `freePasses` at most, fewer once no more than `heldFrames` frames are left for the held one.
  */
-export const checkpointPolicy = { frames: 1000, writes: 100, maxDelayMs: 1000, timeoutMs: 30_000 };
+export const checkpointPolicy = { frames: 1000, writes: 100, maxDelayMs: 1000, timeoutMs: 30_000, heldFrames: 200, freePasses: 3 };
 
 /**
  * The worker: one connection of its own to the database file, running `PRAGMA wal_checkpoint(PASSIVE)` when
@@ -72,11 +74,15 @@ parentPort.on('message', (message) => {
  * connection of its own runs them when {@link checkpointPolicy} says (1,000 frames waiting, as SQLite's own, or a
  * second after a write).
  *
- * While the worker checkpoints, the main connection is held (`hold`: Kysely's connection lock), so no commit
- * lands in the WAL during it: the checkpoint then copies every frame, and the next write starts the WAL over
- * from its beginning, as after SQLite's own checkpoint; without the hold a busy server would append faster than
- * the checkpoint could catch up, and the WAL would grow without end. Held, requests still parse, sign and answer
- * on the event loop; only their storage calls wait, as they would have for SQLite's own checkpoint.
+ * A checkpoint is two passes. The first runs with the main connection free: it copies the frames the WAL holds
+ * when it starts, while requests go on reading and committing after them. The second, unless nothing was
+ * committed meanwhile, holds the main connection (`hold`: Kysely's connection lock), so that no commit lands in the
+ * WAL during it: it copies the frames appended during the first, and the WAL is then wholly copied, so the next
+ * write starts it over from its beginning, as after SQLite's own checkpoint. Without a held pass a busy server
+ * would append faster than the checkpoint could catch up, and the WAL would grow without end; with only a held
+ * pass, every storage call waited for the whole copy (15-40 ms for 1,000-1,400 frames at a million clients, in
+ * `bench/cleanup-scale.ts`'s trace, the longest part of a request's longest waits beside a sweep). Held,
+ * requests still parse, sign and answer on the event loop; only their storage calls wait.
  *
  * Should the worker fail (it could not start, or a checkpoint failed), the main connection's automatic
  * checkpoints are turned back on (`onFailure`), and said: the database keeps working as before.
@@ -92,11 +98,12 @@ export function startCheckpointer(
     logger?: Pick<Logger, 'warn'> | undefined;
     /** The SQLite driver module the worker loads (tests give a wrong one to see a failure). */
     driver?: string;
-    policy?: typeof checkpointPolicy;
+    /** {@link checkpointPolicy}, in part or in whole. */
+    policy?: Partial<typeof checkpointPolicy>;
   },
 ): Checkpointer {
   const driver = options.driver ?? createRequire(import.meta.url).resolve('better-sqlite3');
-  const policy = options.policy ?? checkpointPolicy;
+  const policy = { ...checkpointPolicy, ...options.policy };
   const stats = { checkpoints: 0, framesCopied: 0, failed: false };
   let worker: Worker | undefined;
   let writes = 0;
@@ -151,6 +158,22 @@ export function startCheckpointer(
     return ready;
   };
 
+  /** One `PRAGMA wal_checkpoint(PASSIVE)` by the worker, answered or given up after `policy.timeoutMs`. */
+  const ask = async (thread: Worker): Promise<CheckpointAnswer> => {
+    // Referenced while a checkpoint runs, so that the process does not exit in the middle of one.
+    thread.ref();
+    let limit: NodeJS.Timeout | undefined;
+    const result = await new Promise<CheckpointAnswer>((resolve) => {
+      answer = resolve;
+      limit = setTimeout(() => resolve({ ok: false, error: `no answer within ${policy.timeoutMs} ms` }), policy.timeoutMs);
+      thread.postMessage('checkpoint');
+    });
+    clearTimeout(limit);
+    answer = undefined;
+    thread.unref();
+    return result;
+  };
+
   const checkpoint = async () => {
     // Started before the main connection is held, not while: a thread, the driver loaded and the database opened
     // take tens of milliseconds (50-90 ms measured on a loaded machine), which every storage call would wait
@@ -158,26 +181,36 @@ export function startCheckpointer(
     if (!(await started()) || stats.failed) return;
     const thread = worker;
     if (!thread) return;
+    // First with the main connection free: each pass copies the frames the WAL holds when it starts, the most of
+    // the work, while requests go on reading and appending after them. Again while what was appended meanwhile is
+    // more than a held pass should copy (the answer waits for a busy event loop, which commits on), a few times.
+    let last: CheckpointAnswer & { ok: true };
+    let pending: number | undefined;
+    let passes = 0;
+    do {
+      if (checkpointTrace.hasSubscribers) checkpointTrace.publish({ phase: 'free', at: performance.now(), frames: frames.read() });
+      const result = await ask(thread);
+      if (!result.ok) return fail(result.error);
+      if (checkpointTrace.hasSubscribers) checkpointTrace.publish({ phase: 'done', at: performance.now(), result });
+      last = result;
+      pending = frames.read();
+    } while (++passes < policy.freePasses && pending !== undefined && pending > policy.heldFrames);
+    if (pending === 0) return counted(last);
+    // Then held, for what was appended meanwhile: the WAL ends wholly copied, and the next write starts it over.
     return options.hold(async () => {
       if (checkpointTrace.hasSubscribers) checkpointTrace.publish({ phase: 'held', at: performance.now(), frames: frames.read() });
-      // Referenced while a checkpoint runs, so that the process does not exit in the middle of one.
-      thread.ref();
       // The main connection is held meanwhile: a checkpoint that never answers (a hung disk, a stuck thread) must
       // not hold it for ever. Past the limit the worker is given up, and SQLite's own checkpoints take over.
-      let limit: NodeJS.Timeout | undefined;
-      const result = await new Promise<CheckpointAnswer>((resolve) => {
-        answer = resolve;
-        limit = setTimeout(() => resolve({ ok: false, error: `no answer within ${policy.timeoutMs} ms` }), policy.timeoutMs);
-        thread.postMessage('checkpoint');
-      });
-      clearTimeout(limit);
-      answer = undefined;
-      thread.unref();
+      const result = await ask(thread);
       if (!result.ok) return fail(result.error);
-      stats.checkpoints++;
-      stats.framesCopied += Math.max(0, result.checkpointed);
+      counted(result);
       if (checkpointTrace.hasSubscribers) checkpointTrace.publish({ phase: 'done', at: performance.now(), result });
     });
+  };
+  /** A checkpoint's last answer: `checkpointed` counts every frame of the WAL copied so far, the first pass's too. */
+  const counted = (result: CheckpointAnswer & { ok: true }) => {
+    stats.checkpoints++;
+    stats.framesCopied += Math.max(0, result.checkpointed);
   };
 
   const later = () => {
