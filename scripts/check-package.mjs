@@ -24,7 +24,7 @@ import { resource, runOAuthFlow } from './check-package.oauth.mjs';
  * (src/gateway, 14 modules) to about 790 files and 473 KiB, and the storage work of issues 15 and 18 (docs/storage.md,
  * the counts and search migration, the WAL sync, the client cache, compiled queries) to about 810 files and 490 KiB.
  */
-const budget = { files: 900, bytes: 540_000 };
+const budget = { files: 950, bytes: 580_000 };
 /** Paths that never belong in the package. */
 const forbidden = [/^src\//, /^test\//, /^bench\//, /^scripts\//, /^\.ci\//, /fixtures?\//, /\.test\.[jt]s$/, /^data\//, /\.db$/, /^node_modules\//];
 /** Packages a SQLite user must not get: build tools, and the optional drivers of PostgreSQL and Redis. */
