@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import type { CleanupCriteria, CleanupCursor } from '../../src/ports/cleanup.js';
 import { openStorage } from '../../src/storage/open-storage.js';
-import { searchIndexMergePages } from '../../src/storage/sql/search-index-merges.js';
+import { searchIndexMergePages, segmentsMergedTogether } from '../../src/storage/sql/search-index-merges.js';
 import { sampleClient } from './contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-sweep-index-'));
@@ -27,8 +27,9 @@ describe('SQLite search index merged by writes', () => {
     /** Segments of the index: each has at least one row in `_idx`, its leaves' first terms. */
     const segments = () => (inspect.prepare('select count(distinct segid) as n from clients_substrings_idx').get() as { n: number }).n;
     const rows = () => (inspect.prepare('select count(*) as n from clients_substrings_data').get() as { n: number }).n;
-    const automerge = () => (inspect.prepare(`select v from clients_substrings_config where k = 'automerge'`).get() as { v: number } | undefined)?.v;
-    return { storage, segments, rows, automerge, close: async () => (inspect.close(), await storage.close()) };
+    const setting = (name: string) => (inspect.prepare(`select v from clients_substrings_config where k = ?`).get(name) as { v: number } | undefined)?.v;
+    const automerge = () => setting('automerge');
+    return { storage, segments, rows, automerge, setting, close: async () => (inspect.close(), await storage.close()) };
   };
 
   it('bounds each write’s merges by the clients it wrote', () => {
@@ -41,33 +42,33 @@ describe('SQLite search index merged by writes', () => {
   it('keeps few segments through registrations one per transaction, with automatic merges off', async () => {
     const db = await open('registrations.sqlite');
     assert.equal(db.automerge(), 0, 'migration 0020 turns FTS5’s automatic merges off');
+    assert.equal(db.setting('usermerge'), segmentsMergedTogether);
     // One registration a batch (each awaited): a transaction and a segment each.
-    for (let i = 0; i < 60; i++) await db.storage.clients.insertClient(sampleClient());
-    // Unmerged, 60 one-page segments would be 15 at level 0 and three more at level 1 (16 trigger a crisis merge);
-    // merged by the writes, level 0 is merged every 4 segments (`usermerge`) and so on up.
-    assert.ok(db.segments() <= 8, `segments after 60 registrations: ${db.segments()}`);
-    assert.equal(await db.storage.clients.countClients({ search: 'client' }), 60, 'every client is found');
+    for (let i = 0; i < 200; i++) await db.storage.clients.insertClient(sampleClient());
+    // Unmerged, 200 one-page segments would be 12 at level 1 (each from a crisis merge of 16) and 8 more at level 0;
+    // merged by the writes, every 8 segments of a level become one of the next: 1 at level 1, 3 at level 2.
+    assert.ok(db.segments() <= 8, `segments after 200 registrations: ${db.segments()}`);
+    assert.equal(await db.storage.clients.countClients({ search: 'client' }), 200, 'every client is found');
     await db.close();
   });
 
-  it('merges through a sweep, so that the deleted entries leave the index', async () => {
+  it('merges through a sweep, one batch a transaction', async () => {
     const db = await open('sweep.sqlite');
     const registeredAt = Date.UTC(2026, 0, 1);
-    for (let i = 0; i < 40; i++) await db.storage.clients.insertClient(sampleClient({ updatedAt: registeredAt + i }));
-    const before = db.rows();
+    for (let i = 0; i < 128; i++) await db.storage.clients.insertClient(sampleClient({ updatedAt: registeredAt + i }));
     const now = registeredAt + 30 * day;
     const criteria: CleanupCriteria = { now, unusedRegisteredBefore: now - day, idleSince: now - 90 * day, accessTokensIssuedAfter: now - day };
     const cursor: CleanupCursor = { done: false };
     let deleted = 0;
     // One client a batch: a transaction each, whose deletes FTS5 writes as a segment of their own.
-    for (let batch = 0; batch < 30; batch++) deleted += (await db.storage.cleanup.deleteUnusedClients(criteria, 1, cursor)).length;
-    assert.equal(deleted, 30);
-    // Unmerged, the 30 segments of struck-out entries would stay and the index grow; merged by the batches, it
-    // shrinks as the deleted entries are merged away.
-    assert.ok(db.rows() < before, `rows of the index: ${before} → ${db.rows()}`);
-    assert.ok(db.segments() <= 8, `segments after the sweep: ${db.segments()}`);
+    for (let batch = 0; batch < 120; batch++) deleted += (await db.storage.cleanup.deleteUnusedClients(criteria, 1, cursor)).length;
+    assert.equal(deleted, 120);
+    // Unmerged, the 120 segments of struck-out entries would be 7 at level 1 (crisis merges of 16) and 8 at level
+    // 0, beside the registrations' one; merged by the batches, every 8 of a level become one of the next.
+    assert.ok(db.segments() <= 11, `segments after the sweep: ${db.segments()}`);
     assert.equal(db.automerge(), 0);
-    assert.equal(await db.storage.clients.countClients({ search: 'client' }), 10);
+    assert.equal(await db.storage.clients.countClients({ search: 'client' }), 8);
+    assert.equal((await db.storage.clients.listClients({ search: 'client', limit: 50 })).clients.length, 8, 'the deleted clients are not found');
     await db.close();
   });
 });

@@ -37,8 +37,8 @@ export const mergeStatement = `insert into ${substringIndex} (${substringIndex},
  * Migration 0020 turns `automerge` off for good, and each write merges instead a share in proportion to what it
  * wrote: {@link mergePagesPerRow} pages per client, at least {@link minMergePages} and at most
  * {@link maxMergePages}. FTS5's `'merge'` writes the pending segment first, then merges levels that hold
- * `usermerge` (4) segments or more, or continues a merge begun by an earlier write, until that many pages are
- * written; with nothing to merge it only reads the index's structure. Should merges fall behind, FTS5's crisis
+ * `usermerge` segments or more ({@link segmentsMergedTogether}), or continues a merge begun by an earlier write,
+ * until that many pages are written; with nothing to merge it only reads the index's structure. Should merges fall behind, FTS5's crisis
  * merge (16 segments at a level) still bounds the index.
  *
  * @see https://www.sqlite.org/fts5.html#the_merge_command
@@ -52,9 +52,20 @@ export async function mergeSearchIndex(db: Kysely<Database>, rows: number): Prom
 
 /**
  * Migration 0020's SQL. SQLite: FTS5's automatic merges of the search index off, as every write that changes
- * the index merges a bounded share itself ({@link mergeSearchIndex}). PostgreSQL: nothing.
+ * the index merges a bounded share itself ({@link mergeSearchIndex}), 8 segments at a time
+ * ({@link segmentsMergedTogether}). PostgreSQL: nothing.
  */
 export async function searchIndexMergedByWrites(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'): Promise<void> {
   if (dialect !== 'sqlite') return;
   await sql`insert into ${sql.table(substringIndex)} (${sql.ref(substringIndex)}, rank) values ('automerge', 0)`.execute(db);
+  await sql`insert into ${sql.table(substringIndex)} (${sql.ref(substringIndex)}, rank) values ('usermerge', ${sql.raw(String(segmentsMergedTogether))})`.execute(db);
 }
+
+/**
+ * FTS5's `usermerge`: how many segments of a level a merge takes together, 8 instead of FTS5's 4. Each entry is
+ * rewritten once per level it climbs, and with 8 there are about half as many levels (log8 instead of log4 of the
+ * index's size); a search reads up to 7 segments a level instead of 3. Measured at a million clients (raw inserts
+ * of 30-client batches, interleaved): 105 µs per client instead of 119, batches' p99 11.6 ms instead of 15.8; a
+ * search of the index alone 0.8 ms instead of 0.7.
+ */
+export const segmentsMergedTogether = 8;
