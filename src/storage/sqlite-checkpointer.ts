@@ -74,10 +74,11 @@ parentPort.on('message', (message) => {
  * connection of its own runs them when {@link checkpointPolicy} says (1,000 frames waiting, as SQLite's own, or a
  * second after a write).
  *
- * A checkpoint is two passes. The first runs with the main connection free: it copies the frames the WAL holds
- * when it starts, while requests go on reading and committing after them. The second, unless nothing was
+ * A checkpoint runs in passes. The first ones run with the main connection free: each copies the frames the WAL
+ * holds when it starts, while requests go on reading and committing after them (up to `freePasses`, while more
+ * than `heldFrames` were appended during the last and the passes catch up). The last, unless nothing was
  * committed meanwhile, holds the main connection (`hold`: Kysely's connection lock), so that no commit lands in the
- * WAL during it: it copies the frames appended during the first, and the WAL is then wholly copied, so the next
+ * WAL during it: it copies the frames appended during the free passes, and the WAL is then wholly copied, so the next
  * write starts it over from its beginning, as after SQLite's own checkpoint. Without a held pass a busy server
  * would append faster than the checkpoint could catch up, and the WAL would grow without end; with only a held
  * pass, every storage call waited for the whole copy (15-40 ms for 1,000-1,400 frames at a million clients, in
@@ -183,21 +184,28 @@ export function startCheckpointer(
     if (!thread) return;
     // First with the main connection free: each pass copies the frames the WAL holds when it starts, the most of
     // the work, while requests go on reading and appending after them. Again while what was appended meanwhile is
-    // more than a held pass should copy (the answer waits for a busy event loop, which commits on), a few times.
+    // more than a held pass should copy (the answer waits for a busy event loop, which commits on), a few times,
+    // and only while the passes catch up: writes that come faster than a pass copies go to the held pass at once.
     let last: CheckpointAnswer & { ok: true };
-    let pending: number | undefined;
+    let pending = frames.read();
     let passes = 0;
-    do {
-      if (checkpointTrace.hasSubscribers) checkpointTrace.publish({ phase: 'free', at: performance.now(), frames: frames.read() });
+    for (;;) {
+      if (checkpointTrace.hasSubscribers) checkpointTrace.publish({ phase: 'free', at: performance.now(), frames: pending });
       const result = await ask(thread);
       if (!result.ok) return fail(result.error);
+      if (stats.failed) return;
       if (checkpointTrace.hasSubscribers) checkpointTrace.publish({ phase: 'done', at: performance.now(), result });
       last = result;
+      const before = pending;
       pending = frames.read();
-    } while (++passes < policy.freePasses && pending !== undefined && pending > policy.heldFrames);
+      const again = ++passes < policy.freePasses && !closed && pending !== undefined && pending > policy.heldFrames;
+      if (!again || before === undefined || pending! >= before) break;
+    }
     if (pending === 0) return counted(last);
     // Then held, for what was appended meanwhile: the WAL ends wholly copied, and the next write starts it over.
     return options.hold(async () => {
+      // The worker may have failed while the hold waited for the connection: nothing to ask it then.
+      if (stats.failed) return;
       if (checkpointTrace.hasSubscribers) checkpointTrace.publish({ phase: 'held', at: performance.now(), frames: frames.read() });
       // The main connection is held meanwhile: a checkpoint that never answers (a hung disk, a stuck thread) must
       // not hold it for ever. Past the limit the worker is given up, and SQLite's own checkpoints take over.

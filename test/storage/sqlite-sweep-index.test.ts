@@ -71,4 +71,15 @@ describe('SQLite search index merged by writes', () => {
     assert.equal((await db.storage.clients.listClients({ search: 'client', limit: 50 })).clients.length, 8, 'the deleted clients are not found');
     await db.close();
   });
+
+  it('merges after clients deleted one at a time (RFC 7592, the operator)', async () => {
+    const db = await open('deletes.sqlite');
+    const clients = Array.from({ length: 128 }, () => sampleClient());
+    for (const client of clients) await db.storage.clients.insertClient(client);
+    for (const client of clients.slice(0, 120)) assert.equal(await db.storage.clients.deleteClient(client.clientId), true);
+    // As the sweep's batches: unmerged, 16 segments of struck-out entries and the registrations' one.
+    assert.ok(db.segments() <= 11, `segments after 120 deletes: ${db.segments()}`);
+    assert.equal(await db.storage.clients.countClients({ search: 'client' }), 8);
+    await db.close();
+  });
 });

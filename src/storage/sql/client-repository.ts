@@ -71,6 +71,18 @@ export function createClientRepository(
     }
     return plan;
   };
+  /**
+   * A write of one client; on SQLite, in one transaction with its share of the search index's merges
+   * ({@link mergeSearchIndex}) when `wrote` says it changed a row, so that a failed merge undoes the write too.
+   */
+  const writeOne = <T>(write: (db: Kysely<Database>) => Promise<T>, wrote: (result: T) => boolean = (result) => result === true): Promise<T> =>
+    sqlite
+      ? db.transaction().execute(async (trx) => {
+          const result = await write(trx);
+          if (wrote(result)) await mergeSearchIndex(trx, 1);
+          return result;
+        })
+      : write(db);
   return {
     insertClient: (record, initialAccessToken) => inserts.add({ row: toRow(record), initialAccessToken }),
     drain: () => inserts.drain(),
@@ -84,21 +96,23 @@ export function createClientRepository(
     updateClient: (record, expectedTokenDigest) =>
       guard(async () => {
         const { client_id: _id, created_ms: _created, ...changes } = toRow(record);
-        const result = await db
-          .updateTable('clients')
-          .set(changes)
-          .where('client_id', '=', record.clientId)
-          .where('registration_access_token_digest', '=', expectedTokenDigest)
-          .executeTakeFirst();
-        if (sqlite && result.numUpdatedRows === 1n) await mergeSearchIndex(db, 1);
-        return result.numUpdatedRows === 1n;
+        return writeOne(async (db) => {
+          const result = await db
+            .updateTable('clients')
+            .set(changes)
+            .where('client_id', '=', record.clientId)
+            .where('registration_access_token_digest', '=', expectedTokenDigest)
+            .executeTakeFirst();
+          return result.numUpdatedRows === 1n;
+        });
       }),
 
     deleteClient: (clientId) =>
       guard(async () => {
-        const result = await db.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst();
-        if (sqlite && result.numDeletedRows === 1n) await mergeSearchIndex(db, 1);
-        return result.numDeletedRows === 1n;
+        return writeOne(async (db) => {
+          const result = await db.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst();
+          return result.numDeletedRows === 1n;
+        });
       }),
 
     touchClient: (clientId, now) =>
@@ -125,24 +139,26 @@ export function createClientRepository(
       guard(async () => {
         const row = toRow(record);
         const { client_id: _id, created_ms: _created, ...changes } = row;
-        await db
-          .insertInto('clients')
-          .values(row)
-          .onConflict((oc) =>
-            oc
-              .column('client_id')
-              .doUpdateSet({
-                metadata: changes.metadata,
-                updated_ms: changes.updated_ms,
-                look_alike_of: changes.look_alike_of,
-                // The policy of a metadata-document client is the server's default at the time: it follows the configuration.
-                policy: changes.policy,
-                search_text: changes.search_text,
-              })
-              .where('clients.registration_source', '=', 'cimd'),
-          )
-          .execute();
-        if (sqlite) await mergeSearchIndex(db, 1);
+        await writeOne(async (db) => {
+          await db
+            .insertInto('clients')
+            .values(row)
+            .onConflict((oc) =>
+              oc
+                .column('client_id')
+                .doUpdateSet({
+                  metadata: changes.metadata,
+                  updated_ms: changes.updated_ms,
+                  look_alike_of: changes.look_alike_of,
+                  // The policy of a metadata-document client is the server's default at the time: it follows the configuration.
+                  policy: changes.policy,
+                  search_text: changes.search_text,
+                })
+                .where('clients.registration_source', '=', 'cimd'),
+            )
+            .execute();
+          return true;
+        });
       }),
 
     listClients: (query) =>

@@ -55,7 +55,11 @@ export async function substringSearch(db: Kysely<unknown>, dialect: 'sqlite' | '
   await sql.raw(`create trigger ${issuedByRowid}_update after update of client_id_issued_at on clients when new.client_id_issued_at > old.client_id_issued_at begin ${raise} end`).execute(db);
 }
 
-/** SQLite: the trigram index filled from `clients`, its vocabulary, and the triggers that keep it. */
+/**
+ * SQLite: the trigram index filled from `clients`, its vocabulary, and the triggers that keep it. FTS5's settings
+ * start at their defaults: migration 0020 sets `automerge` and `usermerge` (search-index-merges.ts), which an index
+ * built again after it must set again.
+ */
 async function createSubstringIndex(db: Kysely<unknown>): Promise<void> {
   await sql
     .raw(`create virtual table ${substringIndex} using fts5(search_text, content='', columnsize=0, tokenize='trigram case_sensitive 1')`)
