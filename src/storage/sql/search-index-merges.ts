@@ -18,8 +18,11 @@ export function searchIndexMergePages(rows: number): number {
   return Math.min(maxMergePages, Math.max(minMergePages, Math.ceil(rows * mergePagesPerRow)));
 }
 
+/** An FTS5 command (`'merge'`, or a setting's name) to the search index, its argument `?` (bound, or replaced by an integer computed here: never input). */
+const command = (name: string) => `insert into ${substringIndex} (${substringIndex}, rank) values ('${name}', ?)`;
+
 /** The FTS5 command that merges up to `?` pages of the search index, for a prepared statement. */
-export const mergeStatement = `insert into ${substringIndex} (${substringIndex}, rank) values ('merge', ?)`;
+export const mergeStatement = command('merge');
 
 /**
  * SQLite: the merges of the search index (FTS5, `clients_substrings`) that a write of `rows` clients owes, done
@@ -38,8 +41,8 @@ export const mergeStatement = `insert into ${substringIndex} (${substringIndex},
  * wrote: {@link mergePagesPerRow} pages per client, at least {@link minMergePages} and at most
  * {@link maxMergePages}. FTS5's `'merge'` writes the pending segment first, then merges levels that hold
  * `usermerge` segments or more ({@link segmentsMergedTogether}), or continues a merge begun by an earlier write,
- * until that many pages are written; with nothing to merge it only reads the index's structure. Should merges fall behind, FTS5's crisis
- * merge (16 segments at a level) still bounds the index.
+ * until that many pages are written; with nothing to merge it only reads the index's structure. Should merges
+ * fall behind, FTS5's crisis merge (16 segments at a level) still bounds the index.
  *
  * @see https://www.sqlite.org/fts5.html#the_merge_command
  * @see https://www.sqlite.org/fts5.html#the_automerge_configuration_option
@@ -47,7 +50,7 @@ export const mergeStatement = `insert into ${substringIndex} (${substringIndex},
 export async function mergeSearchIndex(db: Kysely<Database>, rows: number): Promise<void> {
   const pages = searchIndexMergePages(rows);
   if (pages === 0) return;
-  await sql`insert into ${sql.table(substringIndex)} (${sql.ref(substringIndex)}, rank) values ('merge', ${sql.raw(String(pages))})`.execute(db);
+  await sql.raw(mergeStatement.replace('?', String(pages))).execute(db);
 }
 
 /**
@@ -57,8 +60,8 @@ export async function mergeSearchIndex(db: Kysely<Database>, rows: number): Prom
  */
 export async function searchIndexMergedByWrites(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'): Promise<void> {
   if (dialect !== 'sqlite') return;
-  await sql`insert into ${sql.table(substringIndex)} (${sql.ref(substringIndex)}, rank) values ('automerge', 0)`.execute(db);
-  await sql`insert into ${sql.table(substringIndex)} (${sql.ref(substringIndex)}, rank) values ('usermerge', ${sql.raw(String(segmentsMergedTogether))})`.execute(db);
+  await sql.raw(command('automerge').replace('?', '0')).execute(db);
+  await sql.raw(command('usermerge').replace('?', String(segmentsMergedTogether))).execute(db);
 }
 
 /**
