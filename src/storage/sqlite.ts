@@ -19,8 +19,8 @@ import { createPushedRequestRepository } from './sql/pushed-request-repository.j
 import { createIdentityRepository } from './sql/identity-repository.js';
 import { addCounts, createAuditRepository, type AuditCountRow, type AuditRow, type AuditWriter } from './sql/audit-repository.js';
 import { createCleanupRepository } from './sql/cleanup-repository.js';
-import { substringIndex } from './sql/client-search-migration.js';
 import { mergeStatement, searchIndexMergePages } from './sql/search-index-merges.js';
+import { advanceSearchShards, searchShards, shardOf } from './sql/search-index-shards.js';
 import { createInitialAccessTokenRepository } from './sql/initial-access-token-repository.js';
 import type { Database } from './sql/schema.js';
 import { trackWriteHealth } from './write-health.js';
@@ -168,8 +168,10 @@ function restrictFiles(file: string, logger: Pick<Logger, 'warn'> | undefined): 
 /**
  * Group-committed inserts as one prepared statement run once per row inside one transaction: the SQL is
  * compiled by Kysely once, instead of building and preparing a multi-row statement for every batch. The
- * initial access tokens that registrations spend are counted in the same transaction, and the search index
- * merges its share for the batch (see `mergeSearchIndex`).
+ * initial access tokens that registrations spend are counted in the same transaction, and the search index's
+ * last shard, which new rows go to, merges its share for the batch (see `mergeSearchIndex`). When the batch's
+ * rows have left the last shard's range, a new shard is opened for them after it, in a transaction of its own
+ * (see `advanceSearchShards`; until then the last shard holds them).
  */
 function preparedInsert(database: BetterSqlite3.Database, db: Kysely<Database>, writes: WriteTracker): (items: PendingClientRow[]) => Promise<void> {
   const template = toRow({
@@ -189,28 +191,45 @@ function preparedInsert(database: BetterSqlite3.Database, db: Kysely<Database>, 
   const columns = Object.keys(template) as (keyof ClientRow)[];
   // Prepared on first use: the tables exist only once migrations have run.
   let insertAll: ((items: PendingClientRow[]) => void) | undefined;
+  let beyondLastShard: (() => boolean) | undefined;
+  // The search index's shards (none before migration 0021: a test that stores rows as an older release did).
+  let shards: readonly number[] = [];
   return async (items) => {
     if (!insertAll) {
       const insert = database.prepare(db.insertInto('clients').values(template).compile().sql);
       const spend = preparedSpend(database, db);
-      // None before migration 0018 (a test that stores rows as an older release did, then migrates).
-      const indexed = database.prepare(`select 1 from sqlite_master where type = 'table' and name = ?`).get(substringIndex) !== undefined;
-      const merge = indexed ? database.prepare(mergeStatement) : undefined;
+      shards = await searchShards(db);
+      const merges = new Map<number, BetterSqlite3.Statement>();
+      const mergeOf = (n: number) => merges.get(n) ?? merges.set(n, database.prepare(mergeStatement(n))).get(n)!;
+      const largest = database.prepare('select max(rowid) as largest from clients').pluck();
+      beyondLastShard = () => {
+        const last = shards.at(-1);
+        const rowid = largest.get() as number | null;
+        return last !== undefined && rowid !== null && shardOf(rowid) > last;
+      };
       insertAll = database.transaction((batch: PendingClientRow[]) => {
         for (const use of tokenUses(batch)) {
           if (spend(use) !== 1) throw new InitialAccessTokenUnusableError();
         }
         for (const { row } of batch) insert.run(columns.map((column) => row[column]));
-        merge?.run(searchIndexMergePages(batch.length));
+        const last = shards.at(-1);
+        if (last !== undefined) mergeOf(last).run(searchIndexMergePages(batch.length));
       });
     }
     // Through Kysely's connection lock: were a Kysely transaction open on this connection, better-sqlite3
     // would nest these inserts in it as a savepoint, and its rollback would lose registrations already answered.
     const run = insertAll;
+    const beyond = beyondLastShard!;
+    let advance = false;
     await db.connection().execute(async () => {
       writes.pending = true;
       run(items);
+      advance = beyond();
     });
+    if (advance) {
+      const known = shards;
+      shards = await db.transaction().execute((trx) => advanceSearchShards<Database>(trx, known));
+    }
   };
 }
 

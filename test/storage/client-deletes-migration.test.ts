@@ -105,10 +105,10 @@ describe('migration 0014 (lighter client deletes)', () => forEachDatabase(descri
       const db = new BetterSqlite3(database.url.slice('sqlite:'.length));
       try {
         // Migration 0018 rebuilt the index (trigrams) from the clients 0014's index held.
-        db.exec(`insert into clients_substrings (clients_substrings) values ('integrity-check')`);
+        db.exec(`insert into clients_substrings_0 (clients_substrings_0) values ('integrity-check')`);
         // Every word's entries are exactly the clients whose text holds it: none left behind by a delete or a rename.
         for (const word of ['migrated', 'renamed', 'claude', 'client']) {
-          const indexed = db.prepare(`select rowid from clients_substrings where clients_substrings match ? order by rowid`).all(`"${word}"`);
+          const indexed = db.prepare(`select rowid from clients_substrings_0 where clients_substrings_0 match ? order by rowid`).all(`"${word}"`);
           const stored = db.prepare(`select rowid from clients where search_text like ? order by rowid`).all(`%${word}%`);
           assert.deepEqual(indexed, stored, word);
         }

@@ -70,7 +70,7 @@ describe('migration 0018 (substring search)', () => forEachDatabase(describe, (k
     await storage.close();
     const db = new BetterSqlite3(database.url.slice('sqlite:'.length));
     try {
-      db.exec(`insert into clients_substrings (clients_substrings) values ('integrity-check')`);
+      db.exec(`insert into clients_substrings_0 (clients_substrings_0) values ('integrity-check')`);
       assert.equal((db.prepare(`select count(*) as n from sqlite_master where name = 'clients_search'`).get() as { n: number }).n, 0, 'the word index is gone');
       // Each block's bound is at least the latest issue time of its clients; the deleted client's stays (never lowered).
       const blocks = db.prepare(`select block, issued_max from clients_issued_by_rowid order by block`).all() as { block: number; issued_max: number }[];
@@ -139,9 +139,9 @@ describe('migration 0019 (client ids by prefix)', () => forEachDatabase(describe
     await storage.close();
     const sqlite = new BetterSqlite3(database.url.slice('sqlite:'.length));
     try {
-      sqlite.exec(`insert into clients_substrings (clients_substrings) values ('integrity-check')`);
+      sqlite.exec(`insert into clients_substrings_0 (clients_substrings_0) values ('integrity-check')`);
       // No trigram of a UUID's random end is left in the index (8 hex digits in a row appear in no name or host here).
-      const terms = sqlite.prepare(`select count(*) as n from clients_substrings where clients_substrings match ?`).get(`"${target.clientId.slice(-8)}"`) as { n: number };
+      const terms = sqlite.prepare(`select count(*) as n from clients_substrings_0 where clients_substrings_0 match ?`).get(`"${target.clientId.slice(-8)}"`) as { n: number };
       assert.equal(terms.n, 0);
     } finally {
       sqlite.close();
@@ -200,7 +200,7 @@ describe('SQLite search plans', () => {
     assert.equal(rare.by, 'index');
     assert.equal(rare.by === 'index' && rare.rowids.length, 1);
     const common = await searchPlan(db, { search: 'okapi' }, true);
-    assert.deepEqual({ ...common, match: undefined }, { by: 'listing', matches: 1001, exact: true, match: undefined });
+    assert.deepEqual({ ...common, match: undefined, shards: undefined }, { by: 'listing', matches: 1001, exact: true, match: undefined, shards: undefined });
     assert.deepEqual(await storage.clients.countClientsUpTo({ search: 'okapi' }, 1000), { count: 1000, more: true });
     assert.deepEqual(await storage.clients.countClientsUpTo({ search: 'okapi' }, 5000), { count: 1201, more: false });
     assert.equal((await searchPlan(db, { search: 'kapi 11' }, true)).by, 'index', 'a substring of three characters or more');

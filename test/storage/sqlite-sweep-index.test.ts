@@ -6,7 +6,8 @@ import { after, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import type { CleanupCriteria, CleanupCursor } from '../../src/ports/cleanup.js';
 import { openStorage } from '../../src/storage/open-storage.js';
-import { searchIndexMergePages, segmentsMergedTogether } from '../../src/storage/sql/search-index-merges.js';
+import { searchIndexMergePages } from '../../src/storage/sql/search-index-merges.js';
+import { segmentsMergedTogether } from '../../src/storage/sql/search-index-shards.js';
 import { sampleClient } from './contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-sweep-index-'));
@@ -25,9 +26,9 @@ describe('SQLite search index merged by writes', () => {
     await storage.migrate();
     const inspect = new BetterSqlite3(file, { readonly: true });
     /** Segments of the index: each has at least one row in `_idx`, its leaves' first terms. */
-    const segments = () => (inspect.prepare('select count(distinct segid) as n from clients_substrings_idx').get() as { n: number }).n;
-    const rows = () => (inspect.prepare('select count(*) as n from clients_substrings_data').get() as { n: number }).n;
-    const setting = (name: string) => (inspect.prepare(`select v from clients_substrings_config where k = ?`).get(name) as { v: number } | undefined)?.v;
+    const segments = () => (inspect.prepare('select count(distinct segid) as n from clients_substrings_0_idx').get() as { n: number }).n;
+    const rows = () => (inspect.prepare('select count(*) as n from clients_substrings_0_data').get() as { n: number }).n;
+    const setting = (name: string) => (inspect.prepare(`select v from clients_substrings_0_config where k = ?`).get(name) as { v: number } | undefined)?.v;
     const automerge = () => setting('automerge');
     return { storage, segments, rows, automerge, setting, close: async () => (inspect.close(), await storage.close()) };
   };

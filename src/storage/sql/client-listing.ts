@@ -2,8 +2,9 @@ import { SqliteAdapter, sql, type Kysely, type Selectable } from 'kysely';
 import type { ClientMetadata } from '../../ports/client-metadata.js';
 import { redirectHost } from '../../ports/redirect-host.js';
 import type { ClientListFilter, ClientListQuery } from '../../ports/clients.js';
-import { issuedByRowid, rowidBlockShift, substringIndex, substringVocabulary } from './client-search-migration.js';
+import { issuedByRowid, rowidBlockShift } from './client-search-migration.js';
 import type { Database } from './schema.js';
+import { searchShards, shardMatches, shardTable, shardVocabulary } from './search-index-shards.js';
 
 /** The most clients one page may hold; larger limits are lowered to it. */
 export const maxPageSize = 500;
@@ -79,7 +80,8 @@ export function pageSize(limit: number): number {
 }
 
 /**
- * Where a search is looked up. `index` (SQLite): the trigram index (`clients_substrings`, migration 0018) named
+ * Where a search is looked up. `index` (SQLite): the trigram index (its shards `clients_substrings_<n>`, see
+ * `search-index-shards.ts`) named
  * the clients whose text holds the search, {@link searchProbeLimit} at most: those rows are read by rowid and
  * sorted, which costs less than walking the listing for them. `match`: every client the index query names (an
  * exact count, however many). `listing`: the listing order is walked and each row's `search_text` checked: on
@@ -89,11 +91,12 @@ export function pageSize(limit: number): number {
  * the index query `match` instead, with the clients whose id begins with the search (`idRowids`, see
  * {@link idPrefixOf}). A search whose id prefix alone names more than the probe's limit has no `match`: the listing is
  * walked (a burst of more than 1,000 registrations within one 65-second window, searched by its first 8 characters).
+ * `shards`: the index's shards that `match` is asked of.
  */
 export type SearchPlan =
-  | { by: 'listing'; matches?: number; exact?: boolean; match?: string; idRowids?: readonly number[] }
+  | { by: 'listing'; matches?: number; exact?: boolean; match?: string; shards?: readonly number[]; idRowids?: readonly number[] }
   | { by: 'index'; rowids: readonly number[] }
-  | { by: 'match'; match: string };
+  | { by: 'match'; match: string; shards: readonly number[] };
 
 /** The most clients a SQLite search reads through the index before it walks the listing instead. */
 export const searchProbeLimit = 1000;
@@ -122,16 +125,21 @@ const maxShortTerms = 500;
 
 /**
  * The FTS5 query of a search of one or two code points (no trigram of its own): the trigrams that begin with it,
- * read from the index's vocabulary (`clients_substrings_terms`), any one of them; the index holds each text
+ * read from the vocabularies of the index's shards (`clients_substrings_terms_<n>`), any one of them; the index holds each text
  * followed by two line feeds, so every character begins one. Undefined when there are more than
  * {@link maxShortTerms}; `''` when there is none (no client holds the search). Reading the vocabulary costs
  * about what reading the entries of those trigrams does, so it is done only for a search that
  * {@link heldByNewest} found rare.
  */
-async function shortQuery(db: Kysely<Database>, search: string): Promise<string | undefined> {
-  // Each trigram that begins with `search` sorts from it to it followed by the highest code point (twice for one character).
-  const { rows } = await sql<{ term: string }>`select term from ${sql.table(substringVocabulary)}
-    where term >= ${search} and term <= ${`${search}\u{10ffff}\u{10ffff}`} limit ${maxShortTerms + 1}`.execute(db);
+async function shortQuery(db: Kysely<Database>, search: string, shards: readonly number[]): Promise<string | undefined> {
+  if (shards.length === 0) return '';
+  // Each trigram that begins with `search` sorts from it to it followed by the highest code point (twice for one
+  // character). Each shard's vocabulary is read up to the limit, so that no shard is read past it.
+  const highest = `${search}\u{10ffff}\u{10ffff}`;
+  const arms = shards.map(
+    (n) => sql`select term from (select term from ${sql.table(shardVocabulary(n))} where term >= ${search} and term <= ${highest} limit ${maxShortTerms + 1})`,
+  );
+  const { rows } = await sql<{ term: string }>`select term from (${sql.join(arms, sql` union `)}) limit ${maxShortTerms + 1}`.execute(db);
   if (rows.length > maxShortTerms) return undefined;
   return rows.map((row) => ftsString(row.term)).join(' OR ');
 }
@@ -174,21 +182,28 @@ export async function searchPlan(db: Kysely<Database>, filter: ClientListFilter,
   if (!search || !sqlite) return { by: 'listing' };
   const trigrams = trigramQuery(search);
   let match = trigrams?.match;
+  const shards = await searchShards(db);
   if (match === undefined) {
     const held = await heldByNewest(db, search, probeLimit + 1);
     if (held > probeLimit) return { by: 'listing', matches: held, exact: true };
-    match = await shortQuery(db, search);
+    match = await shortQuery(db, search, shards);
     if (match === undefined) return { by: 'listing' };
     if (match === '') return { by: 'index', rowids: [] };
   }
-  const { rows } = await sql<{ rowid: number }>`select rowid from ${sql.table(substringIndex)} where ${sql.table(substringIndex)} match ${match} limit ${probeLimit + 1}`.execute(db);
+  // Shard by shard, newest first, until more than the probe's limit are named.
+  const rows: { rowid: number }[] = [];
+  for (const n of [...shards].reverse()) {
+    if (rows.length > probeLimit) break;
+    const table = sql.table(shardTable(n));
+    rows.push(...(await sql<{ rowid: number }>`select rowid from ${table} where ${table} match ${match} limit ${probeLimit + 1 - rows.length}`.execute(db)).rows);
+  }
   const prefix = idPrefixOf(search);
   const byId = prefix === undefined ? [] : (await sql<{ rowid: number }>`select rowid from clients where ${idPrefixCondition(prefix, true)} limit ${probeLimit + 1}`.execute(db)).rows;
   const rowids = [...new Set([...rows, ...byId].map((row) => row.rowid))];
   if (rowids.length <= probeLimit) return { by: 'index', rowids };
   const exact = trigrams?.exact ?? true;
   if (byId.length > probeLimit) return { by: 'listing', matches: rowids.length, exact };
-  return { by: 'listing', matches: rowids.length, exact, match, ...(byId.length > 0 ? { idRowids: byId.map((row) => row.rowid) } : {}) };
+  return { by: 'listing', matches: rowids.length, exact, match, shards, ...(byId.length > 0 ? { idRowids: byId.map((row) => row.rowid) } : {}) };
 }
 
 /**
@@ -198,9 +213,10 @@ export async function searchPlan(db: Kysely<Database>, filter: ClientListFilter,
 export async function matchPlan(db: Kysely<Database>, filter: ClientListFilter, sqlite: boolean): Promise<SearchPlan> {
   const search = searchOf(filter);
   if (!search || !sqlite) return { by: 'listing' };
-  const match = trigramQuery(search)?.match ?? (await shortQuery(db, search));
+  const shards = await searchShards(db);
+  const match = trigramQuery(search)?.match ?? (await shortQuery(db, search, shards));
   if (match === undefined) return { by: 'listing' };
-  return match === '' ? { by: 'index', rowids: [] } : { by: 'match', match };
+  return match === '' ? { by: 'index', rowids: [] } : { by: 'match', match, shards };
 }
 
 /** Whether `filter` has a search (not only spaces). */
@@ -228,7 +244,7 @@ export function selectClients(db: Kysely<Database>, filter: ClientListFilter, pl
   if (search) {
     // Not a backslash as the escape character: its literal would depend on PostgreSQL's standard_conforming_strings.
     let held = sql<boolean>`search_text like ${likePattern(search)} escape '!'`;
-    if (plan.by === 'match') held = sql<boolean>`(${held} and rowid in (select rowid from ${sql.table(substringIndex)} where ${sql.table(substringIndex)} match ${plan.match}))`;
+    if (plan.by === 'match') held = sql<boolean>`(${held} and rowid in (${shardMatches(plan.shards, plan.match)}))`;
     const prefix = idPrefixOf(search);
     query = query.where(prefix === undefined ? held : sql<boolean>`(${held} or ${idPrefixCondition(prefix, db.getExecutor().adapter instanceof SqliteAdapter)})`);
     if (plan.by === 'index') query = query.where(sql<boolean>`rowid in (select value from json_each(${JSON.stringify(plan.rowids)}))`);
@@ -392,10 +408,18 @@ export async function selectSearchPage(db: Kysely<Database>, query: ClientListQu
   // The clients whose id begins with the search (at most the probe's limit) are read first, whatever their rowids.
   let kept: ClientRow[] = plan.idRowids?.length ? await selectClientPage(db, query, { by: 'index', rowids: plan.idRowids }).execute() : [];
   let below = Number.MAX_SAFE_INTEGER;
+  // The shards hold disjoint ranges of rowids: newest first, each read down to its end before the next.
+  const shards = [...(plan.shards ?? [])].reverse();
   for (;;) {
-    const { rows } = await sql<{ rowid: number }>`select rowid from ${sql.table(substringIndex)} where ${sql.table(substringIndex)} match ${plan.match}
+    const shard = shards[0];
+    if (shard === undefined) break;
+    const table = sql.table(shardTable(shard));
+    const { rows } = await sql<{ rowid: number }>`select rowid from ${table} where ${table} match ${plan.match}
       and rowid < ${below} order by rowid desc limit ${indexChunk}`.execute(db);
-    if (rows.length === 0) break;
+    if (rows.length === 0) {
+      shards.shift();
+      continue;
+    }
     below = rows.at(-1)!.rowid;
     const read = await selectClientPage(db, { ...query, limit: maxPageSize }, { by: 'index', rowids: rows.map((row) => row.rowid) }).execute();
     const keptIds = new Set(kept.map((row) => row.client_id));
