@@ -89,7 +89,7 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
   const clients = createClientRepository(db, {
     maxInFlight,
     guard,
-    insertRows: preparedInsert(database, db, writes),
+    insertRows: preparedInsert(database, db, writes, options.logger),
   });
   // Token requests' writes (code redemption, refresh rotation) share commits, as registrations do (by default).
   const tokenWrites = createTransactionBatcher(db, guard, { maxBatch: 200, maxInFlight });
@@ -173,7 +173,12 @@ function restrictFiles(file: string, logger: Pick<Logger, 'warn'> | undefined): 
  * rows have left the last shard's range, a new shard is opened for them after it, in a transaction of its own
  * (see `advanceSearchShards`; until then the last shard holds them).
  */
-function preparedInsert(database: BetterSqlite3.Database, db: Kysely<Database>, writes: WriteTracker): (items: PendingClientRow[]) => Promise<void> {
+function preparedInsert(
+  database: BetterSqlite3.Database,
+  db: Kysely<Database>,
+  writes: WriteTracker,
+  logger: Pick<Logger, 'warn'> | undefined,
+): (items: PendingClientRow[]) => Promise<void> {
   const template = toRow({
     clientId: '',
     clientSecretDigest: null,
@@ -227,8 +232,15 @@ function preparedInsert(database: BetterSqlite3.Database, db: Kysely<Database>, 
       advance = beyond();
     });
     if (advance) {
+      // The registrations are committed: a failed advance must not fail them. The last shard holds any rowid
+      // above its own, so searches stay right meanwhile, and the next batch tries again.
       const known = shards;
-      shards = await db.transaction().execute((trx) => advanceSearchShards<Database>(trx, known));
+      try {
+        shards = await db.transaction().execute((trx) => advanceSearchShards<Database>(trx, known));
+      } catch (error) {
+        logger?.warn({ err: error }, 'Could not open a new shard of the search index; the next registrations will try again');
+        shards = await searchShards(db).catch(() => known);
+      }
     }
   };
 }

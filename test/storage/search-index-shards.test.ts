@@ -9,7 +9,7 @@ import { openStorage } from '../../src/storage/open-storage.js';
 import { searchPlan, selectClientPage, selectSearchPage } from '../../src/storage/sql/client-listing.js';
 import { migrationProvider } from '../../src/storage/sql/migrations.js';
 import type { Database } from '../../src/storage/sql/schema.js';
-import { searchShards, shardShift, shardTable } from '../../src/storage/sql/search-index-shards.js';
+import { advanceSearchShards, searchShards, shardShift, shardTable } from '../../src/storage/sql/search-index-shards.js';
 import { sqliteKind, type TestDatabase } from '../support/databases.js';
 import { sampleClient } from './contract.js';
 
@@ -133,8 +133,10 @@ describe('SQLite search index in shards', () => {
   });
 
   it('looks a search up in every shard, and pages it through the index newest shard first', async () => {
+    const late = named('Alpha late', { clientIdIssuedAt: 1_700_000_003 });
+    await storage.clients.insertClient(late);
     const plan = await searchPlan(db, { search: 'lpha' }, true);
-    assert.equal(plan.by === 'index' && plan.rowids.length, 4, 'Alpha 0, 2, 3 and 4 in shard 0');
+    assert.equal(plan.by === 'index' && plan.rowids.length, 5, 'Alpha 0, 2, 3 and 4 in shard 0, Alpha late in shard 2');
     const both = await searchPlan(db, { search: 'ta 1' }, true);
     assert.equal(both.by === 'index' && both.rowids.length, 1, 'Delta 1 in shard 2');
     const deep = { by: 'listing', match: '"lpha"', shards: await searchShards(db) } as const;
@@ -144,7 +146,28 @@ describe('SQLite search index in shards', () => {
       const page = await selectSearchPage(db, query, deep, 1);
       const expected = await selectClientPage(db, query).execute();
       assert.deepEqual(page.map((r) => r.client_id), expected.map((r) => r.client_id), `limit ${limit}`);
+      if (limit === 10) assert.deepEqual(page.map((r) => r.client_id).sort(), [...[0, 2, 3, 4].map((i) => early[i]!.clientId), late.clientId].sort(), 'from both shards');
     }
+    assert.equal(await storage.clients.countClients({ search: 'lpha' }), 5);
+  });
+
+  it('opens no shard twice, nor splits one that is not the last, when its list of shards is stale', async () => {
+    // The registrations' list of shards is [0, 2]. Another write (an update) opens shard 5 for a row stored there.
+    storeAt(file, early[0]!.clientId, 5 * shardSize + 10, 'far-alpha');
+    const renamed = (await storage.clients.listClients({ search: 'delta 0', limit: 1 })).clients[0]!;
+    assert.equal(await storage.clients.updateClient({ ...renamed, metadata: { ...renamed.metadata, client_name: 'Delta 0 again' } }, renamed.registrationAccessTokenDigest!), true);
+    assert.deepEqual(await searchShards(db), [0, 2, 5]);
+    // That row gone, a row stored below shard 5 takes the largest rowid: the next registration comes after it.
+    assert.equal(await storage.clients.deleteClient('far-alpha'), true);
+    storeAt(file, early[0]!.clientId, 3 * shardSize + 5, 'mid-alpha');
+    await storage.clients.insertClient(named('Echo between'));
+    assert.deepEqual(await searchShards(db), [0, 2, 5], 'rowids below the last shard stay in the shard whose range holds them');
+    assert.deepEqual(assertExact(file, ['alpha', 'delta', 'echo', 'again']), [0, 2, 5]);
+    assert.equal(await storage.clients.countClients({ search: 'echo between' }), 1);
+    // Asked with the stale list, as the registrations' batch was (whose failure would only have been logged).
+    assert.deepEqual(await db.transaction().execute((trx) => advanceSearchShards<Database>(trx, [0, 2])), [0, 2, 5]);
+    assert.deepEqual(assertExact(file, ['alpha', 'echo']), [0, 2, 5]);
+    assert.equal(await storage.clients.deleteClient('mid-alpha'), true);
   });
 
   it('sweeps clients of every shard', async () => {
@@ -154,9 +177,15 @@ describe('SQLite search index in shards', () => {
     const cursor: CleanupCursor = { done: false };
     let deleted = 0;
     for (let batch = 0; batch < 20 && !cursor.done; batch++) deleted += (await storage.cleanup.deleteUnusedClients(criteria, 2, cursor)).length;
-    assert.equal(deleted, 8, 'every client, in both shards');
-    assert.deepEqual(assertExact(file, ['alpha', 'delta', 'charlie']), [0, 2]);
+    assert.equal(deleted, 10, 'every client, in every shard');
+    assert.deepEqual(assertExact(file, ['alpha', 'delta', 'charlie']), [5], 'the emptied shards are dropped, the last kept');
     assert.equal(await storage.clients.countClients({ search: 'a' }), 0);
+    // The last shard, alone, holds every rowid: a client stored anywhere is indexed.
+    const foxtrot = named('Foxtrot');
+    await storage.clients.insertClient(foxtrot);
+    storeAt(file, foxtrot.clientId, 7, 'low-foxtrot');
+    assert.deepEqual(assertExact(file, ['alpha', 'foxtrot']), [5]);
+    assert.equal(await storage.clients.countClients({ search: 'foxtrot' }), 2);
   });
 });
 

@@ -164,7 +164,7 @@ export function createCleanupRepository(db: Kysely<Database>, guard: Guard): Cli
           return db.transaction().execute(async (trx) => {
             const deleted: { clientId: string; reason: 'unused' | 'idle' }[] = [];
             for (const sweep of sweeps) deleted.push(...(await deleteWhere(trx, sweep, criteria, limit - deleted.length)));
-            if (sqlite) await mergeSearchIndex(trx, deleted.length);
+            if (sqlite) await mergeSearchIndex(trx, deleted.length, { sweep: true });
             return deleted;
           });
         const start = (cursor.position as Position | undefined) ?? { sweep: 0, after: null };
@@ -180,7 +180,7 @@ export function createCleanupRepository(db: Kysely<Database>, guard: Guard): Cli
             if (budget > 0) [at, after] = [at + 1, null];
             else after = keys.at(-1)!;
           }
-          if (sqlite) await mergeSearchIndex(trx, done.length);
+          if (sqlite) await mergeSearchIndex(trx, done.length, { sweep: true });
           return { deleted: done, position: { sweep: at, after } satisfies Position };
         });
         // Moved only once the batch is committed: a batch that failed is read again.

@@ -4,7 +4,7 @@ import { redirectHost } from '../../ports/redirect-host.js';
 import type { ClientListFilter, ClientListQuery } from '../../ports/clients.js';
 import { issuedByRowid, rowidBlockShift } from './client-search-migration.js';
 import type { Database } from './schema.js';
-import { searchShards, shardMatches, shardTable, shardVocabulary } from './search-index-shards.js';
+import { inCompounds, searchShards, shardMatches, shardTable, shardVocabulary } from './search-index-shards.js';
 
 /** The most clients one page may hold; larger limits are lowered to it. */
 export const maxPageSize = 500;
@@ -136,12 +136,16 @@ async function shortQuery(db: Kysely<Database>, search: string, shards: readonly
   // Each trigram that begins with `search` sorts from it to it followed by the highest code point (twice for one
   // character). Each shard's vocabulary is read up to the limit, so that no shard is read past it.
   const highest = `${search}\u{10ffff}\u{10ffff}`;
-  const arms = shards.map(
-    (n) => sql`select term from (select term from ${sql.table(shardVocabulary(n))} where term >= ${search} and term <= ${highest} limit ${maxShortTerms + 1})`,
-  );
-  const { rows } = await sql<{ term: string }>`select term from (${sql.join(arms, sql` union `)}) limit ${maxShortTerms + 1}`.execute(db);
-  if (rows.length > maxShortTerms) return undefined;
-  return rows.map((row) => ftsString(row.term)).join(' OR ');
+  const terms = new Set<string>();
+  for (const group of inCompounds(shards)) {
+    const arms = group.map(
+      (n) => sql`select term from (select term from ${sql.table(shardVocabulary(n))} where term >= ${search} and term <= ${highest} limit ${maxShortTerms + 1})`,
+    );
+    const { rows } = await sql<{ term: string }>`select term from (${sql.join(arms, sql` union `)}) limit ${maxShortTerms + 1}`.execute(db);
+    for (const row of rows) terms.add(row.term);
+    if (terms.size > maxShortTerms) return undefined;
+  }
+  return [...terms].map(ftsString).join(' OR ');
 }
 
 /** The newest clients a search of one or two characters walks first, to tell a common search from a rare one. */
@@ -244,7 +248,7 @@ export function selectClients(db: Kysely<Database>, filter: ClientListFilter, pl
   if (search) {
     // Not a backslash as the escape character: its literal would depend on PostgreSQL's standard_conforming_strings.
     let held = sql<boolean>`search_text like ${likePattern(search)} escape '!'`;
-    if (plan.by === 'match') held = sql<boolean>`(${held} and rowid in (${shardMatches(plan.shards, plan.match)}))`;
+    if (plan.by === 'match') held = sql<boolean>`(${held} and ${shardMatches(plan.shards, plan.match)})`;
     const prefix = idPrefixOf(search);
     query = query.where(prefix === undefined ? held : sql<boolean>`(${held} or ${idPrefixCondition(prefix, db.getExecutor().adapter instanceof SqliteAdapter)})`);
     if (plan.by === 'index') query = query.where(sql<boolean>`rowid in (select value from json_each(${JSON.stringify(plan.rowids)}))`);

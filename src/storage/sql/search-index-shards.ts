@@ -114,10 +114,11 @@ export async function advanceSearchShards<T>(db: Kysely<T>, known?: readonly num
   const largest = rows[0]?.largest;
   if (largest === null || largest === undefined || shardOf(Number(largest)) <= last) return shards;
   const next = shardOf(Number(largest));
-  // Read again in this transaction: another process may have opened it since `known` was read.
+  // Read again in this transaction: `known` may be stale (another write, another process may have opened a shard
+  // since, for this rowid or one above it, or dropped one). Only the last shard is ever split.
   const current = await searchShards(db);
-  if (current.includes(next)) return current;
-  const previous = current.at(-1)!;
+  const previous = current.at(-1);
+  if (previous === undefined || previous >= next) return current;
   const beyond = `rowid >= ${firstRowid(next)}`;
   const previousTable = shardTable(previous);
   await sql
@@ -127,6 +128,39 @@ export async function advanceSearchShards<T>(db: Kysely<T>, known?: readonly num
   await shardTriggers(db, previous, current.length === 1, next);
   await shardTriggers(db, next, false, undefined);
   return [...current, next];
+}
+
+/**
+ * SQLite, after a sweep's batch (in its transaction): the shards, but the last, that hold no client any more
+ * dropped, their ranges joined to the shard below (or, for the first, to the shard above). Rowids only grow, so
+ * without this the shards would number every 131,072 clients ever registered, deleted ones too, and every
+ * write of clients checks each shard's triggers. Answers the shards left. One lookup by rowid per shard.
+ */
+export async function dropEmptyShards<T>(db: Kysely<T>, shards: readonly number[]): Promise<readonly number[]> {
+  let left = [...shards];
+  for (let i = 0; i < left.length - 1; ) {
+    const n = left[i]!;
+    const next = left[i + 1]!;
+    const { rows } = await sql<{ held: number }>`select exists (select 1 from clients where ${sql.raw(rangeOf('rowid', n, i === 0, next))}) as held`.execute(db);
+    if (Number(rows[0]?.held) === 1) {
+      i++;
+      continue;
+    }
+    await dropShard(db, n);
+    left = [...left.slice(0, i), ...left.slice(i + 1)];
+    // The range goes to the shard below, or, for the first, to the one above, which becomes the first.
+    if (i === 0) await shardTriggers(db, next, true, left[1]);
+    else await shardTriggers(db, left[i - 1]!, i - 1 === 0, next);
+  }
+  return left;
+}
+
+/** Shard `n`'s triggers, vocabulary and table dropped (`index`: the one index before migration 0021). */
+async function dropShard<T>(db: Kysely<T>, n: number | 'index'): Promise<void> {
+  const [table, vocabulary] = n === 'index' ? [substringIndex, substringVocabulary] : [shardTable(n), shardVocabulary(n)];
+  for (const trigger of ['insert', 'delete', 'update']) await sql.raw(`drop trigger if exists ${table}_${trigger}`).execute(db);
+  await sql.raw(`drop table if exists ${vocabulary}`).execute(db);
+  await sql.raw(`drop table if exists ${table}`).execute(db);
 }
 
 /**
@@ -140,11 +174,7 @@ export async function advanceSearchShards<T>(db: Kysely<T>, known?: readonly num
  */
 export async function shardSearchIndex<T>(db: Kysely<T>, dialect: 'sqlite' | 'postgres'): Promise<void> {
   if (dialect !== 'sqlite') return;
-  for (const index of [substringIndex, ...(await searchShards(db)).map(shardTable)]) {
-    for (const trigger of ['insert', 'delete', 'update']) await sql.raw(`drop trigger if exists ${index}_${trigger}`).execute(db);
-    await sql.raw(`drop table if exists ${index === substringIndex ? substringVocabulary : `${substringVocabulary}_${index.slice(substringIndex.length + 1)}`}`).execute(db);
-    await sql.raw(`drop table if exists ${index}`).execute(db);
-  }
+  for (const n of ['index', ...(await searchShards(db))] as const) await dropShard(db, n);
   const { rows } = await sql<{ n: number }>`select distinct max(0, rowid >> ${sql.raw(String(shardShift))}) as n from clients order by 1`.execute(db);
   const shards = rows.length === 0 ? [0] : rows.map((row) => Number(row.n));
   for (const [i, n] of shards.entries()) {
@@ -155,12 +185,24 @@ export async function shardSearchIndex<T>(db: Kysely<T>, dialect: 'sqlite' | 'po
   }
 }
 
+/** The most arms of one compound SELECT here: SQLite refuses more than 500 (`SQLITE_MAX_COMPOUND_SELECT`). */
+export const armsPerCompound = 400;
+
+/** `items` in groups of at most {@link armsPerCompound}. */
+export function inCompounds<I>(items: readonly I[]): I[][] {
+  const groups: I[][] = [];
+  for (let i = 0; i < items.length; i += armsPerCompound) groups.push(items.slice(i, i + armsPerCompound));
+  return groups;
+}
+
 /**
- * The rowids the shards' index names for an FTS5 query, newest shards first, as one `union all` (for an `in`
- * subquery: the query is bound once per shard). Never empty: with no shard, no rowid.
+ * Whether `rowid` is one the shards' index names for an FTS5 query: `rowid in` a `union all` of the shards, newest
+ * first, the query bound once per shard (several unions joined by `or`, past {@link armsPerCompound} shards).
+ * False with no shard.
  */
-export function shardMatches(shards: readonly number[], match: string): RawBuilder<unknown> {
-  if (shards.length === 0) return sql`select null as rowid where 0`;
-  const arms = [...shards].reverse().map((n) => sql`select rowid from ${sql.table(shardTable(n))} where ${sql.table(shardTable(n))} match ${match}`);
-  return sql.join(arms, sql` union all `);
+export function shardMatches(shards: readonly number[], match: string): RawBuilder<boolean> {
+  if (shards.length === 0) return sql<boolean>`0`;
+  const arm = (n: number) => sql`select rowid from ${sql.table(shardTable(n))} where ${sql.table(shardTable(n))} match ${match}`;
+  const unions = inCompounds([...shards].reverse()).map((group) => sql`rowid in (${sql.join(group.map(arm), sql` union all `)})`);
+  return sql<boolean>`(${sql.join(unions, sql` or `)})`;
 }
