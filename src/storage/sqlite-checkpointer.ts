@@ -34,8 +34,10 @@ export interface Checkpointer {
  * at the latest this long after the first write not yet checkpointed. A checkpoint not answered within
  * `timeoutMs` counts as the worker's failure. A checkpoint's passes with the main connection free (see
  * {@link startCheckpointer}): `freePasses` at most, fewer once no more than `heldFrames` frames are left for the held one.
+ * The held pass is left out while more than `heldFrames` are left and the WAL holds fewer than `walFrames` frames
+ * (32 MiB of 4 KiB pages): the next checkpoint's passes copy what this one left.
  */
-export const checkpointPolicy = { frames: 1000, writes: 100, maxDelayMs: 1000, timeoutMs: 30_000, heldFrames: 200, freePasses: 3 };
+export const checkpointPolicy = { frames: 1000, writes: 100, maxDelayMs: 1000, timeoutMs: 30_000, heldFrames: 200, freePasses: 3, walFrames: 8000 };
 
 /**
  * The worker: one connection of its own to the database file, running `PRAGMA wal_checkpoint(PASSIVE)` when
@@ -84,6 +86,12 @@ parentPort.on('message', (message) => {
  * pass, every storage call waited for the whole copy (15-40 ms for 1,000-1,400 frames at a million clients, in
  * `bench/cleanup-scale.ts`'s trace, the longest part of a request's longest waits beside a sweep). Held,
  * requests still parse, sign and answer on the event loop; only their storage calls wait.
+ *
+ * A held pass of many frames is left to a later checkpoint while the WAL is small (`walFrames`): under the sweep's
+ * writes the free passes never caught up (each of its batches appends up to 900 frames), so every checkpoint
+ * held the connection for 600-950 frames, 8-15 ms mostly but once in about 900 for 56 ms (the disk's sync). The
+ * WAL then grows past `walFrames` at most by what a checkpoint's passes leave, and is started over after the first
+ * checkpoint that copies it whole: a held one, or a free one that nothing was written during.
  *
  * Should the worker fail (it could not start, or a checkpoint failed), the main connection's automatic
  * checkpoints are turned back on (`onFailure`), and said: the database keeps working as before.
@@ -201,7 +209,7 @@ export function startCheckpointer(
       const again = ++passes < policy.freePasses && !closed && pending !== undefined && pending > policy.heldFrames;
       if (!again || before === undefined || pending! >= before) break;
     }
-    if (pending === 0) return counted(last);
+    if (!heldPassDue(pending, pending === 0 ? 0 : frames.total(), policy)) return counted(last);
     // Then held, for what was appended meanwhile: the WAL ends wholly copied, and the next write starts it over.
     return options.hold(async () => {
       // The worker may have failed while the hold waited for the connection: nothing to ask it then.
@@ -265,6 +273,18 @@ export function startCheckpointer(
   };
 }
 
+/**
+ * Whether a checkpoint ends with a held pass, given the frames its free passes left (`pending`) and the frames in
+ * the WAL (`total`), either undefined when the WAL index could not be read: not when nothing is left; when few
+ * are (`heldFrames`, a short hold), or when the WAL has grown to `walFrames`; otherwise not now (see
+ * {@link startCheckpointer}). Unknown counts hold, as before the WAL index was read.
+ */
+export function heldPassDue(pending: number | undefined, total: number | undefined, policy: Pick<typeof checkpointPolicy, 'heldFrames' | 'walFrames'>): boolean {
+  if (pending === 0) return false;
+  if (pending === undefined || total === undefined || pending <= policy.heldFrames) return true;
+  return total >= policy.walFrames;
+}
+
 type CheckpointAnswer = { ok: true; busy: number; log: number; checkpointed: number; ms: number } | { ok: false; error: string };
 /** What the worker says: that its connection is open, then one answer per checkpoint. */
 type WorkerMessage = { ready: true } | CheckpointAnswer;
@@ -283,9 +303,11 @@ type WorkerMessage = { ready: true } | CheckpointAnswer;
  * database could take it for unused and rebuild it under the server. A failed read therefore keeps the
  * descriptor too.
  *
+ * `total()`: `mxFrame` alone, the frames the WAL holds (copied or not).
+ *
  * @see https://www.sqlite.org/walformat.html#the_wal_index_header
  */
-export function pendingFrames(shmFile: string): { read(): number | undefined; close(): void } {
+export function pendingFrames(shmFile: string): { read(): number | undefined; total(): number | undefined; close(): void } {
   const header = Buffer.alloc(100);
   const little = endianness() === 'LE';
   let fd: number | undefined;
@@ -293,7 +315,8 @@ export function pendingFrames(shmFile: string): { read(): number | undefined; cl
     if (fd !== undefined) closeSync(fd);
     fd = undefined;
   };
-  const read = () => {
+  /** The header's `mxFrame` (frames in the WAL) and `nBackfill` (frames copied), or undefined. */
+  const counts = (): [number, number] | undefined => {
     try {
       fd ??= openSync(shmFile, 'r');
       if (readSync(fd, header, 0, header.length, 0) < header.length) return undefined;
@@ -303,7 +326,11 @@ export function pendingFrames(shmFile: string): { read(): number | undefined; cl
     }
     const u32 = (offset: number) => (little ? header.readUInt32LE(offset) : header.readUInt32BE(offset));
     if (u32(0) !== 3007000) return undefined;
-    return Math.max(0, u32(16) - u32(96));
+    return [u32(16), u32(96)];
   };
-  return { read, close };
+  const read = () => {
+    const wal = counts();
+    return wal && Math.max(0, wal[0] - wal[1]);
+  };
+  return { read, total: () => counts()?.[0], close };
 }

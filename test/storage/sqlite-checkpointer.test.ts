@@ -8,7 +8,7 @@ import { after, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../src/storage/sql/schema.js';
-import { checkpointTrace, pendingFrames, startCheckpointer, type Checkpointer } from '../../src/storage/sqlite-checkpointer.js';
+import { checkpointPolicy, checkpointTrace, heldPassDue, pendingFrames, startCheckpointer, type Checkpointer } from '../../src/storage/sqlite-checkpointer.js';
 import { openSqliteStorage, sqliteKysely } from '../../src/storage/sqlite.js';
 import { createKeyEncryption } from '../../src/storage/key-encryption.js';
 
@@ -33,7 +33,7 @@ function database(options: { driver?: string; frames?: number; maxDelayMs?: numb
     hold: (work) => db.connection().execute(work),
     onFailure: () => db.connection().execute(async () => void connection.pragma('wal_autocheckpoint = 1000')),
     logger: { warn: (_fields: object, message: string) => void warnings.push(message) } as never,
-    policy: { frames: options.frames ?? 500, writes: 20, maxDelayMs: options.maxDelayMs ?? 50, timeoutMs: options.timeoutMs ?? 30_000 },
+    policy: { frames: options.frames ?? 500, writes: 20, maxDelayMs: options.maxDelayMs ?? 50, timeoutMs: options.timeoutMs ?? 30_000, walFrames: 1500 },
     ...(options.driver ? { driver: options.driver } : {}),
   });
   late.checkpointer = checkpointer;
@@ -84,6 +84,17 @@ describe('SQLite checkpoints in a worker thread', () => {
     assert.equal((connection.prepare('select count(*) as n from t').get() as { n: number }).n, 404);
     await db.destroy();
     assert.equal(existsSync(`${file}-wal`), false, 'the main connection, closed last, removed the WAL');
+  });
+
+  it('holds the connection for what the free passes left only when it is little, or when the WAL has grown large', () => {
+    const policy = { heldFrames: 200, walFrames: 8000 };
+    assert.equal(heldPassDue(0, 0, policy), false, 'nothing left');
+    assert.equal(heldPassDue(150, 3000, policy), true, 'a short hold starts the WAL over');
+    assert.equal(heldPassDue(900, 3000, policy), false, 'a long hold is left to a later checkpoint while the WAL is small');
+    assert.equal(heldPassDue(900, 8000, policy), true, 'not once the WAL has grown to its bound');
+    assert.equal(heldPassDue(undefined, undefined, policy), true, 'the WAL index unread: held, as before');
+    assert.equal(heldPassDue(900, undefined, policy), true);
+    assert.ok(checkpointPolicy.walFrames > checkpointPolicy.frames, 'the WAL may outgrow one checkpoint’s frames before a hold');
   });
 
   it('checkpoints a few writes after a delay, not only after many', async () => {
@@ -219,14 +230,17 @@ describe('SQLite checkpoints in a worker thread', () => {
       connection.prepare('insert into t (v) values (randomblob(409600))').run(); // 100 pages of 4 KiB
       const after = frames.read()!;
       assert.ok(after - before >= 100 && after - before <= 110, `${before} → ${after}`);
+      assert.equal(frames.total(), after, 'nothing copied yet: every frame of the WAL waits');
       connection.pragma('wal_checkpoint(PASSIVE)');
       assert.equal(frames.read(), 0);
+      assert.equal(frames.total(), after, 'copied, still in the WAL until a write starts it over');
     } finally {
       frames.close();
       connection.close();
     }
     const notAnIndex = pendingFrames(file);
     assert.equal(notAnIndex.read(), undefined, 'the database file itself is no WAL index');
+    assert.equal(notAnIndex.total(), undefined);
     notAnIndex.close();
     assert.equal(pendingFrames(join(dir, 'missing-shm')).read(), undefined);
   });
