@@ -26,7 +26,8 @@
  * Environment:
  *   BENCH_GROWTH_CLIENTS=1000000   clients seeded (100000 for a quick run)
  *   BENCH_GROWTH_GRANTS            grants with a refresh token seeded (default: as many as clients)
- *   BENCH_GROWTH_SWEEP_BATCHES=10  cleanup batches timed
+ *   BENCH_GROWTH_SWEEP_BATCHES=200 cleanup batches timed (10 were biased by the copy's cold start: on SQLite at 1M
+ *                                  their mean was 15 ms, that of 200 was 5 ms; the whole sweep: bench/cleanup-scale.ts)
  *   BENCH_GROWTH_PAGE_SAMPLES=20   sequential requests per page (after 3 untimed)
  *   BENCH_GROWTH_GC_RUNS=3         `latchkey gc` runs (the median counts)
  *   BENCH_GROWTH_ROUNDS=1          rounds of every measurement, empty and grown alternating, each on fresh copies;
@@ -96,7 +97,7 @@ const clients = Math.round(envNumber('BENCH_GROWTH_CLIENTS', 1_000_000, 1));
 const settings = {
   clients,
   grants: Math.round(envNumber('BENCH_GROWTH_GRANTS', clients, 0)),
-  sweepBatches: Math.round(envNumber('BENCH_GROWTH_SWEEP_BATCHES', 10, 1)),
+  sweepBatches: Math.round(envNumber('BENCH_GROWTH_SWEEP_BATCHES', 200, 1)),
   pageSamples: Math.round(envNumber('BENCH_GROWTH_PAGE_SAMPLES', 20, 1)),
   gcRuns: Math.round(envNumber('BENCH_GROWTH_GC_RUNS', 3, 1)),
   rounds: Math.round(envNumber('BENCH_GROWTH_ROUNDS', 1, 1)),
