@@ -4,6 +4,7 @@ import { gatewayEnabled, gatewayResourceUri } from '../config/gateway.js';
 import { closeOnSignals, startServer } from '../main.js';
 import { createLogger } from '../observability/logger.js';
 import type { ConfigCli } from './config-cli.js';
+import { capYoungGeneration } from './young-generation.js';
 
 /**
  * `latchkey gateway --upstream <url>` and `latchkey gateway -- <command> [args…]` (PRODUCT §12): the server,
@@ -26,6 +27,7 @@ export function registerGatewayCommand(program: Command, cli: ConfigCli): void {
       }
       const logger = createLogger(config.logLevel);
       const server = await startServer(config, logger);
+      capYoungGeneration();
       logger.info(
         { resource: gatewayResourceUri(config.issuer, config.gateway.path), upstream: config.gateway.upstream ?? config.gateway.command.join(' ') },
         'The gateway is listening',

@@ -16,6 +16,7 @@ import { registerIatCommands } from './iat.js';
 import { registerKeyCommands } from './keys.js';
 import { registerMigrateCommand } from './migrate.js';
 import { registerUserCommands } from './users.js';
+import { capYoungGeneration } from './young-generation.js';
 
 /** The package's version: package.json is two levels up from both `src/cli/` and `dist/cli/`. */
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -39,6 +40,7 @@ cli.withConfigFlags(program.command('serve').description('start the authorizatio
   const config = cli.configFrom(flags);
   const logger = createLogger(config.logLevel);
   const server = await startServer(config, logger);
+  capYoungGeneration();
   closeOnSignals(server, logger);
 });
 
