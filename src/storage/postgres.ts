@@ -58,14 +58,14 @@ export function openPostgresStorage(options: PostgresOptions): Storage {
   const clients = createClientRepository(db, { maxInFlight: Math.max(1, options.poolSize - 2), guard });
   // Token requests' writes (code redemption, refresh rotation) share commits, as registrations do.
   const tokenWrites = createTransactionBatcher(db, guard, { maxBatch: 16, maxInFlight: Math.max(1, options.poolSize - 2) });
-  // Code and refresh token lookups, code redemptions and common rotations: a batch is one statement, several
-  // batches of each in flight.
+  // Code, refresh token and user lookups, code redemptions and common rotations: a batch is one statement,
+  // several batches of each in flight.
   const tokenStatements = { maxBatch: 64, maxInFlight: Math.max(1, Math.floor(options.poolSize / 2) - 1) };
   const grants = createGrantRepository(db, guard, tokenWrites, tokenStatements);
   return {
     dialect: 'postgres',
     clients,
-    users: createUserRepository(db, guard, 'postgres'),
+    users: createUserRepository(db, guard, 'postgres', tokenStatements),
     identities: createIdentityRepository(db, guard, 'postgres'),
     replays: createReplayRepository(db, guard, tokenWrites),
     pushedRequests: createPushedRequestRepository(db, guard),

@@ -162,6 +162,21 @@ export function storageIdentitiesContract(kind: DatabaseKind): void {
     assert.deepEqual(await storage.identities.findIdentity(first.provider, first.subject), first);
   });
 
+  it('answers concurrent reads of users by id each with its own user (one query per batch on PostgreSQL), unknown ids with nothing', async () => {
+    const records = [newUser({ name: 'Eve', email: 'eve@example.com' }), newUser({ name: 'Finn', email: null }), newUser({ name: 'Gus', email: 'gus@example.com', isAdmin: true })];
+    for (const record of records) assert.equal(await storage.identities.createUserWithIdentity(record, identity(record.id)), 'created');
+    const ids = [records[0]!.id, 'no-such-user', records[1]!.id, records[0]!.id, records[2]!.id, `${records[2]!.id}x`];
+    const found = await Promise.all(ids.map((id) => storage.users.findUserById(id)));
+    assert.deepEqual(found, [
+      { ...records[0]!, sessionEpoch: 0 },
+      undefined,
+      { ...records[1]!, sessionEpoch: 0 },
+      { ...records[0]!, sessionEpoch: 0 },
+      { ...records[2]!, sessionEpoch: 0 },
+      undefined,
+    ]);
+  });
+
   it('stores no identity when the username is taken (username_taken)', async () => {
     const existing = newUser();
     await storage.users.createUser(existing);

@@ -1,12 +1,23 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { UserRecord, UserStore } from '../../ports/users.js';
+import { createBatchedLookup } from './postgres-token-statements.js';
 import type { Database, UsersTable, Guard } from './schema.js';
 
 /**
  * The {@link UserStore} over Kysely, for both dialects. `dialect` decides how booleans are written: SQLite has
- * no boolean type and its driver binds only numbers.
+ * no boolean type and its driver binds only numbers. With `postgresBatches` (PostgreSQL), concurrent reads by id
+ * share one query (see `createBatchedLookup`): every code exchange with `openid` reads its user for the ID token,
+ * and on PostgreSQL a query of its own was a round trip, a quarter of that request's socket writes.
  */
-export function createUserRepository(db: Kysely<Database>, guard: Guard, dialect: 'sqlite' | 'postgres'): UserStore {
+export function createUserRepository(
+  db: Kysely<Database>,
+  guard: Guard,
+  dialect: 'sqlite' | 'postgres',
+  postgresBatches?: { maxBatch: number; maxInFlight: number },
+): UserStore {
+  const findUserRow = postgresBatches
+    ? createBatchedLookup<Selectable<UsersTable>>(db, guard, 'SELECT * FROM users WHERE id = ANY($1::text[])', 'id', postgresBatches)
+    : (id: string) => guard(async () => db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst());
   return {
     createUser: (user) =>
       guard(async () => {
@@ -19,7 +30,7 @@ export function createUserRepository(db: Kysely<Database>, guard: Guard, dialect
       }),
     findUserByUsername: (username) =>
       guard(async () => fromRow(await db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst())),
-    findUserById: (id) => guard(async () => fromRow(await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst())),
+    findUserById: async (id) => fromRow(await findUserRow(id)),
     listUsers: () =>
       guard(async () => (await db.selectFrom('users').selectAll().orderBy('username').execute()).map((row) => fromRow(row)!)),
     setPasswordHash: (username, passwordHash) =>
