@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
+import { getHeapStatistics } from 'node:v8';
 import { capYoungGeneration } from '../../src/cli/young-generation.js';
 
 const MiB = 2 ** 20;
@@ -44,9 +45,12 @@ function largestYoungGeneration(cap: number | undefined, nodeFlags: string[] = [
 }
 
 describe('the young generation of a server process', () => {
-  it('grows past 32 MiB without a cap, under this allocation (the control)', () => {
+  // V8's own maximum follows the heap's limit: about 32 MiB on Node 22, 128 MiB on Node 24 with memory to spare,
+  // less in a small container, where the control cannot show anything.
+  const roomy = getHeapStatistics().heap_size_limit >= 2 * 1024 * MiB;
+  it('grows past 16 MiB without a cap, under this allocation (the control)', { skip: !roomy && 'a heap limit under 2 GiB' }, () => {
     const largest = largestYoungGeneration(undefined);
-    assert.ok(largest >= 32 * MiB, `largest young generation ${largest / MiB} MiB`);
+    assert.ok(largest > 16 * MiB, `largest young generation ${largest / MiB} MiB`);
   });
 
   it('stops growing at the cap, the growth factor set to 1 after each collection', () => {
