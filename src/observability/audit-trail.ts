@@ -24,6 +24,8 @@ export interface AuditTrailOptions {
   random: RandomSource;
   /** How long an event may wait before it is written, in milliseconds. */
   flushDelayMs?: number;
+  /** Events waiting that start a write at once, without waiting for the delay. */
+  writeAt?: number;
   /** Events kept while the database is failing; older ones are dropped (and counted in the log) beyond it. */
   maxPending?: number;
   /** Events written per transaction, at most. */
@@ -50,14 +52,15 @@ export interface BackgroundAuditTrail extends AuditTrail {
 
 /**
  * The audit trail: every event is logged at once (one JSON line, `msg: "audit"`) and written to the
- * `audit_events` table in batches, a few hundred milliseconds later. Writing in the background keeps the trail
- * off the request's critical path: a registration answers after its own commit, not after its event's, and an
- * audit write that fails never fails a request. The cost is that events of the last moment before a crash
- * may reach the log but not the table.
+ * `audit_events` table in batches: at most 250 ms later (`flushDelayMs`), sooner once 256 events wait
+ * (`writeAt`). Writing in the background keeps the trail off the request's critical path: a registration answers
+ * after its own commit, not after its event's, and an audit write that fails never fails a request. The cost is
+ * that events of the last moment before a crash may reach the log but not the table.
  */
 export function createAuditTrail(options: AuditTrailOptions): BackgroundAuditTrail {
   const { store, logger, clock, random } = options;
   const flushDelayMs = options.flushDelayMs ?? 250;
+  const writeAt = options.writeAt ?? 256;
   const maxPending = options.maxPending ?? 50_000;
   const maxBatch = options.maxBatch ?? 5000;
   const batchTargetMs = options.batchTargetMs ?? 25;
@@ -65,14 +68,20 @@ export function createAuditTrail(options: AuditTrailOptions): BackgroundAuditTra
   let batchSize = maxBatch;
   let pending: AuditEvent[] = [];
   let timer: NodeJS.Timeout | undefined;
+  /** The delay `timer` was set for. */
+  let timerDelay = 0;
+  /** Whether the last write failed: until one succeeds, writes wait their (longer) delay, however many events wait. */
+  let failing = false;
   let writing: Promise<void> = Promise.resolve();
   let dropped = 0;
 
   const write = async (): Promise<void> => {
     timer = undefined;
-    // Bounded batches, the next one after the event loop has turned. Large ones: on SQLite every transaction
-    // is an fsync, and batches of 500 cost more throughput (a third) than they saved in stalls. Sized by time
-    // too: SQLite's one connection serves nothing else while a write runs, and the events of a cleanup sweep
+    // Bounded batches, the next one after the event loop has turned. Under load a write starts at `writeAt`
+    // events: on SQLite a batch of 2,000 (250 ms of registrations) held the connection, and the event loop, for
+    // 7-15 ms, and each request beside it waited as long (p99 25 ms, 15 with batches of 256). The fsync after a
+    // batch runs in the thread pool, shared with the commits beside it, so smaller batches cost little. Sized by
+    // time too: SQLite's one connection serves nothing else while a write runs, and the events of a cleanup sweep
     // (thousands of `client.deleted` at once) took 25-105 ms a write, the longest waits of requests beside it.
     const batch = pending.splice(0, batchSize);
     if (batch.length === 0) return;
@@ -81,10 +90,12 @@ export function createAuditTrail(options: AuditTrailOptions): BackgroundAuditTra
       const started = elapsed();
       await store.appendAuditEvents(batch);
       const took = elapsed() - started;
+      failing = false;
       if (took > batchTargetMs) batchSize = Math.min(batchSize, Math.max(minBatch, Math.floor((batch.length * batchTargetMs) / took)));
       else if (took < batchTargetMs / 2 && batch.length >= batchSize) batchSize = Math.min(maxBatch, batchSize * 2);
     } catch (error) {
       // Keep the events for the next attempt, within bounds: the log line already holds every one of them.
+      failing = true;
       pending = [...batch, ...pending];
       if (pending.length > maxPending) {
         dropped += pending.length - maxPending;
@@ -98,6 +109,7 @@ export function createAuditTrail(options: AuditTrailOptions): BackgroundAuditTra
   };
   const schedule = (delay: number): void => {
     if (timer !== undefined) return;
+    timerDelay = delay;
     timer = setTimeout(() => {
       writing = writing.then(write);
     }, delay);
@@ -121,7 +133,14 @@ export function createAuditTrail(options: AuditTrailOptions): BackgroundAuditTra
       if (perRequestEvents.has(event.type)) logger.debug({ audit: event }, 'audit');
       else logger.info({ audit: event }, 'audit');
       pending.push(event);
-      schedule(flushDelayMs);
+      if (pending.length < writeAt || failing) schedule(flushDelayMs);
+      else if (timer === undefined || timerDelay > 0) {
+        // Enough to write now (see `write`). Held for the whole delay, a busy server's events also outlived several
+        // of V8's young-generation collections, each copying them, and were promoted to the old generation.
+        if (timer !== undefined) clearTimeout(timer);
+        timer = undefined;
+        schedule(0);
+      }
     },
     async flush() {
       // Batch after batch until everything recorded so far is written, or a write fails (the events stay pending).

@@ -122,6 +122,43 @@ describe('the audit trail', () => {
     await trail.close();
   });
 
+  it('writes as soon as enough events wait, without waiting for the delay, and keeps backing off while writes fail', async () => {
+    let failing = false;
+    const writes: number[] = [];
+    const counting: AuditEventStore = {
+      ...storage.auditEvents,
+      appendAuditEvents: async (events) => {
+        writes.push(events.length);
+        if (failing) throw new Error('database is down');
+        await storage.auditEvents.appendAuditEvents(events);
+      },
+    };
+    const logger = recordingLogger();
+    const trail = createAuditTrail({ store: counting, logger, clock: fixedClock(), random: systemRandom, flushDelayMs: 10_000, writeAt: 3 });
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+    trail.record({ type: 'token.issued', clientId: 'c-soon' });
+    trail.record({ type: 'token.issued', clientId: 'c-soon' });
+    await settle();
+    assert.deepEqual(writes, [], 'two events wait for the delay');
+    trail.record({ type: 'token.issued', clientId: 'c-soon' });
+    await settle();
+    assert.deepEqual(writes, [3], 'the third starts a write');
+    assert.equal((await storage.auditEvents.listAuditEvents({ clientId: 'c-soon', limit: 10 })).length, 3);
+
+    // A failed write: the events stay, and further events wait for the retry's delay instead of a write each.
+    failing = true;
+    for (let i = 0; i < 3; i++) trail.record({ type: 'token.issued', clientId: 'c-soon' });
+    await settle();
+    assert.deepEqual(writes, [3, 3], 'one failed write');
+    for (let i = 0; i < 6; i++) trail.record({ type: 'token.issued', clientId: 'c-soon' });
+    await settle();
+    assert.deepEqual(writes, [3, 3], 'no write while the database fails, however many events wait');
+    failing = false;
+    await trail.flush();
+    assert.equal((await storage.auditEvents.listAuditEvents({ clientId: 'c-soon', limit: 20 })).length, 12, 'nothing lost');
+    await trail.close();
+  });
+
   it('keeps events when a write fails, warns, and writes them on the next attempt', async () => {
     let failures = 1;
     const flaky: AuditEventStore = {
