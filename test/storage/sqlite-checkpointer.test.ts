@@ -80,7 +80,9 @@ describe('SQLite checkpoints in a worker thread', () => {
     assert.ok(checkpointer.stats.framesCopied * 4096 >= 30 * MiB, `frames copied: ${checkpointer.stats.framesCopied}`);
     // Without checkpoints (automatic ones are off) everything would still be in the WAL, and the file empty.
     assert.ok(size(file) >= 30 * MiB, `database file: ${size(file)}`);
-    assert.ok(size(`${file}-wal`) <= 12 * MiB, `the WAL starts over after each checkpoint (it is ${size(`${file}-wal`)} bytes)`);
+    // What the WAL holds at the end is what was written since the last checkpoint started it over: a few MiB
+    // mostly, 12.4 once under the whole suite's load. Without checkpoints it would hold all 40.
+    assert.ok(size(`${file}-wal`) <= 24 * MiB, `the WAL starts over after each checkpoint (it is ${size(`${file}-wal`)} bytes)`);
     assert.equal((connection.prepare('select count(*) as n from t').get() as { n: number }).n, 404);
     await db.destroy();
     assert.equal(existsSync(`${file}-wal`), false, 'the main connection, closed last, removed the WAL');
