@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { calculateJwkThumbprint, decodeProtectedHeader, errors, importJWK, jwtVerify, type CryptoKey, type JWK } from 'jose';
+import { decodeProtectedHeader, errors, importJWK, jwtVerify, type CryptoKey, type JWK } from 'jose';
 import { OAuthError } from '../../errors/oauth-error.js';
 import type { ReplayStore } from '../../ports/replays.js';
 import type { Clock } from '../../ports/clock.js';
 import type { DpopNonces } from './dpop-nonces.js';
+import { jwkThumbprint } from './jwk-thumbprint.js';
 
 /**
  * The proof algorithms accepted: asymmetric only (RFC 9449 §4.2 forbids `none` and MACs), those jose verifies
@@ -81,7 +82,9 @@ export async function verifyDpopProof(proof: string, request: DpopRequest, conte
     }
     // Verified with the header's own key, imported once per key and algorithm (a client proves with one key
     // on every request; importing it each time was a twentieth of a DPoP-bound refresh).
-    jkt = await calculateJwkThumbprint(jwk, 'sha256');
+    const thumbprint = jwkThumbprint(jwk);
+    if (thumbprint === undefined) throw invalid('the DPoP proof must carry a public EC, RSA or OKP key in its jwk header');
+    jkt = thumbprint;
     const key = await proofKey(jwk, jkt, header.alg);
     const verified = await jwtVerify(proof, key, {
       typ: 'dpop+jwt',
