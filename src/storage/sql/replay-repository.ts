@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ReplayStore } from '../../ports/replays.js';
+import { compileOnce } from './compiled-query.js';
 import type { Database, Guard } from './schema.js';
 import type { TransactionBatcher } from './transaction-batcher.js';
 
@@ -13,20 +14,19 @@ import type { TransactionBatcher } from './transaction-batcher.js';
  */
 export function createReplayRepository(db: Kysely<Database>, guard: Guard, batcher?: TransactionBatcher): ReplayStore {
   const write = <R>(work: (trx: Kysely<Database>) => Promise<R>): Promise<R> => (batcher ? batcher.run(work) : guard(() => work(db)));
+  // Compiled once: every DPoP-bound token request records a use, and building the statement each time cost more
+  // than running it.
+  const use = compileOnce(['\u0000key', -1.25e-301, -2.25e-301] as const, (key: string, expiresAt: number, now: number) =>
+    db
+      .insertInto('used_values')
+      .values({ key, expires_ms: expiresAt })
+      .onConflict((c) => c.column('key').doUpdateSet({ expires_ms: expiresAt }).where('used_values.expires_ms', '<=', now)),
+  );
   return {
     useOnce: (key, expiresAt, now) =>
       write(async (trx) => {
-        const result = await trx
-          .insertInto('used_values')
-          .values({ key, expires_ms: expiresAt })
-          .onConflict((c) =>
-            c
-              .column('key')
-              .doUpdateSet({ expires_ms: expiresAt })
-              .where('used_values.expires_ms', '<=', now),
-          )
-          .executeTakeFirst();
-        return (result.numInsertedOrUpdatedRows ?? 0n) === 1n;
+        const result = await use(trx, key, expiresAt, now);
+        return (result.numAffectedRows ?? 0n) === 1n;
       }),
     deleteExpired: (now, limit) =>
       guard(async () => {
