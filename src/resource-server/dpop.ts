@@ -106,7 +106,8 @@ async function verifiedPayload(proof: string, now: number, needed: readonly stri
     return { claims: payload, jwk };
   } catch (error) {
     if (error instanceof ResourceServerError) throw error;
-    if (error instanceof errors.JOSEError || error instanceof TypeError) {
+    // DOMException: Web Crypto refusing the proof's key (a point off its curve, `key_ops` without `verify`).
+    if (error instanceof errors.JOSEError || error instanceof TypeError || error instanceof DOMException) {
       throw new ResourceServerError('invalid_dpop_proof', 'The DPoP proof is not valid.', needed, { cause: error, scheme: 'DPoP' });
     }
     throw error;

@@ -221,6 +221,8 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
         ['two DPoP headers', [await handProof(keys, good), await handProof(keys, good)]],
         ['garbage', 'garbage'],
         ['a JWT that is not JSON', 'e30.bm90IGpzb24.AAAA'],
+        ['a key off its curve', await handProof(otherKeys, good, { jwk: { ...(await exportJWK(otherKeys.publicKey)), x: 'AAAA' } })],
+        ['key_ops that forbid verifying', await handProof(otherKeys, good, { jwk: { ...(await exportJWK(otherKeys.publicKey)), key_ops: ['sign'] }, signWith: keys.privateKey })],
       ];
       for (const [what, proof] of cases) {
         const headers = new Headers();
@@ -254,6 +256,7 @@ forEachDatabase(describe, (kind: DatabaseKind) => {
         ['with a wrong htm', await send(`DPoP ${token}`, await handProof(keys, { ...good, htm: 'GET' }))],
         ['with a replayed jti', await send(`DPoP ${token}`, replayed)],
         ['with a proof by another key', await send(`DPoP ${token}`, await handProof(await generateKeyPair('ES256'), good))],
+        ['with a key off its curve', await send(`DPoP ${token}`, await handProof(keys, good, { jwk: { ...(await exportJWK(keys.publicKey)), x: 'AAAA' } }))],
       ];
       for (const [what, response] of refusals) {
         assert.equal(response.status, 401, what);

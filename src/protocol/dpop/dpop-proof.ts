@@ -4,7 +4,7 @@ import { OAuthError } from '../../errors/oauth-error.js';
 import type { ReplayStore } from '../../ports/replays.js';
 import type { Clock } from '../../ports/clock.js';
 import type { DpopNonces } from './dpop-nonces.js';
-import { jwkThumbprint } from './jwk-thumbprint.js';
+import { thumbprintMembers, thumbprintOf } from './jwk-thumbprint.js';
 
 /**
  * The proof algorithms accepted: asymmetric only (RFC 9449 §4.2 forbids `none` and MACs), those jose verifies
@@ -80,22 +80,29 @@ export async function verifyDpopProof(proof: string, request: DpopRequest, conte
     if (typeof header.alg !== 'string' || !dpopSigningAlgorithms.includes(header.alg as (typeof dpopSigningAlgorithms)[number])) {
       throw invalid('the DPoP proof must be signed with an asymmetric algorithm');
     }
+    const members = thumbprintMembers(jwk);
+    if (members === undefined) throw invalid('the DPoP proof must carry a public EC, RSA or OKP key in its jwk header');
+    jkt = thumbprintOf(members);
     // Verified with the header's own key, imported once per key and algorithm (a client proves with one key
-    // on every request; importing it each time was a twentieth of a DPoP-bound refresh).
-    const thumbprint = jwkThumbprint(jwk);
-    if (thumbprint === undefined) throw invalid('the DPoP proof must carry a public EC, RSA or OKP key in its jwk header');
-    jkt = thumbprint;
-    const key = await proofKey(jwk, jkt, header.alg);
+    // on every request; importing it each time was a twentieth of a DPoP-bound refresh). Only the members the
+    // thumbprint covers are imported, and a key is kept only once a proof verified with it: a sender's own
+    // members (`key_ops: []`), or a proof that fails, cannot leave an unusable key under another client's thumbprint.
+    const cacheKey = `${header.alg}:${jkt}`;
+    const key = proofKeys.get(cacheKey) ?? (await proofKey(members, header.alg));
     const verified = await jwtVerify(proof, key, {
       typ: 'dpop+jwt',
       algorithms: [...dpopSigningAlgorithms],
       requiredClaims: ['jti', 'htm', 'htu', 'iat'],
       currentDate: new Date(now),
     });
+    keepProofKey(cacheKey, key);
     payload = verified.payload;
   } catch (error) {
     if (error instanceof OAuthError) throw error;
-    if (error instanceof errors.JOSEError || error instanceof TypeError) throw invalid('the DPoP proof is not a valid signed JWT', error);
+    // DOMException: Web Crypto refusing the key (a point off its curve, a curve that is not the algorithm's).
+    if (error instanceof errors.JOSEError || error instanceof TypeError || error instanceof DOMException) {
+      throw invalid('the DPoP proof is not a valid signed JWT', error);
+    }
     throw error;
   }
   const { jti, htm, htu, iat, ath, nonce } = payload;
@@ -118,16 +125,18 @@ export async function verifyDpopProof(proof: string, request: DpopRequest, conte
 const proofKeys = new Map<string, CryptoKey>();
 const maxProofKeys = 1000;
 
-/** The header's public key as a key to verify with, refusing a private or symmetric one (as jose's EmbeddedJWK does). */
-async function proofKey(jwk: JWK, jkt: string, alg: string): Promise<CryptoKey> {
-  const cacheKey = `${alg}:${jkt}`;
-  const cached = proofKeys.get(cacheKey);
-  if (cached) return cached;
-  const key = await importJWK({ ...jwk, alg }, alg);
+/** The header's public key (its thumbprint's members) as a key to verify with, refusing a private or symmetric one. */
+async function proofKey(members: Record<string, string>, alg: string): Promise<CryptoKey> {
+  const key = await importJWK({ ...members, alg }, alg);
   if (key instanceof Uint8Array || key.type !== 'public') throw invalid('the DPoP proof must carry a public key in its jwk header');
+  return key;
+}
+
+/** Keeps a key a proof was verified with; the oldest goes when the cache is full. */
+function keepProofKey(cacheKey: string, key: CryptoKey): void {
+  if (proofKeys.has(cacheKey)) return;
   if (proofKeys.size >= maxProofKeys) proofKeys.delete(proofKeys.keys().next().value!);
   proofKeys.set(cacheKey, key);
-  return key;
 }
 
 /** `ath`: the base64url SHA-256 of the access token (RFC 9449 §4.2). */

@@ -108,6 +108,36 @@ describe('DPoP proofs (RFC 9449 §4.3)', () => {
     }
   });
 
+  it('refuses a hostile key (off its curve, another curve than its alg, key_ops that forbid verifying) with invalid_dpop_proof, never a 500', async () => {
+    const p384 = await generateKeyPair('ES384', { extractable: true });
+    const cases = [
+      // A point that is not on P-256.
+      await proof({ jwk: { ...es256Jwk, x: 'AAAA' } }),
+      // A P-384 key for ES256 (signed with a P-256 key: the key is refused before any signature is checked).
+      await proof({ jwk: await exportJWK(p384.publicKey), key: other.privateKey }),
+    ];
+    for (const p of cases) assert.equal(await refusal(verifyDpopProof(p, { method: 'POST', url }, context())), 'invalid_dpop_proof', p);
+    // Members beyond the thumbprint's change nothing: the key is the one the thumbprint names.
+    const verified = await verifyDpopProof(await proof({ jwk: { ...es256Jwk, key_ops: ['sign'], use: 'enc' } }), { method: 'POST', url }, context());
+    assert.deepEqual(verified, { jkt: es256Jkt });
+  });
+
+  it('keeps no key for another client: a failed proof carrying its public key, with key_ops that forbid verifying, locks nobody out', async () => {
+    const victim = await generateKeyPair('ES256', { extractable: true });
+    const victimJwk = await exportJWK(victim.publicKey);
+    // The attacker knows the victim's public key, not its private one: a proof with a bad signature, whose header
+    // names the victim's key with no usages.
+    const poisoned = await proof({ jwk: { ...victimJwk, key_ops: [] }, key: other.privateKey });
+    assert.equal(await refusal(verifyDpopProof(poisoned, { method: 'POST', url }, context())), 'invalid_dpop_proof');
+    const unsigned = await proof({ jwk: { ...victimJwk, key_ops: ['encrypt'] }, key: other.privateKey });
+    assert.equal(await refusal(verifyDpopProof(unsigned, { method: 'POST', url }, context())), 'invalid_dpop_proof');
+    // The victim's own proofs are accepted, the first and the next (from the cache).
+    for (let i = 0; i < 2; i++) {
+      const verified = await verifyDpopProof(await proof({ jwk: victimJwk, key: victim.privateKey }), { method: 'POST', url }, context());
+      assert.equal(verified.jkt, await calculateJwkThumbprint(victimJwk));
+    }
+  });
+
   it('checks ath against the access token presented', async () => {
     const token = 'the.access.token';
     const good = await proof({ claims: { ath: accessTokenHash(token) } });

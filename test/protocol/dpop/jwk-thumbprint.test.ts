@@ -35,6 +35,19 @@ describe('JWK thumbprints (RFC 7638)', () => {
     assert.equal(jwkThumbprint({ ...ec, x: '' }), undefined);
     assert.equal(jwkThumbprint({ ...ec, crv: 256 }), undefined);
     assert.equal(jwkThumbprint({ ...ec, x: { toString: () => 'f83O' } }), undefined);
+    assert.equal(jwkThumbprint(Object.assign(Object.create({ y: ec.y }) as Record<string, unknown>, { kty: 'EC', crv: 'P-256', x: ec.x })), undefined, 'an inherited member');
+  });
+
+  it('agrees with jose on members holding quotes, backslashes and control characters, and refuses non-ASCII ones as jose does', async () => {
+    for (const x of ['a"b', 'a\\b', 'a\nb\u0001\u007f', 'lone \ud800 surrogate (JSON escapes it)']) {
+      const jwk = { kty: 'OKP', crv: 'Ed25519', x };
+      assert.equal(jwkThumbprint(jwk), await calculateJwkThumbprint(jwk, 'sha256'), JSON.stringify(x));
+    }
+    for (const x of ['é', '✓𝄞']) {
+      const jwk = { kty: 'OKP', crv: 'Ed25519', x };
+      assert.equal(jwkThumbprint(jwk), undefined, JSON.stringify(x));
+      await assert.rejects(calculateJwkThumbprint(jwk, 'sha256'), TypeError);
+    }
   });
 
   it('differs when any required member differs, and not when an optional one does', () => {
