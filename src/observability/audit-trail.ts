@@ -52,10 +52,11 @@ export interface BackgroundAuditTrail extends AuditTrail {
 
 /**
  * The audit trail: every event is logged at once (one JSON line, `msg: "audit"`) and written to the
- * `audit_events` table in batches: at most 250 ms later (`flushDelayMs`), sooner once 256 events wait
- * (`writeAt`). Writing in the background keeps the trail off the request's critical path: a registration answers
- * after its own commit, not after its event's, and an audit write that fails never fails a request. The cost is
- * that events of the last moment before a crash may reach the log but not the table.
+ * `audit_events` table in batches: 250 ms later (`flushDelayMs`), sooner once 256 events wait (`writeAt`); after
+ * a failed write, the next waits 8 delays, however many events wait. Writing in the background keeps the trail
+ * off the request's critical path: a registration answers after its own commit, not after its event's, and an
+ * audit write that fails never fails a request. The cost is that events of the last moment before a crash may
+ * reach the log but not the table.
  */
 export function createAuditTrail(options: AuditTrailOptions): BackgroundAuditTrail {
   const { store, logger, clock, random } = options;
@@ -67,22 +68,54 @@ export function createAuditTrail(options: AuditTrailOptions): BackgroundAuditTra
   const elapsed = options.elapsed ?? (() => performance.now());
   let batchSize = maxBatch;
   let pending: AuditEvent[] = [];
+  /** A timer set for the next write, not yet gone off. */
   let timer: NodeJS.Timeout | undefined;
   /** The delay `timer` was set for. */
   let timerDelay = 0;
-  /** Whether the last write failed: until one succeeds, writes wait their (longer) delay, however many events wait. */
+  /** Whether a timer has gone off and its write waits in `writing` for the one before it. */
+  let queued = false;
+  /** Whether the last write failed: until one succeeds, no write starts by itself before `retryAt`. */
   let failing = false;
+  /** When (on the `elapsed` clock) a write may start by itself again after a failure. */
+  let retryAt = 0;
+  let closed = false;
   let writing: Promise<void> = Promise.resolve();
   let dropped = 0;
 
-  const write = async (): Promise<void> => {
+  const cancelTimer = (): void => {
+    if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
+  };
+  /** A write in `delay` ms, unless one is already set or waiting: one chain of writes, never two. */
+  const schedule = (delay: number): void => {
+    if (timer !== undefined || queued || closed) return;
+    timerDelay = delay;
+    timer = setTimeout(() => {
+      timer = undefined;
+      queued = true;
+      writing = writing.then(() => write(false));
+    }, delay);
+    timer.unref();
+  };
+
+  /** Writes a batch. `forced` (a flush) writes even while failing; a write started by a timer waits for `retryAt`. */
+  const write = async (forced: boolean): Promise<void> => {
+    if (!forced) {
+      queued = false;
+      if (closed) return;
+      // A timer set before the failure (or while a slow failing write ran) must not cut the retry's delay short.
+      const wait = failing ? retryAt - elapsed() : 0;
+      if (wait > 0) {
+        schedule(wait);
+        return;
+      }
+    }
     // Bounded batches, the next one after the event loop has turned. Under load a write starts at `writeAt`
     // events: on SQLite a batch of 2,000 (250 ms of registrations) held the connection, and the event loop, for
-    // 7-15 ms, and each request beside it waited as long (p99 25 ms, 15 with batches of 256). The fsync after a
-    // batch runs in the thread pool, shared with the commits beside it, so smaller batches cost little. Sized by
-    // time too: SQLite's one connection serves nothing else while a write runs, and the events of a cleanup sweep
-    // (thousands of `client.deleted` at once) took 25-105 ms a write, the longest waits of requests beside it.
+    // 7-15 ms, and each request beside it waited as long. The fsync after a batch runs in the thread pool, shared
+    // with the commits beside it, so smaller batches cost little. Sized by time too: SQLite's one connection
+    // serves nothing else while a write runs, and the events of a cleanup sweep (thousands of `client.deleted` at
+    // once) took 25-105 ms a write, the longest waits of requests beside it.
     const batch = pending.splice(0, batchSize);
     if (batch.length === 0) return;
     if (pending.length > 0) schedule(0);
@@ -96,24 +129,16 @@ export function createAuditTrail(options: AuditTrailOptions): BackgroundAuditTra
     } catch (error) {
       // Keep the events for the next attempt, within bounds: the log line already holds every one of them.
       failing = true;
+      retryAt = elapsed() + flushDelayMs * 8;
       pending = [...batch, ...pending];
       if (pending.length > maxPending) {
         dropped += pending.length - maxPending;
         pending = pending.slice(pending.length - maxPending);
       }
       logger.warn({ err: error, pending: pending.length, dropped }, 'audit events could not be written; will retry');
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
+      cancelTimer();
       schedule(flushDelayMs * 8);
     }
-  };
-  const schedule = (delay: number): void => {
-    if (timer !== undefined) return;
-    timerDelay = delay;
-    timer = setTimeout(() => {
-      writing = writing.then(write);
-    }, delay);
-    timer.unref();
   };
 
   return {
@@ -134,29 +159,27 @@ export function createAuditTrail(options: AuditTrailOptions): BackgroundAuditTra
       else logger.info({ audit: event }, 'audit');
       pending.push(event);
       if (pending.length < writeAt || failing) schedule(flushDelayMs);
-      else if (timer === undefined || timerDelay > 0) {
+      else if (timer !== undefined && timerDelay > 0) {
         // Enough to write now (see `write`). Held for the whole delay, a busy server's events also outlived several
         // of V8's young-generation collections, each copying them, and were promoted to the old generation.
-        if (timer !== undefined) clearTimeout(timer);
-        timer = undefined;
+        cancelTimer();
         schedule(0);
-      }
+      } else schedule(0);
     },
     async flush() {
       // Batch after batch until everything recorded so far is written, or a write fails (the events stay pending).
       let before: number;
       do {
         before = pending.length;
-        if (timer !== undefined) clearTimeout(timer);
-        timer = undefined;
-        writing = writing.then(write);
+        cancelTimer();
+        writing = writing.then(() => write(true));
         await writing;
       } while (pending.length > 0 && pending.length < before);
     },
     async close() {
       await this.flush();
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
+      closed = true;
+      cancelTimer();
     },
   };
 }

@@ -159,6 +159,42 @@ describe('the audit trail', () => {
     await trail.close();
   });
 
+  it('keeps one retry every 8 delays through an outage that starts under load, whatever the writes in flight', async () => {
+    let down = false;
+    let attempts = 0;
+    // A database that takes 20 ms to fail: events keep coming while each failing write runs.
+    const slow: AuditEventStore = {
+      ...storage.auditEvents,
+      appendAuditEvents: async (events) => {
+        attempts++;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        if (down) throw new Error('database is down');
+        await storage.auditEvents.appendAuditEvents(events);
+      },
+    };
+    const trail = createAuditTrail({ store: slow, logger: recordingLogger(), clock: fixedClock(), random: systemRandom, flushDelayMs: 25, writeAt: 5 });
+    const recordFor = async (ms: number) => {
+      const end = Date.now() + ms;
+      let n = 0;
+      while (Date.now() < end) {
+        trail.record({ type: 'token.issued', clientId: 'c-outage' });
+        n++;
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      return n;
+    };
+    let recorded = await recordFor(100);
+    down = true;
+    attempts = 0;
+    recorded += await recordFor(1000);
+    // A retry every 200 ms (8 × 25) after each failure, which takes 20: 4 in a second. Without the guard, a write
+    // queued before the failure, and the retry timer it lost, ran a chain of retries of their own (9).
+    assert.ok(attempts >= 3 && attempts <= 6, `write attempts during the outage: ${attempts}`);
+    down = false;
+    await trail.close();
+    assert.equal((await storage.auditEvents.listAuditEvents({ clientId: 'c-outage', limit: 5000 })).length, recorded, 'nothing lost');
+  });
+
   it('keeps events when a write fails, warns, and writes them on the next attempt', async () => {
     let failures = 1;
     const flaky: AuditEventStore = {
