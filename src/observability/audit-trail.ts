@@ -159,12 +159,12 @@ export function createAuditTrail(options: AuditTrailOptions): BackgroundAuditTra
       else logger.info({ audit: event }, 'audit');
       pending.push(event);
       if (pending.length < writeAt || failing) schedule(flushDelayMs);
-      else if (timer !== undefined && timerDelay > 0) {
-        // Enough to write now (see `write`). Held for the whole delay, a busy server's events also outlived several
-        // of V8's young-generation collections, each copying them, and were promoted to the old generation.
-        cancelTimer();
+      else {
+        // Enough to write now (see `write`): a timer set for the delay gives way. Held for the whole delay, a busy
+        // server's events also outlived several of V8's young-generation collections, each copying them.
+        if (timerDelay > 0) cancelTimer();
         schedule(0);
-      } else schedule(0);
+      }
     },
     async flush() {
       // Batch after batch until everything recorded so far is written, or a write fails (the events stay pending).

@@ -88,14 +88,15 @@ export async function verifyDpopProof(proof: string, request: DpopRequest, conte
     // thumbprint covers are imported, and a key is kept only once a proof verified with it: a sender's own
     // members (`key_ops: []`), or a proof that fails, cannot leave an unusable key under another client's thumbprint.
     const cacheKey = `${header.alg}:${jkt}`;
-    const key = proofKeys.get(cacheKey) ?? (await proofKey(members, header.alg));
+    const cached = proofKeys.get(cacheKey);
+    const key = cached ?? (await proofKey(members, header.alg));
     const verified = await jwtVerify(proof, key, {
       typ: 'dpop+jwt',
       algorithms: [...dpopSigningAlgorithms],
       requiredClaims: ['jti', 'htm', 'htu', 'iat'],
       currentDate: new Date(now),
     });
-    keepProofKey(cacheKey, key);
+    if (cached === undefined) keepProofKey(cacheKey, key);
     payload = verified.payload;
   } catch (error) {
     if (error instanceof OAuthError) throw error;
@@ -134,7 +135,6 @@ async function proofKey(members: Record<string, string>, alg: string): Promise<C
 
 /** Keeps a key a proof was verified with; the oldest goes when the cache is full. */
 function keepProofKey(cacheKey: string, key: CryptoKey): void {
-  if (proofKeys.has(cacheKey)) return;
   if (proofKeys.size >= maxProofKeys) proofKeys.delete(proofKeys.keys().next().value!);
   proofKeys.set(cacheKey, key);
 }

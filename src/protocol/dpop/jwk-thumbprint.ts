@@ -12,8 +12,8 @@ const nonAscii = /[^\x00-\x7f]/;
 /**
  * The members of a public JWK that RFC 7638 hashes, and nothing else, in their lexicographic order: what
  * identifies the key. Undefined for a key type without them here (`oct`, unknown) or a required member that is
- * missing, inherited, empty, not a string or not ASCII once written as JSON. Importing this rather than the whole JWK makes the key depend on its
- * thumbprint alone (`key_ops`, `use` and other members a sender adds change nothing).
+ * missing, inherited, empty, not a string or not ASCII once written as JSON. Importing this rather than the whole
+ * JWK makes the key depend on its thumbprint alone (`key_ops`, `use` and other members a sender adds change nothing).
  */
 export function thumbprintMembers(jwk: Readonly<Record<string, unknown>>): Record<string, string> | undefined {
   const kty = jwk['kty'];
@@ -43,7 +43,7 @@ export function jwkThumbprint(jwk: Readonly<Record<string, unknown>>): string | 
   return canonical === undefined ? undefined : thumbprintOf(canonical);
 }
 
-/** The thumbprint of members {@link thumbprintMembers} gave: JSON.stringify writes them in order, without whitespace (RFC 7638 §3.3). */
+/** The thumbprint of what {@link thumbprintMembers} gave: JSON.stringify writes it in order, without whitespace (RFC 7638 §3.3). */
 export function thumbprintOf(canonical: Readonly<Record<string, string>>): string {
   return createHash('sha256').update(JSON.stringify(canonical)).digest('base64url');
 }

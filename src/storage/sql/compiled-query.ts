@@ -1,6 +1,19 @@
 import type { Compilable, CompiledQuery, Kysely, QueryResult, Transaction } from 'kysely';
 import type { Database } from './schema.js';
 
+/** Distinct stand-ins for the arguments of {@link compileOnce}'s queries, shared by every repository that uses it. */
+export const marker = {
+  s1: '\u0000s1',
+  s2: '\u0000s2',
+  s3: '\u0000s3',
+  s4: '\u0000s4',
+  s5: '\u0000s5',
+  s6: '\u0000s6',
+  n1: -1.25e-301,
+  n2: -2.25e-301,
+  n3: -3.25e-301,
+} as const;
+
 /**
  * A query built and compiled by Kysely once, run many times with new values: the hot queries of the token
  * endpoint spent more time in Kysely building and compiling the same SQL than in SQLite running it.

@@ -2,7 +2,7 @@ import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { sealedRefreshTokenKeyLength, type AuthorizationCodeRecord, type AuthorizationCodeStore, type GrantRecord, type GrantStore, type RefreshTokenRecord } from '../../ports/grants.js';
 import type { AuthorizationCodesTable, Database, GrantsTable, RefreshTokensTable, Guard } from './schema.js';
 import { createTransactionBatcher, type TransactionBatcher } from './transaction-batcher.js';
-import { compileOnce } from './compiled-query.js';
+import { compileOnce, marker } from './compiled-query.js';
 import { createBatchedLookup, createPostgresTokenWrites } from './postgres-token-statements.js';
 
 /** The {@link AuthorizationCodeStore} over Kysely; redemption is in the grant repository, with the grant it creates. */
@@ -331,19 +331,6 @@ const grantColumns = Object.keys({
   branched: true,
   dpop_jkt: true,
 } satisfies Record<keyof GrantsTable, true>) as (keyof GrantsTable)[];
-
-/** Distinct stand-ins for the arguments of {@link compileOnce}'s queries. */
-const marker = {
-  s1: '\u0000s1',
-  s2: '\u0000s2',
-  s3: '\u0000s3',
-  s4: '\u0000s4',
-  s5: '\u0000s5',
-  s6: '\u0000s6',
-  n1: -1.25e-301,
-  n2: -2.25e-301,
-  n3: -3.25e-301,
-} as const;
 
 /** The queries every code exchange and refresh runs, compiled once (see {@link compileOnce}). */
 function hotQueries(db: Kysely<Database>) {

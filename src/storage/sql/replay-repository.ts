@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ReplayStore } from '../../ports/replays.js';
-import { compileOnce } from './compiled-query.js';
+import { compileOnce, marker } from './compiled-query.js';
 import type { Database, Guard } from './schema.js';
 import type { TransactionBatcher } from './transaction-batcher.js';
 
@@ -16,7 +16,7 @@ export function createReplayRepository(db: Kysely<Database>, guard: Guard, batch
   const write = <R>(work: (trx: Kysely<Database>) => Promise<R>): Promise<R> => (batcher ? batcher.run(work) : guard(() => work(db)));
   // Compiled once: every DPoP-bound token request records a use, and building the statement each time cost more
   // than running it.
-  const use = compileOnce(['\u0000key', -1.25e-301, -2.25e-301] as const, (key: string, expiresAt: number, now: number) =>
+  const use = compileOnce([marker.s1, marker.n1, marker.n2] as const, (key: string, expiresAt: number, now: number) =>
     db
       .insertInto('used_values')
       .values({ key, expires_ms: expiresAt })
