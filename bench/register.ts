@@ -23,8 +23,9 @@
  *                              | postgres (comma-separated; sqlite brings the two runs compared with it along);
  *                              oidc-provider: node-oidc-provider's POST /register with the same bodies;
  *                              sqlite-no-metrics: the same load with metrics.enabled false
- *                              (LATCHKEY_METRICS_ENABLED=false: no hook at all), right after sqlite, whose req/s it
- *                              is compared with (issue 5: /metrics adds no measurable cost, ≥ 0.95×); the sqlite
+ *                              (LATCHKEY_METRICS_ENABLED=false: no hook at all), compared with sqlite's req/s in the
+ *                              same round (with one round it always runs right after sqlite, and order alone has
+ *                              moved the ratio by 10–25% on a shared machine: take three rounds to judge it) (issue 5: /metrics adds no measurable cost, ≥ 0.95×); the sqlite
  *                              run scrapes GET /metrics once at the end to show it counted the load;
  *                              sqlite-protected: registration.mode protected, each request with an initial access
  *                              token and under a policy (allow-list, scopes, methods), compared with sqlite
@@ -37,6 +38,9 @@
  *                              run with plain node as `npm start` does); a .ts file runs through tsx
  *   BENCH_NODE_FLAGS           extra node flags for the Latchkey servers, e.g. --max-semi-space-size=2
  *   BENCH_CPU_PROF_DIR         write V8 CPU profiles of each Latchkey server to <dir>/<target>/ (node --cpu-prof)
+ *   BENCH_ROUNDS=1             run every target this many times, in an order rotated by one each round; the table
+ *                              shows each target's run of median req/s, and every ratio is the median of the ratios
+ *                              taken within each round (each round's ratios are printed beside it)
  */
 import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -74,6 +78,12 @@ import {
   peerRatios,
   peerTarget,
   ratioToPeer,
+  benchRounds,
+  medianRun,
+  median,
+  rotated,
+  roundRatios,
+  sameRoundRatio,
   startOidcProvider,
   type PeerGoal,
   type PeerTarget,
@@ -116,6 +126,7 @@ const settings = {
   nodeFlags: (process.env['BENCH_NODE_FLAGS'] ?? '').split(/\s+/).filter(Boolean),
   cpuProfDir: process.env['BENCH_CPU_PROF_DIR'] ? resolve(process.env['BENCH_CPU_PROF_DIR']) : undefined,
   targets: selectedTargets(),
+  rounds: benchRounds(),
 };
 
 /** The targets of the issue (2-core machine). */
@@ -185,6 +196,8 @@ function load(address: string, seconds: number, authorization?: string): Promise
 
 interface RunResult extends Measured {
   target: RegisterTarget;
+  /** The round it ran in (BENCH_ROUNDS), from 0. */
+  round?: number;
   label: string;
   /** Latchkey only: rows in `clients` after the run, and 2xx answers counted by autocannon (warm-up included). */
   rowsStored?: number;
@@ -445,15 +458,27 @@ interface Check {
   detail: string;
 }
 
-/** Open SQLite's req/s over the same run without metrics, and its server CPU per request over the other's. */
-function metricsCost(open: RunResult, off: RunResult): { ratio: number; cpuPerRequestRatio: number | null } {
-  const perRequest = (run: RunResult) => (run.cpu.server === null || run.reqPerSec === 0 ? null : run.cpu.server / run.reqPerSec);
-  const on = perRequest(open);
-  const without = perRequest(off);
-  return { ratio: open.reqPerSec / off.reqPerSec, cpuPerRequestRatio: on === null || without === null ? null : on / without };
+/**
+ * Open SQLite's req/s over the same load without metrics, and its server CPU per request over the other's, each
+ * taken within a round (median over the rounds); undefined without a round that ran both.
+ */
+function metricsCost(runs: readonly RunResult[]): { ratio: number; each: number[]; cpuPerRequestRatio: number | null } | undefined {
+  const found = sameRoundRatio(runs, 'sqlite', 'sqlite-no-metrics');
+  if (!found) return undefined;
+  const perRequest = (run: RunResult | undefined) => (run?.cpu.server == null || run.reqPerSec === 0 ? null : run.cpu.server / run.reqPerSec);
+  const cpuRatios = runs
+    .filter((run) => run.target === 'sqlite')
+    .map((open) => {
+      const on = perRequest(open);
+      const off = perRequest(runs.find((run) => run.target === 'sqlite-no-metrics' && run.round === open.round));
+      return on === null || off === null ? null : on / off;
+    })
+    .filter((ratio): ratio is number => ratio !== null);
+  return { ...found, cpuPerRequestRatio: cpuRatios.length === 0 ? null : median(cpuRatios) };
 }
 
-function checksFor(result: RunResult, baseline: RunResult | undefined, open: RunResult | undefined): Check[] {
+/** The checks of one target, `result` being its run of median req/s and `runs` every run of every round. */
+function checksFor(result: RunResult, runs: readonly RunResult[]): Check[] {
   if (result.target === 'baseline') return [];
   // The peer's ratios are Latchkey's checks; its own run only has to be valid.
   if (result.target === peerTarget) {
@@ -465,14 +490,15 @@ function checksFor(result: RunResult, baseline: RunResult | undefined, open: Run
       { name: 'no-metrics: non-2xx = 0', pass: result.non2xx === 0 && result.errors === 0, detail: `${result.non2xx} non-2xx, ${result.errors} errors` },
       { name: 'no-metrics: GET /metrics is 404', pass: result.metrics?.status === 404, detail: `answered ${result.metrics?.status ?? 'nothing'}` },
     ];
-    if (open) {
-      const { ratio, cpuPerRequestRatio } = metricsCost(open, result);
+    const cost = metricsCost(runs);
+    if (cost) {
+      const { ratio, cpuPerRequestRatio } = cost;
       checks.push({
         name: `metrics on ≥ ${minRatioOnToOff}× metrics off req/s`,
         pass: ratio >= minRatioOnToOff,
         detail:
-          `${ratio.toFixed(3)}× (${Math.round(open.reqPerSec)} ÷ ${Math.round(result.reqPerSec)} req/s` +
-          `${cpuPerRequestRatio === null ? '' : `; server CPU per request ${cpuPerRequestRatio.toFixed(3)}× off's`})`,
+          `${ratio.toFixed(3)}×${cpuPerRequestRatio === null ? '' : ` (server CPU per request ${cpuPerRequestRatio.toFixed(3)}× off's)`}` +
+          roundRatios(cost),
       });
     }
     return checks;
@@ -480,9 +506,13 @@ function checksFor(result: RunResult, baseline: RunResult | undefined, open: Run
   if (result.target === 'sqlite-protected') {
     const { minRatioOfOpen } = targets['sqlite-protected'];
     const checks: Check[] = [{ name: 'protected: non-2xx = 0', pass: result.non2xx === 0 && result.errors === 0, detail: `${result.non2xx} non-2xx, ${result.errors} errors` }];
-    if (open) {
-      const ratio = result.reqPerSec / open.reqPerSec;
-      checks.push({ name: `protected: ≥ ${minRatioOfOpen}× open SQLite req/s`, pass: ratio >= minRatioOfOpen, detail: `${ratio.toFixed(2)}×` });
+    const ofOpen = sameRoundRatio(runs, 'sqlite-protected', 'sqlite');
+    if (ofOpen) {
+      checks.push({
+        name: `protected: ≥ ${minRatioOfOpen}× open SQLite req/s`,
+        pass: ofOpen.ratio >= minRatioOfOpen,
+        detail: `${ofOpen.ratio.toFixed(2)}×${roundRatios(ofOpen)}`,
+      });
     }
     return checks;
   }
@@ -490,9 +520,13 @@ function checksFor(result: RunResult, baseline: RunResult | undefined, open: Run
   const name = result.target;
   const checks: Check[] = [];
   checks.push({ name: `${name}: non-2xx = 0`, pass: result.non2xx === 0 && result.errors === 0, detail: `${result.non2xx} non-2xx, ${result.errors} errors` });
-  if (baseline) {
-    const ratio = result.reqPerSec / baseline.reqPerSec;
-    checks.push({ name: `${name}: ≥ ${goal.minRatio}× baseline req/s`, pass: ratio >= goal.minRatio, detail: `${ratio.toFixed(2)}×` });
+  const ofBaseline = sameRoundRatio(runs, name, 'baseline');
+  if (ofBaseline) {
+    checks.push({
+      name: `${name}: ≥ ${goal.minRatio}× baseline req/s`,
+      pass: ofBaseline.ratio >= goal.minRatio,
+      detail: `${ofBaseline.ratio.toFixed(2)}×${roundRatios(ofBaseline)}`,
+    });
   }
   if (goal.maxP99Ms !== undefined) {
     checks.push({ name: `${name}: p99 ≤ ${goal.maxP99Ms} ms`, pass: result.p99Ms <= goal.maxP99Ms, detail: `${result.p99Ms} ms` });
@@ -524,19 +558,32 @@ function checksFor(result: RunResult, baseline: RunResult | undefined, open: Run
 
 
 /** The JSON fields of the metrics comparison: open SQLite (metrics on) over this run (metrics off). */
-function metricsCostJson(cost: { ratio: number; cpuPerRequestRatio: number | null }) {
+function metricsCostJson(cost: { ratio: number; each: number[]; cpuPerRequestRatio: number | null }) {
   return {
     ratioMetricsOnToOff: round(cost.ratio, 3),
+    ...(cost.each.length > 1 ? { roundRatiosMetricsOnToOff: cost.each.map((ratio) => round(ratio, 3)) } : {}),
     serverCpuPerRequestOnToOff: cost.cpuPerRequestRatio === null ? null : round(cost.cpuPerRequestRatio, 3),
   };
 }
 
-function report(results: (RunResult | Skipped)[]): void {
-  const runs = results.filter((result): result is RunResult => !('skipped' in result));
-  const baseline = runs.find((result) => result.target === 'baseline');
-  const ratioOf = (result: RunResult) => (baseline ? result.reqPerSec / baseline.reqPerSec : undefined);
+/**
+ * The table, the checks and the JSON line. `all` holds every run of every round; each target's row is its run of
+ * median req/s, and each ratio the median of the ratios within a round.
+ */
+function report(all: (RunResult | Skipped)[]): void {
+  const runs = all.filter((result): result is RunResult => !('skipped' in result));
+  const results = settings.targets.flatMap((target): (RunResult | Skipped)[] => {
+    const ran = runs.filter((run) => run.target === target);
+    if (ran.length > 0) return [medianRun(ran)];
+    const skipped = all.find((result) => result.target === target);
+    return skipped ? [skipped] : [];
+  });
+  const summary = results.filter((result): result is RunResult => !('skipped' in result));
+  const baseline = summary.find((result) => result.target === 'baseline');
+  const ratioOf = (result: RunResult) => sameRoundRatio(runs, result.target, 'baseline')?.ratio;
 
-  process.stdout.write(`\nResults (${settings.connections} connections, ${settings.duration} s after ${settings.warmup} s warm-up, ${settings.body} bodies)\n\n`);
+  const rounds = settings.rounds > 1 ? `; ${settings.rounds} rounds, each row the run of median req/s, each ratio the median of the ratios within a round` : '';
+  process.stdout.write(`\nResults (${settings.connections} connections, ${settings.duration} s after ${settings.warmup} s warm-up, ${settings.body} bodies${rounds})\n\n`);
   const rows: string[][] = [
     ['target', 'req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'non-2xx', 'errors', 'max RSS MiB', 'server CPU', 'CPU µs/req', 'vs baseline', `vs ${peerTarget}`],
   ];
@@ -576,11 +623,11 @@ function report(results: (RunResult | Skipped)[]): void {
     if ('skipped' in result) process.stdout.write(`\n${result.label}: the PostgreSQL run was skipped (${result.skipped}).\n`);
   }
 
-  const open = runs.find((result) => result.target === 'sqlite');
+  const open = summary.find((result) => result.target === 'sqlite');
   const toPeer = peerRatios(runs, targets.peer);
   const checks = [
-    ...runs.flatMap((result) => checksFor(result, baseline, open)),
-    ...toPeer.map(({ target, ratio, goal, pass }) => ({ name: `${target}: ≥ ${goal}× ${peerTarget} req/s`, pass, detail: `${ratio.toFixed(2)}×` })),
+    ...summary.flatMap((result) => checksFor(result, runs)),
+    ...toPeer.map((found) => ({ name: `${found.target}: ≥ ${found.goal}× ${peerTarget} req/s`, pass: found.pass, detail: `${found.ratio.toFixed(2)}×${roundRatios(found)}` })),
   ];
   if (checks.length > 0) {
     process.stdout.write('\nTargets (2-core machine)\n');
@@ -589,7 +636,7 @@ function report(results: (RunResult | Skipped)[]): void {
     if (toPeer.length === 0) process.stdout.write(`  (no ${peerTarget} run beside Latchkey: the peer ratios are not checked; drop BENCH_ONLY or add ${peerTarget} to it)\n`);
   }
   for (const result of runs) {
-    for (const note of result.notes) process.stdout.write(`  note (${result.target}): ${note}\n`);
+    for (const note of result.notes) process.stdout.write(`  note (${result.target}${settings.rounds > 1 ? `, round ${(result.round ?? 0) + 1}` : ''}): ${note}\n`);
   }
   const failed = checks.filter((check) => !check.pass);
   process.stdout.write(
@@ -605,6 +652,7 @@ function report(results: (RunResult | Skipped)[]): void {
     connections: settings.connections,
     durationSeconds: settings.duration,
     warmupSeconds: settings.warmup,
+    rounds: settings.rounds,
     body: settings.body,
     sqliteSynchronous: settings.sqliteSynchronous,
     ...(settings.latchkeyEntry ? { latchkeyEntry: settings.latchkeyEntry } : {}),
@@ -617,8 +665,9 @@ function report(results: (RunResult | Skipped)[]): void {
             ...measuredJson(result),
             ratio: result.target === 'baseline' ? 1 : ratioOf(result) === undefined ? null : round(ratioOf(result)!, 3),
             ...(ratioToPeer(result, runs) === undefined ? {} : { ratioToPeer: round(ratioToPeer(result, runs)!, 3) }),
-            ...(result.target === 'sqlite-protected' && open ? { ratioOfOpen: round(result.reqPerSec / open.reqPerSec, 3) } : {}),
-            ...(result.target === 'sqlite-no-metrics' && open ? metricsCostJson(metricsCost(open, result)) : {}),
+            ...(settings.rounds > 1 ? { roundsReqPerSec: runs.filter((run) => run.target === result.target).map((run) => round(run.reqPerSec, 1)) } : {}),
+            ...(result.target === 'sqlite-protected' && open ? { ratioOfOpen: round(sameRoundRatio(runs, 'sqlite-protected', 'sqlite')?.ratio ?? 0, 3) } : {}),
+            ...(result.target === 'sqlite-no-metrics' && metricsCost(runs) ? metricsCostJson(metricsCost(runs)!) : {}),
             ...(result.metrics ? { metrics: result.metrics } : {}),
             ...(result.rowsStored === undefined ? {} : { rowsStored: result.rowsStored, answered2xx: result.answered2xx }),
           },
@@ -630,6 +679,7 @@ function report(results: (RunResult | Skipped)[]): void {
       version: peer.version,
       adapter: peer.adapter,
       ratios: Object.fromEntries(toPeer.map(({ target, ratio }) => [target, round(ratio, 3)])),
+      ...(settings.rounds > 1 ? { roundRatios: Object.fromEntries(toPeer.map(({ target, each }) => [target, each.map((ratio) => round(ratio, 3))])) } : {}),
     },
   };
   process.stdout.write(`${JSON.stringify(json)}\n`);
@@ -650,16 +700,21 @@ async function main(): Promise<void> {
   if (settings.cpuProfDir) process.stdout.write(`CPU profiles of the Latchkey servers go to ${settings.cpuProfDir}\n`);
 
   const results: (RunResult | Skipped)[] = [];
-  for (const target of settings.targets) {
-    process.stdout.write(`\n▶ ${target}\n`);
-    if (target === 'baseline') results.push(await runBaseline());
-    else if (target === peerTarget) results.push(await runPeer());
-    else if (target === 'sqlite') results.push(await runSqlite());
-    else if (target === 'sqlite-no-metrics') results.push(await runSqlite('no-metrics'));
-    else if (target === 'sqlite-protected') results.push(await runSqlite('protected'));
-    else {
-      const result = await runPostgres();
-      if ('skipped' in result) process.stdout.write(`  the PostgreSQL run was skipped: ${result.skipped}\n`);
+  for (let round = 0; round < settings.rounds; round++) {
+    if (settings.rounds > 1) process.stdout.write(`\n■ round ${round + 1} of ${settings.rounds}\n`);
+    for (const target of rotated(settings.targets, round)) {
+      process.stdout.write(`\n▶ ${target}\n`);
+      let result: RunResult | Skipped;
+      if (target === 'baseline') result = await runBaseline();
+      else if (target === peerTarget) result = await runPeer();
+      else if (target === 'sqlite') result = await runSqlite();
+      else if (target === 'sqlite-no-metrics') result = await runSqlite('no-metrics');
+      else if (target === 'sqlite-protected') result = await runSqlite('protected');
+      else {
+        result = await runPostgres();
+        if ('skipped' in result) process.stdout.write(`  the PostgreSQL run was skipped: ${result.skipped}\n`);
+      }
+      if (!('skipped' in result)) result.round = round;
       results.push(result);
     }
   }

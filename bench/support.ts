@@ -582,23 +582,73 @@ export interface PeerRatio {
   pass: boolean;
 }
 
-/** Latchkey's req/s over the peer's, per storage measured in the same run (none without a peer run). */
-export function peerRatios(runs: readonly { target: string; reqPerSec: number }[], goal: PeerGoal): PeerRatio[] {
-  const peerRun = runs.find((run) => run.target === peerTarget);
-  if (!peerRun || peerRun.reqPerSec === 0) return [];
+/**
+ * A run of one target in one round (`BENCH_ROUNDS`): each round runs every target once, in an order rotated by
+ * one from the round before, so that no target always follows the same other one (a machine that slows down
+ * for a minute then weighs on one round of each, not on every run of one target). Round 0 when the bench runs
+ * once.
+ */
+export interface RoundRun {
+  target: string;
+  reqPerSec: number;
+  round?: number;
+}
+
+/** The bench's rounds: `BENCH_ROUNDS`, 1 unless set. */
+export const benchRounds = (): number => Math.round(envNumber('BENCH_ROUNDS', 1, 1));
+
+/** `list` rotated left by `by` places: round n of the bench runs its targets in this order. */
+export function rotated<T>(list: readonly T[], by: number): T[] {
+  if (list.length === 0) return [];
+  const start = by % list.length;
+  return [...list.slice(start), ...list.slice(0, start)];
+}
+
+/** The middle value (the lower of the two middle ones for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+/** The run with the median req/s among the runs of one target (one per round): the one its table row shows. */
+export function medianRun<T extends RoundRun>(runs: readonly T[]): T {
+  const sorted = [...runs].sort((a, b) => a.reqPerSec - b.reqPerSec);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+/**
+ * `target`'s req/s over `over`'s, each taken within one round, and the median of those ratios over the rounds
+ * in which both ran (with their req/s above zero); undefined when there is no such round. A ratio within one
+ * round compares runs a minute apart, which a shared machine disturbs far less than runs ten minutes apart.
+ */
+export function sameRoundRatio(runs: readonly RoundRun[], target: string, over: string): { ratio: number; each: number[] } | undefined {
+  const each: number[] = [];
+  for (const run of runs) {
+    if (run.target !== target) continue;
+    const other = runs.find((candidate) => candidate.target === over && (candidate.round ?? 0) === (run.round ?? 0));
+    if (other && other.reqPerSec > 0) each.push(run.reqPerSec / other.reqPerSec);
+  }
+  return each.length === 0 ? undefined : { ratio: median(each), each };
+}
+
+/** Each round's ratio, for a report line: `1.12, 1.20, 1.31` (nothing when the bench ran once). */
+export function roundRatios(ratio: { each: number[] } | undefined): string {
+  return ratio === undefined || ratio.each.length < 2 ? '' : ` (rounds: ${ratio.each.map((value) => value.toFixed(2)).join(', ')})`;
+}
+
+/** Latchkey's req/s over the peer's, per storage, within each round (median over the rounds; none without a peer run). */
+export function peerRatios(runs: readonly RoundRun[], goal: PeerGoal): (PeerRatio & { each: number[] })[] {
   return (['sqlite', 'postgres'] as const).flatMap((target) => {
-    const run = runs.find((candidate) => candidate.target === target);
-    if (!run) return [];
-    const ratio = run.reqPerSec / peerRun.reqPerSec;
-    return [{ target, ratio, goal: goal[target], pass: ratio >= goal[target] }];
+    const found = sameRoundRatio(runs, target, peerTarget);
+    if (!found) return [];
+    return [{ target, ratio: found.ratio, each: found.each, goal: goal[target], pass: found.ratio >= goal[target] }];
   });
 }
 
-/** A Latchkey run's req/s over the peer's in the same run, or undefined. */
-export function ratioToPeer(run: { target: string; reqPerSec: number }, runs: readonly { target: string; reqPerSec: number }[]): number | undefined {
-  const peerRun = runs.find((candidate) => candidate.target === peerTarget);
-  if (!peerRun || peerRun.reqPerSec === 0 || run.target === peerTarget || run.target === 'baseline') return undefined;
-  return run.reqPerSec / peerRun.reqPerSec;
+/** A Latchkey target's req/s over the peer's, within each round (median over the rounds), or undefined. */
+export function ratioToPeer(run: RoundRun, runs: readonly RoundRun[]): number | undefined {
+  if (run.target === peerTarget || run.target === 'baseline') return undefined;
+  return sameRoundRatio(runs, run.target, peerTarget)?.ratio;
 }
 
 /**

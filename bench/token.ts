@@ -49,6 +49,10 @@
  *   BENCH_LATCHKEY_ENTRY       the server entry point (default dist/cli/main.js, built first)
  *   BENCH_NODE_FLAGS           extra node flags for the Latchkey servers
  *   BENCH_CPU_PROF_DIR         write V8 CPU profiles of each Latchkey server to <dir>/token-<grant>-<target>/
+ *   BENCH_ROUNDS=1             run every load on every target this many times: each round runs each load on the
+ *                              targets in an order rotated by one from the round before; the tables show each
+ *                              target's run of median req/s, and every ratio is the median of the ratios taken
+ *                              within each round (each round's ratios are printed beside it)
  * and for this benchmark:
  *   BENCH_GRANTS=code,refresh,refresh-dpop  which loads to run (comma-separated)
  *   BENCH_TOKEN_SCOPE          the scope of the codes and grants (default "openid profile mcp:tools": an ID
@@ -101,6 +105,11 @@ import {
   peerRatios,
   peerTarget,
   ratioToPeer,
+  benchRounds,
+  medianRun,
+  rotated,
+  roundRatios,
+  sameRoundRatio,
   startOidcProvider,
   type PeerGoal,
   type PeerTarget,
@@ -132,6 +141,7 @@ const settings = {
   scope: (process.env['BENCH_TOKEN_SCOPE'] ?? 'openid profile mcp:tools').trim().split(/\s+/).join(' '),
   codes: process.env['BENCH_CODES'] ? Math.round(envNumber('BENCH_CODES', 0, 1)) : undefined,
   probe: envNumber('BENCH_PROBE', 2, 1),
+  rounds: benchRounds(),
 };
 
 /**
@@ -491,6 +501,8 @@ function baselineWorkload(grant: GrantName, dpopKey: BenchDpopKey | undefined): 
 interface RunResult extends Measured {
   target: TokenTarget;
   grant: GrantName;
+  /** The round it ran in (BENCH_ROUNDS), from 0. */
+  round?: number;
   label: string;
   /** Latchkey only: what the database holds afterwards against the 2xx counted (smoke, probe and warm-up included). */
   stored?: { what: string; rows: number; answered2xx: number };
@@ -903,7 +915,8 @@ interface Check {
   detail: string;
 }
 
-function checksFor(result: RunResult, baseline: RunResult | undefined): Check[] {
+/** The checks of one load on one target, `result` being its run of median req/s and `runs` every run of that load. */
+function checksFor(result: RunResult, runs: readonly RunResult[]): Check[] {
   if (result.target === 'baseline') return [];
   const goal = goals[result.grant];
   const name = `${result.grant} ${result.target}`;
@@ -911,9 +924,13 @@ function checksFor(result: RunResult, baseline: RunResult | undefined): Check[] 
   checks.push({ name: `${name}: non-2xx = 0`, pass: result.non2xx === 0 && result.errors === 0, detail: `${result.non2xx} non-2xx, ${result.errors} errors` });
   // The peer's ratios are Latchkey's checks; its own run only has to be valid.
   if (result.target === peerTarget) return checks;
-  if (baseline && goal.minRatio > 0) {
-    const ratio = result.reqPerSec / baseline.reqPerSec;
-    checks.push({ name: `${name}: ≥ ${goal.minRatio}× baseline req/s`, pass: ratio >= goal.minRatio, detail: `${ratio.toFixed(2)}×` });
+  const ofBaseline = sameRoundRatio(runs, result.target, 'baseline');
+  if (ofBaseline && goal.minRatio > 0) {
+    checks.push({
+      name: `${name}: ≥ ${goal.minRatio}× baseline req/s`,
+      pass: ofBaseline.ratio >= goal.minRatio,
+      detail: `${ofBaseline.ratio.toFixed(2)}×${roundRatios(ofBaseline)}`,
+    });
   }
   checks.push({ name: `${name}: p99 ≤ ${goal.maxP99Ms} ms`, pass: result.p99Ms <= goal.maxP99Ms, detail: `${result.p99Ms} ms` });
   if (result.maxRssMiB !== null) {
@@ -933,9 +950,14 @@ function checksFor(result: RunResult, baseline: RunResult | undefined): Check[] 
 
 
 /** Latchkey's req/s over the peer's, per load with a peer goal and a peer run, as checks and for the JSON line. */
-function peerChecks(runs: readonly RunResult[]): { checks: Check[]; ratios: Partial<Record<GrantName, Record<string, number>>> } {
+function peerChecks(runs: readonly RunResult[]): {
+  checks: Check[];
+  ratios: Partial<Record<GrantName, Record<string, number>>>;
+  roundRatios: Partial<Record<GrantName, Record<string, number[]>>>;
+} {
   const checks: Check[] = [];
   const ratios: Partial<Record<GrantName, Record<string, number>>> = {};
+  const perRound: Partial<Record<GrantName, Record<string, number[]>>> = {};
   for (const grant of settings.grants) {
     const goal = goals[grant].peer;
     if (!goal) continue;
@@ -945,31 +967,50 @@ function peerChecks(runs: readonly RunResult[]): { checks: Check[]; ratios: Part
     );
     if (perStorage.length === 0) continue;
     ratios[grant] = Object.fromEntries(perStorage.map(({ target, ratio }) => [target, round(ratio, 3)]));
-    for (const { target, ratio, goal: min, pass } of perStorage) {
-      checks.push({ name: `${grant} ${target}: ≥ ${min}× ${peerTarget} req/s`, pass, detail: `${ratio.toFixed(2)}×` });
+    perRound[grant] = Object.fromEntries(perStorage.map(({ target, each }) => [target, each.map((ratio) => round(ratio, 3))]));
+    for (const found of perStorage) {
+      checks.push({ name: `${grant} ${found.target}: ≥ ${found.goal}× ${peerTarget} req/s`, pass: found.pass, detail: `${found.ratio.toFixed(2)}×${roundRatios(found)}` });
     }
   }
-  return { checks, ratios };
+  return { checks, ratios, roundRatios: perRound };
 }
 
-/** Per target run with both: DPoP-bound refresh req/s over plain refresh req/s. */
-function dpopToPlainRatios(runs: readonly RunResult[]): { target: TokenTarget; ratio: number }[] {
-  return runs.flatMap((dpop) => {
-    if (dpop.grant !== 'refresh-dpop') return [];
-    const plain = runs.find((run) => run.grant === 'refresh' && run.target === dpop.target);
-    return plain ? [{ target: dpop.target, ratio: dpop.reqPerSec / plain.reqPerSec }] : [];
+/** Per target run with both: DPoP-bound refresh req/s over plain refresh req/s (within a round, median over the rounds). */
+function dpopToPlainRatios(runs: readonly RunResult[]): { target: TokenTarget; ratio: number; each: number[] }[] {
+  return settings.targets.flatMap((target) => {
+    // The same target under the two loads, as two targets of one round.
+    const pairs = runs
+      .filter((run) => run.target === target && (run.grant === 'refresh-dpop' || run.grant === 'refresh'))
+      .map((run) => ({ target: run.grant, reqPerSec: run.reqPerSec, round: run.round ?? 0 }));
+    const found = sameRoundRatio(pairs, 'refresh-dpop', 'refresh');
+    return found ? [{ target, ...found }] : [];
   });
 }
 
-function report(results: (RunResult | Skipped)[]): void {
-  const runs = results.filter((result): result is RunResult => !('skipped' in result));
-  const baselineOf = (grant: GrantName) => runs.find((result) => result.target === 'baseline' && result.grant === grant);
-  const ratioOf = (result: RunResult) => {
-    const baseline = baselineOf(result.grant);
-    return baseline ? result.reqPerSec / baseline.reqPerSec : undefined;
-  };
+/**
+ * The tables, the checks and the JSON line. `all` holds every run of every round; each row is the run of median
+ * req/s of its load and target, and each ratio the median of the ratios within a round.
+ */
+function report(all: (RunResult | Skipped)[]): void {
+  const runs = all.filter((result): result is RunResult => !('skipped' in result));
+  const results = settings.grants.flatMap((grant) =>
+    settings.targets.flatMap((target): (RunResult | Skipped)[] => {
+      const ran = runs.filter((run) => run.grant === grant && run.target === target);
+      if (ran.length > 0) return [medianRun(ran)];
+      const skipped = all.find((result) => result.grant === grant && result.target === target);
+      return skipped ? [skipped] : [];
+    }),
+  );
+  const summary = results.filter((result): result is RunResult => !('skipped' in result));
+  const ratioOf = (result: RunResult) =>
+    sameRoundRatio(
+      runs.filter((run) => run.grant === result.grant),
+      result.target,
+      'baseline',
+    )?.ratio;
 
-  process.stdout.write(`\nResults (${settings.connections} connections, ${settings.duration} s after ${settings.warmup} s warm-up, scope "${settings.scope}")\n`);
+  const rounds = settings.rounds > 1 ? `; ${settings.rounds} rounds, each row the run of median req/s, each ratio the median of the ratios within a round` : '';
+  process.stdout.write(`\nResults (${settings.connections} connections, ${settings.duration} s after ${settings.warmup} s warm-up, scope "${settings.scope}"${rounds})\n`);
   for (const grant of settings.grants) {
     const rows: string[][] = [
       [grantTitles[grant], 'req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'non-2xx', 'errors', 'max RSS MiB', 'server CPU', 'CPU µs/req', 'vs baseline', `vs ${peerTarget}`],
@@ -1000,7 +1041,7 @@ function report(results: (RunResult | Skipped)[]): void {
       ]);
     }
     process.stdout.write(`\n${table(rows)}\n`);
-    const kinds = grantRuns.filter((run) => run.setup?.accessToken).map((run) => `${run.target} ${run.setup!.accessToken}`);
+    const kinds = summary.filter((run) => run.grant === grant && run.setup?.accessToken).map((run) => `${run.target} ${run.setup!.accessToken}`);
     if (kinds.length > 0) process.stdout.write(`access tokens: ${kinds.join('; ')}\n`);
   }
   process.stdout.write(
@@ -1020,7 +1061,15 @@ function report(results: (RunResult | Skipped)[]): void {
   }
 
   const toPeer = peerChecks(runs);
-  const checks = [...runs.flatMap((result) => checksFor(result, baselineOf(result.grant))), ...toPeer.checks];
+  const checks = [
+    ...summary.flatMap((result) =>
+      checksFor(
+        result,
+        runs.filter((run) => run.grant === result.grant),
+      ),
+    ),
+    ...toPeer.checks,
+  ];
   if (checks.length > 0) {
     process.stdout.write('\nTargets (2-core machine)\n');
     for (const check of checks) process.stdout.write(`  ${check.pass ? '✓' : '✗'} ${check.name.padEnd(40)} ${check.detail}\n`);
@@ -1030,10 +1079,11 @@ function report(results: (RunResult | Skipped)[]): void {
   const dpopRatios = dpopToPlainRatios(runs);
   if (dpopRatios.length > 0) {
     process.stdout.write('\nDPoP-bound refresh against plain refresh (req/s, same target, same run)\n');
-    for (const { target, ratio } of dpopRatios) process.stdout.write(`  ${target.padEnd(10)} ${ratio.toFixed(2)}×\n`);
+    for (const found of dpopRatios) process.stdout.write(`  ${found.target.padEnd(10)} ${found.ratio.toFixed(2)}×${roundRatios(found)}\n`);
   }
   for (const result of runs) {
-    for (const note of result.notes) process.stdout.write(`  note (${result.grant} ${result.target}): ${note}\n`);
+    const inRound = settings.rounds > 1 ? `, round ${(result.round ?? 0) + 1}` : '';
+    for (const note of result.notes) process.stdout.write(`  note (${result.grant} ${result.target}${inRound}): ${note}\n`);
   }
   const failed = checks.filter((check) => !check.pass);
   process.stdout.write(
@@ -1049,6 +1099,7 @@ function report(results: (RunResult | Skipped)[]): void {
     connections: settings.connections,
     durationSeconds: settings.duration,
     warmupSeconds: settings.warmup,
+    rounds: settings.rounds,
     scope: settings.scope,
     sqliteSynchronous: settings.sqliteSynchronous,
     latchkeyEntry: settings.latchkeyEntry,
@@ -1062,6 +1113,9 @@ function report(results: (RunResult | Skipped)[]): void {
             ...measuredJson(result),
             ratio: result.target === 'baseline' ? 1 : ratioOf(result) === undefined ? null : round(ratioOf(result)!, 3),
             ...ratioToPeerJson(result, runs),
+            ...(settings.rounds > 1
+              ? { roundsReqPerSec: runs.filter((run) => run.grant === result.grant && run.target === result.target).map((run) => round(run.reqPerSec, 1)) }
+              : {}),
             ...(result.stored ? { stored: result.stored } : {}),
             ...(result.setup
               ? {
@@ -1086,6 +1140,7 @@ function report(results: (RunResult | Skipped)[]): void {
       adapter: peer.adapter,
       refreshScope: peerRefreshScope,
       ratios: toPeer.ratios,
+      ...(settings.rounds > 1 ? { roundRatios: toPeer.roundRatios } : {}),
     },
   };
   process.stdout.write(`${JSON.stringify(json)}\n`);
@@ -1106,16 +1161,20 @@ async function main(): Promise<void> {
   if (settings.cpuProfDir) process.stdout.write(`CPU profiles of the Latchkey servers go to ${settings.cpuProfDir}/token-<grant>-<target>/\n`);
 
   const results: (RunResult | Skipped)[] = [];
-  for (const grant of settings.grants) {
-    for (const target of settings.targets) {
-      process.stdout.write(`\n▶ ${grant} · ${target}\n`);
-      let result: RunResult | Skipped;
-      if (target === 'baseline') result = await runBaseline(grant);
-      else if (target === peerTarget) result = await runPeer(grant);
-      else if (target === 'sqlite') result = await runSqlite(grant);
-      else result = await runPostgres(grant);
-      if ('skipped' in result) process.stdout.write(`  skipped: ${result.skipped}\n`);
-      results.push(result);
+  for (let round = 0; round < settings.rounds; round++) {
+    if (settings.rounds > 1) process.stdout.write(`\n■ round ${round + 1} of ${settings.rounds}\n`);
+    for (const grant of settings.grants) {
+      for (const target of rotated(settings.targets, round)) {
+        process.stdout.write(`\n▶ ${grant} · ${target}\n`);
+        let result: RunResult | Skipped;
+        if (target === 'baseline') result = await runBaseline(grant);
+        else if (target === peerTarget) result = await runPeer(grant);
+        else if (target === 'sqlite') result = await runSqlite(grant);
+        else result = await runPostgres(grant);
+        if ('skipped' in result) process.stdout.write(`  skipped: ${result.skipped}\n`);
+        else result.round = round;
+        results.push(result);
+      }
     }
   }
   report(results);
