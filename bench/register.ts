@@ -24,9 +24,10 @@
  *                              oidc-provider: node-oidc-provider's POST /register with the same bodies;
  *                              sqlite-no-metrics: the same load with metrics.enabled false
  *                              (LATCHKEY_METRICS_ENABLED=false: no hook at all), compared with sqlite's req/s in the
- *                              same round (with one round it always runs right after sqlite, and order alone has
- *                              moved the ratio by 10–25% on a shared machine: take three rounds to judge it) (issue 5: /metrics adds no measurable cost, ≥ 0.95×); the sqlite
- *                              run scrapes GET /metrics once at the end to show it counted the load;
+ *                              same round (issue 5: /metrics adds no measurable cost, ≥ 0.95×; with one round it
+ *                              always runs right after sqlite, and order alone has moved the ratio by 10–25% on a
+ *                              shared machine: judge it over three rounds); the sqlite run scrapes GET /metrics once
+ *                              at the end to show it counted the load;
  *                              sqlite-protected: registration.mode protected, each request with an initial access
  *                              token and under a policy (allow-list, scopes, methods), compared with sqlite
  *   BENCH_BODY=varied          varied: each connection cycles through 32 bodies with distinct client_names;
@@ -465,7 +466,7 @@ interface Check {
 function metricsCost(runs: readonly RunResult[]): { ratio: number; each: number[]; cpuPerRequestRatio: number | null } | undefined {
   const found = sameRoundRatio(runs, 'sqlite', 'sqlite-no-metrics');
   if (!found) return undefined;
-  const perRequest = (run: RunResult | undefined) => (run?.cpu.server == null || run.reqPerSec === 0 ? null : run.cpu.server / run.reqPerSec);
+  const perRequest = (run: RunResult | undefined) => (run === undefined || run.cpu.server === null || run.reqPerSec === 0 ? null : run.cpu.server / run.reqPerSec);
   const cpuRatios = runs
     .filter((run) => run.target === 'sqlite')
     .map((open) => {
