@@ -80,11 +80,10 @@ import {
   peerTarget,
   ratioToPeer,
   benchRounds,
-  medianRun,
-  median,
   rotated,
   roundRatios,
   sameRoundRatio,
+  summaryOf,
   startOidcProvider,
   type PeerGoal,
   type PeerTarget,
@@ -466,16 +465,8 @@ interface Check {
 function metricsCost(runs: readonly RunResult[]): { ratio: number; each: number[]; cpuPerRequestRatio: number | null } | undefined {
   const found = sameRoundRatio(runs, 'sqlite', 'sqlite-no-metrics');
   if (!found) return undefined;
-  const perRequest = (run: RunResult | undefined) => (run === undefined || run.cpu.server === null || run.reqPerSec === 0 ? null : run.cpu.server / run.reqPerSec);
-  const cpuRatios = runs
-    .filter((run) => run.target === 'sqlite')
-    .map((open) => {
-      const on = perRequest(open);
-      const off = perRequest(runs.find((run) => run.target === 'sqlite-no-metrics' && run.round === open.round));
-      return on === null || off === null ? null : on / off;
-    })
-    .filter((ratio): ratio is number => ratio !== null);
-  return { ...found, cpuPerRequestRatio: cpuRatios.length === 0 ? null : median(cpuRatios) };
+  const cpu = sameRoundRatio(runs, 'sqlite', 'sqlite-no-metrics', (run) => (run.cpu.server === null || run.reqPerSec === 0 ? null : run.cpu.server / run.reqPerSec));
+  return { ...found, cpuPerRequestRatio: cpu?.ratio ?? null };
 }
 
 /** The checks of one target, `result` being its run of median req/s and `runs` every run of every round. */
@@ -573,12 +564,7 @@ function metricsCostJson(cost: { ratio: number; each: number[]; cpuPerRequestRat
  */
 function report(all: (RunResult | Skipped)[]): void {
   const runs = all.filter((result): result is RunResult => !('skipped' in result));
-  const results = settings.targets.flatMap((target): (RunResult | Skipped)[] => {
-    const ran = runs.filter((run) => run.target === target);
-    if (ran.length > 0) return [medianRun(ran)];
-    const skipped = all.find((result) => result.target === target);
-    return skipped ? [skipped] : [];
-  });
+  const results = settings.targets.flatMap((target) => summaryOf<RunResult, Skipped>(all.filter((result) => result.target === target)) ?? []);
   const summary = results.filter((result): result is RunResult => !('skipped' in result));
   const baseline = summary.find((result) => result.target === 'baseline');
   const ratioOf = (result: RunResult) => sameRoundRatio(runs, result.target, 'baseline')?.ratio;

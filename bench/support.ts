@@ -617,16 +617,33 @@ export function medianRun<T extends RoundRun>(runs: readonly T[]): T {
 }
 
 /**
- * `target`'s req/s over `over`'s, each taken within one round, and the median of those ratios over the rounds
- * in which both ran (with their req/s above zero); undefined when there is no such round. A ratio within one
- * round compares runs a minute apart, which a shared machine disturbs far less than runs ten minutes apart.
+ * A target's row in a report, from its entries of every round: its run of median req/s, else what stands instead
+ * of a run (a skip), else undefined.
  */
-export function sameRoundRatio(runs: readonly RoundRun[], target: string, over: string): { ratio: number; each: number[] } | undefined {
+export function summaryOf<R extends RoundRun, S extends { skipped: string }>(entries: readonly (R | S)[]): R | S | undefined {
+  const ran = entries.filter((entry): entry is R => !('skipped' in entry));
+  return ran.length > 0 ? medianRun(ran) : entries[0];
+}
+
+/**
+ * `target`'s req/s (or another figure: `value`) over `over`'s, each taken within one round, and the median of
+ * those ratios over the rounds in which both ran (with figures above zero, or not null); undefined when there is
+ * no such round. A ratio within one round compares runs a minute apart, which a shared machine disturbs far less
+ * than runs ten minutes apart.
+ */
+export function sameRoundRatio<R extends RoundRun>(
+  runs: readonly R[],
+  target: string,
+  over: string,
+  value: (run: R) => number | null = (run) => run.reqPerSec,
+): { ratio: number; each: number[] } | undefined {
   const each: number[] = [];
   for (const run of runs) {
     if (run.target !== target) continue;
     const other = runs.find((candidate) => candidate.target === over && (candidate.round ?? 0) === (run.round ?? 0));
-    if (other && other.reqPerSec > 0) each.push(run.reqPerSec / other.reqPerSec);
+    const mine = value(run);
+    const theirs = other === undefined ? null : value(other);
+    if (mine !== null && theirs !== null && theirs > 0) each.push(mine / theirs);
   }
   return each.length === 0 ? undefined : { ratio: median(each), each };
 }

@@ -106,10 +106,10 @@ import {
   peerTarget,
   ratioToPeer,
   benchRounds,
-  medianRun,
   rotated,
   roundRatios,
   sameRoundRatio,
+  summaryOf,
   startOidcProvider,
   type PeerGoal,
   type PeerTarget,
@@ -994,12 +994,7 @@ function dpopToPlainRatios(runs: readonly RunResult[]): { target: TokenTarget; r
 function report(all: (RunResult | Skipped)[]): void {
   const runs = all.filter((result): result is RunResult => !('skipped' in result));
   const results = settings.grants.flatMap((grant) =>
-    settings.targets.flatMap((target): (RunResult | Skipped)[] => {
-      const ran = runs.filter((run) => run.grant === grant && run.target === target);
-      if (ran.length > 0) return [medianRun(ran)];
-      const skipped = all.find((result) => result.grant === grant && result.target === target);
-      return skipped ? [skipped] : [];
-    }),
+    settings.targets.flatMap((target) => summaryOf<RunResult, Skipped>(all.filter((result) => result.grant === grant && result.target === target)) ?? []),
   );
   const summary = results.filter((result): result is RunResult => !('skipped' in result));
   const ratioOf = (result: RunResult) =>

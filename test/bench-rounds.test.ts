@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { median, medianRun, peerRatios, ratioToPeer, rotated, roundRatios, sameRoundRatio } from '../bench/support.js';
+import { median, medianRun, peerRatios, ratioToPeer, rotated, roundRatios, sameRoundRatio, summaryOf } from '../bench/support.js';
 
 // The bench's rounds (BENCH_ROUNDS): what it reports must be the same-round ratios' median, not a ratio of runs
 // taken minutes apart, and its order must move each target to every place.
@@ -53,5 +53,23 @@ describe('bench rounds', () => {
     assert.equal(sameRoundRatio(runs, 'postgres', 'oidc-provider'), undefined);
     // A single run (no round recorded) pairs with the other single run.
     assert.equal(sameRoundRatio([{ target: 'a', reqPerSec: 3 }, { target: 'b', reqPerSec: 2 }], 'a', 'b')?.ratio, 1.5);
+  });
+
+  it('shows a target by its run of median req/s, or by its skip when it never ran', () => {
+    const skip = { skipped: 'PostgreSQL is unavailable' };
+    const runs = [120, 80, 100].map((reqPerSec, round) => ({ target: 'sqlite', reqPerSec, round }));
+    assert.equal(summaryOf([skip, ...runs]), runs[2]);
+    assert.equal(summaryOf([skip, skip]), skip);
+    assert.equal(summaryOf([]), undefined);
+  });
+
+  it('takes the same-round ratio of another figure, leaving out rounds where it is unknown', () => {
+    const runs = [
+      { target: 'on', reqPerSec: 1, cpu: 120, round: 0 },
+      { target: 'off', reqPerSec: 1, cpu: 100, round: 0 },
+      { target: 'on', reqPerSec: 1, cpu: null, round: 1 },
+      { target: 'off', reqPerSec: 1, cpu: 100, round: 1 },
+    ];
+    assert.deepEqual(sameRoundRatio(runs, 'on', 'off', (run) => run.cpu), { ratio: 1.2, each: [1.2] });
   });
 });
